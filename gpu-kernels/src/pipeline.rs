@@ -104,8 +104,10 @@ pub fn read_buffer<T: bytemuck::Pod>(ctx: &GpuContext, buffer: &wgpu::Buffer, le
     rx.recv()
         .map_err(|e| GpuError::Readback(e.to_string()))?
         .map_err(|e| GpuError::Readback(e.to_string()))?;
-    let view = slice.get_mapped_range();
-    let out = bytemuck::cast_slice::<u8, T>(&view).to_vec();
+    let view = slice
+        .get_mapped_range()
+        .map_err(|e| GpuError::Readback(e.to_string()))?;
+    let out = bytemuck::pod_collect_to_vec::<u8, T>(&view);
     drop(view);
     staging.unmap();
     Ok(out)
