@@ -28,7 +28,10 @@ fn timed(name: &'static str, stage: impl FnOnce() -> anyhow::Result<String>) -> 
 }
 
 pub fn run(_args: DemoArgs) -> anyhow::Result<ExitCode> {
-    let reports = vec![timed("backend selection", || Ok(backend_choice().describe()))];
+    let reports = vec![
+        timed("backend selection", || backend_choice().map(|c| c.describe())),
+        timed("execute sample block", crate::execute::demo_stage),
+    ];
     println!("{:<22} {:<7} {:>10}  detail", "stage", "status", "time");
     let mut failed = false;
     for r in &reports {
@@ -39,7 +42,13 @@ pub fn run(_args: DemoArgs) -> anyhow::Result<ExitCode> {
                 ("FAILED", format!("{e:#}"))
             }
         };
-        println!("{:<22} {:<7} {:>8.1}ms  {}", r.name, status, r.elapsed.as_secs_f64() * 1e3, detail);
+        println!(
+            "{:<22} {:<7} {:>8.1}ms  {}",
+            r.name,
+            status,
+            r.elapsed.as_secs_f64() * 1e3,
+            detail
+        );
     }
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

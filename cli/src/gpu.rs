@@ -1,19 +1,33 @@
-//! `zkr gpu ...`: adapter listing and backend choice.
+//! `zkr gpu ...`: adapter listing, backend choice and kernel self-tests.
 
-use clap::Subcommand;
-use gpu_kernels::{probe_adapters, GpuContext, GpuOptions};
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use gpu_kernels::{probe_adapters, selftest, GpuContext, GpuOptions};
+use prover::backend::{select_backend, BackendChoice};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// GPU subcommands.
 #[derive(Subcommand)]
 pub enum GpuCommand {
     /// List wgpu adapters, SHADER_INT64 support, and which backend zkr will use and why.
     Info,
+    /// Run every kernel against its CPU reference on small random inputs; exit 1 on any mismatch.
+    Selftest(SelftestArgs),
+}
+
+/// Options for `zkr gpu selftest`.
+#[derive(Args)]
+pub struct SelftestArgs {
+    /// Use the 32-bit-only kernels even where SHADER_INT64 exists.
+    #[arg(long)]
+    force_u32: bool,
 }
 
 pub fn run(cmd: GpuCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         GpuCommand::Info => info(),
+        GpuCommand::Selftest(args) => run_selftest(args),
     }
 }
 
@@ -22,7 +36,10 @@ fn info() -> anyhow::Result<ExitCode> {
     if adapters.is_empty() {
         println!("No GPU adapters found.");
     } else {
-        println!("{:<3} {:<40} {:<8} {:<12} {:<12} driver", "#", "adapter", "backend", "type", "SHADER_INT64");
+        println!(
+            "{:<3} {:<40} {:<8} {:<12} {:<12} driver",
+            "#", "adapter", "backend", "type", "SHADER_INT64"
+        );
         for (i, a) in adapters.iter().enumerate() {
             println!(
                 "{:<3} {:<40} {:<8} {:<12} {:<12} {}",
@@ -36,45 +53,58 @@ fn info() -> anyhow::Result<ExitCode> {
         }
     }
     println!();
-    println!("{}", backend_choice().describe());
+    println!("{}", backend_choice()?.describe());
     Ok(ExitCode::SUCCESS)
 }
 
-/// Which backend zkr will prove with, and why.
-pub enum BackendChoice {
-    /// The GPU backend on this adapter.
-    Gpu { adapter: String, device_type: String, int64: bool },
-    /// The CPU backend, for this reason.
-    Cpu { reason: String },
+/// Which backend zkr will prove with, and why (`ZKR_BACKEND=cpu|gpu|auto`).
+pub fn backend_choice() -> anyhow::Result<BackendChoice> {
+    select_backend().context("choosing the proving backend")
 }
 
-impl BackendChoice {
-    /// One line for operators.
-    pub fn describe(&self) -> String {
-        match self {
-            BackendChoice::Gpu { adapter, device_type, int64 } => format!(
-                "backend: GPU on {adapter} ({device_type}, {} kernels)",
-                if *int64 { "u64" } else { "u32-only" }
-            ),
-            BackendChoice::Cpu { reason } => format!("backend: CPU fallback ({reason})"),
-        }
+fn run_selftest(args: SelftestArgs) -> anyhow::Result<ExitCode> {
+    let ctx = Arc::new(
+        GpuContext::new(GpuOptions {
+            force_u32: args.force_u32,
+        })
+        .context("opening the GPU for the self-test")?,
+    );
+    println!(
+        "adapter: {} ({}, {} kernels)",
+        ctx.adapter.name,
+        ctx.adapter.device_type,
+        if ctx.int64 { "u64" } else { "u32-only" }
+    );
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+    spinner.set_message("running kernel self-tests");
+    let checks = selftest::run_all(&ctx);
+    spinner.finish_and_clear();
+    println!(
+        "{:<6} {:<52} {:>10} {:>14} {:>10}",
+        "result", "kernel", "GPU ms", "transfers ms", "CPU ms"
+    );
+    let mut failed = 0;
+    for check in &checks {
+        println!(
+            "{:<6} {:<52} {:>10.2} {:>14.2} {:>10.2}{}",
+            if check.passed { "pass" } else { "FAIL" },
+            check.name,
+            check.gpu_time.as_secs_f64() * 1e3,
+            check.transfer_time.as_secs_f64() * 1e3,
+            check.cpu_time.as_secs_f64() * 1e3,
+            if check.detail.is_empty() {
+                String::new()
+            } else {
+                format!("  {}", check.detail)
+            }
+        );
+        failed += usize::from(!check.passed);
     }
-}
-
-/// Picks the backend: `ZKR_BACKEND=cpu` forces the CPU; otherwise the best
-/// adapter is opened, and any failure to open one falls back to the CPU.
-pub fn backend_choice() -> BackendChoice {
-    if std::env::var("ZKR_BACKEND").is_ok_and(|v| v.eq_ignore_ascii_case("cpu")) {
-        return BackendChoice::Cpu {
-            reason: "ZKR_BACKEND=cpu".into(),
-        };
-    }
-    match GpuContext::new(GpuOptions::default()) {
-        Ok(ctx) => BackendChoice::Gpu {
-            adapter: ctx.adapter.name.clone(),
-            device_type: ctx.adapter.device_type.clone(),
-            int64: ctx.int64,
-        },
-        Err(err) => BackendChoice::Cpu { reason: err.to_string() },
-    }
+    println!("{} of {} kernel checks passed", checks.len() - failed, checks.len());
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -1,7 +1,18 @@
 //! `zkr`: one command line for the whole prover pipeline.
 
+mod bench;
+mod bench_executor;
+mod bench_gpu;
+mod coordinator;
 mod demo;
+mod execute;
 mod gpu;
+mod keys;
+mod prove;
+mod statetest;
+mod submit;
+mod verify;
+mod worker;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -18,9 +29,31 @@ struct Cli {
 enum Command {
     /// Run every pipeline stage that exists on the bundled sample block and print a table.
     Demo(demo::DemoArgs),
+    /// Execute one block (file, mainnet dump folder or synthetic workload).
+    Execute(execute::ExecuteArgs),
+    /// Run ethereum/tests GeneralStateTests (Cancun) from files or folders.
+    Statetest(statetest::StatetestArgs),
+    /// Execute a block and prove it chunk by chunk (zkEVM chunk proofs).
+    Prove(prove::ProveArgs),
+    /// Verify a chunk proof, or a folder of chunk proofs and their links.
+    Verify(verify::VerifyArgs),
     /// GPU adapters, backend choice and kernel self-tests.
     #[command(subcommand)]
     Gpu(gpu::GpuCommand),
+    /// Benchmarks, as ratios against a baseline measured in the same run.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// Run the proving-cluster coordinator.
+    Coordinator(coordinator::CoordinatorArgs),
+    /// Run a proving-cluster worker.
+    Worker(worker::WorkerArgs),
+    /// Worker key management.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Submit a block folder to the coordinator as a batch.
+    Submit(submit::SubmitArgs),
+    /// Batches, one batch's jobs, or one job on the coordinator.
+    Status(submit::StatusArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,7 +67,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
+        Command::Execute(args) => execute::run(args),
+        Command::Statetest(args) => statetest::run(args),
+        Command::Prove(args) => prove::run(args),
+        Command::Verify(args) => verify::run(args),
         Command::Gpu(cmd) => gpu::run(cmd),
+        Command::Bench(cmd) => bench::run(cmd),
+        Command::Coordinator(args) => coordinator::run(args),
+        Command::Worker(args) => worker::run(args),
+        Command::Keys(cmd) => keys::run(cmd),
+        Command::Submit(args) => submit::run(args),
+        Command::Status(args) => submit::status(args),
     };
     match result {
         Ok(code) => code,

@@ -5,7 +5,10 @@
 //! circuits; each kernel has a CPU reference beside it so tests can check the
 //! GPU result bit for bit on any adapter, including Mesa's software Vulkan.
 
+pub mod bn254;
 pub mod context;
+pub mod goldilocks;
 pub mod pipeline;
+pub mod selftest;
 
 pub use context::{probe_adapters, AdapterSummary, GpuContext, GpuError, GpuOptions};

@@ -25,10 +25,13 @@ fn cpu(i: u32, v: u32) -> u32 {
 
 #[test]
 fn shader_transforms_every_element() {
-    let ctx = GpuContext::new(GpuOptions::default()).expect("a wgpu adapter (install mesa-vulkan-drivers for lavapipe)");
+    let ctx =
+        GpuContext::new(GpuOptions::default()).expect("a wgpu adapter (install mesa-vulkan-drivers for lavapipe)");
     // Not a multiple of the workgroup size, so the bounds check matters.
     let n = 100_003u32;
-    let input: Vec<u32> = (0..n).map(|i| i.wrapping_mul(0x9E37_79B9).rotate_left(i % 32)).collect();
+    let input: Vec<u32> = (0..n)
+        .map(|i| i.wrapping_mul(0x9E37_79B9).rotate_left(i % 32))
+        .collect();
     let buffer = storage_buffer(&ctx, "data", &input);
     let kernel = Kernel::new(&ctx, "roundtrip", SHADER, "main");
     let bind = kernel.bind(&ctx, &[&buffer]);

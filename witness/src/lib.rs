@@ -1,1 +1,26 @@
-//! witness
+//! Turns execution traces into the rows of every proving table, and cuts a
+//! block's steps into chunks whose public values link to their neighbours.
+//!
+//! Milestone-1 slice: the step (CPU) table, the stack read/write table and
+//! the bytecode table for the opcodes listed in [`opcode`]. Every other opcode
+//! (and any failed transaction) is rejected with an error naming it; nothing
+//! is proven with an unconstrained column. The column layouts live next to
+//! the row generators so that the prover's constraints and the witness agree
+//! on one definition.
+
+pub mod bytecode;
+pub mod chunk;
+pub mod cpu;
+pub mod error;
+pub mod opcode;
+pub mod stack;
+pub mod word;
+
+pub use chunk::{build_chunks, codes_of, ChunkStatement, ChunkWitness, TxCode};
+pub use error::WitnessError;
+
+/// The field every table is written in (Goldilocks).
+pub type F = plonky2::field::goldilocks_field::GoldilocksField;
+
+/// Smallest table height (log2): the byte range-check table column needs 256 rows.
+pub const MIN_ROWS_LOG: usize = 8;

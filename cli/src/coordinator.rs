@@ -1,0 +1,99 @@
+//! `zkr coordinator`: runs the proving-cluster coordinator.
+
+use anyhow::Context;
+use clap::Args;
+use coordinator::auth::random_token;
+use coordinator::blob::FsBlobStore;
+use coordinator::pipeline::PipelineRegistry;
+use coordinator::server::{Coordinator, CoordinatorConfig};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Options for `zkr coordinator`.
+#[derive(Args)]
+pub struct CoordinatorArgs {
+    /// Job store: sqlite://PATH or postgres://USER:PASS@HOST/DB.
+    #[arg(long, default_value = "sqlite://zkr-coordinator.sqlite")]
+    pub db: String,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:7800")]
+    pub listen: String,
+    /// Folder for content-addressed blobs.
+    #[arg(long, default_value = "zkr-blobs")]
+    pub blobs: PathBuf,
+    /// File holding the operator bearer token; created with a random token if missing.
+    #[arg(long, default_value = "zkr-operator.token")]
+    pub operator_token_file: PathBuf,
+    /// Registers a worker key at start, as ID=HEX_PUBLIC_KEY (repeatable).
+    #[arg(long)]
+    pub authorize: Vec<String>,
+    /// Lease length in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub lease_secs: u64,
+    /// Lease attempts before a job fails.
+    #[arg(long, default_value_t = 3)]
+    pub max_attempts: u32,
+}
+
+/// Reads the operator token, creating it if the file is missing.
+fn operator_token(path: &PathBuf) -> anyhow::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) if !t.trim().is_empty() => Ok(t.trim().to_string()),
+        Ok(_) => anyhow::bail!("operator token file {} is empty", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let token = random_token();
+            std::fs::write(path, &token).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("wrote a new operator token to {}", path.display());
+            Ok(token)
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Runs `zkr coordinator` until Ctrl-C or SIGTERM.
+pub fn run(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let store: Arc<dyn coordinator::store::JobStore> = Arc::from(
+            coordinator::store::open(&args.db).with_context(|| format!("opening the job store {}", args.db))?,
+        );
+        for entry in &args.authorize {
+            let (id, key) = entry
+                .split_once('=')
+                .with_context(|| format!("--authorize {entry:?}: expected ID=HEX_PUBLIC_KEY"))?;
+            coordinator::auth::check_worker_id(id).map_err(anyhow::Error::msg)?;
+            coordinator::auth::parse_public_key(key).map_err(|e| anyhow::anyhow!("--authorize {id}: {e}"))?;
+            store.register_worker(id, key)?;
+        }
+        let blobs = Arc::new(FsBlobStore::open(&args.blobs)?);
+        let mut config = CoordinatorConfig::new(operator_token(&args.operator_token_file)?);
+        config.lease = Duration::from_secs(args.lease_secs.max(1));
+        config.expiry_interval = (config.lease / 4).clamp(Duration::from_millis(200), Duration::from_secs(5));
+        config.max_attempts = args.max_attempts.max(1);
+        let c = Coordinator::new(store, blobs, PipelineRegistry::builtin(), config);
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        println!("coordinator listening on http://{}", listener.local_addr()?);
+        c.serve(listener, shutdown_signal()).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}

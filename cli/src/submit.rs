@@ -1,0 +1,139 @@
+//! `zkr submit` and `zkr status`: the operator side of the cluster.
+
+use anyhow::Context;
+use clap::Args;
+use coordinator::client::OperatorClient;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// How to reach the coordinator's operator API.
+#[derive(Args)]
+pub struct OperatorArgs {
+    /// Coordinator URL.
+    #[arg(long, default_value = "http://127.0.0.1:7800")]
+    pub coordinator: String,
+    /// File holding the operator token (or set ZKR_OPERATOR_TOKEN).
+    #[arg(long, default_value = "zkr-operator.token")]
+    pub token_file: PathBuf,
+}
+
+impl OperatorArgs {
+    /// A client with the operator token.
+    pub fn client(&self) -> anyhow::Result<OperatorClient> {
+        let token = match std::env::var("ZKR_OPERATOR_TOKEN") {
+            Ok(t) => t,
+            Err(_) => std::fs::read_to_string(&self.token_file)
+                .with_context(|| format!("reading the operator token from {}", self.token_file.display()))?
+                .trim()
+                .to_string(),
+        };
+        Ok(OperatorClient::new(&self.coordinator, &token))
+    }
+}
+
+/// Options for `zkr submit`.
+#[derive(Args)]
+pub struct SubmitArgs {
+    /// Block folder; every file in it (sorted by name) goes into the batch input.
+    #[arg(long)]
+    pub block: PathBuf,
+    /// Pipeline that proves it.
+    #[arg(long, default_value = "poseidon-commitment")]
+    pub pipeline: String,
+    #[command(flatten)]
+    pub operator: OperatorArgs,
+}
+
+/// The batch input for a block folder: each file's name, length and bytes, in name order.
+pub fn block_input(dir: &Path) -> anyhow::Result<Vec<u8>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading block folder {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    anyhow::ensure!(!files.is_empty(), "block folder {} has no files", dir.display());
+    let mut input = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(&f).with_context(|| format!("reading {}", f.display()))?;
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        input.extend_from_slice(&(name.len() as u32).to_le_bytes());
+        input.extend_from_slice(name.as_bytes());
+        input.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        input.extend_from_slice(&bytes);
+    }
+    Ok(input)
+}
+
+/// Runs `zkr submit`.
+pub fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
+    let input = block_input(&args.block)?;
+    let client = args.operator.client()?;
+    let created = tokio::runtime::Runtime::new()?.block_on(client.submit(&args.pipeline, None, input))?;
+    println!(
+        "batch {} submitted: {} chunks, {} jobs",
+        created.batch.id, created.batch.chunks, created.jobs
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Options for `zkr status`.
+#[derive(Args)]
+pub struct StatusArgs {
+    /// A batch id, or a job id (`<batch>/<kind>/<level>/<index>`); all batches when omitted.
+    pub id: Option<String>,
+    #[command(flatten)]
+    pub operator: OperatorArgs,
+}
+
+/// Runs `zkr status`.
+pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
+    let client = args.operator.client()?;
+    let rt = tokio::runtime::Runtime::new()?;
+    match args.id {
+        None => {
+            for b in rt.block_on(client.batches())? {
+                println!(
+                    "{:<32} {:<8} {:<22} {} chunks {}",
+                    b.id,
+                    b.state.as_str(),
+                    b.pipeline,
+                    b.chunks,
+                    b.error.unwrap_or_default()
+                );
+            }
+        }
+        Some(id) if id.contains('/') => {
+            let j = rt.block_on(client.job(&id))?;
+            println!("{}", serde_json::to_string_pretty(&j)?);
+        }
+        Some(id) => {
+            let s = rt.block_on(client.batch(&id))?;
+            println!(
+                "batch {} ({}): {}",
+                s.batch.id,
+                s.batch.pipeline,
+                s.batch.state.as_str()
+            );
+            if let Some(e) = &s.batch.error {
+                println!("error: {e}");
+            }
+            for j in &s.jobs {
+                println!(
+                    "  {:<40} {:<8} attempts {} {}",
+                    j.id,
+                    j.state.as_str(),
+                    j.attempts,
+                    j.last_error.clone().unwrap_or_default()
+                );
+            }
+            if let Some(o) = s.output {
+                println!("output: {o}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

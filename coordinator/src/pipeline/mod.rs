@@ -1,0 +1,129 @@
+//! The seam between the cluster and the prover: a [`ProofPipeline`] says how a
+//! batch is cut into chunks, runs any one job from its input blobs, and
+//! verifies a job's output. The coordinator and the worker only ever talk to
+//! this trait, so a new proving stage plugs in by implementing it.
+
+mod digest;
+mod poseidon;
+
+pub use digest::DigestTreePipeline;
+pub use poseidon::PoseidonCommitmentPipeline;
+
+use crate::job::{JobKind, Requirement};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Pipeline failures: bad input, a failed proof, or an output that does not verify.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The job's inputs are not what this pipeline expects.
+    #[error("bad input for {job}: {detail}")]
+    BadInput {
+        /// Job description (kind, level, index).
+        job: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// Running the job failed.
+    #[error("running {job} failed: {detail}")]
+    Run {
+        /// Job description.
+        job: String,
+        /// What failed.
+        detail: String,
+    },
+    /// The output does not verify against the job's inputs.
+    #[error("output of {job} rejected: {detail}")]
+    Rejected {
+        /// Job description.
+        job: String,
+        /// Why it was rejected.
+        detail: String,
+    },
+}
+
+/// The position of a job in its batch's DAG: all a pipeline needs to know about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobSpec {
+    /// What the job does.
+    pub kind: JobKind,
+    /// Height in the tree (0 for chunks).
+    pub level: u32,
+    /// Position within its level.
+    pub index: u32,
+}
+
+impl std::fmt::Display for JobSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} job (level {}, index {})", self.kind, self.level, self.index)
+    }
+}
+
+/// One proving pipeline, as the cluster sees it.
+pub trait ProofPipeline: Send + Sync {
+    /// The name batches refer to it by.
+    fn name(&self) -> &'static str;
+
+    /// Cuts a batch's input into chunk inputs (one chunk job each).
+    fn split(&self, batch_input: &[u8]) -> Result<Vec<Vec<u8>>, PipelineError>;
+
+    /// Whether the plan has a wrap job above the aggregation root.
+    fn has_wrap(&self) -> bool;
+
+    /// What a worker must offer to run a job of `kind`.
+    fn requirement(&self, kind: JobKind) -> Requirement;
+
+    /// Runs a job. `inputs` are the chunk input for chunk jobs, or the
+    /// children's outputs (left first) for aggregation and wrap jobs.
+    fn run(&self, job: &JobSpec, inputs: &[Vec<u8>]) -> Result<Vec<u8>, PipelineError>;
+
+    /// Checks an output against the job's inputs (which the coordinator has
+    /// already verified); the coordinator accepts nothing this rejects.
+    fn verify(&self, job: &JobSpec, inputs: &[Vec<u8>], output: &[u8]) -> Result<(), PipelineError>;
+
+    /// A one-line human description of a batch's final output.
+    fn describe_output(&self, output: &[u8]) -> String;
+}
+
+/// The pipelines a coordinator or worker knows, by name.
+#[derive(Clone, Default)]
+pub struct PipelineRegistry {
+    pipelines: BTreeMap<&'static str, Arc<dyn ProofPipeline>>,
+}
+
+impl PipelineRegistry {
+    /// The pipelines this build ships: the Poseidon commitment proofs and the SHA-256 digest tree.
+    pub fn builtin() -> Self {
+        let mut r = Self::default();
+        r.add(Arc::new(PoseidonCommitmentPipeline::default()));
+        r.add(Arc::new(DigestTreePipeline));
+        r
+    }
+
+    /// Adds (or replaces) a pipeline.
+    pub fn add(&mut self, pipeline: Arc<dyn ProofPipeline>) {
+        self.pipelines.insert(pipeline.name(), pipeline);
+    }
+
+    /// The pipeline called `name`.
+    pub fn get(&self, name: &str) -> Option<Arc<dyn ProofPipeline>> {
+        self.pipelines.get(name).cloned()
+    }
+
+    /// Names of every pipeline, sorted.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.pipelines.keys().copied().collect()
+    }
+}
+
+/// Checks that a job got exactly `n` inputs.
+fn expect_inputs(job: &JobSpec, inputs: &[Vec<u8>], n: usize) -> Result<(), PipelineError> {
+    if inputs.len() == n {
+        Ok(())
+    } else {
+        Err(PipelineError::BadInput {
+            job: job.to_string(),
+            detail: format!("expected {n} input blob(s), got {}", inputs.len()),
+        })
+    }
+}

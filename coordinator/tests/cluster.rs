@@ -1,0 +1,311 @@
+//! The coordinator and in-process workers on loopback: end to end with real
+//! plonky2 proofs, rejected corrupt proofs, refused workers, a coordinator
+//! restart, and a 1,000-chunk load test.
+
+use coordinator::auth::WorkerIdentity;
+use coordinator::blob::FsBlobStore;
+use coordinator::client::{ClientError, OperatorClient, WorkerClient};
+use coordinator::job::{BatchState, JobState};
+use coordinator::pipeline::{JobSpec, PipelineRegistry};
+use coordinator::server::{Coordinator, CoordinatorConfig};
+use coordinator::store::SqliteStore;
+use coordinator::worker::{default_capabilities, Worker, WorkerConfig, WorkerError};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{oneshot, watch};
+
+const TOKEN: &str = "operator-test-token";
+
+struct Running {
+    url: String,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+async fn start(dir: &Path, lease: Duration) -> Running {
+    let store = Arc::new(SqliteStore::open(dir.join("jobs.sqlite").to_str().expect("utf-8")).expect("store"));
+    let blobs = Arc::new(FsBlobStore::open(dir.join("blobs")).expect("blobs"));
+    let mut config = CoordinatorConfig::new(TOKEN.into());
+    config.lease = lease;
+    config.expiry_interval = Duration::from_millis(200);
+    config.max_upload_bytes = 1 << 20;
+    let c = Coordinator::new(store, blobs, PipelineRegistry::builtin(), config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, rx) = oneshot::channel();
+    let task = tokio::spawn(c.serve(listener, async move {
+        let _ = rx.await;
+    }));
+    Running { url, stop, task }
+}
+
+async fn stop(r: Running) {
+    let _ = r.stop.send(());
+    r.task.await.expect("join").expect("serve");
+}
+
+async fn registered_identity(op: &OperatorClient, id: &str) -> WorkerIdentity {
+    let ident = WorkerIdentity::generate(id);
+    op.register_worker(id, &ident.public_key_hex()).await.expect("register");
+    ident
+}
+
+fn worker(url: &str, identity: WorkerIdentity, max_jobs: Option<u64>) -> Worker {
+    Worker::new(
+        WorkerConfig {
+            coordinator: url.into(),
+            identity,
+            capabilities: default_capabilities(),
+            poll_interval: Duration::from_millis(20),
+            shutdown_grace: Duration::from_secs(1),
+            max_jobs,
+        },
+        PipelineRegistry::builtin(),
+    )
+}
+
+/// Polls until the batch is done or failed, for at most `limit`.
+async fn wait_batch(op: &OperatorClient, id: &str, limit: Duration) -> BatchState {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let s = op.batch(id).await.expect("status").batch.state;
+        if s != BatchState::Running || tokio::time::Instant::now() > deadline {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_workers_prove_a_batch_with_plonky2_and_the_coordinator_verifies_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = start(dir.path(), Duration::from_secs(60)).await;
+    let op = OperatorClient::new(&c.url, TOKEN);
+    let input: Vec<u8> = (0..1500u32).map(|i| (i * 7 % 251) as u8).collect();
+    let created = op
+        .submit("poseidon-commitment", Some("e2e"), input)
+        .await
+        .expect("submit");
+    assert_eq!(created.jobs, 2 + 1 + 1, "two chunks, one aggregation, one wrap");
+    let (tx, rx) = watch::channel(false);
+    let mut handles = Vec::new();
+    for name in ["w1", "w2"] {
+        let w = worker(&c.url, registered_identity(&op, name).await, None);
+        let rx = rx.clone();
+        handles.push(tokio::spawn(async move { w.run(rx).await }));
+    }
+    assert_eq!(wait_batch(&op, "e2e", Duration::from_secs(300)).await, BatchState::Done);
+    tx.send(true).expect("shutdown");
+    let mut accepted = 0;
+    for h in handles {
+        accepted += h.await.expect("join").expect("worker").accepted;
+    }
+    assert_eq!(accepted, 4);
+    let status = op.batch("e2e").await.expect("status");
+    assert!(status
+        .jobs
+        .iter()
+        .all(|j| j.state == JobState::Done && j.completions == 1));
+    assert!(!op.output("e2e").await.expect("final proof").is_empty());
+    let metrics = op.metrics().await.expect("metrics");
+    assert!(
+        metrics.contains(r#"zkr_accepted_results_total{kind="wrap"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"zkr_jobs{kind="chunk",state="done"} 2"#),
+        "{metrics}"
+    );
+    stop(c).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupted_proof_is_rejected_and_counted_against_the_worker() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = start(dir.path(), Duration::from_secs(60)).await;
+    let op = OperatorClient::new(&c.url, TOKEN);
+    op.submit("poseidon-commitment", Some("bad"), b"some chunk bytes".to_vec())
+        .await
+        .expect("submit");
+    let ident = registered_identity(&op, "cheat").await;
+    let mut client = WorkerClient::new(&c.url);
+    client
+        .authenticate(&ident, &default_capabilities())
+        .await
+        .expect("auth");
+    let job = client.lease().await.expect("lease").expect("a chunk job");
+    let input = client.blob(&job.inputs[0]).await.expect("blob");
+    let registry = PipelineRegistry::builtin();
+    let pipeline = registry.get(&job.pipeline).expect("pipeline");
+    let spec = JobSpec {
+        kind: job.kind,
+        level: job.level,
+        index: job.index,
+    };
+    let mut proof = tokio::task::spawn_blocking(move || pipeline.run(&spec, &[input]))
+        .await
+        .expect("join")
+        .expect("prove");
+    let mid = proof.len() / 2;
+    proof[mid] ^= 1;
+    match client.submit(&job.id, proof).await {
+        Err(ClientError::Status { status: 422, message }) => assert!(message.contains("rejected"), "{message}"),
+        other => panic!("a corrupted proof must be rejected with 422, got {other:?}"),
+    }
+    let rec = op.job(&job.id).await.expect("job");
+    assert_eq!(rec.state, JobState::Ready, "the job goes back to the queue");
+    assert!(rec.last_error.as_deref().unwrap_or("").contains("cheat"));
+    let metrics = op.metrics().await.expect("metrics");
+    assert!(
+        metrics.contains(r#"zkr_rejected_proofs_total{worker="cheat"} 1"#),
+        "{metrics}"
+    );
+    stop(c).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_revoked_and_unauthenticated_callers_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = start(dir.path(), Duration::from_secs(60)).await;
+    let op = OperatorClient::new(&c.url, TOKEN);
+    let (_tx, rx) = watch::channel(false);
+    // A worker whose key the coordinator does not know.
+    let stranger = worker(&c.url, WorkerIdentity::generate("stranger"), None);
+    assert!(matches!(stranger.run(rx.clone()).await, Err(WorkerError::Refused(_))));
+    // A registered worker whose key is then revoked.
+    let ident = registered_identity(&op, "w1").await;
+    let mut client = WorkerClient::new(&c.url);
+    client
+        .authenticate(&ident, &default_capabilities())
+        .await
+        .expect("auth before revocation");
+    op.revoke_worker("w1").await.expect("revoke");
+    assert!(
+        matches!(client.lease().await, Err(ClientError::Unauthorized)),
+        "revocation ends the session"
+    );
+    assert!(matches!(
+        client.authenticate(&ident, &default_capabilities()).await,
+        Err(ClientError::Unauthorized)
+    ));
+    // A key registered under another id does not sign for this one.
+    let impostor = WorkerIdentity {
+        worker_id: "w2".into(),
+        key: ident.key,
+    };
+    registered_identity(&op, "w2").await;
+    assert!(matches!(
+        WorkerClient::new(&c.url)
+            .authenticate(&impostor, &default_capabilities())
+            .await,
+        Err(ClientError::Unauthorized)
+    ));
+    // No operator token, wrong token: nothing is revealed.
+    let anon = OperatorClient::new(&c.url, "wrong");
+    assert!(matches!(anon.batches().await, Err(ClientError::Unauthorized)));
+    assert!(matches!(anon.metrics().await, Err(ClientError::Unauthorized)));
+    assert!(matches!(
+        anon.submit("sha256-digest-tree", None, vec![1]).await,
+        Err(ClientError::Unauthorized)
+    ));
+    assert!(matches!(
+        WorkerClient::new(&c.url).lease().await,
+        Err(ClientError::Unauthorized)
+    ));
+    // Oversized uploads and bad input get clear errors, not crashes.
+    match op.submit("sha256-digest-tree", None, vec![0u8; 2 << 20]).await {
+        Err(ClientError::Status { status: 413, .. }) => {}
+        other => panic!("an oversized batch must get 413, got {other:?}"),
+    }
+    match op.submit("no-such-pipeline", None, vec![1]).await {
+        Err(ClientError::Status { status: 400, message }) => assert!(message.contains("unknown pipeline"), "{message}"),
+        other => panic!("expected 400, got {other:?}"),
+    }
+    match op.submit("sha256-digest-tree", Some("../x"), vec![1]).await {
+        Err(ClientError::Status { status: 400, .. }) => {}
+        other => panic!("expected 400 for a bad batch id, got {other:?}"),
+    }
+    let metrics = op.metrics().await.expect("metrics");
+    assert!(metrics.contains("zkr_auth_failures_total 3"), "{metrics}");
+    stop(c).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_restart_mid_batch_loses_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = start(dir.path(), Duration::from_secs(60)).await;
+    let op = OperatorClient::new(&c.url, TOKEN);
+    let created = op
+        .submit("sha256-digest-tree", Some("r"), vec![9u8; 64 * 16])
+        .await
+        .expect("submit");
+    let ident = registered_identity(&op, "w1").await;
+    let (_tx, rx) = watch::channel(false);
+    let first = worker(&c.url, ident, Some(10)).run(rx.clone()).await.expect("worker");
+    assert_eq!(first.accepted, 10);
+    stop(c).await;
+
+    let c = start(dir.path(), Duration::from_secs(60)).await;
+    let op = OperatorClient::new(&c.url, TOKEN);
+    let status = op.batch("r").await.expect("status after restart");
+    assert_eq!(status.jobs.iter().filter(|j| j.state == JobState::Done).count(), 10);
+    let ident = WorkerIdentity {
+        worker_id: "w1".into(),
+        key: WorkerIdentity::generate("x").key,
+    };
+    op.register_worker("w1", &ident.public_key_hex()).await.expect("re-key");
+    let rest = worker(&c.url, ident, Some(created.jobs as u64 - 10))
+        .run(rx)
+        .await
+        .expect("worker");
+    assert_eq!(rest.accepted, created.jobs as u64 - 10);
+    assert_eq!(op.batch("r").await.expect("status").batch.state, BatchState::Done);
+    assert!(op
+        .batch("r")
+        .await
+        .expect("status")
+        .jobs
+        .iter()
+        .all(|j| j.completions == 1));
+    stop(c).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn load_test_a_thousand_chunks_on_eight_workers_complete_exactly_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = start(dir.path(), Duration::from_secs(60)).await;
+    let op = OperatorClient::new(&c.url, TOKEN);
+    let input: Vec<u8> = (0..64 * 1000u32).map(|i| (i % 253) as u8).collect();
+    let created = op
+        .submit("sha256-digest-tree", Some("load"), input)
+        .await
+        .expect("submit");
+    assert_eq!(created.jobs, 1000 + 999 + 1);
+    let (tx, rx) = watch::channel(false);
+    let mut handles = Vec::new();
+    for i in 0..8 {
+        let w = worker(&c.url, registered_identity(&op, &format!("w{i}")).await, None);
+        let rx = rx.clone();
+        handles.push(tokio::spawn(async move { w.run(rx).await }));
+    }
+    assert_eq!(
+        wait_batch(&op, "load", Duration::from_secs(240)).await,
+        BatchState::Done
+    );
+    tx.send(true).expect("shutdown");
+    let mut accepted = 0;
+    let mut busy_workers = 0;
+    for h in handles {
+        let r = h.await.expect("join").expect("worker");
+        accepted += r.accepted;
+        busy_workers += usize::from(r.accepted > 0);
+        assert_eq!(r.rejected, 0);
+    }
+    assert_eq!(accepted, 2000, "every job accepted exactly once");
+    assert!(busy_workers >= 2, "work spread over the workers");
+    let jobs = op.batch("load").await.expect("status").jobs;
+    assert_eq!(jobs.len(), 2000);
+    assert!(jobs.iter().all(|j| j.state == JobState::Done && j.completions == 1));
+    stop(c).await;
+}

@@ -1,0 +1,197 @@
+//! The bridge to revm: block and transaction environments from our input
+//! types, and one function that runs a transaction against any read-only
+//! database, optionally with the trace recorder attached and optionally with
+//! the beneficiary's fee left for the caller to credit (the parallel path
+//! credits it lazily so that fee payments do not serialise the block).
+
+use crate::input::{BlockHeader, Transaction};
+use crate::tracer::TraceRecorder;
+use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
+use revm::context_interface::block::BlobExcessGasAndPrice;
+use revm::context_interface::result::{EVMError, ExecutionResult, HaltReason, InvalidTransaction};
+use revm::context_interface::transaction::{AccessList, AccessListItem};
+use revm::context_interface::{ContextTr, JournalTr};
+use revm::handler::{EthFrame, EvmTr, EvmTrError, FrameResult, Handler, MainBuilder, MainContext, MainnetHandler};
+use revm::inspector::{Inspector, InspectorEvmTr, InspectorHandler};
+use revm::interpreter::interpreter::EthInterpreter;
+use revm::primitives::hardfork::SpecId;
+use revm::primitives::{TxKind, U256};
+use revm::state::EvmState;
+use revm::{DatabaseRef, ExecuteEvm};
+use std::marker::PhantomData;
+
+/// EIP-4844 limit on blobs per transaction under Cancun.
+const CANCUN_MAX_BLOBS_PER_TX: u64 = 6;
+
+/// Everything revm needs to know about the block, fixed for all its transactions.
+#[derive(Clone, Debug)]
+pub struct BlockEnvironment {
+    /// The fork rules in force.
+    pub spec: SpecId,
+    /// revm's block environment.
+    pub block: BlockEnv,
+    /// revm's configuration (spec, chain id).
+    pub cfg: CfgEnv,
+}
+
+impl BlockEnvironment {
+    /// The environment for a block under `spec`.
+    pub fn new(header: &BlockHeader, spec: SpecId) -> Self {
+        let block = BlockEnv {
+            number: U256::from(header.number),
+            beneficiary: header.beneficiary,
+            timestamp: U256::from(header.timestamp),
+            gas_limit: header.gas_limit,
+            basefee: header.base_fee.unwrap_or_default(),
+            difficulty: header.difficulty,
+            prevrandao: if spec.is_enabled_in(SpecId::MERGE) {
+                header.prevrandao
+            } else {
+                None
+            },
+            blob_excess_gas_and_price: if spec.is_enabled_in(SpecId::CANCUN) {
+                Some(BlobExcessGasAndPrice::new_with_spec(
+                    header.excess_blob_gas.unwrap_or_default(),
+                    spec,
+                ))
+            } else {
+                None
+            },
+            ..BlockEnv::default()
+        };
+        let mut cfg = CfgEnv::new_with_spec(spec);
+        cfg.chain_id = header.chain_id;
+        if spec.is_enabled_in(SpecId::CANCUN) && !spec.is_enabled_in(SpecId::PRAGUE) {
+            cfg.set_max_blobs_per_tx(CANCUN_MAX_BLOBS_PER_TX);
+        }
+        Self { spec, block, cfg }
+    }
+
+    /// The fee the beneficiary earns for `gas_used` gas of `tx`: the whole gas
+    /// price before London, the priority part of it from London on.
+    pub fn beneficiary_fee(&self, tx: &TxEnv, gas_used: u64) -> U256 {
+        use revm::context_interface::Transaction as _;
+        let basefee = u128::from(self.block.basefee);
+        let price = tx.effective_gas_price(basefee);
+        let per_gas = if self.spec.is_enabled_in(SpecId::LONDON) {
+            price.saturating_sub(basefee)
+        } else {
+            price
+        };
+        U256::from(per_gas) * U256::from(gas_used)
+    }
+}
+
+/// revm's transaction environment for one of our transactions.
+pub fn tx_env(tx: &Transaction) -> TxEnv {
+    TxEnv {
+        tx_type: tx.tx_type,
+        caller: tx.from,
+        gas_limit: tx.gas_limit,
+        gas_price: tx.gas_price,
+        kind: tx.to.map_or(TxKind::Create, TxKind::Call),
+        value: tx.value,
+        data: tx.input.clone(),
+        nonce: tx.nonce,
+        chain_id: tx.chain_id,
+        access_list: AccessList(
+            tx.access_list
+                .iter()
+                .map(|i| AccessListItem {
+                    address: i.address,
+                    storage_keys: i.storage_keys.clone(),
+                })
+                .collect(),
+        ),
+        gas_priority_fee: tx.max_priority_fee,
+        blob_hashes: tx.blob_hashes.clone(),
+        max_fee_per_blob_gas: tx.max_fee_per_blob_gas,
+        ..TxEnv::default()
+    }
+}
+
+/// Who pays the beneficiary its fee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeePayment {
+    /// revm credits the beneficiary inside the transaction (the reference behaviour).
+    InTransaction,
+    /// The caller credits the fee afterwards (see [`BlockEnvironment::beneficiary_fee`]).
+    Deferred,
+}
+
+/// The mainnet handler with the beneficiary reward left out.
+struct DeferredFeeHandler<EVM, ERROR>(PhantomData<(EVM, ERROR)>);
+
+impl<EVM, ERROR> Handler for DeferredFeeHandler<EVM, ERROR>
+where
+    EVM: EvmTr<Context: ContextTr<Journal: JournalTr<State = EvmState>>, Frame = EthFrame<EthInterpreter>>,
+    ERROR: EvmTrError<EVM>,
+{
+    type Evm = EVM;
+    type Error = ERROR;
+    type HaltReason = HaltReason;
+
+    fn reward_beneficiary(&self, _evm: &mut EVM, _result: &mut FrameResult) -> Result<(), ERROR> {
+        Ok(())
+    }
+}
+
+impl<EVM, ERROR> InspectorHandler for DeferredFeeHandler<EVM, ERROR>
+where
+    EVM: InspectorEvmTr<
+        Context: ContextTr<Journal: JournalTr<State = EvmState>>,
+        Frame = EthFrame<EthInterpreter>,
+        Inspector: Inspector<<EVM as EvmTr>::Context, EthInterpreter>,
+    >,
+    ERROR: EvmTrError<EVM>,
+{
+    type IT = EthInterpreter;
+}
+
+/// What one transaction did: revm's result, its state changes, and its trace
+/// when a recorder was attached.
+pub struct TxRun {
+    /// Result (success, revert or halt) with gas and logs.
+    pub result: ExecutionResult,
+    /// Every account and slot the transaction loaded, with changes marked.
+    pub state: EvmState,
+    /// The recorder, holding the trace, when tracing.
+    pub trace: Option<TraceRecorder>,
+}
+
+/// Errors of one transaction run: invalid transaction, or the database failed.
+pub type RunError<E> = EVMError<E, InvalidTransaction>;
+
+/// Runs `tx` on `db` without committing anything.
+pub fn run_tx<DB: DatabaseRef>(
+    db: DB,
+    env: &BlockEnvironment,
+    tx: TxEnv,
+    fees: FeePayment,
+    trace: Option<TraceRecorder>,
+) -> Result<TxRun, RunError<DB::Error>> {
+    let tracing = trace.is_some();
+    let ctx = Context::mainnet()
+        .with_block(env.block.clone())
+        .with_cfg(env.cfg.clone())
+        .with_ref_db(db);
+    let mut evm = ctx.build_mainnet_with_inspector(trace.unwrap_or_default());
+    evm.ctx.tx = tx;
+    let outcome = match (fees, tracing) {
+        (FeePayment::InTransaction, false) => {
+            MainnetHandler::<_, RunError<DB::Error>, EthFrame<EthInterpreter>>::default().run(&mut evm)
+        }
+        (FeePayment::InTransaction, true) => {
+            MainnetHandler::<_, RunError<DB::Error>, EthFrame<EthInterpreter>>::default().inspect_run(&mut evm)
+        }
+        (FeePayment::Deferred, false) => DeferredFeeHandler::<_, RunError<DB::Error>>(PhantomData).run(&mut evm),
+        (FeePayment::Deferred, true) => DeferredFeeHandler::<_, RunError<DB::Error>>(PhantomData).inspect_run(&mut evm),
+    };
+    let state = evm.finalize();
+    let result = outcome?;
+    Ok(TxRun {
+        result,
+        state,
+        trace: tracing.then_some(evm.inspector),
+    })
+}

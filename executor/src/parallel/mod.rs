@@ -1,0 +1,340 @@
+//! The parallel path: Block-STM over revm.
+//!
+//! Every transaction runs optimistically against the multi-version memory
+//! ([`mv_memory`]) through a database view that records what it read; after
+//! it runs, its writes are published and its reads are validated again (by
+//! value) once all lower transactions have run. A transaction whose reads
+//! changed is re-executed; the [`scheduler`] orders executions and
+//! validations over N worker threads. When all transactions are validated,
+//! each one's last execution is the one sequential execution would produce.
+//!
+//! Two kinds of balance updates commute and are recorded as credits rather
+//! than absolute values, so they do not make transactions conflict: the
+//! beneficiary's fee (revm's reward step is left out and the fee credited
+//! afterwards) and the value a plain ETH transfer sends to an account without
+//! code (its recipient is read for its code only).
+
+mod mv_memory;
+mod scheduler;
+
+use crate::block::{ExecError, PathResult, TxExecution};
+use crate::evm::{run_tx, tx_env, BlockEnvironment, FeePayment, RunError, TxRun};
+use crate::input::{BlockInput, Transaction};
+use crate::state::{default_block_hash, WorldState};
+use crate::tracer::TraceRecorder;
+use mv_memory::{apply_credit, AccountValue, Blocked, Location, MvMemory, ReadValue, TxIdx, Written};
+use revm::bytecode::Bytecode;
+use revm::context_interface::result::EVMError;
+use revm::database_interface::DBErrorMarker;
+use revm::primitives::hardfork::SpecId;
+use revm::primitives::{Address, B256, KECCAK_EMPTY, U256};
+use revm::state::AccountInfo;
+use revm::DatabaseRef;
+use scheduler::{Incarnation, Scheduler, Task};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
+
+/// Why a read from the multi-version memory failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReadError {
+    /// A lower transaction's write to the location is being re-executed.
+    #[error("read depends on transaction {0}, which is being re-executed")]
+    Blocked(TxIdx),
+}
+
+impl DBErrorMarker for ReadError {}
+
+/// Bytecode by hash, shared by all workers (content-addressed, so writes never conflict).
+struct CodeStore {
+    codes: RwLock<HashMap<B256, Bytecode>>,
+}
+
+impl CodeStore {
+    fn get(&self, hash: &B256) -> Option<Bytecode> {
+        self.codes.read().expect("code store lock").get(hash).cloned()
+    }
+}
+
+/// Everything the workers share.
+struct Shared<'a> {
+    input: &'a BlockInput,
+    env: &'a BlockEnvironment,
+    memory: MvMemory<'a>,
+    codes: CodeStore,
+    scheduler: Scheduler,
+    /// Last execution of each transaction.
+    last: Vec<Mutex<Option<LastExecution>>>,
+    /// Per transaction: the recipient whose balance it may credit lazily.
+    lazy_recipient: Vec<Option<Address>>,
+    executions: AtomicU64,
+    capture_traces: bool,
+}
+
+/// The outcome of an incarnation, kept for validation and the final result.
+struct LastExecution {
+    reads: Vec<(Location, ReadValue)>,
+    outcome: Result<TxExecution, String>,
+}
+
+/// One incarnation's view of the state: reads go to the multi-version memory
+/// and are recorded for validation.
+struct VersionedDb<'s, 'a> {
+    shared: &'s Shared<'a>,
+    tx: TxIdx,
+    reads: RefCell<Vec<(Location, ReadValue)>>,
+    /// Set when the lazy recipient was read for its code only and has none.
+    recipient_lazy: Cell<bool>,
+}
+
+impl VersionedDb<'_, '_> {
+    fn info(&self, value: Option<AccountValue>) -> Option<AccountInfo> {
+        value.map(|v| AccountInfo {
+            balance: v.balance,
+            nonce: v.nonce,
+            code_hash: v.code_hash,
+            account_id: None,
+            code: self.shared.codes.get(&v.code_hash),
+        })
+    }
+}
+
+impl DatabaseRef for VersionedDb<'_, '_> {
+    type Error = ReadError;
+
+    fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, ReadError> {
+        let memory = &self.shared.memory;
+        let location = Location::Account(address);
+        if self.shared.lazy_recipient[self.tx] == Some(address) {
+            let code_hash = memory.read_code_hash(address, self.tx).map_err(blocked)?;
+            if code_hash.is_none_or(|h| h == KECCAK_EMPTY) {
+                self.reads.borrow_mut().push((location, ReadValue::CodeOnly(code_hash)));
+                self.recipient_lazy.set(true);
+                // The balance is never consulted for a plain transfer's recipient.
+                return Ok(code_hash.map(|_| AccountInfo::default()));
+            }
+        }
+        let value = memory.read_account(address, self.tx).map_err(blocked)?;
+        self.reads.borrow_mut().push((location, ReadValue::Account(value)));
+        Ok(self.info(value))
+    }
+
+    fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, ReadError> {
+        Ok(self.shared.codes.get(&code_hash).unwrap_or_default())
+    }
+
+    fn storage_ref(&self, address: Address, index: U256) -> Result<U256, ReadError> {
+        let value = self.shared.memory.read_slot(address, index, self.tx).map_err(blocked)?;
+        self.reads
+            .borrow_mut()
+            .push((Location::Slot(address, index), ReadValue::Slot(value)));
+        Ok(value)
+    }
+
+    fn block_hash_ref(&self, number: u64) -> Result<B256, ReadError> {
+        Ok(self
+            .shared
+            .input
+            .block_hashes
+            .get(&number)
+            .copied()
+            .unwrap_or_else(|| default_block_hash(number)))
+    }
+}
+
+fn blocked(Blocked(tx): Blocked) -> ReadError {
+    ReadError::Blocked(tx)
+}
+
+/// The recipient a transaction may credit lazily: a plain value transfer
+/// (no call data) to another account that is not the beneficiary.
+fn lazy_recipient(tx: &Transaction, beneficiary: Address) -> Option<Address> {
+    let to = tx.to?;
+    (tx.input.is_empty() && !tx.value.is_zero() && to != tx.from && to != beneficiary && tx.tx_type != 3).then_some(to)
+}
+
+impl Shared<'_> {
+    /// Turns a finished run into its memory writes and final-commit form.
+    fn writes_of(&self, tx: TxIdx, mut run: TxRun, recipient_lazy: bool) -> (Vec<(Location, Written)>, TxExecution) {
+        let spec = self.env.spec;
+        let clears_empty = spec.is_enabled_in(SpecId::SPURIOUS_DRAGON);
+        let input_tx = &self.input.transactions[tx];
+        let beneficiary = self.env.block.beneficiary;
+        let fee = self.env.beneficiary_fee(&tx_env(input_tx), run.result.tx_gas_used());
+        let mut credits = Vec::new();
+        if recipient_lazy && run.result.is_success() {
+            if let Some(to) = self.lazy_recipient[tx] {
+                run.state.remove(&to);
+                credits.push((to, input_tx.value));
+            }
+        }
+        let mut writes = Vec::new();
+        let mut beneficiary_written = false;
+        for (address, account) in &run.state {
+            if !account.is_touched() {
+                continue;
+            }
+            if let Some(code) = &account.info.code {
+                if account.info.code_hash != KECCAK_EMPTY && self.codes.get(&account.info.code_hash).is_none() {
+                    let mut codes = self.codes.codes.write().expect("code store lock");
+                    codes.entry(account.info.code_hash).or_insert_with(|| code.clone());
+                }
+            }
+            let destroyed = account.is_selfdestructed() || (clears_empty && account.is_empty());
+            let mut value = (!destroyed).then_some(AccountValue {
+                balance: account.info.balance,
+                nonce: account.info.nonce,
+                code_hash: account.info.code_hash,
+            });
+            if *address == beneficiary {
+                value = apply_credit(value, fee, spec);
+                beneficiary_written = true;
+            }
+            writes.push((Location::Account(*address), Written::Account(value)));
+            if destroyed || account.is_created() {
+                writes.push((Location::Wipe(*address), Written::Wipe));
+            }
+            if !destroyed {
+                for (slot, v) in account.changed_storage_slots() {
+                    writes.push((Location::Slot(*address, *slot), Written::Slot(v.present_value)));
+                }
+            }
+        }
+        if !beneficiary_written {
+            writes.push((Location::Account(beneficiary), Written::Credit(fee)));
+        }
+        for (address, amount) in &credits {
+            writes.push((Location::Account(*address), Written::Credit(*amount)));
+        }
+        credits.push((beneficiary, fee));
+        let execution = TxExecution {
+            result: run.result,
+            changes: run.state,
+            balance_credits: credits,
+            trace: run.trace.map(TraceRecorder::finish),
+        };
+        (writes, execution)
+    }
+
+    /// Runs one incarnation; returns the next task (a validation of it, if due).
+    fn execute(&self, tx: TxIdx, incarnation: Incarnation) -> Option<Task> {
+        self.executions.fetch_add(1, Ordering::Relaxed);
+        let db = VersionedDb {
+            shared: self,
+            tx,
+            reads: RefCell::new(Vec::new()),
+            recipient_lazy: Cell::new(false),
+        };
+        let recorder = self.capture_traces.then(TraceRecorder::default);
+        let input_tx = &self.input.transactions[tx];
+        let outcome = run_tx(&db, self.env, tx_env(input_tx), FeePayment::Deferred, recorder);
+        let reads = db.reads.into_inner();
+        let (writes, outcome) = match outcome {
+            Err(EVMError::Database(ReadError::Blocked(blocking))) => {
+                if self.scheduler.add_dependency(tx, blocking) {
+                    return None;
+                }
+                return Some(Task::Execute(tx, incarnation));
+            }
+            Err(err) => (Vec::new(), Err(describe(err))),
+            Ok(run) => {
+                let (writes, execution) = self.writes_of(tx, run, db.recipient_lazy.get());
+                (writes, Ok(execution))
+            }
+        };
+        let wrote_new = self.memory.record(tx, writes);
+        *self.last[tx].lock().expect("result lock") = Some(LastExecution { reads, outcome });
+        self.scheduler.finish_execution(tx, incarnation, wrote_new)
+    }
+
+    /// Validates one incarnation's reads; returns a re-execution task if it aborted.
+    fn validate(&self, tx: TxIdx, incarnation: Incarnation) -> Option<Task> {
+        let valid = {
+            let last = self.last[tx].lock().expect("result lock");
+            last.as_ref().is_some_and(|l| {
+                l.reads
+                    .iter()
+                    .all(|(location, read)| self.memory.reread(location, read, tx).ok() == Some(*read))
+            })
+        };
+        let aborted = !valid && self.scheduler.try_validation_abort(tx, incarnation);
+        if aborted {
+            self.memory.mark_estimates(tx);
+        }
+        self.scheduler.finish_validation(tx, aborted)
+    }
+}
+
+fn describe(err: RunError<ReadError>) -> String {
+    format!("{err:?}")
+}
+
+/// Runs the block's transactions with Block-STM on `threads` workers.
+pub(crate) fn execute(
+    input: &BlockInput,
+    env: &BlockEnvironment,
+    initial: &WorldState,
+    threads: NonZeroUsize,
+    capture_traces: bool,
+) -> Result<PathResult, ExecError> {
+    let n = input.transactions.len();
+    let shared = Shared {
+        input,
+        env,
+        memory: MvMemory::new(initial, n, env.spec),
+        codes: CodeStore {
+            codes: RwLock::new(initial.codes.clone()),
+        },
+        scheduler: Scheduler::new(n),
+        last: (0..n).map(|_| Mutex::new(None)).collect(),
+        lazy_recipient: input
+            .transactions
+            .iter()
+            .map(|t| lazy_recipient(t, env.block.beneficiary))
+            .collect(),
+        executions: AtomicU64::new(0),
+        capture_traces,
+    };
+    let workers = threads.get().min(n.max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                let mut task = None;
+                while !shared.scheduler.done() {
+                    task = match task {
+                        Some(Task::Execute(tx, inc)) => shared.execute(tx, inc),
+                        Some(Task::Validate(tx, inc)) => shared.validate(tx, inc),
+                        None => {
+                            let next = shared.scheduler.next_task();
+                            if next.is_none() {
+                                std::thread::yield_now();
+                            }
+                            next
+                        }
+                    };
+                }
+            });
+        }
+    });
+    let mut txs = Vec::with_capacity(n);
+    for (index, slot) in shared.last.into_iter().enumerate() {
+        let last = slot.into_inner().expect("result lock");
+        match last.map(|l| l.outcome) {
+            Some(Ok(execution)) => txs.push(execution),
+            Some(Err(reason)) => return Err(ExecError::InvalidTransaction { index, reason }),
+            None => {
+                return Err(ExecError::InvalidTransaction {
+                    index,
+                    reason: "never executed".into(),
+                })
+            }
+        }
+    }
+    let executions = shared.executions.load(Ordering::Relaxed);
+    Ok(PathResult {
+        txs,
+        reexecutions: executions.saturating_sub(n as u64),
+    })
+}

@@ -1,0 +1,36 @@
+//! The sequential reference path: plain revm, one transaction after another,
+//! each committed before the next runs.
+
+use crate::block::{ExecError, PathResult, TxExecution};
+use crate::evm::{run_tx, tx_env, BlockEnvironment, FeePayment};
+use crate::input::BlockInput;
+use crate::state::{StateDb, WorldState};
+use crate::tracer::TraceRecorder;
+
+/// Runs the block's transactions in order on a copy of `initial`.
+pub(crate) fn execute(
+    input: &BlockInput,
+    env: &BlockEnvironment,
+    initial: &WorldState,
+    capture_traces: bool,
+) -> Result<PathResult, ExecError> {
+    let mut state = initial.clone();
+    let mut txs = Vec::with_capacity(input.transactions.len());
+    for (index, tx) in input.transactions.iter().enumerate() {
+        let db = StateDb {
+            state: &state,
+            block_hashes: &input.block_hashes,
+        };
+        let recorder = capture_traces.then(TraceRecorder::default);
+        let run = run_tx(db, env, tx_env(tx), FeePayment::InTransaction, recorder)
+            .map_err(|e| ExecError::from_run(index, e))?;
+        state.commit(&run.state, env.spec);
+        txs.push(TxExecution {
+            result: run.result,
+            changes: run.state,
+            balance_credits: Vec::new(),
+            trace: run.trace.map(TraceRecorder::finish),
+        });
+    }
+    Ok(PathResult { txs, reexecutions: 0 })
+}

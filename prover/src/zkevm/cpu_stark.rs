@@ -1,0 +1,350 @@
+//! Constraints of the step (CPU) table; the column layout is
+//! [`witness::cpu::col`].
+//!
+//! Per row: selectors are boolean and exactly one is set on real rows; the
+//! stack size, gas and pc follow the opcode family; operands and results obey
+//! the family's semantics (byte-wise addition with carries for ADD, SUB, LT,
+//! GT; an is-zero test with inverse witnesses for EQ, ISZERO, JUMPI); jumps
+//! land on a JUMPDEST; results and the LT/GT difference are bytes (range
+//! lookup). Columns a family does not use are forced to zero. Stack values
+//! and instructions come from the other tables through cross-table lookups.
+
+use super::expr::{impl_stark_via_cx, Cx};
+use plonky2::field::types::Field;
+use starky::lookup::{Column, Filter, Lookup};
+use witness::cpu::{col, pi};
+use witness::opcode::Family;
+use witness::word::LIMBS;
+
+/// The step table.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CpuStark;
+
+/// Families using stack channel 0 (read of `IN0`).
+pub(crate) const CHANNEL0: [Family; 11] = [
+    Family::Add,
+    Family::Sub,
+    Family::Lt,
+    Family::Gt,
+    Family::Eq,
+    Family::IsZero,
+    Family::Pop,
+    Family::Jump,
+    Family::Jumpi,
+    Family::Dup,
+    Family::Swap,
+];
+/// Families using stack channel 1 (read of `IN1`).
+pub(crate) const CHANNEL1: [Family; 7] = [
+    Family::Add,
+    Family::Sub,
+    Family::Lt,
+    Family::Gt,
+    Family::Eq,
+    Family::Jumpi,
+    Family::Swap,
+];
+/// Families using stack channel 2 (write of `OUT`).
+pub(crate) const CHANNEL2: [Family; 11] = [
+    Family::Add,
+    Family::Sub,
+    Family::Lt,
+    Family::Gt,
+    Family::Eq,
+    Family::IsZero,
+    Family::Push0,
+    Family::Push,
+    Family::Dup,
+    Family::Pc,
+    Family::Swap,
+];
+
+impl CpuStark {
+    /// The byte range checks: result and difference limbs against the RANGE column.
+    pub fn range_lookups<F: Field>(&self) -> Vec<Lookup<F>> {
+        let columns: Vec<Column<F>> = (0..LIMBS)
+            .flat_map(|j| [Column::single(col::OUT + j), Column::single(col::AUX + j)])
+            .collect();
+        vec![Lookup {
+            filter_columns: vec![Filter::new_simple(Column::one()); columns.len()],
+            columns,
+            table_column: Column::single(col::RANGE),
+            frequencies_column: Column::single(col::FREQ),
+        }]
+    }
+
+    /// All constraints of the table.
+    pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], pis: &[C::V]) {
+        let sel = |f: Family| lv[col::sel(f)];
+        let sum_of = |cx: &mut C, fs: &[Family]| {
+            let v: Vec<C::V> = fs.iter().map(|&f| sel(f)).collect();
+            cx.sum(&v)
+        };
+        let one = cx.int(1);
+        let word = |base: usize, j: usize| lv[base + j];
+
+        // Selectors.
+        cx.boolean(lv[col::IS_REAL]);
+        for f in Family::ALL {
+            cx.boolean(sel(f));
+        }
+        let all = sum_of(cx, &Family::ALL);
+        let c = cx.sub(all, lv[col::IS_REAL]);
+        cx.always(c);
+        let not_real = cx.not(lv[col::IS_REAL]);
+        let c = cx.mul(nv[col::IS_REAL], not_real);
+        cx.transition(c);
+
+        // Row counter, boundaries and public inputs.
+        cx.first_row(lv[col::CLK]);
+        let d = cx.sub(nv[col::CLK], lv[col::CLK]);
+        let c = cx.sub(d, one);
+        cx.transition(c);
+        let c = cx.sub(lv[col::IS_REAL], one);
+        cx.first_row(c);
+        cx.first_row(lv[col::PC]);
+        cx.first_row(lv[col::SP]);
+        let c = cx.sub(lv[col::TX], pis[pi::FIRST_TX]);
+        cx.first_row(c);
+        cx.last_row(lv[col::IS_REAL]);
+
+        // Transaction boundaries: STOP ends a transaction, the next one starts at pc 0 with an empty stack.
+        let stop = sel(Family::Stop);
+        let next_real = nv[col::IS_REAL];
+        let stop_next = cx.mul(stop, next_real);
+        let tx_step = cx.sub(nv[col::TX], lv[col::TX]);
+        let c = cx.sub(tx_step, one);
+        let c = cx.mul(stop_next, c);
+        cx.transition(c);
+        let c = cx.mul(stop_next, nv[col::PC]);
+        cx.transition(c);
+        let c = cx.mul(stop_next, nv[col::SP]);
+        cx.transition(c);
+        let running = cx.sub(lv[col::IS_REAL], stop);
+        let next_pad = cx.not(next_real);
+        let c = cx.mul(running, next_pad);
+        cx.transition(c);
+        let c = cx.mul(running, tx_step);
+        cx.transition(c);
+        let last = cx.mul(lv[col::IS_REAL], next_pad);
+        let end = cx.add(lv[col::TX], one);
+        let end = cx.sub(end, pis[pi::END_TX]);
+        let c = cx.mul(last, end);
+        cx.transition(c);
+        let steps = cx.sub(nv[col::CLK], pis[pi::STEPS]);
+        let c = cx.mul(last, steps);
+        cx.transition(c);
+
+        // Stack size and gas.
+        let mut delta = cx.int(0);
+        let mut cost = cx.int(0);
+        for f in Family::ALL {
+            let t = cx.scale(sel(f), f.stack_delta());
+            delta = cx.add(delta, t);
+            let t = cx.scale(sel(f), f.gas() as i64);
+            cost = cx.add(cost, t);
+        }
+        let d = cx.sub(nv[col::SP], lv[col::SP]);
+        let d = cx.sub(d, delta);
+        let c = cx.mul(running, d);
+        cx.transition(c);
+        let d = cx.sub(nv[col::GAS], lv[col::GAS]);
+        let d = cx.add(d, cost);
+        let c = cx.mul(running, d);
+        cx.transition(c);
+
+        // Program counter.
+        let (jump, jumpi, res) = (sel(Family::Jump), sel(Family::Jumpi), lv[col::RES]);
+        let straight = cx.sub(running, jump);
+        let straight = cx.sub(straight, jumpi);
+        let pc_step = cx.sub(nv[col::PC], lv[col::PC]);
+        let pc_step1 = cx.sub(pc_step, one);
+        let c = cx.mul(straight, pc_step1);
+        let push_n = cx.mul(sel(Family::Push), lv[col::N]);
+        let c = cx.sub(c, push_n);
+        cx.transition(c);
+        let dest_limbs: Vec<C::V> = (0..4).map(|j| word(col::IN0, j)).collect();
+        let dest = cx.bytes_le(&dest_limbs);
+        let to_dest = cx.sub(nv[col::PC], dest);
+        let not_jumpdest = cx.not(nv[col::sel(Family::Jumpdest)]);
+        let c = cx.mul(jump, to_dest);
+        cx.transition(c);
+        let c = cx.mul(jump, not_jumpdest);
+        cx.transition(c);
+        let stay = cx.mul(jumpi, res);
+        let c = cx.mul(stay, pc_step1);
+        cx.transition(c);
+        let not_res = cx.not(res);
+        let taken = cx.mul(jumpi, not_res);
+        let c = cx.mul(taken, to_dest);
+        cx.transition(c);
+        let c = cx.mul(taken, not_jumpdest);
+        cx.transition(c);
+        let jumping = cx.add(jump, taken);
+        for j in 4..LIMBS {
+            let c = cx.mul(jumping, word(col::IN0, j));
+            cx.always(c);
+        }
+
+        // Stack addresses of channels 0 and 1.
+        let n_minus_1 = cx.sub(lv[col::N], one);
+        let sp_minus = |cx: &mut C, k: i64| {
+            let kk = cx.int(k);
+            cx.sub(lv[col::SP], kk)
+        };
+        let a0 = sp_minus(cx, 1);
+        let dup_off = cx.mul(sel(Family::Dup), n_minus_1);
+        let a0 = cx.sub(a0, dup_off);
+        let c = cx.sub(lv[col::ADDR0], a0);
+        cx.always(c);
+        let a1 = sp_minus(cx, 2);
+        let swap_off = cx.mul(sel(Family::Swap), n_minus_1);
+        let a1 = cx.sub(a1, swap_off);
+        let c = cx.sub(lv[col::ADDR1], a1);
+        cx.always(c);
+
+        // Unused columns are zero.
+        let sized = sum_of(cx, &[Family::Push, Family::Dup, Family::Swap]);
+        let not_sized = cx.not(sized);
+        let c = cx.mul(not_sized, lv[col::N]);
+        cx.always(c);
+        let idle = |cx: &mut C, fs: &[Family]| {
+            let s = sum_of(cx, fs);
+            cx.not(s)
+        };
+        let (act0, act1, act2) = (idle(cx, &CHANNEL0), idle(cx, &CHANNEL1), idle(cx, &CHANNEL2));
+        let lt_gt = sum_of(cx, &[Family::Lt, Family::Gt]);
+        let not_lt_gt = cx.not(lt_gt);
+        let zero_test = sum_of(cx, &[Family::Eq, Family::IsZero, Family::Jumpi]);
+        let not_zero_test = cx.not(zero_test);
+        let not_push = cx.not(sel(Family::Push));
+        let c = cx.mul(not_zero_test, res);
+        cx.always(c);
+        for j in 0..LIMBS {
+            for (gate, base) in [
+                (act0, col::IN0),
+                (act1, col::IN1),
+                (act2, col::OUT),
+                (not_lt_gt, col::AUX),
+                (not_zero_test, col::INV),
+                (not_push, col::PUSHV),
+            ] {
+                let c = cx.mul(gate, word(base, j));
+                cx.always(c);
+            }
+        }
+
+        // Results that copy or build a word.
+        let eq_iszero = sum_of(cx, &[Family::Eq, Family::IsZero]);
+        for j in 0..LIMBS {
+            let out = word(col::OUT, j);
+            for (f, src) in [
+                (Family::Push, col::PUSHV),
+                (Family::Dup, col::IN0),
+                (Family::Swap, col::IN1),
+            ] {
+                let d = cx.sub(out, word(src, j));
+                let c = cx.mul(sel(f), d);
+                cx.always(c);
+            }
+            let c = cx.mul(sel(Family::Push0), out);
+            cx.always(c);
+            if j >= 4 {
+                let c = cx.mul(sel(Family::Pc), out);
+                cx.always(c);
+            }
+            if j >= 1 {
+                for gate in [lt_gt, eq_iszero] {
+                    let c = cx.mul(gate, out);
+                    cx.always(c);
+                }
+            }
+        }
+        let pc_limbs: Vec<C::V> = (0..4).map(|j| word(col::OUT, j)).collect();
+        let pc_word = cx.bytes_le(&pc_limbs);
+        let d = cx.sub(pc_word, lv[col::PC]);
+        let c = cx.mul(sel(Family::Pc), d);
+        cx.always(c);
+
+        // Byte-wise addition x + y = z (mod 2^256) with carries.
+        let (add, sub, gt) = (sel(Family::Add), sel(Family::Sub), sel(Family::Gt));
+        let y_from_in1 = sum_of(cx, &[Family::Add, Family::Sub, Family::Lt]);
+        let z_from_in0 = sum_of(cx, &[Family::Sub, Family::Lt]);
+        let mut carry_in = cx.int(0);
+        for j in 0..LIMBS {
+            let (i0, i1, o, a) = (
+                word(col::IN0, j),
+                word(col::IN1, j),
+                word(col::OUT, j),
+                word(col::AUX, j),
+            );
+            let x = {
+                let t0 = cx.mul(add, i0);
+                let t1 = cx.mul(sub, o);
+                let t2 = cx.mul(lt_gt, a);
+                let t = cx.add(t0, t1);
+                cx.add(t, t2)
+            };
+            let y = {
+                let t0 = cx.mul(y_from_in1, i1);
+                let t1 = cx.mul(gt, i0);
+                cx.add(t0, t1)
+            };
+            let z = {
+                let t0 = cx.mul(add, o);
+                let t1 = cx.mul(z_from_in0, i0);
+                let t2 = cx.mul(gt, i1);
+                let t = cx.add(t0, t1);
+                cx.add(t, t2)
+            };
+            let carry = word(col::CARRY, j);
+            cx.boolean(carry);
+            let lhs = cx.add(x, y);
+            let lhs = cx.add(lhs, carry_in);
+            let rhs = cx.scale(carry, 256);
+            let rhs = cx.add(z, rhs);
+            let c = cx.sub(lhs, rhs);
+            cx.always(c);
+            carry_in = carry;
+        }
+        let d = cx.sub(word(col::OUT, 0), carry_in);
+        let c = cx.mul(lt_gt, d);
+        cx.always(c);
+
+        // Is-zero test: RES = 1 iff the tested word is zero.
+        let (eq, iszero) = (sel(Family::Eq), sel(Family::IsZero));
+        cx.boolean(res);
+        let mut inv_sum = cx.int(0);
+        for j in 0..LIMBS {
+            let (i0, i1) = (word(col::IN0, j), word(col::IN1, j));
+            let diff = cx.sub(i0, i1);
+            let t0 = cx.mul(eq, diff);
+            let t1 = cx.mul(iszero, i0);
+            let t2 = cx.mul(jumpi, i1);
+            let t = cx.add(t0, t1);
+            let tested = cx.add(t, t2);
+            let c = cx.mul(res, tested);
+            cx.always(c);
+            let t = cx.mul(tested, word(col::INV, j));
+            inv_sum = cx.add(inv_sum, t);
+        }
+        let c = cx.mul(zero_test, not_res);
+        let c = cx.sub(c, inv_sum);
+        cx.always(c);
+        let d = cx.sub(word(col::OUT, 0), res);
+        let c = cx.mul(eq_iszero, d);
+        cx.always(c);
+
+        // The byte range table: 0, 1, ..., 255 and then 255 repeated.
+        cx.first_row(lv[col::RANGE]);
+        let step = cx.sub(nv[col::RANGE], lv[col::RANGE]);
+        let step1 = cx.sub(step, one);
+        let c = cx.mul(step, step1);
+        cx.transition(c);
+        let top = cx.int(255);
+        let c = cx.sub(lv[col::RANGE], top);
+        cx.last_row(c);
+    }
+}
+
+impl_stark_via_cx!(CpuStark, witness::cpu::col::NUM_COLUMNS, witness::cpu::pi::NUM);

@@ -1,0 +1,108 @@
+//! Proving a chunk: commit to every table, draw the shared cross-table
+//! lookup challenges, then prove each table.
+
+use super::bytecode_stark::BytecodeStark;
+use super::cpu_stark::CpuStark;
+use super::proof::{ChunkProof, TableProof, C, D};
+use super::stack_stark::StackStark;
+use super::tables::{cross_table_lookups, NUM_TABLES};
+use super::{cpu_public_inputs, observe_statement, stark_config, ZkevmError};
+use crate::backend::Backend;
+use plonky2::field::polynomial::PolynomialValues;
+use plonky2::fri::oracle::PolynomialBatch;
+use plonky2::iop::challenger::Challenger;
+use plonky2::plonk::config::GenericConfig;
+use plonky2::util::timing::TimingTree;
+use starky::config::StarkConfig;
+use starky::cross_table_lookup::{get_ctl_data, CtlData};
+use starky::lookup::GrandProductChallengeSet;
+use starky::stark::Stark;
+use starky::util::trace_rows_to_poly_values;
+use witness::{ChunkWitness, F};
+
+type Hasher = <C as GenericConfig<D>>::Hasher;
+
+/// Proves one chunk on the CPU backend. Fails if the witness violates a constraint.
+pub fn prove_chunk(witness: &ChunkWitness) -> Result<ChunkProof, ZkevmError> {
+    prove_chunk_with(witness, &crate::backend::CpuBackend)
+}
+
+/// Proves one chunk, committing to the table traces through `backend`.
+pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result<ChunkProof, ZkevmError> {
+    let config = stark_config();
+    let traces: [Vec<PolynomialValues<F>>; NUM_TABLES] = [
+        trace_rows_to_poly_values(witness.cpu.clone()),
+        trace_rows_to_poly_values(witness.stack.clone()),
+        trace_rows_to_poly_values(witness.bytecode.clone()),
+    ];
+    let mut timing = TimingTree::default();
+    let rate_bits = config.fri_config.rate_bits;
+    let cap_height = config.fri_config.cap_height;
+    let commitments = traces
+        .iter()
+        .map(|t| backend.commit(t.clone(), rate_bits, false, cap_height, &mut timing))
+        .collect::<Result<Vec<PolynomialBatch<F, C, D>>, _>>()
+        .map_err(|e| ZkevmError::Prove {
+            table: "trace commitment",
+            reason: e.to_string(),
+        })?;
+
+    let mut challenger = Challenger::<F, Hasher>::new();
+    observe_statement(&mut challenger, &witness.statement);
+    for c in &commitments {
+        challenger.observe_cap(&c.merkle_tree.cap);
+    }
+    let ctls = cross_table_lookups();
+    let (ctl_challenges, ctl_data) = get_ctl_data::<F, C, D, NUM_TABLES>(&config, &traces, &ctls, &mut challenger, 3);
+
+    let job = |i: usize| ProveJob {
+        config: &config,
+        trace: &traces[i],
+        commitment: &commitments[i],
+        ctl_data: &ctl_data[i],
+        ctl_challenges: &ctl_challenges,
+        challenger: challenger.clone(),
+    };
+    Ok(ChunkProof {
+        statement: witness.statement.clone(),
+        cpu: job(0).prove(&CpuStark, "step", &cpu_public_inputs(&witness.statement))?,
+        stack: job(1).prove(&StackStark, "stack", &[])?,
+        bytecode: job(2).prove(&BytecodeStark, "bytecode", &[])?,
+    })
+}
+
+/// What proving one table needs.
+struct ProveJob<'a> {
+    config: &'a StarkConfig,
+    trace: &'a [PolynomialValues<F>],
+    commitment: &'a PolynomialBatch<F, C, D>,
+    ctl_data: &'a CtlData<'a, F>,
+    ctl_challenges: &'a GrandProductChallengeSet<F>,
+    /// The transcript after the shared challenges; each table continues its own copy.
+    challenger: Challenger<F, Hasher>,
+}
+
+impl ProveJob<'_> {
+    fn prove<S: Stark<F, D>>(mut self, stark: &S, table: &'static str, pis: &[F]) -> Result<TableProof, ZkevmError> {
+        let mut timing = TimingTree::default();
+        self.challenger.observe_elements(pis);
+        self.config.observe(&mut self.challenger);
+        starky::prover::prove_with_commitment(
+            stark,
+            self.config,
+            self.trace,
+            self.commitment,
+            Some(self.ctl_data),
+            Some(self.ctl_challenges),
+            &mut self.challenger,
+            pis,
+            None,
+            None,
+            &mut timing,
+        )
+        .map_err(|e| ZkevmError::Prove {
+            table,
+            reason: format!("{e:#}"),
+        })
+    }
+}

@@ -1,0 +1,126 @@
+//! The chunk's tables and the cross-table lookups between them.
+//!
+//! | CTL | looking                                   | looked                         |
+//! |-----|-------------------------------------------|--------------------------------|
+//! | 0   | step table, stack channels 0..3           | stack table (real rows)        |
+//! | 1   | step table (tx, pc, family, n, immediate) | bytecode table, multiplicity `MULT` |
+//! | 2   | the verifier's tuples from the public code | bytecode table (real rows)    |
+
+use super::cpu_stark::{CHANNEL0, CHANNEL1, CHANNEL2};
+use plonky2::field::types::Field;
+use starky::cross_table_lookup::{CrossTableLookup, TableWithColumns};
+use starky::lookup::{Column, Filter};
+use witness::opcode::Family;
+use witness::word::LIMBS;
+use witness::{bytecode, cpu, stack, F};
+
+/// Index of the step table.
+pub const CPU: usize = 0;
+/// Index of the stack read/write table.
+pub const STACK: usize = 1;
+/// Index of the bytecode table.
+pub const BYTECODE: usize = 2;
+/// Number of tables in a chunk proof.
+pub const NUM_TABLES: usize = 3;
+/// Position of the CTL whose looking side is the public code.
+pub const CODE_CTL: usize = 2;
+
+fn sum_of(families: &[Family]) -> Column<F> {
+    Column::sum(families.iter().map(|&f| cpu::col::sel(f)))
+}
+
+fn limbs(base: usize) -> impl Iterator<Item = Column<F>> {
+    (base..base + LIMBS).map(Column::single)
+}
+
+/// One stack channel of the step table: (tx, slot, time stamp, is write, value).
+fn stack_channel(addr: Column<F>, channel: u64, write: bool, value: usize, active: Column<F>) -> TableWithColumns<F> {
+    let ts = Column::linear_combination_with_constant(
+        [(cpu::col::CLK, F::from_canonical_u64(4))],
+        F::from_canonical_u64(channel),
+    );
+    let mut cols = vec![
+        Column::single(cpu::col::TX),
+        addr,
+        ts,
+        Column::constant(F::from_bool(write)),
+    ];
+    cols.extend(limbs(value));
+    TableWithColumns::new(CPU, cols, Filter::new_simple(active))
+}
+
+/// The instruction tuple columns of the bytecode table.
+fn bytecode_tuple() -> Vec<Column<F>> {
+    (bytecode::col::CODE_ID..bytecode::col::MULT)
+        .map(Column::single)
+        .collect()
+}
+
+/// All cross-table lookups of a chunk, in CTL index order.
+pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
+    use cpu::col as c;
+    let one = F::ONE;
+    let sp_minus = |terms: Vec<(usize, F)>, k: u64| {
+        let mut all = vec![(c::SP, one)];
+        all.extend(terms);
+        Column::linear_combination_with_constant(all, -F::from_canonical_u64(k))
+    };
+    let binary = [Family::Add, Family::Sub, Family::Lt, Family::Gt, Family::Eq];
+    let mut addr2_terms: Vec<(usize, F)> = binary.iter().map(|&f| (c::sel(f), -F::TWO)).collect();
+    addr2_terms.push((c::sel(Family::IsZero), -one));
+    addr2_terms.push((c::sel(Family::Swap), -one));
+    let channels = vec![
+        stack_channel(Column::single(c::ADDR0), 0, false, c::IN0, sum_of(&CHANNEL0)),
+        stack_channel(Column::single(c::ADDR1), 1, false, c::IN1, sum_of(&CHANNEL1)),
+        stack_channel(sp_minus(addr2_terms, 0), 2, true, c::OUT, sum_of(&CHANNEL2)),
+        stack_channel(
+            sp_minus(vec![(c::N, -one)], 1),
+            3,
+            true,
+            c::IN0,
+            sum_of(&[Family::Swap]),
+        ),
+    ];
+    let mut stack_cols = [stack::col::TX, stack::col::ADDR, stack::col::TS, stack::col::IS_WRITE]
+        .map(Column::single)
+        .to_vec();
+    stack_cols.extend(limbs(stack::col::VAL));
+    let stack_ctl = CrossTableLookup::new(
+        channels,
+        TableWithColumns::new(
+            STACK,
+            stack_cols,
+            Filter::new_simple(Column::single(stack::col::IS_REAL)),
+        ),
+    );
+
+    let family = Column::linear_combination(Family::ALL.iter().map(|&f| (c::sel(f), F::from_canonical_u64(f.id()))));
+    let mut step_cols = vec![
+        Column::single(c::TX),
+        Column::single(c::PC),
+        family,
+        Column::single(c::N),
+    ];
+    step_cols.extend(limbs(c::PUSHV));
+    let code_ctl = CrossTableLookup::new(
+        vec![TableWithColumns::new(
+            CPU,
+            step_cols,
+            Filter::new_simple(Column::single(c::IS_REAL)),
+        )],
+        TableWithColumns::new(
+            BYTECODE,
+            bytecode_tuple(),
+            Filter::new_simple(Column::single(bytecode::col::MULT)),
+        ),
+    );
+    let public_code_ctl = CrossTableLookup::new(
+        vec![],
+        TableWithColumns::new(
+            BYTECODE,
+            bytecode_tuple(),
+            Filter::new_simple(Column::single(bytecode::col::IS_REAL)),
+        ),
+    );
+    vec![stack_ctl, code_ctl, public_code_ctl]
+}

@@ -1,0 +1,161 @@
+//! Verifying chunk proofs: each table's STARK with the shared cross-table
+//! lookup challenges, the lookup balances (including the public-code side
+//! that the verifier computes itself), and links between neighbouring chunks.
+
+use super::bytecode_stark::BytecodeStark;
+use super::cpu_stark::CpuStark;
+use super::proof::{ChunkProof, TableProof, C, D};
+use super::stack_stark::StackStark;
+use super::tables::{cross_table_lookups, CODE_CTL, NUM_TABLES};
+use super::{cpu_public_inputs, observe_statement, stark_config, ZkevmError};
+use plonky2::field::types::Field;
+use plonky2::iop::challenger::Challenger;
+use plonky2::plonk::config::GenericConfig;
+use starky::config::StarkConfig;
+use starky::cross_table_lookup::{verify_cross_table_lookups, CrossTableLookup, CtlCheckVars};
+use starky::lookup::GrandProductChallengeSet;
+use starky::stark::Stark;
+use witness::bytecode::instruction_tuples;
+use witness::{ChunkStatement, F};
+
+type Hasher = <C as GenericConfig<D>>::Hasher;
+
+/// Verifies one chunk proof against the statement it carries.
+pub fn verify_chunk(proof: &ChunkProof) -> Result<(), ZkevmError> {
+    let statement = &proof.statement;
+    check_statement(statement)?;
+    let config = stark_config();
+    let ctls = cross_table_lookups();
+    let tables: [&TableProof; NUM_TABLES] = [&proof.cpu, &proof.stack, &proof.bytecode];
+
+    let mut challenger = Challenger::<F, Hasher>::new();
+    observe_statement(&mut challenger, statement);
+    for t in tables {
+        challenger.observe_cap(&t.proof.trace_cap);
+    }
+    let ctl_challenges = starky::lookup::get_grand_product_challenge_set(&mut challenger, config.num_challenges);
+
+    let job = |i: usize| VerifyJob {
+        config: &config,
+        ctls: &ctls,
+        ctl_challenges: &ctl_challenges,
+        challenger: challenger.clone(),
+        index: i,
+    };
+    job(0).verify(&CpuStark, "step", tables[0], &cpu_public_inputs(statement))?;
+    job(1).verify(&StackStark, "stack", tables[1], &[])?;
+    job(2).verify(&BytecodeStark, "bytecode", tables[2], &[])?;
+
+    let zs_first: [Vec<F>; NUM_TABLES] = tables.map(|t| t.proof.openings.ctl_zs_first.clone().unwrap_or_default());
+    let mut extra = hashbrown::HashMap::new();
+    extra.insert(CODE_CTL, public_code_sums(statement, &ctl_challenges));
+    verify_cross_table_lookups::<F, D, NUM_TABLES>(&ctls, zs_first, &extra, &config)
+        .map_err(|e| ZkevmError::CrossTable(format!("{e:#}")))
+}
+
+/// Verifies consecutive chunk proofs of one block and that each starts where the previous ended.
+pub fn verify_chunk_sequence(proofs: &[ChunkProof]) -> Result<(), ZkevmError> {
+    for (i, p) in proofs.iter().enumerate() {
+        if i > 0 && p.statement.first_tx != proofs[i - 1].statement.end_tx {
+            return Err(ZkevmError::BrokenLink {
+                index: i,
+                first_tx: p.statement.first_tx,
+                expected: proofs[i - 1].statement.end_tx,
+            });
+        }
+        verify_chunk(p)?;
+    }
+    Ok(())
+}
+
+/// The statement must list one code per transaction of its range, in order.
+fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
+    let ids: Vec<u32> = s.codes.iter().map(|c| c.tx).collect();
+    let expected: Vec<u32> = (s.first_tx..s.end_tx).collect();
+    if ids != expected || ids.is_empty() {
+        return Err(ZkevmError::Statement(format!(
+            "transactions {}..{} need one code each in order, the statement lists codes for {ids:?}",
+            s.first_tx, s.end_tx
+        )));
+    }
+    Ok(())
+}
+
+/// For each challenge, the sum of 1/combine(tuple) over the instruction tuples of the public code.
+fn public_code_sums(statement: &ChunkStatement, challenges: &GrandProductChallengeSet<F>) -> Vec<F> {
+    let tuples: Vec<_> = statement
+        .codes
+        .iter()
+        .flat_map(|c| instruction_tuples(c.tx, &c.code))
+        .collect();
+    challenges
+        .challenges
+        .iter()
+        .map(|ch| {
+            let combined: Vec<F> = tuples.iter().map(|t| ch.combine(t.iter())).collect();
+            F::batch_multiplicative_inverse(&combined).into_iter().sum()
+        })
+        .collect()
+}
+
+/// What verifying one table needs.
+struct VerifyJob<'a> {
+    config: &'a StarkConfig,
+    ctls: &'a [CrossTableLookup<F>],
+    ctl_challenges: &'a GrandProductChallengeSet<F>,
+    challenger: Challenger<F, Hasher>,
+    index: usize,
+}
+
+impl VerifyJob<'_> {
+    fn verify<S: Stark<F, D>>(
+        mut self,
+        stark: &S,
+        table: &'static str,
+        proof: &TableProof,
+        pis: &[F],
+    ) -> Result<(), ZkevmError> {
+        let fail = |reason: String| ZkevmError::Verify { table, reason };
+        if proof.public_inputs != pis {
+            return Err(ZkevmError::Statement(format!(
+                "the {table} table's public inputs do not match the statement"
+            )));
+        }
+        if proof.proof.openings.auxiliary_polys.is_none() || proof.proof.openings.ctl_zs_first.is_none() {
+            return Err(fail("the proof has no lookup openings".into()));
+        }
+        let (total_helpers, _, helpers_by_ctl) = CrossTableLookup::num_ctl_helpers_zs_all(
+            self.ctls,
+            self.index,
+            self.config.num_challenges,
+            stark.constraint_degree(),
+        );
+        let ctl_vars = CtlCheckVars::from_proof(
+            self.index,
+            &proof.proof,
+            self.ctls,
+            self.ctl_challenges,
+            stark.num_lookup_helper_columns(self.config),
+            total_helpers,
+            &helpers_by_ctl,
+        );
+        let challenges = proof.get_challenges(
+            stark,
+            &mut self.challenger,
+            Some(self.ctl_challenges),
+            Some(&ctl_vars),
+            true,
+            self.config,
+            None,
+        );
+        starky::verifier::verify_stark_proof_with_challenges(
+            stark,
+            &proof.proof,
+            &challenges,
+            Some(&ctl_vars),
+            pis,
+            self.config,
+        )
+        .map_err(|e| fail(format!("{e:#}")))
+    }
+}

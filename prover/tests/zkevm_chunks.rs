@@ -1,0 +1,322 @@
+//! End-to-end chunk proofs of hand-written programs, and negative tests that
+//! corrupt one witness cell per table and show that proving or verification fails.
+
+use executor::trace::{BlockTrace, Step, TxTrace};
+use plonky2::field::types::Field;
+use prover::zkevm::{prove_chunk, verify_chunk, verify_chunk_sequence, ChunkProof, ZkevmError};
+use revm::primitives::{Address, Bytes, B256, U256};
+use std::collections::HashMap;
+use witness::opcode::{decode, Family};
+use witness::{build_chunks, ChunkWitness, WitnessError, F};
+
+/// Runs `code` with a minimal interpreter for the proven opcodes and records the steps
+/// (pc, opcode, gas) the executor would record.
+fn run(code: &[u8], tx_index: u32) -> TxTrace {
+    let mut stack: Vec<U256> = Vec::new();
+    let mut steps = Vec::new();
+    let (mut pc, mut gas) = (0usize, 100_000u64);
+    loop {
+        let op = code.get(pc).copied().unwrap_or(0);
+        let (family, n) = decode(op).expect("test programs use proven opcodes");
+        steps.push(Step {
+            pc: pc as u64,
+            opcode: op,
+            gas,
+            gas_cost: family.gas(),
+            ..Default::default()
+        });
+        gas -= family.gas();
+        let mut next = pc + 1;
+        match family {
+            Family::Stop => break,
+            Family::Push0 => stack.push(U256::ZERO),
+            Family::Push => {
+                let mut imm = [0u8; 32];
+                for k in 0..n as usize {
+                    imm[32 - n as usize + k] = code.get(pc + 1 + k).copied().unwrap_or(0);
+                }
+                stack.push(U256::from_be_bytes(imm));
+                next = pc + 1 + n as usize;
+            }
+            Family::Pop => {
+                stack.pop();
+            }
+            Family::Dup => stack.push(stack[stack.len() - n as usize]),
+            Family::Swap => {
+                let l = stack.len();
+                stack.swap(l - 1, l - 1 - n as usize);
+            }
+            Family::Pc => stack.push(U256::from(pc)),
+            Family::Jumpdest => {}
+            Family::Jump => next = stack.pop().unwrap().to::<usize>(),
+            Family::Jumpi => {
+                let (dest, cond) = (stack.pop().unwrap(), stack.pop().unwrap());
+                if !cond.is_zero() {
+                    next = dest.to::<usize>();
+                }
+            }
+            Family::IsZero => {
+                let a = stack.pop().unwrap();
+                stack.push(U256::from(a.is_zero()));
+            }
+            _ => {
+                let (a, b) = (stack.pop().unwrap(), stack.pop().unwrap());
+                stack.push(match family {
+                    Family::Add => a.wrapping_add(b),
+                    Family::Sub => a.wrapping_sub(b),
+                    Family::Lt => U256::from(a < b),
+                    Family::Gt => U256::from(a > b),
+                    _ => U256::from(a == b),
+                });
+            }
+        }
+        pc = next;
+    }
+    TxTrace {
+        tx_index,
+        to: Some(contract(tx_index)),
+        success: true,
+        steps,
+        ..Default::default()
+    }
+}
+
+fn contract(i: u32) -> Address {
+    Address::with_last_byte(0x10 + i as u8)
+}
+
+/// Every proven opcode family: arithmetic with wrap-around, comparisons, DUP/SWAP, both JUMPI outcomes, PUSH32.
+fn all_ops_program() -> Vec<u8> {
+    let mut c = vec![
+        0x60, 0x03, 0x60, 0x04, 0x01, // PUSH1 3 PUSH1 4 ADD -> 7
+        0x60, 0x07, 0x14, // PUSH1 7 EQ -> 1
+        0x5f, 0x03, // PUSH0 SUB -> 0 - 1 = 2^256 - 1
+        0x60, 0x01, 0x01, // PUSH1 1 ADD -> 0 (carry out)
+        0x15, // ISZERO -> 1
+        0x60, 0x05, 0x60, 0x09, 0x10, // PUSH1 5 PUSH1 9 LT -> 9 < 5 = 0
+        0x60, 0x05, 0x60, 0x09, 0x11, // GT -> 1
+        0x81, 0x91, 0x50, 0x50, // DUP2 SWAP2 POP POP
+        0x58, 0x50, // PC POP
+        0x7f, // PUSH32
+    ];
+    c.extend((1..=32u8).collect::<Vec<_>>());
+    c.extend([0x50, 0x60, 0x00, 0x60, 0x30, 0x57]); // POP PUSH1 0 PUSH1 0x30 JUMPI (not taken)
+    let dest = c.len() as u8 + 6;
+    c.extend([0x60, 0x01, 0x60, dest, 0x57]); // PUSH1 1 PUSH1 dest JUMPI (taken)
+    c.extend([0x00]); // skipped STOP
+    assert_eq!(c.len() as u8, dest);
+    c.extend([0x5b, 0x60, dest + 7, 0x56, 0x00, 0x00, 0x00, 0x5b, 0x50, 0x00]); // JUMPDEST PUSH1 JUMP .. JUMPDEST POP STOP
+    c
+}
+
+fn block(programs: &[Vec<u8>]) -> (BlockTrace, HashMap<Address, Bytes>) {
+    let txs = programs.iter().enumerate().map(|(i, p)| run(p, i as u32)).collect();
+    let codes = programs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (contract(i as u32), Bytes::from(p.clone())))
+        .collect();
+    (BlockTrace { block_number: 1, txs }, codes)
+}
+
+fn chunks(programs: &[Vec<u8>], k: usize) -> Vec<ChunkWitness> {
+    let (trace, codes) = block(programs);
+    build_chunks(&trace, &codes, k).expect("programs are in scope")
+}
+
+fn prove_and_verify(w: &ChunkWitness) -> ChunkProof {
+    let proof = prove_chunk(w).expect("proving succeeds");
+    verify_chunk(&proof).expect("proof verifies");
+    proof
+}
+
+#[test]
+fn proves_every_family_and_roundtrips_through_bincode() {
+    let ws = chunks(&[all_ops_program()], 8);
+    assert_eq!(ws.len(), 1);
+    let proof = prove_and_verify(&ws[0]);
+    let bytes = proof.to_bytes().unwrap();
+    let back = ChunkProof::from_bytes(&bytes).unwrap();
+    verify_chunk(&back).expect("decoded proof verifies");
+    assert!(ChunkProof::from_bytes(&bytes[..bytes.len() / 2]).is_err());
+}
+
+#[test]
+fn block_spanning_chunks_links_and_broken_links_are_rejected() {
+    let prog = all_ops_program();
+    let steps = run(&prog, 0).steps.len();
+    let programs = vec![prog; 255 / steps + 1];
+    let ws = chunks(&programs, 8);
+    assert_eq!(
+        ws.len(),
+        2,
+        "{} transactions of {steps} steps need two chunks of at most 255 steps",
+        programs.len()
+    );
+    let proofs: Vec<ChunkProof> = ws.iter().map(prove_and_verify).collect();
+    verify_chunk_sequence(&proofs).expect("chunks link");
+    let swapped = vec![proofs[1].clone(), proofs[0].clone()];
+    assert!(matches!(
+        verify_chunk_sequence(&swapped),
+        Err(ZkevmError::BrokenLink { .. })
+    ));
+    // A statement edited to claim a different transaction range no longer verifies.
+    let mut forged = proofs[0].clone();
+    forged.statement.end_tx += 1;
+    forged.statement.codes.push(forged.statement.codes[0].clone());
+    forged.statement.codes.last_mut().unwrap().tx = forged.statement.end_tx - 1;
+    assert!(verify_chunk(&forged).is_err());
+}
+
+#[test]
+fn out_of_scope_opcode_is_rejected_with_its_name() {
+    let (mut trace, codes) = block(&[vec![0x60, 0x01, 0x00]]);
+    trace.txs[0].steps[1].opcode = 0x02;
+    let mut codes = codes;
+    codes.insert(contract(0), Bytes::from(vec![0x60, 0x01, 0x02, 0x00]));
+    let err = build_chunks(&trace, &codes, 8).unwrap_err();
+    assert!(
+        matches!(err, WitnessError::UnsupportedOpcode { name: "MUL", .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("MUL"));
+}
+
+/// Flips one cell and expects proving or verification to fail.
+fn assert_rejected(w: &ChunkWitness, what: &str) {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prove_chunk(w)));
+    match outcome {
+        Err(_) | Ok(Err(_)) => {}
+        Ok(Ok(proof)) => assert!(verify_chunk(&proof).is_err(), "{what}: corrupted witness was accepted"),
+    }
+}
+
+fn find_row(w: &ChunkWitness, family: Family) -> usize {
+    w.cpu
+        .iter()
+        .position(|r| r[witness::cpu::col::sel(family)] == F::ONE)
+        .expect("family is executed")
+}
+
+#[test]
+fn corrupted_cells_are_rejected() {
+    use witness::cpu::col;
+    let base = &chunks(&[all_ops_program()], 8)[0];
+    let bump = |w: &mut ChunkWitness, row: usize, c: usize| w.cpu[row][c] += F::ONE;
+
+    let mut w = base.clone();
+    let r = find_row(&w, Family::Add);
+    bump(&mut w, r, col::OUT);
+    assert_rejected(&w, "wrong ADD result");
+
+    let mut w = base.clone();
+    let r = find_row(&w, Family::Lt);
+    w.cpu[r][col::OUT] = F::ONE - w.cpu[r][col::OUT];
+    assert_rejected(&w, "wrong LT result");
+
+    let mut w = base.clone();
+    let r = find_row(&w, Family::Eq);
+    bump(&mut w, r, col::IN1 + 3);
+    assert_rejected(&w, "wrong stack read");
+
+    let mut w = base.clone();
+    let real = w
+        .stack
+        .iter()
+        .position(|r| r[witness::stack::col::IS_WRITE] == F::ZERO)
+        .unwrap();
+    w.stack[real][witness::stack::col::VAL] += F::ONE;
+    assert_rejected(&w, "stack table read returning a different value");
+
+    let mut w = base.clone();
+    let r = find_row(&w, Family::Add);
+    w.cpu.remove(r);
+    w.cpu.push(*w.cpu.last().unwrap());
+    assert_rejected(&w, "skipped step");
+
+    let mut w = base.clone();
+    let r = find_row(&w, Family::Jump);
+    w.cpu[r + 1][col::PC] -= F::ONE;
+    assert_rejected(&w, "jump to a non-JUMPDEST");
+
+    let mut w = base.clone();
+    let r = find_row(&w, Family::Sub);
+    // Out of range limb: OUT_0 + 256 with the next limb one lower keeps the sum but breaks the byte range.
+    w.cpu[r][col::OUT] += F::from_canonical_u64(256);
+    w.cpu[r][col::OUT + 1] -= F::ONE;
+    assert_rejected(&w, "out-of-range limb");
+
+    let mut w = base.clone();
+    let r = find_row(&w, Family::Push);
+    bump(&mut w, r, col::PUSHV);
+    bump(&mut w, r, col::OUT);
+    assert_rejected(&w, "PUSH immediate that is not in the code");
+
+    let mut w = base.clone();
+    w.statement.codes[0].code[1] = 0x05;
+    assert_rejected(&w, "statement with different code");
+}
+
+/// A block executed by the executor (with trace capture): two transactions calling the
+/// all-opcodes contract, proven from the executor's own traces.
+#[test]
+fn proves_a_block_from_executor_traces() {
+    use executor::input::{BlockHeader, PreAccount, Transaction};
+    use executor::{execute_block, BlockInput, ExecOptions};
+    let sender = Address::with_last_byte(0xaa);
+    let mut block = BlockInput {
+        header: BlockHeader {
+            number: 1,
+            gas_limit: 30_000_000,
+            base_fee: Some(7),
+            chain_id: 1,
+            prevrandao: Some(B256::ZERO),
+            excess_blob_gas: Some(0),
+            parent_beacon_block_root: Some(B256::ZERO),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    block.pre_state.insert(
+        sender,
+        PreAccount {
+            balance: U256::from(10u64).pow(U256::from(18)),
+            ..Default::default()
+        },
+    );
+    block.pre_state.insert(
+        contract(0),
+        PreAccount {
+            code: Bytes::from(all_ops_program()),
+            ..Default::default()
+        },
+    );
+    for nonce in 0..2 {
+        block.transactions.push(Transaction {
+            tx_type: 2,
+            from: sender,
+            to: Some(contract(0)),
+            nonce,
+            gas_limit: 100_000,
+            gas_price: 10,
+            chain_id: Some(1),
+            ..Default::default()
+        });
+    }
+    let out = execute_block(
+        &block,
+        &ExecOptions {
+            capture_traces: true,
+            sequential: true,
+            spec: Some(revm::primitives::hardfork::SpecId::CANCUN),
+            ..Default::default()
+        },
+    )
+    .expect("block executes");
+    let trace = out.traces.expect("traces were captured");
+    let ws = build_chunks(&trace, &witness::codes_of(&block), 8).expect("the traces are in scope");
+    assert_eq!(ws[0].statement.first_tx, 0);
+    assert_eq!(ws.last().unwrap().statement.end_tx, 2);
+    let proofs: Vec<ChunkProof> = ws.iter().map(prove_and_verify).collect();
+    verify_chunk_sequence(&proofs).expect("chunks link");
+}

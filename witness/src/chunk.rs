@@ -1,0 +1,150 @@
+//! Cutting a block's transactions into chunks and building each chunk's tables.
+//!
+//! This slice cuts at transaction boundaries: a chunk holds whole
+//! transactions whose steps fit `2^k - 1` step rows (one padding row is
+//! always left so the last step can be checked to be a STOP). Neighbouring
+//! chunks link through their public transaction range: a chunk's `end_tx`
+//! is the next chunk's `first_tx`.
+
+use crate::{bytecode, cpu, stack, WitnessError, F, MIN_ROWS_LOG};
+use executor::trace::{BlockTrace, TxTrace};
+use revm::primitives::{Address, Bytes};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Largest supported chunk size (log2 of step rows); stack time stamps must fit 24 bits.
+pub const MAX_ROWS_LOG: usize = 22;
+
+/// The bytecode one transaction runs, part of a chunk's public statement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxCode {
+    /// Index of the transaction in its block.
+    pub tx: u32,
+    /// Code of the called contract.
+    pub code: Vec<u8>,
+}
+
+/// What a chunk proof claims: the transactions `first_tx..end_tx` ran
+/// `steps` interpreter steps of the given code, each step following the
+/// EVM rules for its opcode, and every transaction ended with STOP.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkStatement {
+    /// Index of the chunk's first transaction in the block.
+    pub first_tx: u32,
+    /// One past the index of the chunk's last transaction.
+    pub end_tx: u32,
+    /// Number of steps proven.
+    pub steps: u64,
+    /// The code each transaction runs, in transaction order.
+    pub codes: Vec<TxCode>,
+}
+
+/// A chunk's statement and the rows of each of its tables.
+#[derive(Clone, Debug)]
+pub struct ChunkWitness {
+    /// Public statement.
+    pub statement: ChunkStatement,
+    /// Step table rows.
+    pub cpu: Vec<[F; cpu::col::NUM_COLUMNS]>,
+    /// Stack read/write table rows.
+    pub stack: Vec<[F; stack::col::NUM_COLUMNS]>,
+    /// Bytecode table rows.
+    pub bytecode: Vec<[F; bytecode::col::NUM_COLUMNS]>,
+}
+
+/// Checks that a transaction is in scope at transaction level and returns its code.
+fn tx_code<'a>(tx: &TxTrace, codes: &'a HashMap<Address, Bytes>) -> Result<&'a Bytes, WitnessError> {
+    let unsupported = |feature: &str| WitnessError::UnsupportedFeature {
+        tx: tx.tx_index,
+        feature: feature.into(),
+    };
+    let Some(to) = tx.to else {
+        return Err(unsupported("contract creation"));
+    };
+    if !tx.success {
+        return Err(unsupported("a failed transaction (revert or exceptional halt)"));
+    }
+    if tx.steps.is_empty() {
+        return Err(unsupported("a transaction that runs no code (plain value transfer)"));
+    }
+    if tx.calls.len() > 1 || tx.steps.iter().any(|s| s.depth != 0) {
+        return Err(unsupported("a call into another contract"));
+    }
+    codes.get(&to).ok_or_else(|| WitnessError::MissingCode {
+        tx: tx.tx_index,
+        address: to.to_string(),
+    })
+}
+
+/// The bytecode of every pre-state account that has code, keyed by address.
+pub fn codes_of(block: &executor::BlockInput) -> HashMap<Address, Bytes> {
+    block
+        .pre_state
+        .iter()
+        .filter(|(_, a)| !a.code.is_empty())
+        .map(|(addr, a)| (*addr, a.code.clone()))
+        .collect()
+}
+
+/// Cuts `trace` into chunks of at most `2^rows_log` step rows and builds their tables.
+/// `codes` maps each called contract to its bytecode (from the block's pre-state).
+pub fn build_chunks(
+    trace: &BlockTrace,
+    codes: &HashMap<Address, Bytes>,
+    rows_log: usize,
+) -> Result<Vec<ChunkWitness>, WitnessError> {
+    if !(MIN_ROWS_LOG..=MAX_ROWS_LOG).contains(&rows_log) {
+        return Err(WitnessError::ChunkSize(rows_log));
+    }
+    if trace.txs.is_empty() {
+        return Err(WitnessError::EmptyBlock);
+    }
+    let capacity = (1usize << rows_log) - 1;
+    let mut groups: Vec<Vec<(&TxTrace, &Bytes)>> = vec![Vec::new()];
+    let mut used = 0;
+    for tx in &trace.txs {
+        let code = tx_code(tx, codes)?;
+        if tx.steps.len() > capacity {
+            return Err(WitnessError::TransactionTooLong {
+                tx: tx.tx_index,
+                steps: tx.steps.len(),
+                rows_log,
+                capacity,
+            });
+        }
+        if used + tx.steps.len() > capacity {
+            groups.push(Vec::new());
+            used = 0;
+        }
+        used += tx.steps.len();
+        groups.last_mut().expect("groups is never empty").push((tx, code));
+    }
+    groups.iter().map(|g| build_chunk(g, rows_log)).collect()
+}
+
+/// Builds the tables of one chunk of whole transactions.
+fn build_chunk(txs: &[(&TxTrace, &Bytes)], rows_log: usize) -> Result<ChunkWitness, WitnessError> {
+    let cpu = cpu::generate(txs, rows_log)?;
+    let stack_log = (cpu.stack_accesses.len() + 1).next_power_of_two().trailing_zeros() as usize;
+    let stack = stack::generate(&cpu.stack_accesses, stack_log.max(MIN_ROWS_LOG))?;
+    let code_list: Vec<(u32, &[u8])> = txs.iter().map(|(t, c)| (t.tx_index, c.as_ref())).collect();
+    let bytecode = bytecode::generate(&code_list, &cpu.executed, MIN_ROWS_LOG)?;
+    let statement = ChunkStatement {
+        first_tx: txs[0].0.tx_index,
+        end_tx: txs[txs.len() - 1].0.tx_index + 1,
+        steps: txs.iter().map(|(t, _)| t.steps.len() as u64).sum(),
+        codes: txs
+            .iter()
+            .map(|(t, c)| TxCode {
+                tx: t.tx_index,
+                code: c.to_vec(),
+            })
+            .collect(),
+    };
+    Ok(ChunkWitness {
+        statement,
+        cpu: cpu.rows,
+        stack,
+        bytecode,
+    })
+}

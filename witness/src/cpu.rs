@@ -1,0 +1,452 @@
+//! The step (CPU) table: one row per executed instruction.
+//!
+//! Each row holds the machine state before the instruction (transaction,
+//! pc, gas, stack size), one selector per opcode family, the instruction's
+//! stack operands and result as byte limbs, and helper columns (carries, an
+//! auxiliary word, inverse witnesses). Stack traffic goes through four
+//! channels to the stack read/write table:
+//!
+//! | channel | kind  | address                         | value  | used by |
+//! |---------|-------|---------------------------------|--------|---------|
+//! | 0       | read  | `ADDR0` (`sp-1`, `sp-n` for DUP) | `IN0`  | every family that pops, DUP, SWAP |
+//! | 1       | read  | `ADDR1` (`sp-2`, `sp-1-n` for SWAP) | `IN1` | binary ops, JUMPI, SWAP |
+//! | 2       | write | new top of stack                 | `OUT`  | families that push, SWAP |
+//! | 3       | write | `sp-1-n`                          | `IN0`  | SWAP |
+//!
+//! The time stamp of channel `c` in row `clk` is `4*clk + c`.
+
+use crate::opcode::{self, Family};
+use crate::word::{limbs, limbs_f, LIMBS};
+use crate::{WitnessError, F};
+use executor::trace::TxTrace;
+use plonky2::field::types::{Field, PrimeField64};
+use revm::primitives::{Bytes, U256};
+use std::collections::HashMap;
+
+/// Column indices of the step table.
+pub mod col {
+    use crate::word::LIMBS;
+
+    /// 1 on rows holding an instruction, 0 on padding rows.
+    pub const IS_REAL: usize = 0;
+    /// Row counter (0, 1, 2, ...), the base of the stack time stamps.
+    pub const CLK: usize = 1;
+    /// Index of the transaction in its block (also the bytecode id).
+    pub const TX: usize = 2;
+    /// Program counter.
+    pub const PC: usize = 3;
+    /// Gas left before the instruction.
+    pub const GAS: usize = 4;
+    /// Stack size before the instruction.
+    pub const SP: usize = 5;
+    /// Size parameter: n of PUSHn, DUPn, SWAPn; 0 otherwise.
+    pub const N: usize = 6;
+    /// Is-zero result: 1 when the tested word (EQ: IN0-IN1, ISZERO: IN0, JUMPI: IN1) is zero.
+    pub const RES: usize = 7;
+    /// Stack address read by channel 0.
+    pub const ADDR0: usize = 8;
+    /// Stack address read by channel 1.
+    pub const ADDR1: usize = 9;
+    /// First family selector; selector `f` is at `SEL + Family::index()`.
+    pub const SEL: usize = 10;
+    /// Number of family selectors.
+    pub const NUM_SEL: usize = 16;
+    /// First operand (popped top of stack; the duplicated item for DUP), byte limbs.
+    pub const IN0: usize = SEL + NUM_SEL;
+    /// Second operand (second item; the deep item for SWAP), byte limbs.
+    pub const IN1: usize = IN0 + LIMBS;
+    /// Result written to the new top of stack, byte limbs.
+    pub const OUT: usize = IN1 + LIMBS;
+    /// Auxiliary word: the wrapped difference for LT/GT, byte limbs.
+    pub const AUX: usize = OUT + LIMBS;
+    /// Inverse witnesses of the is-zero test.
+    pub const INV: usize = AUX + LIMBS;
+    /// Carry bits of the byte-wise addition.
+    pub const CARRY: usize = INV + LIMBS;
+    /// PUSHn immediate, byte limbs (zero for other families).
+    pub const PUSHV: usize = CARRY + LIMBS;
+    /// Byte range table: 0, 1, ..., 255, 255, ...
+    pub const RANGE: usize = PUSHV + LIMBS;
+    /// How often each RANGE value is looked up.
+    pub const FREQ: usize = RANGE + 1;
+    /// Number of columns.
+    pub const NUM_COLUMNS: usize = FREQ + 1;
+
+    /// Selector column of a family.
+    pub const fn sel(family: crate::opcode::Family) -> usize {
+        SEL + family as usize
+    }
+}
+
+/// Public inputs of the step table.
+pub mod pi {
+    /// Index of the chunk's first transaction.
+    pub const FIRST_TX: usize = 0;
+    /// One past the index of the chunk's last transaction.
+    pub const END_TX: usize = 1;
+    /// Number of steps (real rows) in the chunk.
+    pub const STEPS: usize = 2;
+    /// Number of public inputs.
+    pub const NUM: usize = 3;
+}
+
+/// One access of the step table to the stack, as the stack table records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackAccess {
+    /// Transaction (each transaction's stack starts empty).
+    pub tx: u32,
+    /// Stack slot (0 is the bottom).
+    pub addr: u64,
+    /// Time stamp `4*clk + channel`.
+    pub ts: u64,
+    /// Write (true) or read.
+    pub write: bool,
+    /// Value read or written.
+    pub value: U256,
+}
+
+/// Rows of the step table and what the other tables need from it.
+#[derive(Clone, Debug, Default)]
+pub struct CpuWitness {
+    /// Table rows (already padded to the table height).
+    pub rows: Vec<[F; col::NUM_COLUMNS]>,
+    /// Every stack access, in execution order.
+    pub stack_accesses: Vec<StackAccess>,
+    /// How often each instruction `(tx, pc)` was executed.
+    pub executed: HashMap<(u32, u64), u64>,
+}
+
+/// Simulated machine state of one transaction.
+struct TxState<'a> {
+    tx: &'a TxTrace,
+    code: &'a Bytes,
+    stack: Vec<U256>,
+}
+
+/// Builds the step table of the transactions `txs` (each with the bytecode it runs),
+/// padded to `2^rows_log` rows. The caller checks that the steps fit.
+pub fn generate(txs: &[(&TxTrace, &Bytes)], rows_log: usize) -> Result<CpuWitness, WitnessError> {
+    let height = 1usize << rows_log;
+    let mut out = CpuWitness::default();
+    for &(tx, code) in txs {
+        let mut state = TxState {
+            tx,
+            code,
+            stack: Vec::new(),
+        };
+        for (i, step) in tx.steps.iter().enumerate() {
+            let clk = out.rows.len() as u64;
+            let next = tx.steps.get(i + 1);
+            let row = state.step_row(i, clk, next.map(|s| (s.pc, s.gas)), &mut out.stack_accesses)?;
+            *out.executed.entry((tx.tx_index, step.pc)).or_default() += 1;
+            out.rows.push(row);
+        }
+    }
+    if out.rows.len() >= height {
+        return Err(WitnessError::MalformedTrace {
+            tx: txs.last().map_or(0, |(t, _)| t.tx_index),
+            step: out.rows.len(),
+            reason: format!(
+                "{} steps do not fit a table of {height} rows with a padding row",
+                out.rows.len()
+            ),
+        });
+    }
+    let mut freq = [0u64; 256];
+    for row in &out.rows {
+        for j in 0..LIMBS {
+            freq[row[col::OUT + j].to_canonical_u64() as usize] += 1;
+            freq[row[col::AUX + j].to_canonical_u64() as usize] += 1;
+        }
+    }
+    while out.rows.len() < height {
+        let mut row = [F::ZERO; col::NUM_COLUMNS];
+        row[col::CLK] = F::from_canonical_usize(out.rows.len());
+        row[col::ADDR0] = -F::ONE;
+        row[col::ADDR1] = -F::TWO;
+        out.rows.push(row);
+    }
+    // Padding rows look up zeros.
+    freq[0] += (height - out.rows.iter().filter(|r| r[col::IS_REAL] == F::ONE).count()) as u64 * 2 * LIMBS as u64;
+    for (i, row) in out.rows.iter_mut().enumerate() {
+        row[col::RANGE] = F::from_canonical_usize(i.min(255));
+        row[col::FREQ] = if i < 256 {
+            F::from_canonical_u64(freq[i])
+        } else {
+            F::ZERO
+        };
+    }
+    Ok(out)
+}
+
+impl TxState<'_> {
+    fn malformed(&self, step: usize, reason: String) -> WitnessError {
+        WitnessError::MalformedTrace {
+            tx: self.tx.tx_index,
+            step,
+            reason,
+        }
+    }
+
+    fn pop(&mut self, step: usize) -> Result<U256, WitnessError> {
+        self.stack
+            .pop()
+            .ok_or_else(|| self.malformed(step, "stack underflow".into()))
+    }
+
+    /// The row of step `i`; `next` is the following step's (pc, gas) in the same transaction.
+    fn step_row(
+        &mut self,
+        i: usize,
+        clk: u64,
+        next: Option<(u64, u64)>,
+        accesses: &mut Vec<StackAccess>,
+    ) -> Result<[F; col::NUM_COLUMNS], WitnessError> {
+        let step = &self.tx.steps[i];
+        let tx_index = self.tx.tx_index;
+        let Some((family, n)) = opcode::decode(step.opcode) else {
+            return Err(WitnessError::UnsupportedOpcode {
+                tx: tx_index,
+                step: i,
+                pc: step.pc,
+                opcode: step.opcode,
+                name: opcode::name(step.opcode),
+            });
+        };
+        let code_byte = self.code.get(step.pc as usize).copied().unwrap_or(0);
+        if code_byte != step.opcode {
+            return Err(self.malformed(
+                i,
+                format!(
+                    "opcode 0x{:02x} at pc {} but the code has 0x{code_byte:02x}",
+                    step.opcode, step.pc
+                ),
+            ));
+        }
+        if self.stack.len() < family.pops(n) {
+            return Err(self.malformed(
+                i,
+                format!(
+                    "{} needs {} stack items, has {}",
+                    opcode::name(step.opcode),
+                    family.pops(n),
+                    self.stack.len()
+                ),
+            ));
+        }
+        let sp = self.stack.len() as u64;
+        let mut row = [F::ZERO; col::NUM_COLUMNS];
+        row[col::IS_REAL] = F::ONE;
+        row[col::CLK] = F::from_canonical_u64(clk);
+        row[col::TX] = F::from_canonical_u32(tx_index);
+        row[col::PC] = F::from_canonical_u64(step.pc);
+        row[col::GAS] = F::from_canonical_u64(step.gas);
+        row[col::SP] = F::from_canonical_u64(sp);
+        row[col::N] = F::from_canonical_u64(n);
+        row[col::sel(family)] = F::ONE;
+        row[col::ADDR0] = F::from_canonical_u64(sp) - F::ONE;
+        row[col::ADDR1] = F::from_canonical_u64(sp) - F::TWO;
+
+        let ts = 4 * clk;
+        let read = |addr: u64, channel: u64, value: U256| StackAccess {
+            tx: tx_index,
+            addr,
+            ts: ts + channel,
+            write: false,
+            value,
+        };
+        let (mut in0, mut in1, mut out, mut aux) = (U256::ZERO, U256::ZERO, U256::ZERO, U256::ZERO);
+        let mut next_pc = step.pc + 1;
+        let mut reads = Vec::new();
+        let mut writes = Vec::new();
+        match family {
+            Family::Stop | Family::Jumpdest => {}
+            Family::Push0 => writes.push((sp, 2, U256::ZERO)),
+            Family::Push => {
+                let start = step.pc as usize + 1;
+                let imm: Vec<u8> = (start..start + n as usize)
+                    .map(|k| self.code.get(k).copied().unwrap_or(0))
+                    .collect();
+                out = crate::word::from_be_bytes(&imm);
+                for (j, b) in limbs(out).iter().enumerate() {
+                    row[col::PUSHV + j] = F::from_canonical_u8(*b);
+                }
+                next_pc = step.pc + 1 + n;
+                writes.push((sp, 2, out));
+            }
+            Family::Pop
+            | Family::Jump
+            | Family::IsZero
+            | Family::Add
+            | Family::Sub
+            | Family::Lt
+            | Family::Gt
+            | Family::Eq
+            | Family::Jumpi => {
+                in0 = self.pop(i)?;
+                reads.push(read(sp - 1, 0, in0));
+                if matches!(
+                    family,
+                    Family::Add | Family::Sub | Family::Lt | Family::Gt | Family::Eq | Family::Jumpi
+                ) {
+                    in1 = self.pop(i)?;
+                    reads.push(read(sp - 2, 1, in1));
+                }
+                match family {
+                    Family::Add => out = in0.wrapping_add(in1),
+                    Family::Sub => out = in0.wrapping_sub(in1),
+                    Family::Lt => {
+                        aux = in0.wrapping_sub(in1);
+                        out = U256::from(in0 < in1);
+                    }
+                    Family::Gt => {
+                        aux = in1.wrapping_sub(in0);
+                        out = U256::from(in0 > in1);
+                    }
+                    Family::Eq => out = U256::from(in0 == in1),
+                    Family::IsZero => out = U256::from(in0.is_zero()),
+                    Family::Jump => next_pc = jump_target(in0),
+                    Family::Jumpi if !in1.is_zero() => next_pc = jump_target(in0),
+                    _ => {}
+                }
+                if matches!(
+                    family,
+                    Family::Add | Family::Sub | Family::Lt | Family::Gt | Family::Eq | Family::IsZero
+                ) {
+                    let addr = self.stack.len() as u64;
+                    writes.push((addr, 2, out));
+                }
+            }
+            Family::Pc => {
+                out = U256::from(step.pc);
+                writes.push((sp, 2, out));
+            }
+            Family::Dup => {
+                row[col::ADDR0] = F::from_canonical_u64(sp - n);
+                in0 = self.stack[(sp - n) as usize];
+                out = in0;
+                reads.push(read(sp - n, 0, in0));
+                writes.push((sp, 2, out));
+            }
+            Family::Swap => {
+                let deep = sp - 1 - n;
+                row[col::ADDR1] = F::from_canonical_u64(deep);
+                in0 = self.stack[(sp - 1) as usize];
+                in1 = self.stack[deep as usize];
+                out = in1;
+                reads.push(read(sp - 1, 0, in0));
+                reads.push(read(deep, 1, in1));
+                self.stack[(sp - 1) as usize] = in1;
+                self.stack[deep as usize] = in0;
+                writes.push((sp - 1, 2, in1));
+                writes.push((deep, 3, in0));
+            }
+        }
+        accesses.extend(reads);
+        for (addr, channel, value) in &writes {
+            if *channel == 2 && !matches!(family, Family::Swap) {
+                self.stack.push(*value);
+            }
+            accesses.push(StackAccess {
+                tx: tx_index,
+                addr: *addr,
+                ts: ts + channel,
+                write: true,
+                value: *value,
+            });
+        }
+        if self.stack.len() > 1024 {
+            return Err(self.malformed(i, "stack overflow".into()));
+        }
+        if let Some(&pushed) = step.stack_out.last() {
+            if !matches!(family, Family::Dup | Family::Swap) && pushed != out {
+                return Err(self.malformed(
+                    i,
+                    format!(
+                        "{} pushed {pushed} but the tables compute {out}",
+                        opcode::name(step.opcode)
+                    ),
+                ));
+            }
+        }
+        match (family, next) {
+            (Family::Stop, Some(_)) => return Err(self.malformed(i, "steps after STOP".into())),
+            (Family::Stop, None) => {}
+            (_, None) => {
+                return Err(self.malformed(
+                    i,
+                    format!("the transaction ends at {} instead of STOP", opcode::name(step.opcode)),
+                ))
+            }
+            (_, Some((pc, gas))) => {
+                if pc != next_pc {
+                    return Err(self.malformed(i, format!("next pc is {pc}, expected {next_pc}")));
+                }
+                if step.gas.checked_sub(family.gas()) != Some(gas) {
+                    return Err(self.malformed(
+                        i,
+                        format!(
+                            "gas goes from {} to {gas}; {} costs {}",
+                            step.gas,
+                            opcode::name(step.opcode),
+                            family.gas()
+                        ),
+                    ));
+                }
+            }
+        }
+        for (j, ((a, b), (o, x))) in limbs(in0)
+            .iter()
+            .zip(limbs(in1))
+            .zip(limbs(out).iter().zip(limbs(aux)))
+            .enumerate()
+        {
+            row[col::IN0 + j] = F::from_canonical_u8(*a);
+            row[col::IN1 + j] = F::from_canonical_u8(b);
+            row[col::OUT + j] = F::from_canonical_u8(*o);
+            row[col::AUX + j] = F::from_canonical_u8(x);
+        }
+        fill_carries(&mut row, family, in0, in1, out, aux);
+        fill_is_zero(&mut row, family, in0, in1);
+        Ok(row)
+    }
+}
+
+/// The pc a JUMP to `dest` lands on (an out-of-range destination can never be a JUMPDEST).
+fn jump_target(dest: U256) -> u64 {
+    u64::try_from(dest).unwrap_or(u64::MAX)
+}
+
+/// Carries of the byte-wise addition `x + y = z (mod 2^256)` the family checks.
+fn fill_carries(row: &mut [F; col::NUM_COLUMNS], family: Family, in0: U256, in1: U256, out: U256, aux: U256) {
+    let (x, y) = match family {
+        Family::Add => (in0, in1),
+        Family::Sub => (out, in1),
+        Family::Lt => (aux, in1),
+        Family::Gt => (aux, in0),
+        _ => return,
+    };
+    let (xl, yl) = (limbs(x), limbs(y));
+    let mut carry = 0u16;
+    for j in 0..LIMBS {
+        carry = (u16::from(xl[j]) + u16::from(yl[j]) + carry) >> 8;
+        row[col::CARRY + j] = F::from_canonical_u16(carry);
+    }
+}
+
+/// Result and inverse witnesses of the is-zero test.
+fn fill_is_zero(row: &mut [F; col::NUM_COLUMNS], family: Family, in0: U256, in1: U256) {
+    let diff: [F; LIMBS] = match family {
+        Family::Eq => {
+            let (a, b) = (limbs_f(in0), limbs_f(in1));
+            std::array::from_fn(|j| a[j] - b[j])
+        }
+        Family::IsZero => limbs_f(in0),
+        Family::Jumpi => limbs_f(in1),
+        _ => return,
+    };
+    match diff.iter().position(|d| *d != F::ZERO) {
+        None => row[col::RES] = F::ONE,
+        Some(j) => row[col::INV + j] = diff[j].inverse(),
+    }
+}

@@ -1,0 +1,66 @@
+//! Errors of the witness generator.
+
+use thiserror::Error;
+
+/// Why a trace cannot be turned into table rows.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum WitnessError {
+    /// The trace executes an opcode that the tables do not constrain yet.
+    #[error("transaction {tx}, step {step} (pc {pc}): opcode {name} (0x{opcode:02x}) is not in the proven scope")]
+    UnsupportedOpcode {
+        /// Transaction index in the block.
+        tx: u32,
+        /// Step index in the transaction.
+        step: usize,
+        /// Program counter of the step.
+        pc: u64,
+        /// Opcode byte.
+        opcode: u8,
+        /// Mnemonic of the opcode.
+        name: &'static str,
+    },
+    /// A transaction feature the tables do not constrain yet.
+    #[error("transaction {tx}: {feature} is not in the proven scope")]
+    UnsupportedFeature {
+        /// Transaction index in the block.
+        tx: u32,
+        /// What the transaction does that is not supported.
+        feature: String,
+    },
+    /// The trace contradicts itself (it cannot come from a real execution).
+    #[error("transaction {tx}, step {step}: malformed trace: {reason}")]
+    MalformedTrace {
+        /// Transaction index in the block.
+        tx: u32,
+        /// Step index in the transaction.
+        step: usize,
+        /// What is inconsistent.
+        reason: String,
+    },
+    /// One transaction alone needs more step rows than a chunk holds.
+    #[error("transaction {tx} has {steps} steps, more than a chunk of 2^{rows_log} rows can hold ({capacity} steps)")]
+    TransactionTooLong {
+        /// Transaction index in the block.
+        tx: u32,
+        /// Its number of steps.
+        steps: usize,
+        /// Chunk size (log2 of rows).
+        rows_log: usize,
+        /// Steps a chunk can hold.
+        capacity: usize,
+    },
+    /// The requested chunk size is outside the supported range.
+    #[error("chunk size 2^{0} rows is outside the supported range 2^{min}..=2^{max}", min = crate::MIN_ROWS_LOG, max = crate::chunk::MAX_ROWS_LOG)]
+    ChunkSize(usize),
+    /// The code a transaction calls was not provided.
+    #[error("transaction {tx}: no code given for the called contract {address}")]
+    MissingCode {
+        /// Transaction index in the block.
+        tx: u32,
+        /// Called address.
+        address: String,
+    },
+    /// The block has no transaction with steps to prove.
+    #[error("the block trace has no transactions")]
+    EmptyBlock,
+}

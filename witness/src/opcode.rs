@@ -1,0 +1,279 @@
+//! The opcode families the step table constrains, their static effects (stack
+//! size change, gas), and mnemonics for error messages.
+//!
+//! Milestone-1 slice scope: STOP, ADD, SUB, LT, GT, EQ, ISZERO, POP, JUMP,
+//! JUMPI, PC, JUMPDEST, PUSH0..PUSH32, DUP1..DUP16, SWAP1..SWAP16. Every
+//! other opcode is rejected by [`decode`] returning `None`.
+
+/// One opcode family: one selector column in the step table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// STOP: ends the transaction.
+    Stop,
+    /// PUSH0: pushes zero.
+    Push0,
+    /// PUSH1..PUSH32: pushes an immediate.
+    Push,
+    /// POP.
+    Pop,
+    /// DUP1..DUP16.
+    Dup,
+    /// SWAP1..SWAP16.
+    Swap,
+    /// ADD (wrapping).
+    Add,
+    /// SUB (wrapping).
+    Sub,
+    /// LT (unsigned).
+    Lt,
+    /// GT (unsigned).
+    Gt,
+    /// EQ.
+    Eq,
+    /// ISZERO.
+    IsZero,
+    /// JUMP.
+    Jump,
+    /// JUMPI.
+    Jumpi,
+    /// JUMPDEST.
+    Jumpdest,
+    /// PC.
+    Pc,
+}
+
+impl Family {
+    /// Every family, in selector-column order.
+    pub const ALL: [Family; 16] = [
+        Family::Stop,
+        Family::Push0,
+        Family::Push,
+        Family::Pop,
+        Family::Dup,
+        Family::Swap,
+        Family::Add,
+        Family::Sub,
+        Family::Lt,
+        Family::Gt,
+        Family::Eq,
+        Family::IsZero,
+        Family::Jump,
+        Family::Jumpi,
+        Family::Jumpdest,
+        Family::Pc,
+    ];
+
+    /// Position of the family's selector among the selector columns.
+    pub fn index(self) -> usize {
+        Family::ALL
+            .iter()
+            .position(|&f| f == self)
+            .expect("every family is in ALL")
+    }
+
+    /// Identifier written in the bytecode table (never 0).
+    pub fn id(self) -> u64 {
+        self.index() as u64 + 1
+    }
+
+    /// Static gas cost.
+    pub fn gas(self) -> u64 {
+        match self {
+            Family::Stop => 0,
+            Family::Jumpdest => 1,
+            Family::Push0 | Family::Pop | Family::Pc => 2,
+            Family::Jump => 8,
+            Family::Jumpi => 10,
+            _ => 3,
+        }
+    }
+
+    /// Change of the stack size.
+    pub fn stack_delta(self) -> i64 {
+        match self {
+            Family::Push0 | Family::Push | Family::Dup | Family::Pc => 1,
+            Family::Pop | Family::Add | Family::Sub | Family::Lt | Family::Gt | Family::Eq | Family::Jump => -1,
+            Family::Jumpi => -2,
+            Family::Stop | Family::Swap | Family::IsZero | Family::Jumpdest => 0,
+        }
+    }
+
+    /// Items the family pops (reads from the stack).
+    pub fn pops(self, n: u64) -> usize {
+        match self {
+            Family::Add | Family::Sub | Family::Lt | Family::Gt | Family::Eq | Family::Jumpi => 2,
+            Family::IsZero | Family::Pop | Family::Jump => 1,
+            Family::Dup => n as usize,
+            Family::Swap => n as usize + 1,
+            Family::Stop | Family::Push0 | Family::Push | Family::Jumpdest | Family::Pc => 0,
+        }
+    }
+}
+
+/// The family of `opcode` and its size parameter (`n` of PUSHn, DUPn, SWAPn;
+/// 0 otherwise), or `None` when the opcode is outside the proven scope.
+pub fn decode(opcode: u8) -> Option<(Family, u64)> {
+    let family = match opcode {
+        0x00 => Family::Stop,
+        0x01 => Family::Add,
+        0x03 => Family::Sub,
+        0x10 => Family::Lt,
+        0x11 => Family::Gt,
+        0x14 => Family::Eq,
+        0x15 => Family::IsZero,
+        0x50 => Family::Pop,
+        0x56 => Family::Jump,
+        0x57 => Family::Jumpi,
+        0x58 => Family::Pc,
+        0x5b => Family::Jumpdest,
+        0x5f => Family::Push0,
+        0x60..=0x7f => return Some((Family::Push, u64::from(opcode - 0x5f))),
+        0x80..=0x8f => return Some((Family::Dup, u64::from(opcode - 0x7f))),
+        0x90..=0x9f => return Some((Family::Swap, u64::from(opcode - 0x8f))),
+        _ => return None,
+    };
+    Some((family, 0))
+}
+
+/// Length of the immediate that follows `opcode` in bytecode (PUSHn: n).
+pub fn immediate_len(opcode: u8) -> usize {
+    match opcode {
+        0x60..=0x7f => usize::from(opcode - 0x5f),
+        _ => 0,
+    }
+}
+
+/// The mnemonic of any opcode byte ("INVALID(0x..)" style names for unassigned bytes).
+pub fn name(opcode: u8) -> &'static str {
+    const NAMES: [(u8, &str); 80] = [
+        (0x00, "STOP"),
+        (0x01, "ADD"),
+        (0x02, "MUL"),
+        (0x03, "SUB"),
+        (0x04, "DIV"),
+        (0x05, "SDIV"),
+        (0x06, "MOD"),
+        (0x07, "SMOD"),
+        (0x08, "ADDMOD"),
+        (0x09, "MULMOD"),
+        (0x0a, "EXP"),
+        (0x0b, "SIGNEXTEND"),
+        (0x10, "LT"),
+        (0x11, "GT"),
+        (0x12, "SLT"),
+        (0x13, "SGT"),
+        (0x14, "EQ"),
+        (0x15, "ISZERO"),
+        (0x16, "AND"),
+        (0x17, "OR"),
+        (0x18, "XOR"),
+        (0x19, "NOT"),
+        (0x1a, "BYTE"),
+        (0x1b, "SHL"),
+        (0x1c, "SHR"),
+        (0x1d, "SAR"),
+        (0x20, "KECCAK256"),
+        (0x30, "ADDRESS"),
+        (0x31, "BALANCE"),
+        (0x32, "ORIGIN"),
+        (0x33, "CALLER"),
+        (0x34, "CALLVALUE"),
+        (0x35, "CALLDATALOAD"),
+        (0x36, "CALLDATASIZE"),
+        (0x37, "CALLDATACOPY"),
+        (0x38, "CODESIZE"),
+        (0x39, "CODECOPY"),
+        (0x3a, "GASPRICE"),
+        (0x3b, "EXTCODESIZE"),
+        (0x3c, "EXTCODECOPY"),
+        (0x3d, "RETURNDATASIZE"),
+        (0x3e, "RETURNDATACOPY"),
+        (0x3f, "EXTCODEHASH"),
+        (0x40, "BLOCKHASH"),
+        (0x41, "COINBASE"),
+        (0x42, "TIMESTAMP"),
+        (0x43, "NUMBER"),
+        (0x44, "PREVRANDAO"),
+        (0x45, "GASLIMIT"),
+        (0x46, "CHAINID"),
+        (0x47, "SELFBALANCE"),
+        (0x48, "BASEFEE"),
+        (0x49, "BLOBHASH"),
+        (0x4a, "BLOBBASEFEE"),
+        (0x50, "POP"),
+        (0x51, "MLOAD"),
+        (0x52, "MSTORE"),
+        (0x53, "MSTORE8"),
+        (0x54, "SLOAD"),
+        (0x55, "SSTORE"),
+        (0x56, "JUMP"),
+        (0x57, "JUMPI"),
+        (0x58, "PC"),
+        (0x59, "MSIZE"),
+        (0x5a, "GAS"),
+        (0x5b, "JUMPDEST"),
+        (0x5c, "TLOAD"),
+        (0x5d, "TSTORE"),
+        (0x5e, "MCOPY"),
+        (0x5f, "PUSH0"),
+        (0xf0, "CREATE"),
+        (0xf1, "CALL"),
+        (0xf2, "CALLCODE"),
+        (0xf3, "RETURN"),
+        (0xf4, "DELEGATECALL"),
+        (0xf5, "CREATE2"),
+        (0xfa, "STATICCALL"),
+        (0xfd, "REVERT"),
+        (0xfe, "INVALID"),
+        (0xff, "SELFDESTRUCT"),
+    ];
+    const PUSH: [&str; 32] = [
+        "PUSH1", "PUSH2", "PUSH3", "PUSH4", "PUSH5", "PUSH6", "PUSH7", "PUSH8", "PUSH9", "PUSH10", "PUSH11", "PUSH12",
+        "PUSH13", "PUSH14", "PUSH15", "PUSH16", "PUSH17", "PUSH18", "PUSH19", "PUSH20", "PUSH21", "PUSH22", "PUSH23",
+        "PUSH24", "PUSH25", "PUSH26", "PUSH27", "PUSH28", "PUSH29", "PUSH30", "PUSH31", "PUSH32",
+    ];
+    const DUP: [&str; 16] = [
+        "DUP1", "DUP2", "DUP3", "DUP4", "DUP5", "DUP6", "DUP7", "DUP8", "DUP9", "DUP10", "DUP11", "DUP12", "DUP13",
+        "DUP14", "DUP15", "DUP16",
+    ];
+    const SWAP: [&str; 16] = [
+        "SWAP1", "SWAP2", "SWAP3", "SWAP4", "SWAP5", "SWAP6", "SWAP7", "SWAP8", "SWAP9", "SWAP10", "SWAP11", "SWAP12",
+        "SWAP13", "SWAP14", "SWAP15", "SWAP16",
+    ];
+    const LOG: [&str; 5] = ["LOG0", "LOG1", "LOG2", "LOG3", "LOG4"];
+    match opcode {
+        0x60..=0x7f => PUSH[usize::from(opcode - 0x60)],
+        0x80..=0x8f => DUP[usize::from(opcode - 0x80)],
+        0x90..=0x9f => SWAP[usize::from(opcode - 0x90)],
+        0xa0..=0xa4 => LOG[usize::from(opcode - 0xa0)],
+        _ => NAMES.iter().find(|(b, _)| *b == opcode).map_or("UNDEFINED", |(_, n)| n),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_families_and_rejects_the_rest() {
+        assert_eq!(decode(0x60), Some((Family::Push, 1)));
+        assert_eq!(decode(0x7f), Some((Family::Push, 32)));
+        assert_eq!(decode(0x8f), Some((Family::Dup, 16)));
+        assert_eq!(decode(0x90), Some((Family::Swap, 1)));
+        assert_eq!(decode(0x5f), Some((Family::Push0, 0)));
+        assert_eq!(decode(0x02), None, "MUL is not in the slice");
+        assert_eq!(decode(0x54), None, "SLOAD is not in the slice");
+        assert_eq!(name(0x02), "MUL");
+        assert_eq!(name(0x7f), "PUSH32");
+        assert_eq!(name(0x0c), "UNDEFINED");
+    }
+
+    #[test]
+    fn family_ids_are_distinct_and_nonzero() {
+        let ids: Vec<u64> = Family::ALL.iter().map(|f| f.id()).collect();
+        assert!(ids.iter().all(|&i| i != 0));
+        let mut sorted = ids.clone();
+        sorted.dedup();
+        assert_eq!(sorted.len(), ids.len());
+    }
+}

@@ -1,0 +1,162 @@
+//! The stack read/write table: every stack access of the step table, sorted
+//! by (transaction, slot, time stamp).
+//!
+//! Sorting turns "every read returns the last value written" into a local
+//! check between neighbouring rows: a read returns the value of the row
+//! above it when both touch the same slot, and the first access to a slot
+//! must be a write (each transaction's stack starts empty). The ordering is
+//! proven with one 24-bit difference per row (three range-checked bytes):
+//! the time-stamp step within a slot, the slot step within a transaction, or
+//! the transaction step.
+//!
+//! Padding rows repeat the last slot as reads of its last value with
+//! increasing time stamps, so they satisfy the same constraints and are
+//! excluded from the cross-table lookup by `IS_REAL = 0`.
+
+use crate::cpu::StackAccess;
+use crate::word::limbs;
+use crate::{WitnessError, F};
+use plonky2::field::types::{Field, PrimeField64};
+
+/// Column indices of the stack table.
+pub mod col {
+    use crate::word::LIMBS;
+
+    /// 1 on rows holding an access of the step table.
+    pub const IS_REAL: usize = 0;
+    /// Transaction index.
+    pub const TX: usize = 1;
+    /// Stack slot.
+    pub const ADDR: usize = 2;
+    /// Low byte of the slot.
+    pub const ADDR_LO: usize = 3;
+    /// High byte of the slot.
+    pub const ADDR_HI: usize = 4;
+    /// Time stamp.
+    pub const TS: usize = 5;
+    /// 1 for a write, 0 for a read.
+    pub const IS_WRITE: usize = 6;
+    /// 1 when the next row touches the same (transaction, slot).
+    pub const SAME: usize = 7;
+    /// 1 when the next row belongs to a later transaction.
+    pub const TX_CHANGE: usize = 8;
+    /// Bytes of the ordering difference to the next row (minus one).
+    pub const DELTA: usize = 9;
+    /// Value read or written, byte limbs.
+    pub const VAL: usize = DELTA + 3;
+    /// Byte range table.
+    pub const RANGE: usize = VAL + LIMBS;
+    /// Lookup frequencies of RANGE.
+    pub const FREQ: usize = RANGE + 1;
+    /// Number of columns.
+    pub const NUM_COLUMNS: usize = FREQ + 1;
+}
+
+/// Largest ordering difference the three DELTA bytes can hold.
+pub const MAX_DELTA: u64 = (1 << 24) - 1;
+
+/// Builds the stack table from the step table's accesses, padded to `2^rows_log` rows.
+pub fn generate(accesses: &[StackAccess], rows_log: usize) -> Result<Vec<[F; col::NUM_COLUMNS]>, WitnessError> {
+    let height = 1usize << rows_log;
+    if accesses.len() > height {
+        return Err(WitnessError::MalformedTrace {
+            tx: accesses[0].tx,
+            step: 0,
+            reason: format!(
+                "{} stack accesses do not fit a stack table of {height} rows",
+                accesses.len()
+            ),
+        });
+    }
+    let mut sorted: Vec<&StackAccess> = accesses.iter().collect();
+    sorted.sort_by_key(|a| (a.tx, a.addr, a.ts));
+    let mut rows: Vec<[F; col::NUM_COLUMNS]> = Vec::with_capacity(height);
+    for a in &sorted {
+        let mut row = [F::ZERO; col::NUM_COLUMNS];
+        row[col::IS_REAL] = F::ONE;
+        row[col::TX] = F::from_canonical_u32(a.tx);
+        row[col::ADDR] = F::from_canonical_u64(a.addr);
+        row[col::ADDR_LO] = F::from_canonical_u64(a.addr & 0xff);
+        row[col::ADDR_HI] = F::from_canonical_u64(a.addr >> 8);
+        row[col::TS] = F::from_canonical_u64(a.ts);
+        row[col::IS_WRITE] = F::from_bool(a.write);
+        for (j, b) in limbs(a.value).iter().enumerate() {
+            row[col::VAL + j] = F::from_canonical_u8(*b);
+        }
+        rows.push(row);
+    }
+    // Padding: reads of the last slot's last value.
+    let template = rows.last().copied().unwrap_or([F::ZERO; col::NUM_COLUMNS]);
+    while rows.len() < height {
+        let mut row = template;
+        row[col::IS_REAL] = F::ZERO;
+        row[col::IS_WRITE] = F::ZERO;
+        row[col::TS] = rows.last().map_or(F::ZERO, |r| r[col::TS] + F::ONE);
+        rows.push(row);
+    }
+    for i in 0..height - 1 {
+        let (cur, next) = (&rows[i], &rows[i + 1]);
+        let [tx, addr, ts] = [col::TX, col::ADDR, col::TS].map(|c| cur[c].to_canonical_u64());
+        let [ntx, naddr, nts] = [col::TX, col::ADDR, col::TS].map(|c| next[c].to_canonical_u64());
+        let (same, tx_change, delta) = if ntx != tx {
+            (false, true, ntx - tx - 1)
+        } else if naddr != addr {
+            (false, false, naddr - addr - 1)
+        } else {
+            (true, false, nts - ts - 1)
+        };
+        if delta > MAX_DELTA {
+            return Err(WitnessError::MalformedTrace {
+                tx: tx as u32,
+                step: 0,
+                reason: format!("stack table ordering step {delta} exceeds {MAX_DELTA}"),
+            });
+        }
+        let row = &mut rows[i];
+        row[col::SAME] = F::from_bool(same);
+        row[col::TX_CHANGE] = F::from_bool(tx_change);
+        for k in 0..3 {
+            row[col::DELTA + k] = F::from_canonical_u64((delta >> (8 * k)) & 0xff);
+        }
+    }
+    rows[height - 1][col::SAME] = F::ONE;
+    let mut freq = [0u64; 256];
+    for row in &rows {
+        for c in [col::ADDR_LO, col::ADDR_HI, col::DELTA, col::DELTA + 1, col::DELTA + 2] {
+            freq[row[c].to_canonical_u64() as usize] += 1;
+        }
+    }
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[col::RANGE] = F::from_canonical_usize(i.min(255));
+        row[col::FREQ] = if i < 256 {
+            F::from_canonical_u64(freq[i])
+        } else {
+            F::ZERO
+        };
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use revm::primitives::U256;
+
+    #[test]
+    fn sorts_by_slot_then_time_and_pads_with_reads() {
+        let acc = |addr, ts, write, v: u64| StackAccess {
+            tx: 0,
+            addr,
+            ts,
+            write,
+            value: U256::from(v),
+        };
+        let rows = generate(&[acc(0, 2, true, 7), acc(1, 6, true, 8), acc(0, 4, false, 7)], 8).unwrap();
+        assert_eq!(rows.len(), 256);
+        assert_eq!(rows[1][col::TS], F::from_canonical_u64(4));
+        assert_eq!(rows[0][col::SAME], F::ONE);
+        assert_eq!(rows[1][col::SAME], F::ZERO);
+        assert_eq!(rows[3][col::IS_REAL], F::ZERO);
+        assert_eq!(rows[3][col::VAL], F::from_canonical_u64(8));
+    }
+}
