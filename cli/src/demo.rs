@@ -3,7 +3,10 @@
 
 use crate::gpu::backend_choice;
 use clap::Args;
+use gpu_kernels::selftest::run_all;
+use gpu_kernels::{GpuContext, GpuError, GpuOptions};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Options for `zkr demo`.
@@ -27,9 +30,33 @@ fn timed(name: &'static str, stage: impl FnOnce() -> anyhow::Result<String>) -> 
     }
 }
 
+/// Runs every GPU kernel against its CPU reference on the best adapter,
+/// software devices included; with no adapter there is nothing to check.
+fn gpu_selftest_stage() -> anyhow::Result<String> {
+    let ctx = match GpuContext::new(GpuOptions::default()) {
+        Ok(ctx) => Arc::new(ctx),
+        Err(GpuError::NoAdapter) => return Ok("skipped: no GPU adapter on this machine".into()),
+        Err(err) => return Err(err.into()),
+    };
+    let checks = run_all(&ctx);
+    let failed: Vec<&str> = checks.iter().filter(|c| !c.passed).map(|c| c.name.as_str()).collect();
+    anyhow::ensure!(
+        failed.is_empty(),
+        "kernels differ from their CPU reference: {}",
+        failed.join(", ")
+    );
+    Ok(format!(
+        "{} of {} kernels equal their CPU reference on {}",
+        checks.len(),
+        checks.len(),
+        ctx.adapter.name
+    ))
+}
+
 pub fn run(_args: DemoArgs) -> anyhow::Result<ExitCode> {
     let reports = vec![
         timed("backend selection", || backend_choice().map(|c| c.describe())),
+        timed("GPU kernel self-test", gpu_selftest_stage),
         timed("execute sample block", crate::execute::demo_stage),
     ];
     println!("{:<22} {:<7} {:>10}  detail", "stage", "status", "time");

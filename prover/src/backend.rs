@@ -229,9 +229,23 @@ pub fn select_backend_with(
             reason: "ZKR_BACKEND=cpu".into(),
         });
     }
-    let gpu = open_gpu()
-        .map_err(BackendError::from)
-        .and_then(|ctx| GpuBackend::new(Arc::new(ctx)));
+    let opened = open_gpu().map_err(BackendError::from);
+    if preference == BackendPreference::Auto {
+        if let Ok(ctx) = &opened {
+            if ctx.adapter.device_type == "Cpu" {
+                // A software rasteriser (lavapipe, SwiftShader) runs the
+                // kernels correctly but slower than the CPU backend.
+                return Ok(BackendChoice {
+                    backend: Arc::new(CpuBackend),
+                    reason: format!(
+                        "the only adapter, {}, is a software device; ZKR_BACKEND=gpu uses it anyway",
+                        ctx.adapter.name
+                    ),
+                });
+            }
+        }
+    }
+    let gpu = opened.and_then(|ctx| GpuBackend::new(Arc::new(ctx)));
     match (gpu, preference) {
         (Ok(gpu), _) => Ok(BackendChoice {
             backend: Arc::new(gpu),

@@ -3,6 +3,7 @@
 //! byte for byte; corrupted proofs are rejected; backend selection falls
 //! back to the CPU when no adapter exists.
 
+use gpu_kernels::{GpuContext, GpuOptions};
 use plonky2::field::extension::{Extendable, FieldExtension};
 use plonky2::field::packed::PackedField;
 use plonky2::field::polynomial::PolynomialValues;
@@ -209,4 +210,19 @@ fn no_adapter_falls_back_to_cpu_with_a_reason() {
         Err(BackendError::BadPreference(_))
     ));
     assert_eq!(BackendPreference::parse("GPU").unwrap(), BackendPreference::Gpu);
+}
+
+#[test]
+fn auto_prefers_the_cpu_backend_over_a_software_adapter() {
+    let options = GpuOptions::default();
+    let adapter = GpuContext::new(options).expect("a wgpu adapter").adapter;
+    let auto = select_backend_with(BackendPreference::Auto, || GpuContext::new(options)).unwrap();
+    let forced = select_backend_with(BackendPreference::Gpu, || GpuContext::new(options)).unwrap();
+    assert!(forced.backend.name().starts_with("GPU"), "{}", forced.backend.name());
+    if adapter.device_type == "Cpu" {
+        assert!(auto.backend.name().starts_with("CPU"), "{}", auto.backend.name());
+        assert!(auto.reason.contains("software device"), "{}", auto.reason);
+    } else {
+        assert!(auto.backend.name().starts_with("GPU"), "{}", auto.backend.name());
+    }
 }
