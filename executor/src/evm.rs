@@ -1,6 +1,6 @@
 //! The bridge to revm: block and transaction environments from our input
 //! types, and one function that runs a transaction against any read-only
-//! database, optionally with the trace recorder attached and optionally with
+//! database (reusing one revm instance per thread), optionally with the trace recorder attached and optionally with
 //! the beneficiary's fee left for the caller to credit (the parallel path
 //! credits it lazily so that fee payments do not serialise the block).
 
@@ -11,7 +11,11 @@ use revm::context_interface::block::BlobExcessGasAndPrice;
 use revm::context_interface::result::{EVMError, ExecutionResult, HaltReason, InvalidTransaction};
 use revm::context_interface::transaction::{AccessList, AccessListItem};
 use revm::context_interface::{ContextTr, JournalTr};
-use revm::handler::{EthFrame, EvmTr, EvmTrError, FrameResult, Handler, MainBuilder, MainContext, MainnetHandler};
+use revm::database_interface::WrapDatabaseRef;
+use revm::handler::{
+    EthFrame, EvmTr, EvmTrError, FrameResult, Handler, MainBuilder, MainContext, MainnetContext, MainnetEvm,
+    MainnetHandler,
+};
 use revm::inspector::{Inspector, InspectorEvmTr, InspectorHandler};
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::primitives::hardfork::SpecId;
@@ -162,36 +166,64 @@ pub struct TxRun {
 /// Errors of one transaction run: invalid transaction, or the database failed.
 pub type RunError<E> = EVMError<E, InvalidTransaction>;
 
-/// Runs `tx` on `db` without committing anything.
-pub fn run_tx<DB: DatabaseRef>(
-    db: DB,
-    env: &BlockEnvironment,
-    tx: TxEnv,
-    fees: FeePayment,
-    trace: Option<TraceRecorder>,
-) -> Result<TxRun, RunError<DB::Error>> {
-    let tracing = trace.is_some();
-    let ctx = Context::mainnet()
-        .with_block(env.block.clone())
-        .with_cfg(env.cfg.clone())
-        .with_ref_db(db);
-    let mut evm = ctx.build_mainnet_with_inspector(trace.unwrap_or_default());
-    evm.ctx.tx = tx;
-    let outcome = match (fees, tracing) {
-        (FeePayment::InTransaction, false) => {
-            MainnetHandler::<_, RunError<DB::Error>, EthFrame<EthInterpreter>>::default().run(&mut evm)
+/// The revm instance a [`TxRunner`] keeps.
+type ReusedEvm<DB> = MainnetEvm<MainnetContext<WrapDatabaseRef<DB>>, TraceRecorder>;
+
+/// Runs transactions one after another against a read-only database without
+/// committing anything, reusing one revm instance: its frame stack and
+/// interpreter buffers are allocated once per thread, not once per
+/// transaction (that allocation costs as much as executing a plain transfer).
+pub struct TxRunner<DB: DatabaseRef> {
+    evm: ReusedEvm<DB>,
+}
+
+impl<DB: DatabaseRef> TxRunner<DB> {
+    /// A runner reading `db` under the block environment `env`.
+    pub fn new(db: DB, env: &BlockEnvironment) -> Self {
+        let ctx = Context::mainnet()
+            .with_block(env.block.clone())
+            .with_cfg(env.cfg.clone())
+            .with_ref_db(db);
+        Self {
+            evm: ctx.build_mainnet_with_inspector(TraceRecorder::default()),
         }
-        (FeePayment::InTransaction, true) => {
-            MainnetHandler::<_, RunError<DB::Error>, EthFrame<EthInterpreter>>::default().inspect_run(&mut evm)
-        }
-        (FeePayment::Deferred, false) => DeferredFeeHandler::<_, RunError<DB::Error>>(PhantomData).run(&mut evm),
-        (FeePayment::Deferred, true) => DeferredFeeHandler::<_, RunError<DB::Error>>(PhantomData).inspect_run(&mut evm),
-    };
-    let state = evm.finalize();
-    let result = outcome?;
-    Ok(TxRun {
-        result,
-        state,
-        trace: tracing.then_some(evm.inspector),
-    })
+    }
+
+    /// The database the runner reads.
+    pub fn db(&self) -> &DB {
+        &self.evm.ctx.journaled_state.database.0
+    }
+
+    /// Runs `tx`, with the recorder attached when `trace` is given. revm's
+    /// handler cleans the journal and frame stack on errors, so the runner
+    /// stays usable after a failed transaction.
+    pub fn run(
+        &mut self,
+        tx: TxEnv,
+        fees: FeePayment,
+        trace: Option<TraceRecorder>,
+    ) -> Result<TxRun, RunError<DB::Error>> {
+        let tracing = trace.is_some();
+        let evm = &mut self.evm;
+        evm.inspector = trace.unwrap_or_default();
+        evm.ctx.tx = tx;
+        let outcome = match (fees, tracing) {
+            (FeePayment::InTransaction, false) => {
+                MainnetHandler::<_, RunError<DB::Error>, EthFrame<EthInterpreter>>::default().run(evm)
+            }
+            (FeePayment::InTransaction, true) => {
+                MainnetHandler::<_, RunError<DB::Error>, EthFrame<EthInterpreter>>::default().inspect_run(evm)
+            }
+            (FeePayment::Deferred, false) => DeferredFeeHandler::<_, RunError<DB::Error>>(PhantomData).run(evm),
+            (FeePayment::Deferred, true) => DeferredFeeHandler::<_, RunError<DB::Error>>(PhantomData).inspect_run(evm),
+        };
+        let state = evm.finalize();
+        let recorder = std::mem::take(&mut evm.inspector);
+        let result = outcome?;
+        Ok(TxRun {
+            result,
+            state,
+            trace: tracing.then_some(recorder),
+        })
+    }
 }

@@ -2,10 +2,11 @@
 //! each committed before the next runs.
 
 use crate::block::{ExecError, PathResult, TxExecution};
-use crate::evm::{run_tx, tx_env, BlockEnvironment, FeePayment};
+use crate::evm::{tx_env, BlockEnvironment, FeePayment, TxRunner};
 use crate::input::BlockInput;
 use crate::state::{StateDb, WorldState};
 use crate::tracer::TraceRecorder;
+use std::cell::RefCell;
 
 /// Runs the block's transactions in order on a copy of `initial`.
 pub(crate) fn execute(
@@ -14,17 +15,21 @@ pub(crate) fn execute(
     initial: &WorldState,
     capture_traces: bool,
 ) -> Result<PathResult, ExecError> {
-    let mut state = initial.clone();
-    let mut txs = Vec::with_capacity(input.transactions.len());
-    for (index, tx) in input.transactions.iter().enumerate() {
-        let db = StateDb {
+    let state = RefCell::new(initial.clone());
+    let mut runner = TxRunner::new(
+        StateDb {
             state: &state,
             block_hashes: &input.block_hashes,
-        };
+        },
+        env,
+    );
+    let mut txs = Vec::with_capacity(input.transactions.len());
+    for (index, tx) in input.transactions.iter().enumerate() {
         let recorder = capture_traces.then(TraceRecorder::default);
-        let run = run_tx(db, env, tx_env(tx), FeePayment::InTransaction, recorder)
+        let run = runner
+            .run(tx_env(tx), FeePayment::InTransaction, recorder)
             .map_err(|e| ExecError::from_run(index, e))?;
-        state.commit(&run.state, env.spec);
+        state.borrow_mut().commit(&run.state, env.spec);
         txs.push(TxExecution {
             result: run.result,
             changes: run.state,

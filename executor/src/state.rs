@@ -9,6 +9,7 @@ use revm::primitives::hardfork::SpecId;
 use revm::primitives::{keccak256, Address, B256, KECCAK_EMPTY, U256};
 use revm::state::{AccountInfo, EvmState};
 use revm::DatabaseRef;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 
@@ -163,9 +164,11 @@ pub fn default_block_hash(number: u64) -> B256 {
 }
 
 /// A read-only revm database over a [`WorldState`] and known block hashes.
+/// The state sits in a `RefCell` so that the sequential path can commit each
+/// transaction between runs while one revm instance keeps reading it.
 pub struct StateDb<'a> {
     /// The state read.
-    pub state: &'a WorldState,
+    pub state: &'a RefCell<WorldState>,
     /// Known block hashes by number.
     pub block_hashes: &'a BTreeMap<u64, B256>,
 }
@@ -174,16 +177,17 @@ impl DatabaseRef for StateDb<'_> {
     type Error = Infallible;
 
     fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, Infallible> {
-        Ok(self.state.account_info(&address))
+        Ok(self.state.borrow().account_info(&address))
     }
 
     fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, Infallible> {
-        Ok(self.state.codes.get(&code_hash).cloned().unwrap_or_default())
+        Ok(self.state.borrow().codes.get(&code_hash).cloned().unwrap_or_default())
     }
 
     fn storage_ref(&self, address: Address, index: U256) -> Result<U256, Infallible> {
         Ok(self
             .state
+            .borrow()
             .accounts
             .get(&address)
             .and_then(|a| a.storage.get(&index).copied())

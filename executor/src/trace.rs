@@ -85,7 +85,9 @@ pub struct Step {
     pub memory: Vec<MemoryAccess>,
     /// Storage reads and writes the instruction made.
     pub storage: Vec<StorageAccess>,
-    /// Account field reads and writes the instruction made.
+    /// Account field reads (BALANCE, SELFBALANCE, EXTCODEHASH) and writes
+    /// (value moved by a CALL or CREATE, the creator's and created account's
+    /// nonces, the created code hash) the instruction made.
     pub accounts: Vec<AccountAccess>,
 }
 

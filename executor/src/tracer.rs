@@ -9,7 +9,13 @@
 //!   KECCAK256, the *COPY family, MCOPY, LOG*, RETURN, REVERT, call arguments
 //!   and init code (reads) and call return data copied back (write);
 //! - storage reads (SLOAD) and writes (SSTORE) with old and new values;
-//! - account reads by BALANCE, SELFBALANCE and EXTCODEHASH.
+//! - account reads by BALANCE, SELFBALANCE and EXTCODEHASH;
+//! - account writes by the CALL and CREATE families, on the step that opens
+//!   the frame: the value moved between caller and callee (balances), the
+//!   creator's nonce, and the created account's nonce, balance and code hash.
+//!   Writes of a frame that never started (call depth exceeded, insufficient
+//!   balance) are dropped; a started frame that reverts keeps them, and its
+//!   [`CallFrame::success`] says they were undone.
 //!
 //! The gas cost of a CALL or CREATE step excludes the gas handed to the callee.
 
@@ -19,8 +25,8 @@ use revm::context_interface::{ContextTr, JournalTr};
 use revm::inspector::Inspector;
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::interpreter::interpreter_types::{Jumps, MemoryTr};
-use revm::interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, Interpreter};
-use revm::primitives::{Address, Log, B256, U256};
+use revm::interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, InstructionResult, Interpreter};
+use revm::primitives::{Address, Log, B256, KECCAK_EMPTY, U256};
 use revm::state::EvmState;
 
 /// Largest memory access recorded, in bytes; a bigger one cannot be paid for.
@@ -39,6 +45,43 @@ struct PendingStep {
     sstore_old: Option<Option<U256>>,
 }
 
+/// The account writes recorded on the step that opened a frame, so that they
+/// can be completed or withdrawn when the frame starts or fails to.
+#[derive(Debug)]
+struct Opening {
+    /// The opening step.
+    step: usize,
+    /// Its number of account accesses before this frame's were added.
+    accounts_before: usize,
+    /// For a CREATE: the value endowed, until the created account's writes are recorded.
+    pending_creation: Option<U256>,
+}
+
+/// The balance of an account the journal holds (zero when not loaded).
+fn balance_of(state: &EvmState, address: Address) -> U256 {
+    state.get(&address).map(|a| a.info.balance).unwrap_or_default()
+}
+
+/// A write of one account field.
+fn write(address: Address, field: AccountField, old: U256, new: U256) -> AccountAccess {
+    AccountAccess {
+        write: true,
+        address,
+        field,
+        old,
+        new,
+    }
+}
+
+/// True when a frame's result means it never started (nothing it would
+/// have written happened).
+fn never_started(result: InstructionResult) -> bool {
+    matches!(
+        result,
+        InstructionResult::CallTooDeep | InstructionResult::OutOfFunds | InstructionResult::OverflowPayment
+    )
+}
+
 /// Records the trace of one transaction. Attach it to the EVM as its inspector.
 #[derive(Debug, Default)]
 pub struct TraceRecorder {
@@ -51,6 +94,8 @@ pub struct TraceRecorder {
     open_code_hash: Vec<Option<B256>>,
     /// Step that opened each open frame (None for the transaction's frame).
     opened_by: Vec<Option<usize>>,
+    /// Account writes recorded for each open frame's opening.
+    openings: Vec<Option<Opening>>,
     pending: Option<PendingStep>,
     /// Index of the most recent step, for attaching logs and frame openings.
     last_step: Option<usize>,
@@ -99,12 +144,63 @@ impl TraceRecorder {
         self.open.push(id);
         self.open_code_hash.push(None);
         self.opened_by.push(opener);
+        self.openings.push(opener.map(|step| Opening {
+            step,
+            accounts_before: self.steps[step].accounts.len(),
+            pending_creation: None,
+        }));
+    }
+
+    /// Adds account writes to the step that opened the innermost frame.
+    fn record_opening_writes(&mut self, writes: impl IntoIterator<Item = AccountAccess>) {
+        if let Some(Some(opening)) = self.openings.last() {
+            self.steps[opening.step].accounts.extend(writes);
+        }
+    }
+
+    /// Records the created account's nonce and balance once the journal holds
+    /// it and before its init code changed anything: at the init code's first
+    /// step, or when the frame ends if the init code is empty.
+    fn record_creation(&mut self, state: &EvmState, created: Address) {
+        let Some(Some(opening)) = self.openings.last_mut() else {
+            return;
+        };
+        let Some(value) = opening.pending_creation.take() else {
+            return;
+        };
+        let Some(account) = state.get(&created) else { return };
+        let step = &mut self.steps[opening.step];
+        let nonce = account.info.nonce;
+        if nonce > 0 {
+            step.accounts.push(write(
+                created,
+                AccountField::Nonce,
+                U256::from(nonce - 1),
+                U256::from(nonce),
+            ));
+        }
+        if !value.is_zero() {
+            let balance = account.info.balance;
+            step.accounts
+                .push(write(created, AccountField::Balance, balance - value, balance));
+        }
+    }
+
+    /// Withdraws the opening writes of a frame that never started, keeping
+    /// the first `keep` of them.
+    fn drop_opening_writes(&mut self, keep: usize) {
+        if let Some(Some(opening)) = self.openings.last() {
+            self.steps[opening.step]
+                .accounts
+                .truncate(opening.accounts_before + keep);
+        }
     }
 
     /// Closes the innermost frame and returns the step that opened it.
     fn close_frame(&mut self, success: bool, output: &[u8]) -> Option<usize> {
         let id = self.open.pop()?;
         self.open_code_hash.pop();
+        self.openings.pop();
         let opener = self.opened_by.pop().flatten();
         let frame = &mut self.calls[id as usize];
         frame.end_step = self.steps.len() as u32;
@@ -181,6 +277,7 @@ where
         let stack_in: Vec<U256> = (0..inputs.min(stack.len())).filter_map(|i| peek(stack, i)).collect();
         let (read, write) = memory_regions(op, stack);
         let target = interp.input.target_address;
+        self.record_creation(context.journal().evm_state(), target);
         let code_hash = match self.open_code_hash.last_mut() {
             Some(Some(hash)) => *hash,
             Some(slot) => *slot.insert(interp.bytecode.get_or_calculate_hash()),
@@ -312,7 +409,7 @@ where
         });
     }
 
-    fn call(&mut self, _context: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {
+    fn call(&mut self, context: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {
         let kind = self.last_step.map(|i| self.steps[i].opcode).unwrap_or_default();
         self.open_frame(
             kind,
@@ -321,10 +418,32 @@ where
             inputs.value.get(),
             inputs.gas_limit,
         );
+        let moved = inputs.value.transfer().filter(|v| !v.is_zero());
+        if let Some(value) = moved.filter(|_| inputs.caller != inputs.target_address) {
+            let state = context.journal().evm_state();
+            let (from, to) = (
+                balance_of(state, inputs.caller),
+                balance_of(state, inputs.target_address),
+            );
+            if from >= value {
+                self.record_opening_writes([
+                    write(inputs.caller, AccountField::Balance, from, from - value),
+                    write(
+                        inputs.target_address,
+                        AccountField::Balance,
+                        to,
+                        to.saturating_add(value),
+                    ),
+                ]);
+            }
+        }
         None
     }
 
     fn call_end(&mut self, _context: &mut CTX, inputs: &CallInputs, outcome: &mut CallOutcome) {
+        if never_started(outcome.result.result) {
+            self.drop_opening_writes(0);
+        }
         let success = outcome.result.is_ok();
         let output = outcome.result.output.clone();
         if let Some(step) = self.close_frame(success, &output).and_then(|i| self.steps.get_mut(i)) {
@@ -341,13 +460,53 @@ where
         }
     }
 
-    fn create(&mut self, _context: &mut CTX, inputs: &mut CreateInputs) -> Option<CreateOutcome> {
+    fn create(&mut self, context: &mut CTX, inputs: &mut CreateInputs) -> Option<CreateOutcome> {
         let kind = self.last_step.map(|i| self.steps[i].opcode).unwrap_or_default();
         self.open_frame(kind, inputs.caller(), Address::ZERO, inputs.value(), inputs.gas_limit());
+        let caller = inputs.caller();
+        let value = inputs.value();
+        let state = context.journal().evm_state();
+        let (balance, nonce) = state
+            .get(&caller)
+            .map(|a| (a.info.balance, a.info.nonce))
+            .unwrap_or_default();
+        if balance >= value && nonce < u64::MAX {
+            let mut writes = vec![write(
+                caller,
+                AccountField::Nonce,
+                U256::from(nonce),
+                U256::from(nonce + 1),
+            )];
+            if !value.is_zero() {
+                writes.push(write(caller, AccountField::Balance, balance, balance - value));
+            }
+            self.record_opening_writes(writes);
+            if let Some(Some(opening)) = self.openings.last_mut() {
+                opening.pending_creation = Some(value);
+            }
+        }
         None
     }
 
-    fn create_end(&mut self, _context: &mut CTX, _inputs: &CreateInputs, outcome: &mut CreateOutcome) {
+    fn create_end(&mut self, context: &mut CTX, _inputs: &CreateInputs, outcome: &mut CreateOutcome) {
+        if never_started(outcome.result.result) {
+            self.drop_opening_writes(0);
+        } else if outcome.result.result == InstructionResult::CreateCollision {
+            // The creator's nonce was bumped; nothing else happened.
+            self.drop_opening_writes(1);
+        } else if let Some(address) = outcome.address {
+            let state = context.journal().evm_state();
+            self.record_creation(state, address);
+            let code_hash = state.get(&address).map(|a| a.info.code_hash);
+            if let Some(hash) = code_hash.filter(|h| outcome.result.is_ok() && *h != KECCAK_EMPTY) {
+                self.record_opening_writes([write(
+                    address,
+                    AccountField::CodeHash,
+                    U256::from_be_bytes(KECCAK_EMPTY.0),
+                    U256::from_be_bytes(hash.0),
+                )]);
+            }
+        }
         let success = outcome.result.is_ok();
         let created = outcome.address.filter(|_| success);
         if let (Some(address), Some(id)) = (outcome.address, self.open.last()) {

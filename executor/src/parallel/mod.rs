@@ -18,7 +18,7 @@ mod mv_memory;
 mod scheduler;
 
 use crate::block::{ExecError, PathResult, TxExecution};
-use crate::evm::{run_tx, tx_env, BlockEnvironment, FeePayment, RunError, TxRun};
+use crate::evm::{tx_env, BlockEnvironment, FeePayment, RunError, TxRun, TxRunner};
 use crate::input::{BlockInput, Transaction};
 use crate::state::{default_block_hash, WorldState};
 use crate::tracer::TraceRecorder;
@@ -79,17 +79,34 @@ struct LastExecution {
     outcome: Result<TxExecution, String>,
 }
 
-/// One incarnation's view of the state: reads go to the multi-version memory
-/// and are recorded for validation.
+/// A worker's view of the state for the incarnation it is running: reads go
+/// to the multi-version memory and are recorded for validation. One per
+/// worker thread, reset by [`VersionedDb::start`] for each incarnation.
 struct VersionedDb<'s, 'a> {
     shared: &'s Shared<'a>,
-    tx: TxIdx,
+    tx: Cell<TxIdx>,
     reads: RefCell<Vec<(Location, ReadValue)>>,
     /// Set when the lazy recipient was read for its code only and has none.
     recipient_lazy: Cell<bool>,
 }
 
-impl VersionedDb<'_, '_> {
+impl<'s, 'a> VersionedDb<'s, 'a> {
+    fn new(shared: &'s Shared<'a>) -> Self {
+        Self {
+            shared,
+            tx: Cell::new(0),
+            reads: RefCell::new(Vec::new()),
+            recipient_lazy: Cell::new(false),
+        }
+    }
+
+    /// Prepares the view for an incarnation of transaction `tx`.
+    fn start(&self, tx: TxIdx) {
+        self.tx.set(tx);
+        self.reads.borrow_mut().clear();
+        self.recipient_lazy.set(false);
+    }
+
     fn info(&self, value: Option<AccountValue>) -> Option<AccountInfo> {
         value.map(|v| AccountInfo {
             balance: v.balance,
@@ -107,8 +124,9 @@ impl DatabaseRef for VersionedDb<'_, '_> {
     fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, ReadError> {
         let memory = &self.shared.memory;
         let location = Location::Account(address);
-        if self.shared.lazy_recipient[self.tx] == Some(address) {
-            let code_hash = memory.read_code_hash(address, self.tx).map_err(blocked)?;
+        let tx = self.tx.get();
+        if self.shared.lazy_recipient[tx] == Some(address) {
+            let code_hash = memory.read_code_hash(address, tx).map_err(blocked)?;
             if code_hash.is_none_or(|h| h == KECCAK_EMPTY) {
                 self.reads.borrow_mut().push((location, ReadValue::CodeOnly(code_hash)));
                 self.recipient_lazy.set(true);
@@ -116,7 +134,7 @@ impl DatabaseRef for VersionedDb<'_, '_> {
                 return Ok(code_hash.map(|_| AccountInfo::default()));
             }
         }
-        let value = memory.read_account(address, self.tx).map_err(blocked)?;
+        let value = memory.read_account(address, tx).map_err(blocked)?;
         self.reads.borrow_mut().push((location, ReadValue::Account(value)));
         Ok(self.info(value))
     }
@@ -126,7 +144,11 @@ impl DatabaseRef for VersionedDb<'_, '_> {
     }
 
     fn storage_ref(&self, address: Address, index: U256) -> Result<U256, ReadError> {
-        let value = self.shared.memory.read_slot(address, index, self.tx).map_err(blocked)?;
+        let value = self
+            .shared
+            .memory
+            .read_slot(address, index, self.tx.get())
+            .map_err(blocked)?;
         self.reads
             .borrow_mut()
             .push((Location::Slot(address, index), ReadValue::Slot(value)));
@@ -218,19 +240,17 @@ impl Shared<'_> {
         (writes, execution)
     }
 
-    /// Runs one incarnation; returns the next task (a validation of it, if due).
-    fn execute(&self, tx: TxIdx, incarnation: Incarnation) -> Option<Task> {
+    /// Runs one incarnation on the worker's `runner`; returns the next task
+    /// (a validation of it, if due).
+    fn execute(&self, runner: &mut WorkerRunner<'_, '_>, tx: TxIdx, incarnation: Incarnation) -> Option<Task> {
         self.executions.fetch_add(1, Ordering::Relaxed);
-        let db = VersionedDb {
-            shared: self,
-            tx,
-            reads: RefCell::new(Vec::new()),
-            recipient_lazy: Cell::new(false),
-        };
+        runner.db().start(tx);
         let recorder = self.capture_traces.then(TraceRecorder::default);
         let input_tx = &self.input.transactions[tx];
-        let outcome = run_tx(&db, self.env, tx_env(input_tx), FeePayment::Deferred, recorder);
-        let reads = db.reads.into_inner();
+        let outcome = runner.run(tx_env(input_tx), FeePayment::Deferred, recorder);
+        let db = runner.db();
+        let reads = db.reads.take();
+        let recipient_lazy = db.recipient_lazy.get();
         let (writes, outcome) = match outcome {
             Err(EVMError::Database(ReadError::Blocked(blocking))) => {
                 if self.scheduler.add_dependency(tx, blocking) {
@@ -240,7 +260,7 @@ impl Shared<'_> {
             }
             Err(err) => (Vec::new(), Err(describe(err))),
             Ok(run) => {
-                let (writes, execution) = self.writes_of(tx, run, db.recipient_lazy.get());
+                let (writes, execution) = self.writes_of(tx, run, recipient_lazy);
                 (writes, Ok(execution))
             }
         };
@@ -266,6 +286,9 @@ impl Shared<'_> {
         self.scheduler.finish_validation(tx, aborted)
     }
 }
+
+/// A worker thread's reusable EVM over its [`VersionedDb`].
+type WorkerRunner<'d, 'a> = TxRunner<&'d VersionedDb<'d, 'a>>;
 
 fn describe(err: RunError<ReadError>) -> String {
     format!("{err:?}")
@@ -301,10 +324,12 @@ pub(crate) fn execute(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
+                let db = VersionedDb::new(&shared);
+                let mut runner = TxRunner::new(&db, env);
                 let mut task = None;
                 while !shared.scheduler.done() {
                     task = match task {
-                        Some(Task::Execute(tx, inc)) => shared.execute(tx, inc),
+                        Some(Task::Execute(tx, inc)) => shared.execute(&mut runner, tx, inc),
                         Some(Task::Validate(tx, inc)) => shared.validate(tx, inc),
                         None => {
                             let next = shared.scheduler.next_task();

@@ -10,10 +10,9 @@
 
 use crate::state::WorldState;
 use revm::primitives::hardfork::SpecId;
-use revm::primitives::{Address, B256, KECCAK_EMPTY, U256};
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
+use revm::primitives::map::DefaultHashBuilder;
+use revm::primitives::{Address, HashMap, B256, KECCAK_EMPTY, U256};
+use std::hash::BuildHasher;
 use std::sync::Mutex;
 
 /// Index of a transaction in the block.
@@ -87,37 +86,44 @@ pub(crate) enum ReadValue {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Blocked(pub TxIdx);
 
+/// The versions of one location: (writer, entry), sorted by writer. Most
+/// locations have one or two writers, so a sorted vector beats a tree.
+type Versions = Vec<(TxIdx, Entry)>;
+
 /// The multi-version memory of one block execution.
 pub(crate) struct MvMemory<'a> {
-    shards: Vec<Mutex<HashMap<Location, BTreeMap<TxIdx, Entry>>>>,
+    shards: Vec<Mutex<HashMap<Location, Versions>>>,
+    hasher: DefaultHashBuilder,
     /// Locations each transaction's last incarnation wrote.
     last_written: Vec<Mutex<Vec<Location>>>,
     base: &'a WorldState,
     spec: SpecId,
 }
 
-fn shard_of(location: &Location) -> usize {
-    let mut hasher = DefaultHasher::new();
-    location.hash(&mut hasher);
-    (hasher.finish() as usize) % SHARDS
-}
-
 impl<'a> MvMemory<'a> {
     /// An empty memory over the pre-state `base` for `txs` transactions.
     pub fn new(base: &'a WorldState, txs: usize, spec: SpecId) -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::default())).collect(),
+            hasher: DefaultHashBuilder::default(),
             last_written: (0..txs).map(|_| Mutex::new(Vec::new())).collect(),
             base,
             spec,
         }
     }
 
+    /// The lock shard holding `location`.
+    fn shard(&self, location: &Location) -> std::sync::MutexGuard<'_, HashMap<Location, Versions>> {
+        let index = (self.hasher.hash_one(location) >> 32) as usize % SHARDS;
+        self.shards[index].lock().expect("mv memory lock")
+    }
+
     /// Visits the entries of `location` below `tx`, newest first, until `visit` says stop.
     fn scan_below(&self, location: &Location, tx: TxIdx, mut visit: impl FnMut(TxIdx, Entry) -> bool) {
-        let shard = self.shards[shard_of(location)].lock().expect("mv memory lock");
+        let shard = self.shard(location);
         if let Some(versions) = shard.get(location) {
-            for (idx, entry) in versions.range(..tx).rev() {
+            let below = versions.partition_point(|(idx, _)| *idx < tx);
+            for (idx, entry) in versions[..below].iter().rev() {
                 if !visit(*idx, *entry) {
                     return;
                 }
@@ -232,15 +238,18 @@ impl<'a> MvMemory<'a> {
         let mut previous = self.last_written[tx].lock().expect("mv memory lock");
         let new_locations: Vec<Location> = writes.iter().map(|(l, _)| *l).collect();
         for location in previous.iter().filter(|l| !new_locations.contains(l)) {
-            let mut shard = self.shards[shard_of(location)].lock().expect("mv memory lock");
-            if let Some(versions) = shard.get_mut(location) {
-                versions.remove(&tx);
+            if let Some(versions) = self.shard(location).get_mut(location) {
+                versions.retain(|(idx, _)| *idx != tx);
             }
         }
         let wrote_new = new_locations.iter().any(|l| !previous.contains(l));
         for (location, value) in writes {
-            let mut shard = self.shards[shard_of(&location)].lock().expect("mv memory lock");
-            shard.entry(location).or_default().insert(tx, Entry::Value(value));
+            let mut shard = self.shard(&location);
+            let versions = shard.entry(location).or_default();
+            match versions.binary_search_by_key(&tx, |(idx, _)| *idx) {
+                Ok(at) => versions[at].1 = Entry::Value(value),
+                Err(at) => versions.insert(at, (tx, Entry::Value(value))),
+            }
         }
         *previous = new_locations;
         wrote_new
@@ -250,9 +259,11 @@ impl<'a> MvMemory<'a> {
     pub fn mark_estimates(&self, tx: TxIdx) {
         let previous = self.last_written[tx].lock().expect("mv memory lock");
         for location in previous.iter() {
-            let mut shard = self.shards[shard_of(location)].lock().expect("mv memory lock");
-            if let Some(entry) = shard.get_mut(location).and_then(|v| v.get_mut(&tx)) {
-                *entry = Entry::Estimate;
+            let mut shard = self.shard(location);
+            if let Some(versions) = shard.get_mut(location) {
+                if let Ok(at) = versions.binary_search_by_key(&tx, |(idx, _)| *idx) {
+                    versions[at].1 = Entry::Estimate;
+                }
             }
         }
     }
