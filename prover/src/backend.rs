@@ -1,19 +1,24 @@
-//! The `Backend` seam: where the heavy commitment work of proving runs.
+//! The `Backend` seam: where the heavy commitment work of proving runs —
+//! Goldilocks polynomial commitments (LDE + Poseidon Merkle tree) for the
+//! STARK and plonky2 layers, and BN254 MSMs for the halo2 KZG wrap.
 //!
-//! [`CpuBackend`] is plonky2's own code; [`GpuBackend`] runs the
-//! `gpu-kernels` Goldilocks kernels and returns the same `PolynomialBatch`
-//! bit for bit, so proofs made with it verify with unmodified starky and
-//! plonky2 verifiers. [`select_backend`] picks one from `ZKR_BACKEND`
+//! [`CpuBackend`] is plonky2's and halo2's own code; [`GpuBackend`] runs the
+//! `gpu-kernels` kernels and returns the same `PolynomialBatch` and the same
+//! MSM results bit for bit, so proofs made with it verify with unmodified
+//! starky, plonky2 and halo2 verifiers. [`select_backend`] picks one from `ZKR_BACKEND`
 //! (`cpu`, `gpu` or `auto`, the default) and says why.
 
+use crate::kzg::{CpuBases, GpuPrepared, KzgError, PreparedBases};
+use gpu_kernels::bn254::MsmEngine;
 use gpu_kernels::goldilocks::{CommitParams, GoldilocksGpu};
 use gpu_kernels::{GpuContext, GpuError, GpuOptions};
+use halo2_proofs::halo2curves::bn256::G1Affine;
 use plonky2::field::goldilocks_field::GoldilocksField;
 use plonky2::field::polynomial::PolynomialValues;
 use plonky2::fri::oracle::PolynomialBatch;
 use plonky2::plonk::config::PoseidonGoldilocksConfig;
 use plonky2::util::timing::TimingTree;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use thiserror::Error;
 
 /// The base field of chunk proofs.
@@ -53,6 +58,10 @@ pub trait Backend: Send + Sync {
         cap_height: usize,
         timing: &mut TimingTree,
     ) -> Result<PolynomialBatch<F, C, D>, BackendError>;
+
+    /// Prepares a fixed BN254 base set (a KZG SRS) for any number of MSMs
+    /// over it or a prefix of it: the GPU uploads it once.
+    fn prepare_bn254_bases(&self, bases: &[G1Affine]) -> Result<Box<dyn PreparedBases>, KzgError>;
 }
 
 fn check_values(values: &[PolynomialValues<F>], rate_bits: usize, cap_height: usize) -> Result<usize, BackendError> {
@@ -103,18 +112,26 @@ impl Backend for CpuBackend {
             values, rate_bits, blinding, cap_height, timing, None,
         ))
     }
+
+    fn prepare_bn254_bases(&self, bases: &[G1Affine]) -> Result<Box<dyn PreparedBases>, KzgError> {
+        Ok(Box::new(CpuBases(bases.to_vec())))
+    }
 }
 
 /// The Goldilocks kernels of `gpu-kernels` on one device.
 pub struct GpuBackend {
     goldilocks: GoldilocksGpu,
+    /// The BN254 MSM kernels, compiled on first use.
+    msm: OnceLock<Arc<MsmEngine>>,
 }
 
 impl GpuBackend {
-    /// Compiles the kernels on `ctx`.
+    /// Compiles the Goldilocks kernels on `ctx` (the MSM kernels are compiled
+    /// when first needed).
     pub fn new(ctx: Arc<GpuContext>) -> Result<Self, BackendError> {
         Ok(Self {
             goldilocks: GoldilocksGpu::new(ctx)?,
+            msm: OnceLock::new(),
         })
     }
 
@@ -168,6 +185,15 @@ impl Backend for GpuBackend {
             rate_bits,
             blinding,
         })
+    }
+
+    fn prepare_bn254_bases(&self, bases: &[G1Affine]) -> Result<Box<dyn PreparedBases>, KzgError> {
+        let engine = self
+            .msm
+            .get_or_init(|| Arc::new(MsmEngine::new(self.context().clone())))
+            .clone();
+        let bases = engine.upload_bases(bases);
+        Ok(Box::new(GpuPrepared { engine, bases }))
     }
 }
 

@@ -4,7 +4,7 @@
 //! [`BackendKzg`] is a halo2 `CommitmentScheme` whose prover parameters
 //! ([`BackendParams`]) wrap a standard `ParamsKZG<Bn256>` and send `commit`
 //! and `commit_lagrange` (advice, lookup, permutation and quotient
-//! commitments in `create_proof`) through a [`Bn254Msm`] backend, with the
+//! commitments in `create_proof`) through a [`Backend`](crate::backend::Backend), with the
 //! SRS uploaded once. The multi-open step is halo2's own SHPLONK prover
 //! ([`BackendShplonk`] delegates to it, since `ProverQuery`'s fields are
 //! crate-private), so its two opening MSMs stay on the CPU; [`MsmShare`]
@@ -19,7 +19,8 @@ mod scheme;
 #[cfg(test)]
 mod tests;
 
-pub use backend_msm::{Bn254Msm, CpuMsm, GpuMsm, PreparedBases};
+pub use backend_msm::PreparedBases;
+pub(crate) use backend_msm::{CpuBases, GpuPrepared};
 pub use scheme::{BackendKzg, BackendParams, BackendShplonk, MsmShare};
 
 use gpu_kernels::GpuError;

@@ -1,7 +1,8 @@
 //! The commitment scheme, its prover parameters and the SHPLONK delegate.
 
-use super::backend_msm::{Bn254Msm, CpuMsm, PreparedBases};
+use super::backend_msm::PreparedBases;
 use super::KzgError;
+use crate::backend::{Backend, CpuBackend};
 use halo2_proofs::arithmetic::best_multiexp;
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine, G1};
 use halo2_proofs::poly::commitment::{Blind, CommitmentScheme, Params, ParamsProver, Prover};
@@ -17,7 +18,7 @@ use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// KZG over BN254 with commitments computed by a [`Bn254Msm`] backend.
+/// KZG over BN254 with commitments computed by a [`Backend`].
 #[derive(Debug)]
 pub struct BackendKzg;
 
@@ -57,7 +58,7 @@ struct Counters {
 
 /// The SRS prepared on a backend: monomial and Lagrange bases.
 struct Prepared {
-    backend: Arc<dyn Bn254Msm>,
+    backend: Arc<dyn Backend>,
     g: Box<dyn PreparedBases>,
     g_lagrange: Box<dyn PreparedBases>,
 }
@@ -98,11 +99,11 @@ fn lagrange_bases(params: &ParamsKZG<Bn256>) -> io::Result<Vec<G1Affine>> {
 impl BackendParams {
     /// Wraps `inner`, preparing its SRS on `backend` (for the GPU: one
     /// upload of g and g_lagrange).
-    pub fn new(inner: ParamsKZG<Bn256>, backend: Arc<dyn Bn254Msm>) -> Result<Self, KzgError> {
+    pub fn new(inner: ParamsKZG<Bn256>, backend: Arc<dyn Backend>) -> Result<Self, KzgError> {
         let g_lagrange = lagrange_bases(&inner).map_err(|e| KzgError::InvalidInput(e.to_string()))?;
         let prepared = Prepared {
-            g: backend.prepare(inner.get_g())?,
-            g_lagrange: backend.prepare(&g_lagrange)?,
+            g: backend.prepare_bn254_bases(inner.get_g())?,
+            g_lagrange: backend.prepare_bn254_bases(&g_lagrange)?,
             backend,
         };
         Ok(Self {
@@ -179,7 +180,7 @@ impl BackendParams {
     /// `inner` with the CPU backend (halo2's trait constructors, which
     /// cannot fail, use it).
     pub fn new_cpu(inner: ParamsKZG<Bn256>) -> Self {
-        Self::new(inner, Arc::new(CpuMsm)).expect("the CPU backend prepares any SRS")
+        Self::new(inner, Arc::new(CpuBackend)).expect("the CPU backend prepares any SRS")
     }
 }
 

@@ -3,7 +3,8 @@
 //! inputs are rejected.
 
 use super::range_check::{keygen, prove, verify, RangeCheckCircuit};
-use super::{BackendParams, CpuMsm, GpuMsm};
+use super::BackendParams;
+use crate::backend::{CpuBackend, GpuBackend};
 use gpu_kernels::{GpuContext, GpuOptions};
 use halo2_proofs::halo2curves::bn256::Bn256;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
@@ -34,7 +35,8 @@ fn gpu_backed_proof_verifies_with_the_standard_verifier_and_corruption_is_reject
     let circuit = RangeCheckCircuit::new(values.clone());
     let (vk, pk) = keygen(&params, &circuit).expect("keygen");
     let ctx = Arc::new(GpuContext::new(GpuOptions::default()).expect("a wgpu adapter (lavapipe in CI)"));
-    let gpu_params = BackendParams::new(params.clone(), Arc::new(GpuMsm::new(ctx))).expect("SRS upload");
+    let gpu_params =
+        BackendParams::new(params.clone(), Arc::new(GpuBackend::new(ctx).expect("GPU backend"))).expect("SRS upload");
     let proof = prove(&gpu_params, &pk, &circuit).expect("GPU-backed proof");
     verify(&params, &vk, &values, &proof).expect("standard SHPLONK verifier accepts the GPU-backed proof");
 
@@ -72,7 +74,7 @@ fn cpu_backend_gives_verifying_proofs_and_counts_its_work() {
     let values = values(k);
     let circuit = RangeCheckCircuit::new(values.clone());
     let (vk, pk) = keygen(&params, &circuit).expect("keygen");
-    let cpu_params = BackendParams::new(params.clone(), Arc::new(CpuMsm)).expect("CPU prepare");
+    let cpu_params = BackendParams::new(params.clone(), Arc::new(CpuBackend)).expect("CPU prepare");
     let proof = prove(&cpu_params, &pk, &circuit).expect("proof");
     verify(&params, &vk, &values, &proof).expect("verifies");
     let share = cpu_params.share();
@@ -94,7 +96,7 @@ fn a_value_that_is_not_the_byte_sum_fails_to_prove_or_verify() {
     let values = values(k);
     let circuit = RangeCheckCircuit::new(values.clone());
     let (vk, pk) = keygen(&params, &circuit).expect("keygen");
-    let cpu_params = BackendParams::new(params.clone(), Arc::new(CpuMsm)).expect("CPU prepare");
+    let cpu_params = BackendParams::new(params.clone(), Arc::new(CpuBackend)).expect("CPU prepare");
     let mut wrong = values.clone();
     wrong[0] = wrong[0].wrapping_add(1);
     let bad_circuit = RangeCheckCircuit::new(wrong);
