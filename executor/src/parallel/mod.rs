@@ -56,6 +56,10 @@ impl CodeStore {
     fn get(&self, hash: &B256) -> Option<Bytecode> {
         self.codes.read().expect("code store lock").get(hash).cloned()
     }
+
+    fn contains(&self, hash: &B256) -> bool {
+        self.codes.read().expect("code store lock").contains_key(hash)
+    }
 }
 
 /// Everything the workers share.
@@ -179,7 +183,18 @@ fn lazy_recipient(tx: &Transaction, beneficiary: Address) -> Option<Address> {
 
 impl Shared<'_> {
     /// Turns a finished run into its memory writes and final-commit form.
-    fn writes_of(&self, tx: TxIdx, mut run: TxRun, recipient_lazy: bool) -> (Vec<(Location, Written)>, TxExecution) {
+    ///
+    /// An account the transaction only touched (loaded, marked touched, left
+    /// as it read it) is not written: a write of the value read changes
+    /// nothing, and it would make every later reader of a popular contract
+    /// depend on this transaction.
+    fn writes_of(
+        &self,
+        tx: TxIdx,
+        mut run: TxRun,
+        reads: &[(Location, ReadValue)],
+        recipient_lazy: bool,
+    ) -> (Vec<(Location, Written)>, TxExecution) {
         let spec = self.env.spec;
         let clears_empty = spec.is_enabled_in(SpecId::SPURIOUS_DRAGON);
         let input_tx = &self.input.transactions[tx];
@@ -199,7 +214,7 @@ impl Shared<'_> {
                 continue;
             }
             if let Some(code) = &account.info.code {
-                if account.info.code_hash != KECCAK_EMPTY && self.codes.get(&account.info.code_hash).is_none() {
+                if account.info.code_hash != KECCAK_EMPTY && !self.codes.contains(&account.info.code_hash) {
                     let mut codes = self.codes.codes.write().expect("code store lock");
                     codes.entry(account.info.code_hash).or_insert_with(|| code.clone());
                 }
@@ -214,7 +229,14 @@ impl Shared<'_> {
                 value = apply_credit(value, fee, spec);
                 beneficiary_written = true;
             }
-            writes.push((Location::Account(*address), Written::Account(value)));
+            let read = reads.iter().find_map(|(location, read)| match (location, read) {
+                (Location::Account(a), ReadValue::Account(v)) if a == address => Some(*v),
+                _ => None,
+            });
+            let only_touched = !destroyed && !account.is_created() && read == Some(value);
+            if !only_touched {
+                writes.push((Location::Account(*address), Written::Account(value)));
+            }
             if destroyed || account.is_created() {
                 writes.push((Location::Wipe(*address), Written::Wipe));
             }
@@ -260,7 +282,7 @@ impl Shared<'_> {
             }
             Err(err) => (Vec::new(), Err(describe(err))),
             Ok(run) => {
-                let (writes, execution) = self.writes_of(tx, run, recipient_lazy);
+                let (writes, execution) = self.writes_of(tx, run, &reads, recipient_lazy);
                 (writes, Ok(execution))
             }
         };
