@@ -24,6 +24,9 @@ pub enum BenchCommand {
     Gpu(crate::bench_gpu::GpuBenchArgs),
     /// The parallel executor against the sequential one on the same block.
     Executor(crate::bench_executor::ExecutorArgs),
+    /// zkEVM chunk proving throughput (steps and gas per second per core) and
+    /// its overhead over traced execution.
+    Zkevm(crate::bench_zkevm::ZkevmArgs),
 }
 
 /// Options for `zkr bench msm`.
@@ -48,6 +51,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Msm(args) => msm(args),
         BenchCommand::Executor(args) => crate::bench_executor::run(args),
         BenchCommand::Gpu(args) => crate::bench_gpu::run(args),
+        BenchCommand::Zkevm(args) => crate::bench_zkevm::run(args),
     }
 }
 

@@ -1,5 +1,8 @@
 //! `zkr demo`: runs every pipeline stage that exists on the bundled sample data
-//! and prints one row per stage with its status and wall time.
+//! and prints one row per stage with its status and wall time; `--cluster`
+//! proves the sample block on a local proving cluster instead.
+
+mod cluster;
 
 use crate::gpu::backend_choice;
 use clap::Args;
@@ -11,7 +14,12 @@ use std::time::{Duration, Instant};
 
 /// Options for `zkr demo`.
 #[derive(Args)]
-pub struct DemoArgs {}
+pub struct DemoArgs {
+    /// Start a coordinator and two worker processes on loopback, prove the sample block's execution output through
+    /// them, SIGKILL one worker while it holds a lease, and print the outcome and a metrics summary.
+    #[arg(long)]
+    pub cluster: bool,
+}
 
 /// Outcome of one stage.
 struct StageReport {
@@ -53,15 +61,11 @@ fn gpu_selftest_stage() -> anyhow::Result<String> {
     ))
 }
 
-pub fn run(_args: DemoArgs) -> anyhow::Result<ExitCode> {
-    let reports = vec![
-        timed("backend selection", || backend_choice().map(|c| c.describe())),
-        timed("GPU kernel self-test", gpu_selftest_stage),
-        timed("execute sample block", crate::execute::demo_stage),
-    ];
+/// Prints one row per stage; returns whether any failed.
+fn print_stages(reports: &[StageReport]) -> bool {
     println!("{:<22} {:<7} {:>10}  detail", "stage", "status", "time");
     let mut failed = false;
-    for r in &reports {
+    for r in reports {
         let (status, detail) = match &r.result {
             Ok(d) => ("ok", d.clone()),
             Err(e) => {
@@ -77,5 +81,19 @@ pub fn run(_args: DemoArgs) -> anyhow::Result<ExitCode> {
             detail
         );
     }
+    failed
+}
+
+/// Runs `zkr demo`.
+pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    if args.cluster {
+        return cluster::run();
+    }
+    let reports = vec![
+        timed("backend selection", || backend_choice().map(|c| c.describe())),
+        timed("GPU kernel self-test", gpu_selftest_stage),
+        timed("execute sample block", crate::execute::demo_stage),
+    ];
+    let failed = print_stages(&reports);
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

@@ -3,6 +3,7 @@
 mod bench;
 mod bench_executor;
 mod bench_gpu;
+mod bench_zkevm;
 mod coordinator;
 mod demo;
 mod execute;
@@ -27,7 +28,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run every pipeline stage that exists on the bundled sample block and print a table.
+    /// Run every pipeline stage that exists on the bundled sample block and print a table
+    /// (`--cluster`: prove it on a local coordinator and two workers, killing one mid-batch).
     Demo(demo::DemoArgs),
     /// Execute one block (file, mainnet dump folder or synthetic workload).
     Execute(execute::ExecuteArgs),

@@ -85,6 +85,9 @@ pub fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
 pub struct StatusArgs {
     /// A batch id, or a job id (`<batch>/<kind>/<level>/<index>`); all batches when omitted.
     pub id: Option<String>,
+    /// Print the coordinator's JSON answer (batch list, batch with its jobs, or job) instead of a table.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub operator: OperatorArgs,
 }
@@ -94,6 +97,10 @@ pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let client = args.operator.client()?;
     let rt = tokio::runtime::Runtime::new()?;
     match args.id {
+        None if args.json => println!("{}", serde_json::to_string_pretty(&rt.block_on(client.batches())?)?),
+        Some(id) if args.json && !id.contains('/') => {
+            println!("{}", serde_json::to_string_pretty(&rt.block_on(client.batch(&id))?)?)
+        }
         None => {
             for b in rt.block_on(client.batches())? {
                 println!(

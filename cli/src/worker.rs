@@ -3,8 +3,11 @@
 use anyhow::Context;
 use clap::Args;
 use coordinator::auth::WorkerIdentity;
+use coordinator::job::Capabilities;
+use coordinator::metrics::serve_metrics;
 use coordinator::pipeline::PipelineRegistry;
-use coordinator::worker::{default_capabilities, Worker, WorkerConfig};
+use coordinator::worker::{host_capabilities, Worker, WorkerConfig};
+use prover::backend::BackendChoice;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -21,30 +24,60 @@ pub struct WorkerArgs {
     /// Seconds a running job may take after SIGTERM before its lease is released.
     #[arg(long, default_value_t = 60)]
     pub shutdown_grace_secs: u64,
+    /// Serve this worker's Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9801; port 0 picks a free
+    /// port and prints it). Off when not given. The endpoint has no authentication: bind it to loopback or a
+    /// private network.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+    /// Milliseconds between lease attempts while the queue is empty.
+    #[arg(long, default_value_t = 200)]
+    pub poll_ms: u64,
+}
+
+/// What the worker offers: the proving backend `prover::backend` picked
+/// (`ZKR_BACKEND=cpu|gpu|auto`), reported by name, and the host's memory.
+fn capabilities(choice: &BackendChoice) -> Capabilities {
+    let name = choice.backend.name();
+    // `Backend::name` is documented as "CPU (...)" or "GPU on ...".
+    let gpu = name.starts_with("GPU");
+    host_capabilities(&name, gpu)
 }
 
 /// Runs `zkr worker` until SIGTERM/Ctrl-C (finishing or releasing the running job).
 pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let identity = WorkerIdentity::load(&args.key)?;
-    let caps = default_capabilities();
+    let choice = crate::gpu::backend_choice()?;
+    let caps = capabilities(&choice);
     println!(
-        "worker {} on backend {} ({} MiB)",
-        identity.worker_id, caps.backend, caps.memory_mb
+        "worker {} on {} ({} MiB)",
+        identity.worker_id,
+        choice.describe(),
+        caps.memory_mb
     );
     let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(async move {
+    let result = rt.block_on(async move {
         let worker = Worker::new(
             WorkerConfig {
                 coordinator: args.coordinator.clone(),
                 identity,
                 capabilities: caps,
-                poll_interval: Duration::from_millis(200),
+                poll_interval: Duration::from_millis(args.poll_ms.max(1)),
                 shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
                 max_jobs: None,
             },
             PipelineRegistry::builtin(),
         );
         let (tx, rx) = tokio::sync::watch::channel(false);
+        if let Some(addr) = &args.metrics_listen {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("--metrics-listen {addr}: cannot listen there"))?;
+            println!("worker metrics on http://{}/metrics", listener.local_addr()?);
+            let mut stopped = rx.clone();
+            tokio::spawn(serve_metrics(listener, worker.metrics.registry.clone(), async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            }));
+        }
         tokio::spawn(async move {
             crate::coordinator::shutdown_signal().await;
             let _ = tx.send(true);
@@ -54,9 +87,13 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("worker against {}", args.coordinator))?;
         println!(
-            "worker stopped: {} accepted, {} rejected, {} failed, {} released",
-            report.accepted, report.rejected, report.failed, report.released
+            "worker stopped: {} accepted, {} rejected, {} lost, {} failed, {} released",
+            report.accepted, report.rejected, report.lost, report.failed, report.released
         );
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    // A job abandoned at the end of the shutdown grace still runs on a
+    // blocking thread; its lease is already released, so do not wait for it.
+    rt.shutdown_background();
+    result
 }

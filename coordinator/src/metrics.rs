@@ -30,6 +30,25 @@ pub fn render(registry: &Registry) -> String {
     String::from_utf8(buf).unwrap_or_default()
 }
 
+/// Serves `registry` as Prometheus text at `GET /metrics` on `listener` until
+/// `shutdown` resolves. This is the worker's endpoint: it has no
+/// authentication (it reveals only counters), so bind it to loopback or a
+/// private network.
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    registry: Registry,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let text = render(&registry);
+            async move { ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text) }
+        }),
+    );
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
 /// The coordinator's metrics.
 #[derive(Clone)]
 pub struct CoordinatorMetrics {
@@ -151,6 +170,10 @@ pub struct WorkerMetrics {
     pub backend: IntGaugeVec,
     /// 1 while a job runs.
     pub busy: IntGauge,
+    /// Leases given back to the coordinator (shutdown before the job finished).
+    pub lease_releases: IntCounter,
+    /// Heartbeats the coordinator did not acknowledge.
+    pub heartbeat_failures: IntCounter,
 }
 
 impl WorkerMetrics {
@@ -178,6 +201,20 @@ impl WorkerMetrics {
                 IntGaugeVec::new(Opts::new("zkr_worker_backend", "Backend in use"), &["backend"]),
             ),
             busy: registered(&r, IntGauge::new("zkr_worker_busy", "1 while a job runs")),
+            lease_releases: registered(
+                &r,
+                IntCounter::new(
+                    "zkr_worker_lease_releases_total",
+                    "Leases given back before the job finished",
+                ),
+            ),
+            heartbeat_failures: registered(
+                &r,
+                IntCounter::new(
+                    "zkr_worker_heartbeat_failures_total",
+                    "Heartbeats the coordinator did not acknowledge",
+                ),
+            ),
             registry: r,
         };
         m.backend.with_label_values(&[backend]).set(1);
@@ -201,5 +238,67 @@ mod tests {
         assert!(text.contains(r#"zkr_jobs{kind="chunk",state="ready"} 3"#), "{text}");
         let w = WorkerMetrics::new("cpu");
         assert!(render(&w.registry).contains(r#"zkr_worker_backend{backend="cpu"} 1"#));
+    }
+
+    #[test]
+    fn every_metric_on_the_grafana_dashboard_is_exported() {
+        let c = CoordinatorMetrics::default();
+        c.set_counts(&JobCounts::new());
+        c.retries.with_label_values(&["expiry"]).inc();
+        c.rejected_proofs.with_label_values(&["w"]).inc();
+        c.accepted.with_label_values(&["chunk"]).inc();
+        c.job_duration.with_label_values(&["chunk"]).observe(1.0);
+        c.workers_by_backend.with_label_values(&["cpu"]).inc();
+        let w = WorkerMetrics::new("cpu");
+        w.jobs.with_label_values(&["chunk", "accepted"]).inc();
+        w.job_duration.with_label_values(&["chunk"]).observe(1.0);
+        let exported = render(&c.registry) + &render(&w.registry);
+        let dashboard = include_str!("../../deploy/grafana/zkr-cluster.json");
+        let mut names: Vec<&str> = dashboard
+            .split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+            .filter(|word| word.starts_with("zkr_"))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        assert!(names.len() >= 10, "{names:?}");
+        for name in names {
+            assert!(
+                exported.contains(&format!("\n{name}{{")) || exported.contains(&format!("\n{name} ")),
+                "the dashboard charts {name}, which no registry exports"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_worker_endpoint_serves_its_registry_and_nothing_else() {
+        let m = WorkerMetrics::new("CPU (2 threads)");
+        m.lease_releases.inc();
+        m.jobs.with_label_values(&["chunk", "accepted"]).inc();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve_metrics(listener, m.registry.clone(), async move {
+            let _ = stopped.await;
+        }));
+        let get = |path: &str| {
+            let url = format!("http://{addr}{path}");
+            async move { reqwest::get(url).await.expect("request") }
+        };
+        let resp = get("/metrics").await;
+        assert_eq!(resp.status(), 200);
+        let text = resp.text().await.expect("body");
+        assert!(
+            text.contains(r#"zkr_worker_backend{backend="CPU (2 threads)"} 1"#),
+            "{text}"
+        );
+        assert!(text.contains("zkr_worker_lease_releases_total 1"), "{text}");
+        assert!(
+            text.contains(r#"zkr_worker_jobs_total{kind="chunk",outcome="accepted"} 1"#),
+            "{text}"
+        );
+        assert!(text.contains("zkr_worker_heartbeat_failures_total 0"), "{text}");
+        assert_eq!(get("/other").await.status(), 404);
+        stop.send(()).expect("stop");
+        server.await.expect("join").expect("serve");
     }
 }

@@ -312,8 +312,44 @@ impl Coordinator {
         Ok(created)
     }
 
-    /// Verifies and records a worker's result for `job_id`.
+    /// Verifies and records a worker's result for `job_id`, keeping the
+    /// worker's lease alive meanwhile: the worker stops heartbeating once it
+    /// has submitted, and a verification (the first one of a circuit builds
+    /// it) may take longer than a lease.
     async fn accept_result(
+        self: &Arc<Self>,
+        session: Session,
+        job_id: String,
+        output: Bytes,
+    ) -> ApiResult<SubmitResponse> {
+        let worker = session.worker_id.clone();
+        let verified = self.verify_result(session, job_id.clone(), output);
+        tokio::pin!(verified);
+        let mut every = tokio::time::interval((self.config.lease / 3).max(Duration::from_millis(10)));
+        loop {
+            tokio::select! {
+                r = &mut verified => return r,
+                _ = every.tick() => self.extend_lease(&job_id, &worker).await,
+            }
+        }
+    }
+
+    /// Pushes `worker`'s lease on `job_id` one lease length into the future;
+    /// does nothing when the worker no longer holds it (or the job does not exist).
+    async fn extend_lease(&self, job_id: &str, worker: &str) {
+        let store = self.store.clone();
+        let (job, worker) = (job_id.to_string(), worker.to_string());
+        let deadline = now_ms() + self.config.lease.as_millis() as i64;
+        match tokio::task::spawn_blocking(move || store.heartbeat(&job, &worker, deadline)).await {
+            // Verification answers for lost leases and unknown jobs.
+            Ok(Ok(())) | Ok(Err(StoreError::NotLeaseHolder { .. } | StoreError::UnknownJob(_))) => {}
+            Ok(Err(e)) => tracing::warn!(job = %job_id, error = %e, "extending a lease under verification failed"),
+            Err(e) => tracing::warn!(job = %job_id, error = %e, "lease extension task failed"),
+        }
+    }
+
+    /// Checks that `session` holds `job_id`, verifies `output` and records it.
+    async fn verify_result(
         self: &Arc<Self>,
         session: Session,
         job_id: String,

@@ -31,8 +31,11 @@ pub struct WorkerConfig {
 pub struct WorkerReport {
     /// Results accepted by the coordinator.
     pub accepted: u64,
-    /// Results rejected.
+    /// Results rejected by the coordinator's verification.
     pub rejected: u64,
+    /// Results the coordinator no longer wanted: the lease had expired and the
+    /// job went to another worker.
+    pub lost: u64,
     /// Jobs that failed here.
     pub failed: u64,
     /// Leases given back at shutdown.
@@ -47,10 +50,9 @@ pub enum WorkerError {
     Refused(ClientError),
 }
 
-/// The best backend this build has: the CPU (the GPU backend is chosen by
-/// `prover::backend` once the cluster crate links the prover).
-pub fn default_capabilities() -> Capabilities {
-    let memory_mb = std::fs::read_to_string("/proc/meminfo")
+/// Memory of this machine in MiB (from `/proc/meminfo`; 1024 where unknown).
+fn host_memory_mb() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|m| {
             m.lines()
@@ -58,12 +60,26 @@ pub fn default_capabilities() -> Capabilities {
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()))
         })
         .map(|kb| kb / 1024)
-        .unwrap_or(1024);
+        .unwrap_or(1024)
+}
+
+/// What this machine offers when proving on `backend` (its name, as the
+/// caller's backend selection reports it; `gpu` when that backend is a GPU):
+/// the backend and the host's memory. This crate does not link the prover,
+/// so choosing the backend is the caller's job (`zkr worker` asks
+/// `prover::backend`).
+pub fn host_capabilities(backend: &str, gpu: bool) -> Capabilities {
     Capabilities {
-        backend: "cpu".into(),
-        gpu: false,
-        memory_mb,
+        backend: backend.into(),
+        gpu,
+        memory_mb: host_memory_mb(),
     }
+}
+
+/// CPU-only capabilities with the host's memory, for callers that have no
+/// backend selection of their own (tests, embedded workers).
+pub fn default_capabilities() -> Capabilities {
+    host_capabilities("cpu", false)
 }
 
 /// A worker.
@@ -100,7 +116,7 @@ impl Worker {
             && self
                 .config
                 .max_jobs
-                .is_none_or(|m| report.accepted + report.rejected + report.failed < m)
+                .is_none_or(|m| report.accepted + report.rejected + report.lost + report.failed < m)
         {
             if !client.has_session() {
                 match client
@@ -194,8 +210,12 @@ impl Worker {
             tokio::select! {
                 r = &mut task => break Ran::Done(r.unwrap_or_else(|e| Err(format!("job task panicked: {e}")))),
                 _ = tokio::time::sleep(beat) => {
-                    if let Err(e) = client.heartbeat(&job.id).await {
-                        tracing::warn!(job = %job.id, error = %e, "heartbeat failed");
+                    match client.heartbeat(&job.id).await {
+                        Ok(_) => tracing::debug!(job = %job.id, "lease extended"),
+                        Err(e) => {
+                            self.metrics.heartbeat_failures.inc();
+                            tracing::warn!(job = %job.id, error = %e, "heartbeat failed");
+                        }
                     }
                 }
                 _ = shutdown.changed(), if grace_deadline.is_none() => {
@@ -212,7 +232,13 @@ impl Worker {
             .observe(start.elapsed().as_secs_f64());
         let outcome = match ran {
             Ran::Abandoned => {
-                let _ = client.release(&job.id).await;
+                match client.release(&job.id).await {
+                    Ok(_) => {
+                        self.metrics.lease_releases.inc();
+                        tracing::info!(job = %job.id, "shutdown grace over; lease released");
+                    }
+                    Err(e) => tracing::warn!(job = %job.id, error = %e, "releasing the lease failed; it will expire"),
+                }
                 report.released += 1;
                 "released"
             }
@@ -220,6 +246,11 @@ impl Worker {
                 Ok(_) => {
                     report.accepted += 1;
                     "accepted"
+                }
+                Err(e @ ClientError::Status { status: 409, .. }) => {
+                    tracing::warn!(job = %job.id, error = %e, "lease lost before the result arrived");
+                    report.lost += 1;
+                    "lost"
                 }
                 Err(e) => {
                     tracing::warn!(job = %job.id, error = %e, "result not accepted");

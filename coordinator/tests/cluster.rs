@@ -5,7 +5,7 @@
 use coordinator::auth::WorkerIdentity;
 use coordinator::blob::FsBlobStore;
 use coordinator::client::{ClientError, OperatorClient, WorkerClient};
-use coordinator::job::{BatchState, JobState};
+use coordinator::job::{BatchState, JobKind, JobState};
 use coordinator::pipeline::{JobSpec, PipelineRegistry};
 use coordinator::server::{Coordinator, CoordinatorConfig};
 use coordinator::store::SqliteStore;
@@ -307,5 +307,61 @@ async fn load_test_a_thousand_chunks_on_eight_workers_complete_exactly_once() {
     let jobs = op.batch("load").await.expect("status").jobs;
     assert_eq!(jobs.len(), 2000);
     assert!(jobs.iter().all(|j| j.state == JobState::Done && j.completions == 1));
+    stop(c).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_does_not_expire_while_the_coordinator_verifies_its_result() {
+    // One-second leases, but the coordinator's first verification of an
+    // aggregation proof builds the recursive circuit, which takes longer: the
+    // coordinator must keep the submitter's lease alive meanwhile.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = start(dir.path(), Duration::from_secs(1)).await;
+    let op = OperatorClient::new(&c.url, TOKEN);
+    let input: Vec<u8> = (0..1500u32).map(|i| (i % 241) as u8).collect();
+    op.submit("poseidon-commitment", Some("slow"), input.clone())
+        .await
+        .expect("submit");
+    // Prove everything up front, so that each result is submitted right after its lease.
+    let proofs = tokio::task::spawn_blocking(move || {
+        let registry = PipelineRegistry::builtin();
+        let p = registry.get("poseidon-commitment").expect("pipeline");
+        let spec = |kind, level, index| JobSpec { kind, level, index };
+        let c0 = p
+            .run(&spec(JobKind::Chunk, 0, 0), &[input[..1024].to_vec()])
+            .expect("chunk 0");
+        let c1 = p
+            .run(&spec(JobKind::Chunk, 0, 1), &[input[1024..].to_vec()])
+            .expect("chunk 1");
+        let agg = p
+            .run(&spec(JobKind::Aggregate, 1, 0), &[c0.clone(), c1.clone()])
+            .expect("aggregate");
+        [c0, c1, agg]
+    })
+    .await
+    .expect("join");
+    let ident = registered_identity(&op, "w1").await;
+    let mut client = WorkerClient::new(&c.url);
+    client
+        .authenticate(&ident, &default_capabilities())
+        .await
+        .expect("auth");
+    for (kind, proof) in [JobKind::Chunk, JobKind::Chunk, JobKind::Aggregate]
+        .into_iter()
+        .zip(proofs)
+    {
+        let job = client.lease().await.expect("lease").expect("a ready job");
+        assert_eq!(job.kind, kind, "{}", job.id);
+        let started = tokio::time::Instant::now();
+        let answer = client.submit(&job.id, proof).await;
+        assert!(
+            answer.as_ref().is_ok_and(|a| a.accepted),
+            "{} after {:?} of verification: {answer:?}",
+            job.id,
+            started.elapsed()
+        );
+    }
+    let metrics = op.metrics().await.expect("metrics");
+    assert!(metrics.contains("zkr_lease_expiries_total 0"), "{metrics}");
     stop(c).await;
 }

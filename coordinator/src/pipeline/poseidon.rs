@@ -109,6 +109,14 @@ fn chunk_elements(chunk: &[u8]) -> Result<Vec<F>, String> {
     Ok(elems)
 }
 
+/// The public inputs of chunk `index`'s proof: `[index, index + 1, digest]`.
+fn chunk_public_inputs(index: u32, chunk: &[u8]) -> Result<Vec<F>, String> {
+    let h: HashOut<F> = PoseidonHash::hash_no_pad(&chunk_elements(chunk)?);
+    let mut pis = vec![F::from_canonical_u32(index), F::from_canonical_u32(index + 1)];
+    pis.extend_from_slice(&h.elements);
+    Ok(pis)
+}
+
 fn digest_of(pis: &[F]) -> [F; 4] {
     [pis[2], pis[3], pis[4], pis[5]]
 }
@@ -212,6 +220,42 @@ impl PoseidonCommitmentPipeline {
         Ok(pis)
     }
 
+    /// Checks a batch's final output against the batch input itself, trusting
+    /// nothing in between: it must be a valid wrap proof for a batch of this
+    /// many chunks whose public inputs are `[0, chunks, commitment]`, with the
+    /// commitment recomputed here from `batch_input`.
+    pub fn verify_final(&self, batch_input: &[u8], output: &[u8]) -> Result<(), PipelineError> {
+        let chunks = self.split(batch_input)?;
+        let mut level = chunks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| chunk_public_inputs(i as u32, c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|detail| PipelineError::BadInput {
+                job: "batch".into(),
+                detail,
+            })?;
+        let mut height = 0;
+        while level.len() > 1 {
+            // `split` pads to a power of two, so every level pairs up exactly.
+            level = level.chunks(2).map(|pair| combine(&pair[0], &pair[1])).collect();
+            height += 1;
+        }
+        let wrap = JobSpec {
+            kind: JobKind::Wrap,
+            level: height + 1,
+            index: 0,
+        };
+        let actual = self.check_proof(&wrap, CircuitKey::Wrap(height), output, "final proof")?;
+        if actual != level[0] {
+            return Err(PipelineError::Rejected {
+                job: wrap.to_string(),
+                detail: "the final proof commits to other bytes than the batch input".into(),
+            });
+        }
+        Ok(())
+    }
+
     /// The public inputs a correct output of `job` must have.
     fn expected_public_inputs(&self, job: &JobSpec, inputs: &[Vec<u8>]) -> Result<Vec<F>, PipelineError> {
         let key = CircuitKey::for_job(job)?;
@@ -222,11 +266,7 @@ impl PoseidonCommitmentPipeline {
         match (key, key.child()) {
             (CircuitKey::Chunk, _) => {
                 expect_inputs(job, inputs, 1)?;
-                let elems = chunk_elements(&inputs[0]).map_err(bad)?;
-                let h: HashOut<F> = PoseidonHash::hash_no_pad(&elems);
-                let mut pis = vec![F::from_canonical_u32(job.index), F::from_canonical_u32(job.index + 1)];
-                pis.extend_from_slice(&h.elements);
-                Ok(pis)
+                chunk_public_inputs(job.index, &inputs[0]).map_err(bad)
             }
             (CircuitKey::Aggregate(_), Some(child)) => {
                 expect_inputs(job, inputs, 2)?;
@@ -421,5 +461,50 @@ mod proving_tests {
         let wrap = p.run(&wrap_spec, std::slice::from_ref(&agg)).expect("wrap");
         eprintln!("wrap: {:?}", t.elapsed());
         p.verify(&wrap_spec, &[agg], &wrap).expect("wrap verifies");
+    }
+
+    #[test]
+    fn the_final_proof_verifies_against_the_batch_input_and_nothing_else() {
+        let p = PoseidonCommitmentPipeline::default();
+        let input = b"a one-chunk batch".to_vec();
+        let chunks = p.split(&input).expect("split");
+        assert_eq!(chunks.len(), 1);
+        let chunk = p
+            .run(
+                &JobSpec {
+                    kind: JobKind::Chunk,
+                    level: 0,
+                    index: 0,
+                },
+                &chunks,
+            )
+            .expect("prove the chunk");
+        let wrap = p
+            .run(
+                &JobSpec {
+                    kind: JobKind::Wrap,
+                    level: 1,
+                    index: 0,
+                },
+                std::slice::from_ref(&chunk),
+            )
+            .expect("prove the wrap");
+        p.verify_final(&input, &wrap)
+            .expect("the final proof matches its input");
+        match p.verify_final(b"a one-chunk batcH", &wrap) {
+            Err(PipelineError::Rejected { detail, .. }) => assert!(detail.contains("other bytes"), "{detail}"),
+            other => panic!("other input bytes must be rejected, got {other:?}"),
+        }
+        let mut bad = wrap.clone();
+        bad[wrap.len() / 2] ^= 1;
+        assert!(p.verify_final(&input, &bad).is_err(), "a flipped byte is rejected");
+        assert!(
+            p.verify_final(&input, &chunk).is_err(),
+            "a chunk proof is not a final proof"
+        );
+        assert!(
+            p.verify_final(&[7u8; CHUNK_BYTES + 1], &wrap).is_err(),
+            "a two-chunk batch needs a taller tree's wrap proof"
+        );
     }
 }

@@ -1,0 +1,173 @@
+//! `zkr bench zkevm`: chunk-proving throughput of the zkEVM tables on a
+//! block of loop-heavy contract calls, as EVM steps and gas per second per
+//! CPU core, with the proving time as a ratio to the traced execution of
+//! the same transactions measured in the same run, and peak memory.
+
+use anyhow::{bail, Context};
+use clap::Args;
+use executor::input::{BlockHeader, BlockInput, PreAccount, Transaction};
+use executor::{execute_block, ExecOptions};
+use indicatif::ProgressBar;
+use prover::backend::select_backend;
+use prover::zkevm::{prove_chunk_with, verify_chunk};
+use revm::primitives::hardfork::SpecId;
+use revm::primitives::{Address, Bytes, B256, U256};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// Options for `zkr bench zkevm`.
+#[derive(Args)]
+pub struct ZkevmArgs {
+    /// log2 of the chunk sizes in step rows, comma-separated (the range is 16 to 20).
+    #[arg(long, value_delimiter = ',', default_values_t = vec![12, 14, 16])]
+    rows_logs: Vec<usize>,
+    /// Loop iterations per transaction (7 steps and 26 gas each).
+    #[arg(long, default_value_t = 400)]
+    iterations: u16,
+}
+
+/// The contract every transaction calls: a counter loop of JUMPDEST, PUSH1,
+/// SWAP1, SUB, DUP1, PUSH1, JUMPI, run `iterations` times, then POP, STOP.
+fn loop_contract(iterations: u16) -> Bytes {
+    let [hi, lo] = iterations.to_be_bytes();
+    Bytes::from(vec![
+        0x61, hi, lo, // PUSH2 iterations
+        0x5b, // 3: JUMPDEST
+        0x60, 0x01, 0x90, 0x03, // PUSH1 1 SWAP1 SUB
+        0x80, 0x60, 0x03, 0x57, // DUP1 PUSH1 3 JUMPI
+        0x50, 0x00, // POP STOP
+    ])
+}
+
+/// A block of `txs` calls to the loop contract.
+fn loop_block(txs: usize, iterations: u16) -> BlockInput {
+    let sender = Address::with_last_byte(0xaa);
+    let contract = Address::with_last_byte(0x10);
+    let mut block = BlockInput {
+        header: BlockHeader {
+            number: 1,
+            gas_limit: 30_000_000 * (txs as u64 / 1_000 + 1),
+            base_fee: Some(7),
+            chain_id: 1,
+            prevrandao: Some(B256::ZERO),
+            excess_blob_gas: Some(0),
+            parent_beacon_block_root: Some(B256::ZERO),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    block.pre_state.insert(
+        sender,
+        PreAccount {
+            balance: U256::from(10u64).pow(U256::from(24)),
+            ..Default::default()
+        },
+    );
+    block.pre_state.insert(
+        contract,
+        PreAccount {
+            code: loop_contract(iterations),
+            ..Default::default()
+        },
+    );
+    block.transactions = (0..txs as u64)
+        .map(|nonce| Transaction {
+            tx_type: 2,
+            from: sender,
+            to: Some(contract),
+            nonce,
+            gas_limit: 100_000 + 26 * u64::from(iterations),
+            gas_price: 10,
+            chain_id: Some(1),
+            ..Default::default()
+        })
+        .collect();
+    block
+}
+
+/// Peak resident memory of this process so far, in MiB.
+fn peak_rss_mib() -> f64 {
+    // SAFETY: getrusage only writes into the struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    if rc == 0 {
+        usage.ru_maxrss as f64 / 1024.0
+    } else {
+        f64::NAN
+    }
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+pub fn run(args: ZkevmArgs) -> anyhow::Result<ExitCode> {
+    if args.iterations == 0 {
+        bail!("--iterations must be at least 1");
+    }
+    let choice = select_backend().context("choosing the proving backend")?;
+    let cores = rayon::current_num_threads();
+    println!("{} ; {cores} CPU threads", choice.describe());
+    println!(
+        "one full chunk per size; overhead = proving time / traced execution time of the chunk's transactions"
+    );
+    println!(
+        "{:<6} {:>7} {:>9} {:>9} {:>10} {:>10} {:>15} {:>15} {:>10} {:>9}",
+        "rows", "txs", "steps", "exec ms", "witness ms", "prove s", "steps/s/core", "gas/s/core", "overhead", "verify ms"
+    );
+    let progress = ProgressBar::new(args.rows_logs.len() as u64);
+    for &rows_log in &args.rows_logs {
+        let steps_per_tx = 7 * usize::from(args.iterations) + 3;
+        let txs = ((1usize << rows_log) / steps_per_tx).max(1);
+        let block = loop_block(txs, args.iterations);
+        let options = ExecOptions {
+            capture_traces: true,
+            sequential: true,
+            spec: Some(SpecId::CANCUN),
+            ..Default::default()
+        };
+        let started = Instant::now();
+        let out = execute_block(&block, &options).context("executing the benchmark block")?;
+        let exec = started.elapsed();
+        let trace = out.traces.context("traces were requested")?;
+        let started = Instant::now();
+        let chunks = witness::build_chunks(&trace, &witness::codes_of(&block), rows_log)
+            .with_context(|| format!("building chunks of 2^{rows_log} rows"))?;
+        let witness_time = started.elapsed();
+        let chunk = chunks.first().context("the block produced no chunk")?;
+        let chunk_txs = (chunk.statement.end_tx - chunk.statement.first_tx) as usize;
+        let gas: u64 = trace.txs[chunk.statement.first_tx as usize..chunk.statement.end_tx as usize]
+            .iter()
+            .flat_map(|t| t.steps.iter())
+            .map(|s| s.gas_cost)
+            .sum();
+        let started = Instant::now();
+        let proof = prove_chunk_with(chunk, choice.backend.as_ref())
+            .with_context(|| format!("proving a chunk of 2^{rows_log} rows"))?;
+        let prove = started.elapsed();
+        let started = Instant::now();
+        verify_chunk(&proof).context("the benchmark proof does not verify")?;
+        let verify = started.elapsed();
+        let steps = chunk.statement.steps as f64;
+        let chunk_exec = exec.mul_f64(chunk_txs as f64 / txs as f64);
+        progress.suspend(|| {
+            println!(
+                "2^{:<4} {:>7} {:>9} {:>9.1} {:>10.1} {:>10.2} {:>15.0} {:>15.0} {:>9.0}x {:>9.1}",
+                rows_log,
+                chunk_txs,
+                chunk.statement.steps,
+                secs(chunk_exec) * 1e3,
+                secs(witness_time) * 1e3,
+                secs(prove),
+                steps / secs(prove) / cores as f64,
+                gas as f64 / secs(prove) / cores as f64,
+                secs(prove) / secs(chunk_exec),
+                secs(verify) * 1e3
+            )
+        });
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    println!("peak resident memory: {:.0} MiB", peak_rss_mib());
+    Ok(ExitCode::SUCCESS)
+}
