@@ -5,13 +5,12 @@
 
 use anyhow::{bail, Context};
 use clap::Args;
-use executor::input::{BlockHeader, BlockInput, PreAccount, Transaction};
+use executor::synthetic::counter_loop_block;
 use executor::{execute_block, ExecOptions};
 use indicatif::ProgressBar;
 use prover::backend::select_backend;
 use prover::zkevm::{prove_chunk_with, verify_chunk};
 use revm::primitives::hardfork::SpecId;
-use revm::primitives::{Address, Bytes, B256, U256};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -21,68 +20,9 @@ pub struct ZkevmArgs {
     /// log2 of the chunk sizes in step rows, comma-separated (the range is 16 to 20).
     #[arg(long, value_delimiter = ',', default_values_t = vec![12, 14, 16])]
     rows_logs: Vec<usize>,
-    /// Loop iterations per transaction (7 steps and 26 gas each).
+    /// Loop iterations per transaction (7 steps and 26 gas each; see `executor::synthetic::counter_loop_code`).
     #[arg(long, default_value_t = 400)]
     iterations: u16,
-}
-
-/// The contract every transaction calls: a counter loop of JUMPDEST, PUSH1,
-/// SWAP1, SUB, DUP1, PUSH1, JUMPI, run `iterations` times, then POP, STOP.
-fn loop_contract(iterations: u16) -> Bytes {
-    let [hi, lo] = iterations.to_be_bytes();
-    Bytes::from(vec![
-        0x61, hi, lo, // PUSH2 iterations
-        0x5b, // 3: JUMPDEST
-        0x60, 0x01, 0x90, 0x03, // PUSH1 1 SWAP1 SUB
-        0x80, 0x60, 0x03, 0x57, // DUP1 PUSH1 3 JUMPI
-        0x50, 0x00, // POP STOP
-    ])
-}
-
-/// A block of `txs` calls to the loop contract.
-fn loop_block(txs: usize, iterations: u16) -> BlockInput {
-    let sender = Address::with_last_byte(0xaa);
-    let contract = Address::with_last_byte(0x10);
-    let mut block = BlockInput {
-        header: BlockHeader {
-            number: 1,
-            gas_limit: 30_000_000 * (txs as u64 / 1_000 + 1),
-            base_fee: Some(7),
-            chain_id: 1,
-            prevrandao: Some(B256::ZERO),
-            excess_blob_gas: Some(0),
-            parent_beacon_block_root: Some(B256::ZERO),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    block.pre_state.insert(
-        sender,
-        PreAccount {
-            balance: U256::from(10u64).pow(U256::from(24)),
-            ..Default::default()
-        },
-    );
-    block.pre_state.insert(
-        contract,
-        PreAccount {
-            code: loop_contract(iterations),
-            ..Default::default()
-        },
-    );
-    block.transactions = (0..txs as u64)
-        .map(|nonce| Transaction {
-            tx_type: 2,
-            from: sender,
-            to: Some(contract),
-            nonce,
-            gas_limit: 100_000 + 26 * u64::from(iterations),
-            gas_price: 10,
-            chain_id: Some(1),
-            ..Default::default()
-        })
-        .collect();
-    block
 }
 
 /// Peak resident memory of this process so far, in MiB.
@@ -108,18 +48,25 @@ pub fn run(args: ZkevmArgs) -> anyhow::Result<ExitCode> {
     let choice = select_backend().context("choosing the proving backend")?;
     let cores = rayon::current_num_threads();
     println!("{} ; {cores} CPU threads", choice.describe());
-    println!(
-        "one full chunk per size; overhead = proving time / traced execution time of the chunk's transactions"
-    );
+    println!("one full chunk per size; overhead = proving time / traced execution time of the chunk's transactions");
     println!(
         "{:<6} {:>7} {:>9} {:>9} {:>10} {:>10} {:>15} {:>15} {:>10} {:>9}",
-        "rows", "txs", "steps", "exec ms", "witness ms", "prove s", "steps/s/core", "gas/s/core", "overhead", "verify ms"
+        "rows",
+        "txs",
+        "steps",
+        "exec ms",
+        "witness ms",
+        "prove s",
+        "steps/s/core",
+        "gas/s/core",
+        "overhead",
+        "verify ms"
     );
     let progress = ProgressBar::new(args.rows_logs.len() as u64);
     for &rows_log in &args.rows_logs {
         let steps_per_tx = 7 * usize::from(args.iterations) + 3;
         let txs = ((1usize << rows_log) / steps_per_tx).max(1);
-        let block = loop_block(txs, args.iterations);
+        let block = counter_loop_block(txs, args.iterations);
         let options = ExecOptions {
             capture_traces: true,
             sequential: true,

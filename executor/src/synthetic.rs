@@ -205,3 +205,69 @@ pub fn sample_block() -> BlockInput {
     }
     out
 }
+
+/// The counter-loop contract: `PUSH2 iterations`, then `iterations` rounds of
+/// JUMPDEST, PUSH1 1, SWAP1, SUB, DUP1, PUSH1 3, JUMPI (7 steps, 26 gas),
+/// then POP, STOP. It runs only opcodes the zkEVM's first tables prove.
+pub fn counter_loop_code(iterations: u16) -> Bytes {
+    let [hi, lo] = iterations.to_be_bytes();
+    Bytes::from(vec![
+        0x61, hi, lo,   // PUSH2 iterations
+        0x5b, // 3: JUMPDEST
+        0x60, 0x01, 0x90, 0x03, // PUSH1 1 SWAP1 SUB
+        0x80, 0x60, 0x03, 0x57, // DUP1 PUSH1 3 JUMPI
+        0x50, 0x00, // POP STOP
+    ])
+}
+
+/// A block of `txs` calls from one sender to the counter-loop contract
+/// ([`counter_loop_code`]), for proving demos and benchmarks.
+pub fn counter_loop_block(txs: usize, iterations: u16) -> BlockInput {
+    let sender = Address::with_last_byte(0xaa);
+    let contract = Address::with_last_byte(0x10);
+    let gas_per_tx = 100_000 + 26 * u64::from(iterations);
+    let pre_state = BTreeMap::from([
+        (
+            sender,
+            PreAccount {
+                balance: U256::from(10u64).pow(U256::from(24)),
+                ..PreAccount::default()
+            },
+        ),
+        (
+            contract,
+            PreAccount {
+                code: counter_loop_code(iterations),
+                ..PreAccount::default()
+            },
+        ),
+    ]);
+    BlockInput {
+        header: BlockHeader {
+            // A Cancun-era number and timestamp: the block runs under Cancun by default.
+            number: 20_000_000,
+            timestamp: 1_720_000_000,
+            gas_limit: (gas_per_tx * txs as u64).max(30_000_000),
+            base_fee: Some(7),
+            chain_id: 1,
+            prevrandao: Some(B256::ZERO),
+            excess_blob_gas: Some(0),
+            parent_beacon_block_root: Some(B256::ZERO),
+            ..BlockHeader::default()
+        },
+        transactions: (0..txs as u64)
+            .map(|nonce| Transaction {
+                tx_type: 2,
+                from: sender,
+                to: Some(contract),
+                nonce,
+                gas_limit: gas_per_tx,
+                gas_price: 10,
+                chain_id: Some(1),
+                ..Transaction::default()
+            })
+            .collect(),
+        pre_state,
+        ..BlockInput::default()
+    }
+}
