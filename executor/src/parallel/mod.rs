@@ -117,7 +117,9 @@ impl<'s, 'a> VersionedDb<'s, 'a> {
             nonce: v.nonce,
             code_hash: v.code_hash,
             account_id: None,
-            code: self.shared.codes.get(&v.code_hash),
+            code: (v.code_hash != KECCAK_EMPTY)
+                .then(|| self.shared.codes.get(&v.code_hash))
+                .flatten(),
         })
     }
 }

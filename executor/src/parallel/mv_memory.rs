@@ -13,6 +13,7 @@ use revm::primitives::hardfork::SpecId;
 use revm::primitives::map::DefaultHashBuilder;
 use revm::primitives::{Address, HashMap, B256, KECCAK_EMPTY, U256};
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 /// Index of a transaction in the block.
@@ -94,6 +95,9 @@ type Versions = Vec<(TxIdx, Entry)>;
 pub(crate) struct MvMemory<'a> {
     shards: Vec<Mutex<HashMap<Location, Versions>>>,
     hasher: DefaultHashBuilder,
+    /// Whether any storage wipe was ever recorded (most blocks have none, and
+    /// then a slot read needs no wipe lookup).
+    any_wipe: AtomicBool,
     /// Locations each transaction's last incarnation wrote.
     last_written: Vec<Mutex<Vec<Location>>>,
     base: &'a WorldState,
@@ -106,6 +110,7 @@ impl<'a> MvMemory<'a> {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::default())).collect(),
             hasher: DefaultHashBuilder::default(),
+            any_wipe: AtomicBool::new(false),
             last_written: (0..txs).map(|_| Mutex::new(Vec::new())).collect(),
             base,
             spec,
@@ -208,7 +213,11 @@ impl<'a> MvMemory<'a> {
     /// A storage slot as `tx` sees it.
     pub fn read_slot(&self, address: Address, slot: U256, tx: TxIdx) -> Result<U256, Blocked> {
         let written = self.latest(&Location::Slot(address, slot), tx)?;
-        let wiped = self.latest(&Location::Wipe(address), tx)?.map(|(idx, _)| idx);
+        let wiped = if self.any_wipe.load(Ordering::Acquire) {
+            self.latest(&Location::Wipe(address), tx)?.map(|(idx, _)| idx)
+        } else {
+            None
+        };
         Ok(match (written, wiped) {
             (Some((w, Written::Slot(value))), Some(x)) if w >= x => value,
             (Some((_, Written::Slot(value))), None) => value,
@@ -244,6 +253,9 @@ impl<'a> MvMemory<'a> {
         }
         let wrote_new = new_locations.iter().any(|l| !previous.contains(l));
         for (location, value) in writes {
+            if matches!(location, Location::Wipe(_)) {
+                self.any_wipe.store(true, Ordering::Release);
+            }
             let mut shard = self.shard(&location);
             let versions = shard.entry(location).or_default();
             match versions.binary_search_by_key(&tx, |(idx, _)| *idx) {
