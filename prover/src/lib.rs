@@ -7,4 +7,5 @@
 
 pub mod backend;
 pub mod kzg;
+pub mod wrap;
 pub mod zkevm;

@@ -1,0 +1,157 @@
+//! The final plonky2 layer: re-proves an aggregation-layer proof (standard
+//! [`PoseidonGoldilocksConfig`]) in a circuit whose own proof uses
+//! [`PoseidonBn254GoldilocksConfig`], so that its Merkle trees and transcript
+//! are cheap to re-check in a halo2 circuit over BN254.
+//!
+//! The circuit verifies the inner proof with plonky2's in-circuit verifier
+//! against the inner circuit's verifier data, which is baked in as constants
+//! (the final layer accepts proofs of one fixed inner circuit), and registers
+//! the inner proof's public inputs, in order, as its own.
+//!
+//! # Circuit configuration
+//!
+//! [`FinalLayer::wrap_config`] is plonky2's `standard_recursion_config` (135
+//! wires, 80 routed, degree-8 quotient, 100 conjectured security bits) with
+//! its FRI parameters kept: rate `1/8` (`rate_bits = 3`), 28 queries, 16
+//! proof-of-work bits, cap height 4. Every FRI query costs the halo2 verifier
+//! four initial-oracle Merkle paths plus one per folding step, so fewer
+//! queries (a higher `rate_bits`: 4 with 21 queries, 5 with 17, for the same
+//! 100 bits with 16 PoW bits) would shrink the halo2 circuit by roughly the
+//! same factor; each extra rate bit doubles this layer's LDE and Merkle
+//! hashing with the (native, comparatively slow) BN254 Poseidon. We keep
+//! `rate_bits = 3` so that this layer proves in seconds, and leave the
+//! trade-off to [`FinalLayer::build`]'s `config` argument once the halo2 side
+//! is measured end to end.
+
+use super::poseidon_bn254::PoseidonBn254GoldilocksConfig;
+use plonky2::field::goldilocks_field::GoldilocksField;
+use plonky2::iop::witness::{PartialWitness, WitnessWrite};
+use plonky2::plonk::circuit_builder::CircuitBuilder;
+use plonky2::plonk::circuit_data::{CircuitConfig, CircuitData, CommonCircuitData, VerifierOnlyCircuitData};
+use plonky2::plonk::config::PoseidonGoldilocksConfig;
+use plonky2::plonk::proof::{ProofWithPublicInputs, ProofWithPublicInputsTarget};
+use std::panic::{self, AssertUnwindSafe};
+
+/// Extension degree of every layer.
+pub const D: usize = 2;
+/// The base field.
+pub type F = GoldilocksField;
+/// The configuration of the proofs the final layer consumes.
+pub type InnerConfig = PoseidonGoldilocksConfig;
+/// The configuration of the proofs the final layer produces.
+pub type OuterConfig = PoseidonBn254GoldilocksConfig;
+/// A proof of the final layer.
+pub type FinalProof = ProofWithPublicInputs<F, OuterConfig, D>;
+/// A proof the final layer consumes.
+pub type InnerProof = ProofWithPublicInputs<F, InnerConfig, D>;
+
+/// Why a final-layer proof could not be made or did not verify.
+#[derive(Debug, thiserror::Error)]
+pub enum FinalLayerError {
+    /// The inner proof has the wrong number of public inputs for this circuit.
+    #[error("inner proof: expected {expected} public inputs (from the inner circuit's common data), got {got}")]
+    PublicInputCount {
+        /// What the inner circuit declares.
+        expected: usize,
+        /// What the proof carries.
+        got: usize,
+    },
+    /// The inner proof does not fit the inner circuit's shape.
+    #[error("inner proof does not fit the inner circuit: {0}")]
+    Witness(String),
+    /// Proving failed (witness generation found an unsatisfied constraint: the inner proof is invalid).
+    #[error("final-layer proving failed (is the inner proof valid?): {0}")]
+    Prove(String),
+    /// The final-layer proof was rejected.
+    #[error("final-layer proof rejected: {0}")]
+    Verify(String),
+}
+
+/// The final-layer circuit for one inner circuit.
+pub struct FinalLayer {
+    data: CircuitData<F, OuterConfig, D>,
+    proof_target: ProofWithPublicInputsTarget<D>,
+    inner_public_inputs: usize,
+}
+
+impl FinalLayer {
+    /// The circuit configuration this layer is meant to use (see the module doc).
+    pub fn wrap_config() -> CircuitConfig {
+        CircuitConfig::standard_recursion_config()
+    }
+
+    /// Builds the circuit that verifies proofs of the inner circuit described by
+    /// `inner_common` and `inner_verifier`, with the given configuration.
+    pub fn build(
+        inner_common: &CommonCircuitData<F, D>,
+        inner_verifier: &VerifierOnlyCircuitData<InnerConfig, D>,
+        config: CircuitConfig,
+    ) -> Self {
+        let mut builder = CircuitBuilder::<F, D>::new(config);
+        let proof_target = builder.add_virtual_proof_with_pis(inner_common);
+        let verifier_target = builder.constant_verifier_data(inner_verifier);
+        builder.verify_proof::<InnerConfig>(&proof_target, &verifier_target, inner_common);
+        builder.register_public_inputs(&proof_target.public_inputs);
+        let data = builder.build::<OuterConfig>();
+        Self {
+            data,
+            proof_target,
+            inner_public_inputs: inner_common.num_public_inputs,
+        }
+    }
+
+    /// The circuit data (prover and verifier keys, common data).
+    pub fn circuit_data(&self) -> &CircuitData<F, OuterConfig, D> {
+        &self.data
+    }
+
+    /// Proves that `inner` is a valid proof of the inner circuit; the result's
+    /// public inputs are `inner`'s.
+    pub fn prove(&self, inner: &InnerProof) -> Result<FinalProof, FinalLayerError> {
+        if inner.public_inputs.len() != self.inner_public_inputs {
+            return Err(FinalLayerError::PublicInputCount {
+                expected: self.inner_public_inputs,
+                got: inner.public_inputs.len(),
+            });
+        }
+        let mut pw = PartialWitness::new();
+        pw.set_proof_with_pis_target(&self.proof_target, inner)
+            .map_err(|e| FinalLayerError::Witness(format!("{e:#}")))?;
+        // plonky2's witness generators panic (rather than return an error) on
+        // some inconsistent witnesses, e.g. a forged inner proof; report those
+        // as proving failures instead of taking the caller down.
+        match panic::catch_unwind(AssertUnwindSafe(|| self.data.prove(pw))) {
+            Ok(result) => result.map_err(|e| FinalLayerError::Prove(format!("{e:#}"))),
+            Err(payload) => {
+                let message = payload
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| payload.downcast_ref::<&str>().copied())
+                    .unwrap_or("unknown panic");
+                Err(FinalLayerError::Prove(format!(
+                    "witness generation panicked: {message}"
+                )))
+            }
+        }
+    }
+
+    /// The FRI query indices of a final-layer proof (its leaf indices in the
+    /// initial Merkle trees), as the verifier's transcript derives them.
+    pub fn fri_query_indices(&self, proof: &FinalProof) -> Result<Vec<usize>, FinalLayerError> {
+        let challenges = proof
+            .get_challenges(
+                proof.get_public_inputs_hash(),
+                &self.data.verifier_only.circuit_digest,
+                &self.data.common,
+            )
+            .map_err(|e| FinalLayerError::Verify(format!("{e:#}")))?;
+        Ok(challenges.fri_challenges.fri_query_indices)
+    }
+
+    /// Verifies a final-layer proof.
+    pub fn verify(&self, proof: &FinalProof) -> Result<(), FinalLayerError> {
+        self.data
+            .verify(proof.clone())
+            .map_err(|e| FinalLayerError::Verify(format!("{e:#}")))
+    }
+}

@@ -1,0 +1,231 @@
+//! The final plonky2 layer: a small aggregation-style inner proof (standard
+//! Poseidon-Goldilocks configuration) is re-proved under the BN254 hasher.
+
+use halo2_base::gates::circuit::builder::BaseCircuitBuilder;
+use halo2_base::gates::RangeChip;
+use halo2_base::Context;
+use halo2_proofs::dev::MockProver;
+use halo2_proofs::halo2curves::bn256::Fr;
+use halo2_proofs::halo2curves::ff::Field as _;
+use plonky2::field::types::Field;
+use plonky2::hash::hash_types::HashOutTarget;
+use plonky2::hash::merkle_proofs::verify_merkle_proof_to_cap;
+use plonky2::hash::poseidon::PoseidonHash;
+use plonky2::iop::witness::{PartialWitness, WitnessWrite};
+use plonky2::plonk::circuit_builder::CircuitBuilder;
+use plonky2::plonk::circuit_data::{CircuitConfig, CircuitData};
+use plonky2::plonk::config::Hasher;
+use prover::wrap::final_layer::{FinalLayer, FinalLayerError, InnerConfig, InnerProof, D, F};
+use prover::wrap::gadgets::challenger::ChallengerGadget;
+use prover::wrap::gadgets::goldilocks::{AssignedGoldilocks, GoldilocksChip};
+use prover::wrap::gadgets::merkle::MerkleChip;
+use prover::wrap::gadgets::poseidon::PoseidonBn254Chip;
+use prover::wrap::poseidon_bn254::PoseidonBn254Hash;
+use std::time::Instant;
+
+/// The inner circuit: `new_root = H(H(old_root ‖ data_hash) ‖ chain_id)` over
+/// a few Poseidon hashes; public inputs are old root (4), new root (4), data
+/// hash (4) and chain id (1).
+struct Inner {
+    data: CircuitData<F, InnerConfig, D>,
+    old_root: HashOutTarget,
+    data_hash: HashOutTarget,
+    chain_id: plonky2::iop::target::Target,
+}
+
+/// Builds a halo2-base circuit with `build` and runs MockProver on it; `Ok`
+/// iff every constraint holds. Prints the cells used.
+fn mock(k: u32, build: impl FnOnce(&mut Context<Fr>, &RangeChip<Fr>)) -> Result<(), String> {
+    let mut builder = BaseCircuitBuilder::<Fr>::new(false)
+        .use_k(k as usize)
+        .use_lookup_bits(15);
+    let range = builder.range_chip();
+    build(builder.main(0), &range);
+    let stats = builder.statistics();
+    eprintln!(
+        "halo2 check: {} advice cells, {} lookup cells",
+        stats.gate.total_advice_per_phase[0], stats.total_lookup_advice_per_phase[0]
+    );
+    builder.calculate_params(Some(9));
+    let prover = MockProver::run(k, &builder, vec![]).map_err(|e| format!("synthesis: {e:?}"))?;
+    prover
+        .verify()
+        .map_err(|errors| format!("{} failures, first: {:?}", errors.len(), errors.first()))
+}
+
+fn inner_circuit() -> Inner {
+    let mut b = CircuitBuilder::<F, D>::new(CircuitConfig::standard_recursion_config());
+    let old_root = b.add_virtual_hash();
+    let data_hash = b.add_virtual_hash();
+    let chain_id = b.add_virtual_target();
+    let mut acc = b.hash_n_to_hash_no_pad::<PoseidonHash>([old_root.elements, data_hash.elements].concat());
+    for _ in 0..3 {
+        let mut input = acc.elements.to_vec();
+        input.push(chain_id);
+        acc = b.hash_n_to_hash_no_pad::<PoseidonHash>(input);
+    }
+    b.register_public_inputs(&old_root.elements);
+    b.register_public_inputs(&acc.elements);
+    b.register_public_inputs(&data_hash.elements);
+    b.register_public_input(chain_id);
+    Inner {
+        data: b.build::<InnerConfig>(),
+        old_root,
+        data_hash,
+        chain_id,
+    }
+}
+
+fn inner_proof(inner: &Inner) -> InnerProof {
+    let mut pw = PartialWitness::new();
+    let old: [F; 4] = std::array::from_fn(|i| F::from_canonical_u64(1 + i as u64));
+    let data: [F; 4] = std::array::from_fn(|i| F::from_canonical_u64(11 + i as u64));
+    pw.set_hash_target(inner.old_root, old.into()).unwrap();
+    pw.set_hash_target(inner.data_hash, data.into()).unwrap();
+    pw.set_target(inner.chain_id, F::from_canonical_u64(534_352)).unwrap();
+    let proof = inner.data.prove(pw).unwrap();
+    inner.data.verify(proof.clone()).unwrap();
+    proof
+}
+
+#[test]
+fn final_layer_proves_verifies_and_rejects_corruption() {
+    let t = Instant::now();
+    let inner = inner_circuit();
+    let proof = inner_proof(&inner);
+    eprintln!("inner proof: {:?}", t.elapsed());
+
+    let t = Instant::now();
+    let layer = FinalLayer::build(&inner.data.common, &inner.data.verifier_only, FinalLayer::wrap_config());
+    eprintln!(
+        "final layer built: degree 2^{} in {:?}",
+        layer.circuit_data().common.degree_bits(),
+        t.elapsed()
+    );
+
+    let t = Instant::now();
+    let wrapped = layer.prove(&proof).expect("final-layer proof");
+    eprintln!("final layer proved in {:?}", t.elapsed());
+    assert_eq!(wrapped.public_inputs, proof.public_inputs);
+    layer.verify(&wrapped).expect("final-layer proof verifies");
+
+    // The FRI query's Merkle paths are over the BN254 hasher.
+    let query = &wrapped.proof.opening_proof.query_round_proofs[0];
+    let (leaf, merkle) = &query.initial_trees_proof.evals_proofs[0];
+    let cap = &layer.circuit_data().verifier_only.constants_sigmas_cap;
+    let index = layer.fri_query_indices(&wrapped).unwrap()[0];
+    verify_merkle_proof_to_cap::<F, PoseidonBn254Hash>(leaf.clone(), index, cap, merkle)
+        .expect("the first query's constants/sigmas path opens against the circuit's cap");
+
+    // The same path re-checked by the halo2 Merkle gadget; a flipped sibling fails.
+    let t = Instant::now();
+    let run = |flip: bool| {
+        mock(16, |ctx, range| {
+            let gl = GoldilocksChip::new(range);
+            let chip = MerkleChip::new(PoseidonBn254Chip::new(gl.clone()));
+            let leaf: Vec<AssignedGoldilocks> = leaf.iter().map(|&g| gl.load_witness(ctx, g)).collect();
+            let mut siblings = chip.load_proof(ctx, merkle);
+            if flip {
+                siblings[3] = ctx.load_witness(*siblings[3].value() + Fr::ONE);
+            }
+            let cap = chip.load_cap(ctx, cap);
+            let index = ctx.load_witness(Fr::from(index as u64));
+            chip.verify_merkle_proof_to_cap(ctx, &leaf, index, &siblings, &cap);
+        })
+    };
+    assert_eq!(run(false), Ok(()));
+    assert!(run(true).is_err(), "a flipped sibling was accepted by the halo2 gadget");
+    eprintln!(
+        "halo2 Merkle path ({} elements, {} siblings) checked twice in {:?}",
+        leaf.len(),
+        merkle.siblings.len(),
+        t.elapsed()
+    );
+
+    // The transcript gadget replays the proof's first challenges (betas and
+    // gammas) from the FRI parameters, circuit digest, public-inputs hash and
+    // wires cap; a wrong wires-cap entry changes them.
+    let challenges = wrapped
+        .get_challenges(
+            wrapped.get_public_inputs_hash(),
+            &layer.circuit_data().verifier_only.circuit_digest,
+            &layer.circuit_data().common,
+        )
+        .unwrap();
+    let expected: Vec<F> = [challenges.plonk_betas, challenges.plonk_gammas].concat();
+    let transcript = |tamper: bool| {
+        mock(16, |ctx, range| {
+            let gl = GoldilocksChip::new(range);
+            let chip = PoseidonBn254Chip::new(gl.clone());
+            let merkle = MerkleChip::new(chip.clone());
+            let common = &layer.circuit_data().common;
+            let mut challenger = ChallengerGadget::new(ctx, &chip);
+            challenger.observe_fri_params(ctx, &chip, &common.fri_params);
+            let digest = merkle.load_digest(ctx, layer.circuit_data().verifier_only.circuit_digest);
+            challenger.observe_digest(ctx, &chip, digest);
+            let pi_hash: Vec<AssignedGoldilocks> = wrapped
+                .get_public_inputs_hash()
+                .elements
+                .iter()
+                .map(|&g| gl.load_witness(ctx, g))
+                .collect();
+            challenger.observe_elements(ctx, &chip, &pi_hash);
+            let mut cap = merkle.load_cap(ctx, &wrapped.proof.wires_cap);
+            if tamper {
+                cap[5] = ctx.load_witness(*cap[5].value() + Fr::ONE);
+            }
+            challenger.observe_cap(ctx, &chip, &cap);
+            let n = common.config.num_challenges;
+            let got = challenger.get_n_challenges(ctx, &chip, 2 * n);
+            for (g, e) in got.iter().zip(&expected) {
+                let e = gl.load_constant(ctx, *e);
+                gl.assert_equal(ctx, *g, e);
+            }
+        })
+    };
+    assert_eq!(transcript(false), Ok(()));
+    assert!(
+        transcript(true).is_err(),
+        "a tampered wires cap gave the same challenges"
+    );
+
+    // A flipped public input is rejected.
+    let mut bad = wrapped.clone();
+    bad.public_inputs[4] += F::ONE;
+    assert!(matches!(layer.verify(&bad), Err(FinalLayerError::Verify(_))));
+
+    // A flipped FRI opening is rejected.
+    let mut bad = wrapped.clone();
+    bad.proof.opening_proof.query_round_proofs[0]
+        .initial_trees_proof
+        .evals_proofs[0]
+        .0[0] += F::ONE;
+    assert!(matches!(layer.verify(&bad), Err(FinalLayerError::Verify(_))));
+
+    // A flipped Merkle cap digest is rejected.
+    let mut bad = wrapped.clone();
+    bad.proof.wires_cap.0[0] = PoseidonBn254Hash::two_to_one(bad.proof.wires_cap.0[0], bad.proof.wires_cap.0[1]);
+    assert!(matches!(layer.verify(&bad), Err(FinalLayerError::Verify(_))));
+
+    // An inner proof with a wrong public input cannot be final-layer proven
+    // (or, if the prover gets through, its proof does not verify).
+    let mut forged = proof.clone();
+    forged.public_inputs[12] += F::ONE;
+    assert!(inner.data.verify(forged.clone()).is_err());
+    match layer.prove(&forged) {
+        Err(FinalLayerError::Prove(_)) => {}
+        Err(e) => panic!("unexpected error kind: {e}"),
+        Ok(p) => assert!(
+            layer.verify(&p).is_err(),
+            "a forged inner proof gave a valid final-layer proof"
+        ),
+    }
+
+    // A proof with the wrong number of public inputs gets a clear error.
+    let mut short = proof.clone();
+    short.public_inputs.pop();
+    assert!(matches!(
+        layer.prove(&short),
+        Err(FinalLayerError::PublicInputCount { expected: 13, got: 12 })
+    ));
+}
