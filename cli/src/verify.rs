@@ -1,8 +1,11 @@
-//! `zkr verify`: verifies one chunk proof file, or every `chunk-<i>.proof`
-//! in a folder together with the links between neighbouring chunks.
+//! `zkr verify`: verifies one proof file (a chunk proof, or an aggregated
+//! proof, recognised by its magic header), or a folder written by `zkr
+//! prove`: every `chunk-<i>.proof` with the links between neighbouring
+//! chunks, and `aggregated.proof` when present.
 
 use anyhow::Context;
 use clap::Args;
+use prover::zkevm::aggregate::{verify_aggregated, AggregatedProof, Circuits, VerifierData};
 use prover::zkevm::{verify_chunk_sequence, ChunkProof};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,32 +14,42 @@ use std::time::Instant;
 /// Options for `zkr verify`.
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// A chunk proof file, or a folder written by `zkr prove`.
+    /// A chunk proof file, an aggregated proof file, or a folder written by `zkr prove`.
     proof: PathBuf,
 }
 
-fn load(path: &Path) -> anyhow::Result<ChunkProof> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    ChunkProof::from_bytes(&bytes).with_context(|| format!("decoding {}", path.display()))
+/// A proof file's contents.
+enum ProofFile {
+    Chunk(Box<ChunkProof>),
+    Aggregated(Box<AggregatedProof>),
 }
 
-pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let proofs = if args.proof.is_dir() {
-        let mut found = Vec::new();
-        for i in 0.. {
-            let path = args.proof.join(format!("chunk-{i}.proof"));
-            if !path.exists() {
-                break;
-            }
-            found.push(load(&path)?);
-        }
-        anyhow::ensure!(!found.is_empty(), "{} holds no chunk-0.proof", args.proof.display());
-        found
-    } else {
-        vec![load(&args.proof)?]
-    };
+fn load(path: &Path) -> anyhow::Result<ProofFile> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    if AggregatedProof::is_aggregated(&bytes) {
+        let proof = AggregatedProof::from_bytes(&bytes).with_context(|| format!("decoding {}", path.display()))?;
+        return Ok(ProofFile::Aggregated(Box::new(proof)));
+    }
+    let proof = ChunkProof::from_bytes(&bytes).with_context(|| {
+        format!(
+            "{} is neither an aggregated proof (it lacks the {:?} header) nor a chunk proof",
+            path.display(),
+            String::from_utf8_lossy(prover::zkevm::aggregate::proof::MAGIC)
+        )
+    })?;
+    Ok(ProofFile::Chunk(Box::new(proof)))
+}
+
+fn load_chunk(path: &Path) -> anyhow::Result<ChunkProof> {
+    match load(path)? {
+        ProofFile::Chunk(proof) => Ok(*proof),
+        ProofFile::Aggregated(_) => anyhow::bail!("{} is an aggregated proof, expected a chunk proof", path.display()),
+    }
+}
+
+fn verify_chunks(proofs: &[ChunkProof], what: &Path) -> anyhow::Result<()> {
     let start = Instant::now();
-    verify_chunk_sequence(&proofs).with_context(|| format!("verifying {}", args.proof.display()))?;
+    verify_chunk_sequence(proofs).with_context(|| format!("verifying {}", what.display()))?;
     let first = &proofs[0].statement;
     let last = &proofs[proofs.len() - 1].statement;
     let steps: u64 = proofs.iter().map(|p| p.statement.steps).sum();
@@ -47,5 +60,58 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         proofs.len(),
         start.elapsed().as_secs_f64() * 1e3
     );
+    Ok(())
+}
+
+fn verify_aggregate(proof: &AggregatedProof, path: &Path) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let data = VerifierData::for_chunks(&mut Circuits::new(), &proof.chunks)
+        .with_context(|| format!("rebuilding the circuits of {}", path.display()))?;
+    let rebuild = start.elapsed();
+    let start = Instant::now();
+    verify_aggregated(proof, &data).with_context(|| format!("verifying {}", path.display()))?;
+    println!(
+        "valid aggregated proof: block {}, transactions {}..{}, {} steps, {} chunks \
+         (circuits rebuilt in {:.2}s, root degree 2^{}, verified in {:.0} ms)",
+        proof.block,
+        proof.first_tx,
+        proof.end_tx,
+        proof.steps,
+        proof.num_chunks(),
+        rebuild.as_secs_f64(),
+        data.circuit.common.degree_bits(),
+        start.elapsed().as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
+pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    if !args.proof.is_dir() {
+        match load(&args.proof)? {
+            ProofFile::Chunk(proof) => verify_chunks(&[*proof], &args.proof)?,
+            ProofFile::Aggregated(proof) => verify_aggregate(&proof, &args.proof)?,
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut found = Vec::new();
+    for i in 0.. {
+        let path = args.proof.join(format!("chunk-{i}.proof"));
+        if !path.exists() {
+            break;
+        }
+        found.push(load_chunk(&path)?);
+    }
+    anyhow::ensure!(!found.is_empty(), "{} holds no chunk-0.proof", args.proof.display());
+    verify_chunks(&found, &args.proof)?;
+    let aggregated = args.proof.join("aggregated.proof");
+    if aggregated.exists() {
+        match load(&aggregated)? {
+            ProofFile::Aggregated(proof) => verify_aggregate(&proof, &aggregated)?,
+            ProofFile::Chunk(_) => anyhow::bail!(
+                "{} is a chunk proof, expected an aggregated proof",
+                aggregated.display()
+            ),
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

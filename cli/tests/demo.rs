@@ -20,7 +20,7 @@ fn demo_runs_every_stage_and_exits_zero() {
         "backend selection",
         "GPU kernel self-test",
         "execute sample block",
-        "zkEVM chunk proofs",
+        "zkEVM prove+aggregate",
     ] {
         let row = stdout
             .lines()
@@ -29,5 +29,8 @@ fn demo_runs_every_stage_and_exits_zero() {
         assert!(row.contains(" ok "), "stage {stage:?} did not succeed: {row}");
     }
     assert!(stdout.contains("equals sequential"), "{stdout}");
-    assert!(stdout.contains("proven and verified"), "{stdout}");
+    assert!(
+        stdout.contains("aggregated into one plonky2 proof and verified"),
+        "{stdout}"
+    );
 }

@@ -6,6 +6,7 @@
 //! [`ChunkProof`]; [`verify_chunk`] checks one proof against its statement;
 //! [`verify_chunk_sequence`] also checks that neighbouring chunks link up.
 
+pub mod aggregate;
 pub mod bytecode_stark;
 pub mod cpu_stark;
 pub mod expr;

@@ -69,7 +69,7 @@ pub fn verify_chunk_sequence(proofs: &[ChunkProof]) -> Result<(), ZkevmError> {
 }
 
 /// The statement must list one code per transaction of its range, in order.
-fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
+pub(crate) fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
     let ids: Vec<u32> = s.codes.iter().map(|c| c.tx).collect();
     let expected: Vec<u32> = (s.first_tx..s.end_tx).collect();
     if ids != expected || ids.is_empty() {

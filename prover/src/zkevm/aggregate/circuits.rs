@@ -1,0 +1,76 @@
+//! The circuits of an aggregation tree, built on demand and reused: one leaf
+//! circuit per [`LeafShape`], one merge circuit per pair of child circuits.
+
+use super::super::proof::{C, D};
+use super::leaf::{LeafCircuit, LeafShape};
+use super::merge::MergeCircuit;
+use super::PlonkProof;
+use plonky2::hash::hash_types::HashOut;
+use plonky2::iop::witness::PartialWitness;
+use plonky2::plonk::circuit_data::{CircuitData, VerifierCircuitData};
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use witness::F;
+
+/// Cache of built leaf and merge circuits. Building is deterministic, so a
+/// prover and a verifier that build the same shapes get the same circuits.
+#[derive(Default)]
+pub struct Circuits {
+    leaves: HashMap<LeafShape, Rc<LeafCircuit>>,
+    merges: HashMap<(HashOut<F>, HashOut<F>), Rc<MergeCircuit>>,
+}
+
+impl Circuits {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The leaf circuit of `shape`, building it on first use.
+    pub fn leaf(&mut self, shape: LeafShape) -> Rc<LeafCircuit> {
+        self.leaves
+            .entry(shape)
+            .or_insert_with(|| Rc::new(LeafCircuit::build(shape)))
+            .clone()
+    }
+
+    /// The merge circuit of proofs of `left` and `right`, building it on first use.
+    pub fn merge(
+        &mut self,
+        left: &VerifierCircuitData<F, C, D>,
+        right: &VerifierCircuitData<F, C, D>,
+    ) -> Rc<MergeCircuit> {
+        let key = (left.verifier_only.circuit_digest, right.verifier_only.circuit_digest);
+        self.merges
+            .entry(key)
+            .or_insert_with(|| Rc::new(MergeCircuit::build(left, right)))
+            .clone()
+    }
+}
+
+/// Runs `f`, turning a panic inside plonky2 or starky (which some malformed
+/// witnesses provoke) into an error.
+pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result.map_err(|e| format!("{what}: {e}")),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown panic");
+            Err(format!("{what} failed: {message}"))
+        }
+    }
+}
+
+/// Proves `data` on the witness `pw` and verifies the result: a witness that
+/// violates a gate constraint without a conflicting copy yields a proof that
+/// does not verify, which is reported as an error here.
+pub(crate) fn prove_checked(data: &CircuitData<F, C, D>, pw: PartialWitness<F>) -> Result<PlonkProof, String> {
+    let proof = guarded("proving", || data.prove(pw).map_err(|e| format!("{e:#}")))?;
+    data.verify(proof.clone())
+        .map_err(|e| format!("the proof does not verify: {e:#}"))?;
+    Ok(proof)
+}

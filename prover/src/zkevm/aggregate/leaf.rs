@@ -1,0 +1,309 @@
+//! The chunk leaf circuit: verifies one [`ChunkProof`] (three STARK proofs
+//! with shared cross-table lookup challenges) and exposes its link values and
+//! statement digest.
+
+use super::super::bytecode_stark::BytecodeStark;
+use super::super::cpu_stark::CpuStark;
+use super::super::proof::{ChunkProof, TableProof, C, D};
+use super::super::stack_stark::StackStark;
+use super::super::tables::{cross_table_lookups, CODE_CTL, NUM_TABLES};
+use super::super::{cpu_public_inputs, stark_config};
+use super::{circuit_config, pi, PlonkProof};
+use plonky2::field::types::Field;
+use plonky2::hash::hash_types::HashOut;
+use plonky2::hash::poseidon::PoseidonHash;
+use plonky2::iop::challenger::RecursiveChallenger;
+use plonky2::iop::target::Target;
+use plonky2::iop::witness::{PartialWitness, WitnessWrite};
+use plonky2::plonk::circuit_builder::CircuitBuilder;
+use plonky2::plonk::circuit_data::CircuitData;
+use plonky2::plonk::config::{GenericConfig, Hasher as _};
+use serde::{Deserialize, Serialize};
+use starky::config::StarkConfig;
+use starky::cross_table_lookup::{verify_cross_table_lookups_circuit, CrossTableLookup, CtlCheckVarsTarget};
+use starky::lookup::{get_grand_product_challenge_set_target, GrandProductChallengeSet};
+use starky::proof::StarkProofWithPublicInputsTarget;
+use starky::recursive_verifier::{
+    add_virtual_stark_proof_with_pis, set_stark_proof_with_pis_target, verify_stark_proof_with_challenges_circuit,
+};
+use starky::stark::Stark;
+use witness::bytecode::{col::TUPLE, instruction_tuples};
+use witness::{ChunkStatement, F};
+
+type Hasher = <C as GenericConfig<D>>::Hasher;
+
+/// Number of link values at the start of the statement transcript (the step
+/// table's public inputs); they are the first public inputs of a leaf.
+const LINKS: usize = witness::cpu::pi::NUM;
+const _: () = assert!(LINKS == pi::DIGEST, "a leaf exposes the link values, then the digest");
+
+/// A chunk as the aggregation tree sees it: its statement and the degree
+/// (log2 of the rows) of each table proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkLayout {
+    /// The chunk's statement.
+    pub statement: ChunkStatement,
+    /// Degree bits of the step, stack and bytecode table proofs.
+    pub degree_bits: [usize; NUM_TABLES],
+}
+
+impl ChunkLayout {
+    /// The layout of a chunk proof.
+    pub fn of(proof: &ChunkProof) -> Self {
+        let config = stark_config();
+        Self {
+            statement: proof.statement.clone(),
+            degree_bits: [&proof.cpu, &proof.stack, &proof.bytecode].map(|t| t.proof.recover_degree_bits(&config)),
+        }
+    }
+
+    /// The shape of the leaf circuit that verifies this chunk.
+    pub fn shape(&self) -> LeafShape {
+        LeafShape {
+            degree_bits: self.degree_bits,
+            statement_len: statement_elements(&self.statement).len(),
+            num_tuples: code_tuples(&self.statement).len(),
+        }
+    }
+
+    /// The public inputs a valid leaf proof of this chunk has.
+    pub fn public_inputs(&self) -> Vec<F> {
+        let mut pis = cpu_public_inputs(&self.statement);
+        pis.extend(statement_digest(&self.statement).elements);
+        pis
+    }
+}
+
+/// What a leaf circuit depends on: table degrees, the number of statement
+/// transcript elements and the number of public instruction tuples.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LeafShape {
+    /// Degree bits of the step, stack and bytecode table proofs.
+    pub degree_bits: [usize; NUM_TABLES],
+    /// Number of field elements the statement adds to the transcript.
+    pub statement_len: usize,
+    /// Number of instruction tuples of the statement's code.
+    pub num_tuples: usize,
+}
+
+/// The elements the chunk transcript absorbs for a statement, in order
+/// (the same as `observe_statement`): step-table public inputs, then per
+/// transaction its id, code length and code bytes.
+pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
+    let mut out = cpu_public_inputs(statement);
+    for tc in &statement.codes {
+        out.push(F::from_canonical_u32(tc.tx));
+        out.push(F::from_canonical_usize(tc.code.len()));
+        out.extend(tc.code.iter().map(|&b| F::from_canonical_u8(b)));
+    }
+    out
+}
+
+/// The instruction tuples of every transaction's code, in statement order.
+fn code_tuples(statement: &ChunkStatement) -> Vec<[F; TUPLE]> {
+    statement
+        .codes
+        .iter()
+        .flat_map(|c| instruction_tuples(c.tx, &c.code))
+        .collect()
+}
+
+/// The digest a leaf exposes: Poseidon over the statement's transcript
+/// elements after the link values, then its instruction tuples.
+pub fn statement_digest(statement: &ChunkStatement) -> HashOut<F> {
+    let mut input = statement_elements(statement).split_off(LINKS);
+    input.extend(code_tuples(statement).into_iter().flatten());
+    PoseidonHash::hash_no_pad(&input)
+}
+
+/// A built leaf circuit and the targets its witness fills.
+pub struct LeafCircuit {
+    /// The circuit.
+    pub data: CircuitData<F, C, D>,
+    shape: LeafShape,
+    statement: Vec<Target>,
+    tuples: Vec<Target>,
+    tables: [StarkProofWithPublicInputsTarget<D>; NUM_TABLES],
+    zero: Target,
+}
+
+/// Virtual targets for one table proof, sized for its degree and CTLs.
+fn table_targets<S: Stark<F, D>>(
+    b: &mut CircuitBuilder<F, D>,
+    stark: &S,
+    config: &StarkConfig,
+    ctls: &[CrossTableLookup<F>],
+    index: usize,
+    degree_bits: usize,
+) -> StarkProofWithPublicInputsTarget<D> {
+    let (helpers, zs, _) =
+        CrossTableLookup::num_ctl_helpers_zs_all(ctls, index, config.num_challenges, stark.constraint_degree());
+    add_virtual_stark_proof_with_pis(b, stark, config, degree_bits, helpers + zs, zs)
+}
+
+/// What verifying one table in-circuit needs.
+struct TableCheck<'a> {
+    config: &'a StarkConfig,
+    ctls: &'a [CrossTableLookup<F>],
+    ctl_challenges: &'a GrandProductChallengeSet<Target>,
+    /// Sponge state after the shared challenges; each table continues its own copy.
+    sponge: <Hasher as plonky2::plonk::config::AlgebraicHasher<F>>::AlgebraicPermutation,
+}
+
+impl TableCheck<'_> {
+    fn verify<S: Stark<F, D>>(
+        &self,
+        b: &mut CircuitBuilder<F, D>,
+        stark: &S,
+        index: usize,
+        table: &StarkProofWithPublicInputsTarget<D>,
+        degree_bits: usize,
+    ) {
+        let (helpers, _, helpers_by_ctl) = CrossTableLookup::num_ctl_helpers_zs_all(
+            self.ctls,
+            index,
+            self.config.num_challenges,
+            stark.constraint_degree(),
+        );
+        let ctl_vars = CtlCheckVarsTarget::from_proof(
+            index,
+            &table.proof,
+            self.ctls,
+            self.ctl_challenges,
+            stark.num_lookup_helper_columns(self.config),
+            helpers,
+            &helpers_by_ctl,
+        );
+        let mut challenger = RecursiveChallenger::<F, Hasher, D>::from_state(self.sponge);
+        let challenges = table.get_challenges::<F, C, S>(
+            stark,
+            b,
+            &mut challenger,
+            Some(self.ctl_challenges),
+            Some(&ctl_vars),
+            degree_bits,
+            true,
+            self.config,
+        );
+        // The proof's degree is fixed by the shape, not chosen by the prover.
+        let bits = b.constant(F::from_canonical_usize(degree_bits));
+        b.connect(table.proof.degree_bits, bits);
+        verify_stark_proof_with_challenges_circuit::<F, C, S, D>(
+            b,
+            stark,
+            &table.proof,
+            &table.public_inputs,
+            challenges,
+            Some(&ctl_vars),
+            self.config,
+            degree_bits,
+            None,
+        );
+    }
+}
+
+impl LeafCircuit {
+    /// Builds the leaf circuit for one shape.
+    pub fn build(shape: LeafShape) -> Self {
+        let config = stark_config();
+        let ctls = cross_table_lookups();
+        let mut b = CircuitBuilder::<F, D>::new(circuit_config());
+        let zero = b.zero();
+        let statement = b.add_virtual_targets(shape.statement_len);
+        let tuples = b.add_virtual_targets(shape.num_tuples * TUPLE);
+        let [cpu_bits, stack_bits, bytecode_bits] = shape.degree_bits;
+        let tables = [
+            table_targets(&mut b, &CpuStark, &config, &ctls, 0, cpu_bits),
+            table_targets(&mut b, &StackStark, &config, &ctls, 1, stack_bits),
+            table_targets(&mut b, &BytecodeStark, &config, &ctls, 2, bytecode_bits),
+        ];
+
+        // Transcript: statement, trace caps, shared CTL challenges.
+        let mut challenger = RecursiveChallenger::<F, Hasher, D>::new(&mut b);
+        challenger.observe_elements(&statement);
+        for t in &tables {
+            challenger.observe_cap(&t.proof.trace_cap);
+        }
+        let ctl_challenges = get_grand_product_challenge_set_target(&mut b, &mut challenger, config.num_challenges);
+        let check = TableCheck {
+            config: &config,
+            ctls: &ctls,
+            ctl_challenges: &ctl_challenges,
+            sponge: challenger.compact(&mut b),
+        };
+        check.verify(&mut b, &CpuStark, 0, &tables[0], cpu_bits);
+        check.verify(&mut b, &StackStark, 1, &tables[1], stack_bits);
+        check.verify(&mut b, &BytecodeStark, 2, &tables[2], bytecode_bits);
+
+        // The step table's public inputs are the statement's link values.
+        for (&p, &s) in tables[0].public_inputs.iter().zip(&statement) {
+            b.connect(p, s);
+        }
+
+        // Lookup balances; the public-code side is the sum of 1/combine(tuple).
+        let extra: Vec<Target> = ctl_challenges
+            .challenges
+            .iter()
+            .map(|ch| {
+                let inverses: Vec<Target> = tuples
+                    .chunks(TUPLE)
+                    .map(|t| {
+                        let combined = ch.combine_base_circuit(&mut b, t);
+                        b.inverse(combined)
+                    })
+                    .collect();
+                b.add_many(inverses)
+            })
+            .collect();
+        let mut extra_sums = hashbrown::HashMap::new();
+        extra_sums.insert(CODE_CTL, extra);
+        let zs_first = tables.each_ref().map(|t| {
+            t.proof
+                .openings
+                .ctl_zs_first
+                .clone()
+                .expect("every chunk table takes part in a cross-table lookup")
+        });
+        verify_cross_table_lookups_circuit::<F, D, NUM_TABLES>(&mut b, ctls, zs_first, &extra_sums, &config);
+
+        let mut digest_input = statement[LINKS..].to_vec();
+        digest_input.extend(&tuples);
+        let digest = b.hash_n_to_hash_no_pad::<PoseidonHash>(digest_input);
+        b.register_public_inputs(&statement[..LINKS]);
+        b.register_public_inputs(&digest.elements);
+        Self {
+            data: b.build::<C>(),
+            shape,
+            statement,
+            tuples,
+            tables,
+            zero,
+        }
+    }
+
+    /// Proves that `proof` verifies, and checks the result against this circuit.
+    pub fn prove(&self, proof: &ChunkProof) -> Result<PlonkProof, String> {
+        let layout = ChunkLayout::of(proof);
+        if layout.shape() != self.shape {
+            return Err(format!(
+                "the chunk has shape {:?}, this leaf circuit verifies {:?}",
+                layout.shape(),
+                self.shape
+            ));
+        }
+        let mut pw = PartialWitness::new();
+        let statement = statement_elements(&proof.statement);
+        let tuples: Vec<F> = code_tuples(&proof.statement).into_iter().flatten().collect();
+        let tables: [&TableProof; NUM_TABLES] = [&proof.cpu, &proof.stack, &proof.bytecode];
+        super::circuits::guarded("filling the leaf witness", || {
+            pw.set_target_arr(&self.statement, &statement)
+                .map_err(|e| e.to_string())?;
+            pw.set_target_arr(&self.tuples, &tuples).map_err(|e| e.to_string())?;
+            for ((t, p), bits) in self.tables.iter().zip(tables).zip(self.shape.degree_bits) {
+                set_stark_proof_with_pis_target(&mut pw, t, p, bits, self.zero).map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        })?;
+        super::circuits::prove_checked(&self.data, pw)
+    }
+}

@@ -1,0 +1,118 @@
+//! Aggregation of chunk proofs into one plonky2 proof per block.
+//!
+//! A **leaf** circuit ([`leaf`]) verifies one [`ChunkProof`] recursively:
+//! it replays the chunk transcript in-circuit (statement, the three trace
+//! caps, the shared cross-table lookup challenges, then each table's own
+//! challenges on a copy of the sponge, exactly as `prove.rs`/`verify.rs` do
+//! natively), verifies the three STARK proofs with starky's recursive
+//! verifier and checks the cross-table lookup balances, including the
+//! public-code side (the instruction tuples the native verifier derives from
+//! the statement's code).
+//!
+//! A **merge** circuit ([`merge`]) verifies two proofs (leaves or merges),
+//! checks continuity (the left proof's `end_tx` is the right proof's
+//! `first_tx`) and exposes the joined range.
+//!
+//! Every aggregation proof (leaf or merge) has the same public inputs,
+//! [`pi`]: `first_tx`, `end_tx`, `steps` (summed over the chunks) and a
+//! 4-element Poseidon digest. A leaf's digest hashes everything of its
+//! statement that is not a link value: the transcript elements of the
+//! statement (transaction ids, code lengths and code bytes) followed by the
+//! instruction tuples of that code. A merge's digest is
+//! `hash(left digest ‖ right digest)`. The code is thus a private witness of
+//! the circuit, bound to the statement by the digest, which the verifier
+//! recomputes from the statements an [`AggregatedProof`] carries.
+//!
+//! **Shapes.** A leaf circuit depends on the degrees of the three tables
+//! (the step table always has `2^k` rows; the stack and bytecode tables grow
+//! with the chunk's accesses and code) and on the number of statement
+//! elements and instruction tuples: the [`LeafShape`]. One leaf circuit is
+//! built per shape and reused for every chunk of that shape. Merge circuits
+//! embed their children's verifier data as constants, so one is built per
+//! pair of child circuits and reused whenever that pair repeats (chunks of
+//! equal shape give equal subtrees). The tree is built level by level,
+//! pairing neighbours; an odd proof at the end of a level moves up
+//! unchanged. Everything is deterministic, so the verifier rebuilds the same
+//! circuits from the chunk layouts recorded in the proof
+//! ([`VerifierData::for_chunks`]) instead of trusting shipped verifier data.
+
+pub mod circuits;
+pub mod leaf;
+pub mod merge;
+pub mod proof;
+pub mod tree;
+pub mod verify;
+
+pub use circuits::Circuits;
+pub use leaf::{ChunkLayout, LeafShape};
+pub use proof::AggregatedProof;
+pub use tree::{aggregate_block, aggregate_leaves, merge, prove_leaf, AggregationStep, Node, StepKind};
+pub use verify::{verify_aggregated, VerifierData};
+
+use super::proof::{C, D};
+use plonky2::plonk::circuit_data::CircuitConfig;
+use plonky2::plonk::proof::ProofWithPublicInputs;
+use witness::F;
+
+/// A leaf, merge or aggregated plonky2 proof (Poseidon-Goldilocks, D = 2).
+pub type PlonkProof = ProofWithPublicInputs<F, C, D>;
+
+/// Layout of the public inputs every leaf and merge proof exposes.
+pub mod pi {
+    /// First transaction of the proven range.
+    pub const FIRST_TX: usize = 0;
+    /// One past the last transaction of the proven range.
+    pub const END_TX: usize = 1;
+    /// Total number of steps proven.
+    pub const STEPS: usize = 2;
+    /// Start of the 4-element statement digest.
+    pub const DIGEST: usize = 3;
+    /// Number of public inputs.
+    pub const NUM: usize = DIGEST + 4;
+}
+
+/// The plonky2 configuration of the leaf and merge circuits (100-bit
+/// conjectured security, the standard recursion configuration).
+pub fn circuit_config() -> CircuitConfig {
+    CircuitConfig::standard_recursion_config()
+}
+
+/// Why aggregation or verification of an aggregated proof failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AggregationError {
+    /// There is nothing to aggregate.
+    #[error("no chunk proofs to aggregate")]
+    Empty,
+    /// A chunk proof cannot be proven inside the leaf circuit (it does not verify).
+    #[error("chunk {index} (transactions {first_tx}..{end_tx}) does not verify in the leaf circuit: {reason}")]
+    Leaf {
+        /// Position of the chunk in the block.
+        index: usize,
+        /// Its first transaction.
+        first_tx: u32,
+        /// One past its last transaction.
+        end_tx: u32,
+        /// What plonky2 reported.
+        reason: String,
+    },
+    /// Two neighbouring proofs cannot be merged (not adjacent, or an inner proof is invalid).
+    #[error("cannot merge transactions {left_first}..{left_end} with {right_first}..{right_end}: {reason}")]
+    Merge {
+        /// Range of the left proof.
+        left_first: u64,
+        /// End of the left range.
+        left_end: u64,
+        /// Start of the right range.
+        right_first: u64,
+        /// End of the right range.
+        right_end: u64,
+        /// What plonky2 reported.
+        reason: String,
+    },
+    /// The aggregated proof does not verify.
+    #[error("the aggregated proof does not verify: {0}")]
+    Verify(String),
+    /// The proof's claims disagree with its public inputs or the verifier data.
+    #[error("the aggregated proof is inconsistent: {0}")]
+    Statement(String),
+}

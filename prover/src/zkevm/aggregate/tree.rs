@@ -1,0 +1,221 @@
+//! Aggregating a block's chunk proofs: a leaf proof per chunk, then merges
+//! level by level (neighbours pair up; an odd proof at the end of a level
+//! moves up unchanged) until one proof is left.
+
+use super::super::proof::{ChunkProof, C, D};
+use super::circuits::Circuits;
+use super::leaf::ChunkLayout;
+use super::merge::merged_public_inputs;
+use super::{pi, AggregatedProof, AggregationError, PlonkProof};
+use plonky2::field::types::PrimeField64;
+use plonky2::plonk::circuit_data::VerifierCircuitData;
+use std::time::{Duration, Instant};
+use witness::F;
+
+/// Which proof an [`AggregationStep`] produced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    /// The leaf proof of chunk `index`.
+    Leaf {
+        /// Position of the chunk in the block.
+        index: usize,
+    },
+    /// A merge at tree level `level` (leaves are level 0).
+    Merge {
+        /// Tree level.
+        level: usize,
+    },
+}
+
+/// Progress report of one proof of the aggregation tree.
+#[derive(Clone, Debug)]
+pub struct AggregationStep {
+    /// What was proven.
+    pub kind: StepKind,
+    /// Time spent building the circuit (zero when it was reused).
+    pub build: Duration,
+    /// Time spent proving (and checking the proof).
+    pub prove: Duration,
+    /// Degree bits of the circuit.
+    pub degree_bits: usize,
+}
+
+/// Number of proofs (leaves and merges) aggregating `chunks` chunk proofs.
+pub fn num_steps(chunks: usize) -> usize {
+    (2 * chunks).saturating_sub(1)
+}
+
+/// Folds `items` pairwise, level by level, into one; `merge` gets the level
+/// of the result. `items` must not be empty.
+pub(crate) fn fold_tree<T, E>(
+    items: Vec<T>,
+    mut merge: impl FnMut(T, T, usize) -> Result<T, E>,
+) -> Result<Option<T>, E> {
+    let mut level = items;
+    let mut depth = 1;
+    while level.len() > 1 {
+        let mut next = Vec::with_capacity(level.len().div_ceil(2));
+        let mut it = level.into_iter();
+        while let Some(left) = it.next() {
+            match it.next() {
+                Some(right) => next.push(merge(left, right, depth)?),
+                None => next.push(left),
+            }
+        }
+        level = next;
+        depth += 1;
+    }
+    Ok(level.pop())
+}
+
+/// One proof of the tree and the circuit it belongs to.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// The proof (public inputs: [`pi`]).
+    pub proof: PlonkProof,
+    /// The circuit it verifies against.
+    pub circuit: VerifierCircuitData<F, C, D>,
+}
+
+fn range(pis: &[F]) -> (u64, u64) {
+    (pis[pi::FIRST_TX].to_canonical_u64(), pis[pi::END_TX].to_canonical_u64())
+}
+
+/// Proves the leaf of chunk `index` (its position in the block, for errors and progress).
+pub fn prove_leaf(
+    circuits: &mut Circuits,
+    index: usize,
+    proof: &ChunkProof,
+    progress: &mut dyn FnMut(&AggregationStep),
+) -> Result<Node, AggregationError> {
+    let start = Instant::now();
+    let circuit = circuits.leaf(ChunkLayout::of(proof).shape());
+    let build = start.elapsed();
+    let start = Instant::now();
+    let leaf = circuit.prove(proof).map_err(|reason| AggregationError::Leaf {
+        index,
+        first_tx: proof.statement.first_tx,
+        end_tx: proof.statement.end_tx,
+        reason,
+    })?;
+    progress(&AggregationStep {
+        kind: StepKind::Leaf { index },
+        build,
+        prove: start.elapsed(),
+        degree_bits: circuit.data.common.degree_bits(),
+    });
+    Ok(Node {
+        proof: leaf,
+        circuit: circuit.data.verifier_data(),
+    })
+}
+
+/// Merges two proofs at tree level `level`; fails unless `left` ends where `right` starts.
+pub fn merge(
+    circuits: &mut Circuits,
+    left: &Node,
+    right: &Node,
+    level: usize,
+    progress: &mut dyn FnMut(&AggregationStep),
+) -> Result<Node, AggregationError> {
+    let start = Instant::now();
+    let circuit = circuits.merge(&left.circuit, &right.circuit);
+    let build = start.elapsed();
+    let start = Instant::now();
+    let proof = circuit.prove(&left.proof, &right.proof).map_err(|reason| {
+        let ((left_first, left_end), (right_first, right_end)) =
+            (range(&left.proof.public_inputs), range(&right.proof.public_inputs));
+        AggregationError::Merge {
+            left_first,
+            left_end,
+            right_first,
+            right_end,
+            reason,
+        }
+    })?;
+    debug_assert_eq!(
+        proof.public_inputs,
+        merged_public_inputs(&left.proof.public_inputs, &right.proof.public_inputs)
+    );
+    progress(&AggregationStep {
+        kind: StepKind::Merge { level },
+        build,
+        prove: start.elapsed(),
+        degree_bits: circuit.data.common.degree_bits(),
+    });
+    Ok(Node {
+        proof,
+        circuit: circuit.data.verifier_data(),
+    })
+}
+
+/// Aggregates the chunk proofs of block `block`, in order, into one proof.
+/// `progress` is called after every leaf and merge proof.
+pub fn aggregate_block(
+    circuits: &mut Circuits,
+    block: u64,
+    proofs: &[ChunkProof],
+    progress: &mut dyn FnMut(&AggregationStep),
+) -> Result<AggregatedProof, AggregationError> {
+    let leaves = proofs
+        .iter()
+        .enumerate()
+        .map(|(index, proof)| prove_leaf(circuits, index, proof, progress))
+        .collect::<Result<Vec<_>, _>>()?;
+    aggregate_leaves(circuits, block, proofs, leaves, progress)
+}
+
+/// Merges the leaf proofs `leaves` of the chunk proofs `proofs` (same order) into one proof.
+pub fn aggregate_leaves(
+    circuits: &mut Circuits,
+    block: u64,
+    proofs: &[ChunkProof],
+    leaves: Vec<Node>,
+    progress: &mut dyn FnMut(&AggregationStep),
+) -> Result<AggregatedProof, AggregationError> {
+    if leaves.len() != proofs.len() {
+        return Err(AggregationError::Statement(format!(
+            "{} leaf proofs for {} chunk proofs",
+            leaves.len(),
+            proofs.len()
+        )));
+    }
+    let layouts: Vec<ChunkLayout> = proofs.iter().map(ChunkLayout::of).collect();
+    if let Some(i) = (0..leaves.len()).find(|&i| leaves[i].proof.public_inputs != layouts[i].public_inputs()) {
+        return Err(AggregationError::Statement(format!(
+            "leaf proof {i} does not prove chunk {i} (transactions {}..{})",
+            layouts[i].statement.first_tx, layouts[i].statement.end_tx
+        )));
+    }
+    let root = fold_tree(leaves, |left, right, level| {
+        merge(circuits, &left, &right, level, progress)
+    })?
+    .ok_or(AggregationError::Empty)?;
+    Ok(AggregatedProof {
+        block,
+        first_tx: layouts[0].statement.first_tx,
+        end_tx: layouts[layouts.len() - 1].statement.end_tx,
+        steps: layouts.iter().map(|l| l.statement.steps).sum(),
+        chunks: layouts,
+        proof: root.proof,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(n: usize) -> Option<String> {
+        let items = (0..n).map(|i| i.to_string()).collect();
+        fold_tree::<_, ()>(items, |l, r, level| Ok(format!("({l} {r})@{level}"))).unwrap()
+    }
+
+    #[test]
+    fn odd_proofs_move_up_unchanged() {
+        assert_eq!(shape(0), None);
+        assert_eq!(shape(1).as_deref(), Some("0"));
+        assert_eq!(shape(3).as_deref(), Some("((0 1)@1 2)@2"));
+        assert_eq!(shape(5).as_deref(), Some("(((0 1)@1 (2 3)@1)@2 4)@3"));
+        assert_eq!(num_steps(5), 9);
+    }
+}

@@ -1,0 +1,94 @@
+//! Verifying an aggregated proof against verifier data rebuilt from the
+//! chunk layouts it claims.
+
+use super::super::proof::{C, D};
+use super::super::verify::check_statement;
+use super::circuits::Circuits;
+use super::leaf::ChunkLayout;
+use super::merge::merged_public_inputs;
+use super::tree::fold_tree;
+use super::{pi, AggregatedProof, AggregationError};
+use plonky2::field::types::Field;
+use plonky2::plonk::circuit_data::VerifierCircuitData;
+use witness::F;
+
+/// What verifying an aggregated proof needs: the root circuit's verifier
+/// data and the public inputs a proof of these chunks must have. Built
+/// deterministically from the chunk layouts, never read from the proof file.
+#[derive(Clone, Debug)]
+pub struct VerifierData {
+    /// The root circuit (the input the BN254 wrap re-proves against).
+    pub circuit: VerifierCircuitData<F, C, D>,
+    /// The chunks it was built for.
+    pub chunks: Vec<ChunkLayout>,
+    /// Expected public inputs of the root proof.
+    pub public_inputs: Vec<F>,
+}
+
+impl VerifierData {
+    /// Rebuilds the circuits of the aggregation tree of `chunks` (reusing
+    /// those already in `circuits`). Fails if a statement does not list one
+    /// code per transaction of its range, or if the chunks do not link.
+    pub fn for_chunks(circuits: &mut Circuits, chunks: &[ChunkLayout]) -> Result<Self, AggregationError> {
+        for (i, chunk) in chunks.iter().enumerate() {
+            check_statement(&chunk.statement).map_err(|e| AggregationError::Statement(format!("chunk {i}: {e}")))?;
+        }
+        for (i, pair) in chunks.windows(2).enumerate() {
+            if pair[0].statement.end_tx != pair[1].statement.first_tx {
+                return Err(AggregationError::Statement(format!(
+                    "chunk {} starts at transaction {}, but chunk {i} ends before transaction {}",
+                    i + 1,
+                    pair[1].statement.first_tx,
+                    pair[0].statement.end_tx
+                )));
+            }
+        }
+        let leaves = chunks
+            .iter()
+            .map(|c| (circuits.leaf(c.shape()).data.verifier_data(), c.public_inputs()))
+            .collect();
+        let (circuit, public_inputs) = fold_tree::<_, AggregationError>(leaves, |(l, lpis), (r, rpis), _| {
+            let merge = circuits.merge(&l, &r);
+            Ok((merge.data.verifier_data(), merged_public_inputs(&lpis, &rpis)))
+        })?
+        .ok_or(AggregationError::Empty)?;
+        Ok(Self {
+            circuit,
+            chunks: chunks.to_vec(),
+            public_inputs,
+        })
+    }
+}
+
+/// Verifies an aggregated proof: its chunks are those `data` was built for,
+/// its claimed range and step count are the proof's public inputs, and the
+/// root proof verifies against the rebuilt root circuit.
+pub fn verify_aggregated(proof: &AggregatedProof, data: &VerifierData) -> Result<(), AggregationError> {
+    if proof.chunks != data.chunks {
+        return Err(AggregationError::Statement(
+            "the verifier data was built for other chunks than the proof lists".into(),
+        ));
+    }
+    let claimed = [
+        F::from_canonical_u32(proof.first_tx),
+        F::from_canonical_u32(proof.end_tx),
+        F::from_canonical_u64(proof.steps),
+    ];
+    if claimed[..] != data.public_inputs[..pi::DIGEST] {
+        return Err(AggregationError::Statement(format!(
+            "the proof claims transactions {}..{} and {} steps, its chunks prove {:?}",
+            proof.first_tx,
+            proof.end_tx,
+            proof.steps,
+            &data.public_inputs[..pi::DIGEST]
+        )));
+    }
+    if proof.proof.public_inputs != data.public_inputs {
+        return Err(AggregationError::Statement(
+            "the root proof's public inputs do not match the chunks' range, steps and statement digest".into(),
+        ));
+    }
+    data.circuit
+        .verify(proof.proof.clone())
+        .map_err(|e| AggregationError::Verify(format!("{e:#}")))
+}
