@@ -14,4 +14,5 @@ pub mod pipeline;
 pub mod planner;
 pub mod server;
 pub mod store;
+pub mod upload;
 pub mod worker;

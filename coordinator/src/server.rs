@@ -9,7 +9,8 @@ use crate::metrics::{render, CoordinatorMetrics};
 use crate::pipeline::{JobSpec, PipelineError, PipelineRegistry};
 use crate::planner::{plan, PlanShape};
 use crate::store::{FailureOutcome, JobStore, StoreError};
-use axum::body::Bytes;
+use crate::upload::{read_limited, UploadError};
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -103,6 +104,15 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<UploadError> for ApiError {
+    fn from(e: UploadError) -> Self {
+        match e {
+            UploadError::TooLarge { .. } => ApiError(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
+            UploadError::Read(_) => ApiError::bad_request(e.to_string()),
+        }
+    }
+}
+
 impl From<BlobError> for ApiError {
     fn from(e: BlobError) -> Self {
         match e {
@@ -176,7 +186,6 @@ impl Coordinator {
 
     /// The router with every endpoint.
     pub fn router(self: &Arc<Self>) -> Router {
-        let upload = DefaultBodyLimit::max(self.config.max_upload_bytes);
         let json = DefaultBodyLimit::max(MAX_JSON_BYTES);
         Router::new()
             .route("/v1/worker/challenge", post(challenge).layer(json))
@@ -185,9 +194,10 @@ impl Coordinator {
             .route("/v1/worker/heartbeat", post(heartbeat).layer(json))
             .route("/v1/worker/release", post(release).layer(json))
             .route("/v1/worker/failure", post(failure).layer(json))
-            .route("/v1/worker/result", post(submit_result).layer(upload))
+            // Uploads take a raw `Body` and are limited by `read_limited`.
+            .route("/v1/worker/result", post(submit_result))
             .route("/v1/blobs/{hash}", get(get_blob))
-            .route("/v1/batches", post(create_batch).layer(upload).get(list_batches))
+            .route("/v1/batches", post(create_batch).get(list_batches))
             .route("/v1/batches/{id}", get(batch_status))
             .route("/v1/batches/{id}/output", get(batch_output))
             .route("/v1/job", get(job_status))
@@ -552,9 +562,10 @@ async fn submit_result(
     State(c): State<Arc<Coordinator>>,
     headers: HeaderMap,
     Query(q): Query<JobQuery>,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<Json<SubmitResponse>> {
     let s = c.worker(&headers)?;
+    let body = read_limited(&headers, body, c.config.max_upload_bytes).await?;
     Ok(Json(c.accept_result(s, q.job, body).await?))
 }
 
@@ -583,9 +594,10 @@ async fn create_batch(
     State(c): State<Arc<Coordinator>>,
     headers: HeaderMap,
     Query(q): Query<NewBatchQuery>,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<Json<BatchCreated>> {
     c.operator(&headers)?;
+    let body = read_limited(&headers, body, c.config.max_upload_bytes).await?;
     Ok(Json(c.submit_batch(&q.pipeline, q.id, body).await?))
 }
 
