@@ -55,12 +55,14 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn median(mut times: Vec<Duration>) -> Duration {
+/// The median of timed repetitions.
+pub(crate) fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
 }
 
-fn ms(d: Duration) -> f64 {
+/// A duration in milliseconds.
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 

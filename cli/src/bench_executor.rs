@@ -2,6 +2,7 @@
 //! synthetic workload and on mainnet blocks, plus trace-capture overhead,
 //! printed as ratios measured in the same run.
 
+use crate::bench::{median, ms};
 use clap::Args;
 use executor::synthetic::{block, Workload};
 use executor::{execute_block, BlockInput, ExecOptions};
@@ -45,16 +46,10 @@ fn measure(repeats: usize, input: &BlockInput, options: &ExecOptions) -> anyhow:
         totals.push(start.elapsed());
         stages.push(output.elapsed);
     }
-    totals.sort();
-    stages.sort();
     Ok(Timing {
-        total: totals[totals.len() / 2],
-        stage: stages[stages.len() / 2],
+        total: median(totals),
+        stage: median(stages),
     })
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }
 
 fn geometric_mean(ratios: &[f64]) -> f64 {

@@ -3,6 +3,7 @@
 //! commitments (`PolynomialBatch::from_values`); GPU times are split into
 //! compute and transfers, and every GPU result is checked against plonky2's.
 
+use crate::bench::median;
 use anyhow::Context;
 use clap::Args;
 use gpu_kernels::goldilocks::{ms, ntt_reference, NttDirection, Timings, F};
@@ -49,11 +50,6 @@ pub struct GpuBenchArgs {
 fn median_by_total(mut runs: Vec<Timings>) -> Timings {
     runs.sort_by_key(Timings::total);
     runs[runs.len() / 2]
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
 
 fn ratio(cpu: Duration, gpu: Duration) -> f64 {

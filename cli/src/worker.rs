@@ -37,10 +37,7 @@ pub struct WorkerArgs {
 /// What the worker offers: the proving backend `prover::backend` picked
 /// (`ZKR_BACKEND=cpu|gpu|auto`), reported by name, and the host's memory.
 fn capabilities(choice: &BackendChoice) -> Capabilities {
-    let name = choice.backend.name();
-    // `Backend::name` is documented as "CPU (...)" or "GPU on ...".
-    let gpu = name.starts_with("GPU");
-    host_capabilities(&name, gpu)
+    host_capabilities(&choice.backend.name(), choice.backend.on_gpu())
 }
 
 /// Runs `zkr worker` until SIGTERM/Ctrl-C (finishing or releasing the running job).

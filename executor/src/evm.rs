@@ -71,9 +71,9 @@ impl BlockEnvironment {
         Self { spec, block, cfg }
     }
 
-    /// The fee the beneficiary earns for `gas_used` gas of `tx`: the whole gas
+    /// What the beneficiary earns per unit of gas `tx` uses: the whole gas
     /// price before London, the priority part of it from London on.
-    pub fn beneficiary_fee(&self, tx: &TxEnv, gas_used: u64) -> U256 {
+    pub fn beneficiary_fee_per_gas(&self, tx: &TxEnv) -> U256 {
         use revm::context_interface::Transaction as _;
         let basefee = u128::from(self.block.basefee);
         let price = tx.effective_gas_price(basefee);
@@ -82,7 +82,7 @@ impl BlockEnvironment {
         } else {
             price
         };
-        U256::from(per_gas) * U256::from(gas_used)
+        U256::from(per_gas)
     }
 }
 
@@ -119,7 +119,7 @@ pub fn tx_env(tx: &Transaction) -> TxEnv {
 pub enum FeePayment {
     /// revm credits the beneficiary inside the transaction (the reference behaviour).
     InTransaction,
-    /// The caller credits the fee afterwards (see [`BlockEnvironment::beneficiary_fee`]).
+    /// The caller credits the fee afterwards (see [`BlockEnvironment::beneficiary_fee_per_gas`]).
     Deferred,
 }
 

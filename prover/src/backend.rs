@@ -47,6 +47,9 @@ pub trait Backend: Send + Sync {
     /// "CPU (n threads)" or "GPU on <adapter> (<type>, u64|u32-only kernels)".
     fn name(&self) -> String;
 
+    /// Whether the work runs on a GPU adapter (software adapters included).
+    fn on_gpu(&self) -> bool;
+
     /// Commits to polynomials given by their values on a power-of-two
     /// subgroup, exactly like `PolynomialBatch::from_values(values,
     /// rate_bits, blinding, cap_height, timing, None)`.
@@ -97,6 +100,10 @@ pub struct CpuBackend;
 impl Backend for CpuBackend {
     fn name(&self) -> String {
         format!("CPU ({} threads)", rayon::current_num_threads())
+    }
+
+    fn on_gpu(&self) -> bool {
+        false
     }
 
     fn commit(
@@ -155,6 +162,10 @@ impl Backend for GpuBackend {
             ctx.adapter.device_type,
             if ctx.int64 { "u64" } else { "u32-only" }
         )
+    }
+
+    fn on_gpu(&self) -> bool {
+        true
     }
 
     fn commit(

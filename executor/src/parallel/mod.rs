@@ -196,12 +196,13 @@ impl Shared<'_> {
         mut run: TxRun,
         reads: &[(Location, ReadValue)],
         recipient_lazy: bool,
+        fee_per_gas: U256,
     ) -> (Vec<(Location, Written)>, TxExecution) {
         let spec = self.env.spec;
         let clears_empty = spec.is_enabled_in(SpecId::SPURIOUS_DRAGON);
         let input_tx = &self.input.transactions[tx];
         let beneficiary = self.env.block.beneficiary;
-        let fee = self.env.beneficiary_fee(&tx_env(input_tx), run.result.tx_gas_used());
+        let fee = fee_per_gas * U256::from(run.result.tx_gas_used());
         let mut credits = Vec::new();
         if recipient_lazy && run.result.is_success() {
             if let Some(to) = self.lazy_recipient[tx] {
@@ -271,7 +272,9 @@ impl Shared<'_> {
         runner.db().start(tx);
         let recorder = self.capture_traces.then(TraceRecorder::default);
         let input_tx = &self.input.transactions[tx];
-        let outcome = runner.run(tx_env(input_tx), FeePayment::Deferred, recorder);
+        let tx_env = tx_env(input_tx);
+        let fee_per_gas = self.env.beneficiary_fee_per_gas(&tx_env);
+        let outcome = runner.run(tx_env, FeePayment::Deferred, recorder);
         let db = runner.db();
         let reads = db.reads.take();
         let recipient_lazy = db.recipient_lazy.get();
@@ -284,7 +287,7 @@ impl Shared<'_> {
             }
             Err(err) => (Vec::new(), Err(describe(err))),
             Ok(run) => {
-                let (writes, execution) = self.writes_of(tx, run, &reads, recipient_lazy);
+                let (writes, execution) = self.writes_of(tx, run, &reads, recipient_lazy, fee_per_gas);
                 (writes, Ok(execution))
             }
         };
