@@ -4,8 +4,9 @@ use anyhow::Context;
 use clap::Args;
 use coordinator::auth::random_token;
 use coordinator::blob::FsBlobStore;
-use coordinator::pipeline::PipelineRegistry;
+use coordinator::pipeline::{PipelineRegistry, DEFAULT_ROWS_LOG};
 use coordinator::server::{Coordinator, CoordinatorConfig};
+use prover::backend::CpuBackend;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -35,6 +36,9 @@ pub struct CoordinatorArgs {
     /// Lease attempts before a job fails.
     #[arg(long, default_value_t = 3)]
     pub max_attempts: u32,
+    /// zkEVM batches are cut into chunks of at most 2^k step rows.
+    #[arg(long, default_value_t = DEFAULT_ROWS_LOG)]
+    pub zkevm_chunk_rows_log: usize,
 }
 
 /// Reads the operator token, creating it if the file is missing.
@@ -72,7 +76,9 @@ pub fn run(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
         config.lease = Duration::from_secs(args.lease_secs.max(1));
         config.expiry_interval = (config.lease / 4).clamp(Duration::from_millis(200), Duration::from_secs(5));
         config.max_attempts = args.max_attempts.max(1);
-        let c = Coordinator::new(store, blobs, PipelineRegistry::builtin(), config);
+        // The coordinator only verifies: its backend never commits anything.
+        let pipelines = PipelineRegistry::builtin_on(Arc::new(CpuBackend), args.zkevm_chunk_rows_log);
+        let c = Coordinator::new(store, blobs, pipelines, config);
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("listening on {}", args.listen))?;

@@ -69,21 +69,35 @@ const ZKEVM_DEMO_ITERATIONS: u16 = 30;
 /// log2 of the chunk size of the zkEVM demo, small enough to give several chunks.
 const ZKEVM_DEMO_ROWS_LOG: usize = 8;
 
-/// Executes a block of calls to a contract that runs only the opcodes the
+/// The zkEVM demo block: calls to a contract that runs only the opcodes the
 /// zkEVM's tables prove (the sample block's transfers, token and pool code
-/// are not in scope yet), proves it in chunks through the chosen backend,
-/// aggregates the chunk proofs into one plonky2 proof and verifies it.
-fn zkevm_stage() -> anyhow::Result<String> {
+/// are not in scope yet).
+fn zkevm_demo_block() -> executor::BlockInput {
+    executor::synthetic::counter_loop_block(ZKEVM_DEMO_TXS, ZKEVM_DEMO_ITERATIONS)
+}
+
+/// The chunk witnesses of `block`, in chunks of at most `2^ZKEVM_DEMO_ROWS_LOG` steps.
+fn zkevm_demo_chunks(block: &executor::BlockInput) -> anyhow::Result<Vec<witness::ChunkWitness>> {
     use executor::{execute_block, ExecOptions};
-    let block = executor::synthetic::counter_loop_block(ZKEVM_DEMO_TXS, ZKEVM_DEMO_ITERATIONS);
     let options = ExecOptions {
         capture_traces: true,
         ..ExecOptions::default()
     };
-    let trace = execute_block(&block, &options)?
+    let trace = execute_block(block, &options)?
         .traces
         .context("traces were requested")?;
-    let chunks = witness::build_chunks(&trace, &witness::codes_of(&block), ZKEVM_DEMO_ROWS_LOG)?;
+    Ok(witness::build_chunks(
+        &trace,
+        &witness::codes_of(block),
+        ZKEVM_DEMO_ROWS_LOG,
+    )?)
+}
+
+/// Executes the zkEVM demo block, proves it in chunks through the chosen
+/// backend, aggregates the chunk proofs into one plonky2 proof and verifies it.
+fn zkevm_stage() -> anyhow::Result<String> {
+    let block = zkevm_demo_block();
+    let chunks = zkevm_demo_chunks(&block)?;
     let choice = backend_choice()?;
     let proofs = chunks
         .iter()

@@ -34,11 +34,13 @@ impl OperatorArgs {
 /// Options for `zkr submit`.
 #[derive(Args)]
 pub struct SubmitArgs {
-    /// Block folder; every file in it (sorted by name) goes into the batch input.
+    /// The block. For `zkevm`: a block file in zkr's format (JSON or
+    /// bincode) or a mainnet block folder. For the other pipelines: a folder
+    /// whose files (sorted by name) go into the batch input.
     #[arg(long)]
     pub block: PathBuf,
-    /// Pipeline that proves it.
-    #[arg(long, default_value = "poseidon-commitment")]
+    /// Pipeline that proves it (`zkevm`, `poseidon-commitment`, `sha256-digest-tree`).
+    #[arg(long, default_value = "zkevm")]
     pub pipeline: String,
     #[command(flatten)]
     pub operator: OperatorArgs,
@@ -68,9 +70,18 @@ pub fn block_input(dir: &Path) -> anyhow::Result<Vec<u8>> {
     Ok(input)
 }
 
+/// The zkEVM pipeline's batch input: the block, bincode-encoded.
+pub fn zkevm_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let block = crate::execute::load_block(path).with_context(|| format!("loading the block {}", path.display()))?;
+    Ok(executor::codec::to_bincode(&block))
+}
+
 /// Runs `zkr submit`.
 pub fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
-    let input = block_input(&args.block)?;
+    let input = match args.pipeline.as_str() {
+        "zkevm" => zkevm_input(&args.block)?,
+        _ => block_input(&args.block)?,
+    };
     let client = args.operator.client()?;
     let created = tokio::runtime::Runtime::new()?.block_on(client.submit(&args.pipeline, None, input))?;
     println!(

@@ -5,7 +5,7 @@ use clap::Args;
 use coordinator::auth::WorkerIdentity;
 use coordinator::job::Capabilities;
 use coordinator::metrics::serve_metrics;
-use coordinator::pipeline::PipelineRegistry;
+use coordinator::pipeline::{PipelineRegistry, DEFAULT_ROWS_LOG};
 use coordinator::worker::{host_capabilities, Worker, WorkerConfig};
 use prover::backend::BackendChoice;
 use std::path::PathBuf;
@@ -62,7 +62,7 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
                 shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
                 max_jobs: None,
             },
-            PipelineRegistry::builtin(),
+            PipelineRegistry::builtin_on(choice.backend.clone(), DEFAULT_ROWS_LOG),
         );
         let (tx, rx) = tokio::sync::watch::channel(false);
         if let Some(addr) = &args.metrics_listen {

@@ -230,6 +230,8 @@ impl Cluster {
             self.path(),
             &[
                 "submit",
+                "--pipeline",
+                "poseidon-commitment",
                 "--block",
                 "block",
                 "--coordinator",
@@ -454,4 +456,5 @@ fn zkr_demo_cluster_survives_a_killed_worker_and_verifies_the_final_proof() {
         .unwrap_or_else(|| panic!("no lease expiry line:\n{stdout}"));
     assert!(expiries.trim().parse::<f64>().expect("a number") >= 1.0, "{stdout}");
     assert!(stdout.contains("verify final proof     ok"), "{stdout}");
+    assert!(stdout.contains("aggregated plonky2 proof of block"), "{stdout}");
 }

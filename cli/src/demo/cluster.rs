@@ -1,5 +1,6 @@
 //! `zkr demo --cluster`: a coordinator and two worker processes on loopback
-//! prove the sample block's execution output; one worker is killed with
+//! prove the zkEVM demo block (execution and chunking on the coordinator,
+//! chunk and aggregation proofs on the workers); one worker is killed with
 //! SIGKILL while it holds a lease, and the batch must still complete on the
 //! other. Prints one row per stage and a summary of the coordinator's metrics.
 
@@ -8,8 +9,7 @@ use anyhow::Context;
 use coordinator::auth::{random_token, WorkerIdentity};
 use coordinator::client::OperatorClient;
 use coordinator::job::{BatchState, JobKind, JobState};
-use coordinator::pipeline::PoseidonCommitmentPipeline;
-use executor::{execute_block, BlockOutput, ExecOptions};
+use prover::zkevm::aggregate::{verify_aggregated, AggregatedProof, Circuits, VerifierData};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -17,14 +17,14 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Lease length of the demo coordinator: short, so that the killed worker's
-/// lease expires quickly.
-const LEASE_SECS: u64 = 3;
+/// lease expires quickly (workers heartbeat every third of it).
+const LEASE_SECS: u64 = 5;
 /// Longest the demo waits for the batch.
 const PROVE_LIMIT: Duration = Duration::from_secs(300);
 /// Longest a child may take to print its startup line.
 const START_LIMIT: Duration = Duration::from_secs(30);
 /// The pipeline that proves the block.
-const PIPELINE: &str = "poseidon-commitment";
+const PIPELINE: &str = "zkevm";
 /// The batch id.
 const BATCH: &str = "demo-block";
 
@@ -133,67 +133,49 @@ struct Cluster {
     workers: Vec<(String, Option<Process>, String)>,
 }
 
-/// The bytes the demo proves: the sample block's execution output (header
-/// values; per transaction its status, gas, log emitters and topics, created
-/// address and return data; then every account's balance and nonce after the
-/// block, in address order), deterministic and a few chunks long.
-fn execution_output_bytes(out: &BlockOutput) -> Vec<u8> {
-    let mut b = b"zkr execution output v1".to_vec();
-    b.extend_from_slice(&out.number.to_le_bytes());
-    b.extend_from_slice(&out.gas_used.to_le_bytes());
-    b.extend_from_slice(out.state_root.as_slice());
-    b.extend_from_slice(out.receipts_root.unwrap_or_default().as_slice());
-    b.extend_from_slice(&out.logs_bloom);
-    b.extend_from_slice(&(out.txs.len() as u32).to_le_bytes());
-    for tx in &out.txs {
-        b.push(tx.tx_type);
-        b.push(u8::from(tx.success));
-        b.extend_from_slice(&tx.gas_used.to_le_bytes());
-        b.extend_from_slice(&tx.cumulative_gas_used.to_le_bytes());
-        b.extend_from_slice(&(tx.logs.len() as u32).to_le_bytes());
-        for log in &tx.logs {
-            b.extend_from_slice(log.address.as_slice());
-            b.push(log.topics().len() as u8);
-            for topic in log.topics() {
-                b.extend_from_slice(topic.as_slice());
-            }
-        }
-        match tx.created {
-            Some(address) => {
-                b.push(1);
-                b.extend_from_slice(address.as_slice());
-            }
-            None => b.push(0),
-        }
-        b.extend_from_slice(&(tx.output.len() as u32).to_le_bytes());
-        b.extend_from_slice(&tx.output);
-    }
-    let mut accounts: Vec<_> = out.post_state.accounts.iter().collect();
-    accounts.sort_by_key(|(address, _)| **address);
-    b.extend_from_slice(&(accounts.len() as u32).to_le_bytes());
-    for (address, account) in accounts {
-        b.extend_from_slice(address.as_slice());
-        b.extend_from_slice(&account.balance.to_be_bytes::<32>());
-        b.extend_from_slice(&account.nonce.to_le_bytes());
-    }
-    b
+/// The zkEVM demo block and its batch input.
+fn demo_block() -> anyhow::Result<((executor::BlockInput, Vec<u8>), String)> {
+    let block = super::zkevm_demo_block();
+    let input = executor::codec::to_bincode(&block);
+    let detail = format!(
+        "counter-loop block {}: {} calls, {} bytes of batch input",
+        block.header.number,
+        block.transactions.len(),
+        input.len()
+    );
+    Ok(((block, input), detail))
 }
 
-/// Executes the sample block; returns its execution output bytes.
-fn execute_sample() -> anyhow::Result<(Vec<u8>, String)> {
-    let path = crate::execute::SAMPLE_BLOCK;
-    let input = crate::execute::load_block(Path::new(path))
-        .with_context(|| format!("run zkr demo from the repository root ({path})"))?;
-    let out = execute_block(&input, &ExecOptions::default())?;
-    let bytes = execution_output_bytes(&out);
-    let detail = format!(
-        "block {}: {} txs, {} gas; {} bytes of execution output to prove",
-        out.number,
-        out.txs.len(),
-        out.gas_used,
-        bytes.len()
+/// Checks the batch's final output: an aggregated proof whose chunks are
+/// exactly the chunks of the demo block (as this process cuts them) and
+/// which verifies against circuits rebuilt from them.
+fn verify_final(block: &executor::BlockInput, output: &[u8]) -> anyhow::Result<String> {
+    let proof = AggregatedProof::from_bytes(output)?;
+    let expected: Vec<_> = super::zkevm_demo_chunks(block)?
+        .into_iter()
+        .map(|c| c.statement)
+        .collect();
+    let proven: Vec<_> = proof.chunks.iter().map(|c| c.statement.clone()).collect();
+    anyhow::ensure!(
+        proven == expected,
+        "the final proof's chunk statements are not those of the demo block"
     );
-    Ok((bytes, detail))
+    anyhow::ensure!(
+        proof.block == block.header.number,
+        "the final proof is for block {}",
+        proof.block
+    );
+    let data = VerifierData::for_chunks(&mut Circuits::new(), &proof.chunks)?;
+    verify_aggregated(&proof, &data)?;
+    Ok(format!(
+        "{} KiB aggregated plonky2 proof of block {} (transactions {}..{}, {} steps in {} chunks) verifies against circuits rebuilt here",
+        output.len().div_ceil(1024),
+        proof.block,
+        proof.first_tx,
+        proof.end_tx,
+        proof.steps,
+        proof.num_chunks()
+    ))
 }
 
 /// Writes the operator token and two worker keys into `dir`, then starts the
@@ -224,6 +206,8 @@ fn start_cluster(dir: &Path) -> anyhow::Result<Cluster> {
         path(token_file),
         "--lease-secs".into(),
         LEASE_SECS.to_string(),
+        "--zkevm-chunk-rows-log".into(),
+        super::ZKEVM_DEMO_ROWS_LOG.to_string(),
     ];
     args.extend(authorize);
     let mut coordinator = Process::spawn("coordinator", &args, dir)?;
@@ -255,8 +239,9 @@ fn start_cluster(dir: &Path) -> anyhow::Result<Cluster> {
     })
 }
 
-/// Waits until a worker holds the lease of a long job (aggregation or wrap:
-/// chunk jobs finish in well under a second) and kills it with SIGKILL.
+/// Waits until a worker holds the lease of an aggregation or wrap job (the
+/// last jobs of the batch, so the other worker is free to take it over) and
+/// kills it with SIGKILL.
 /// Returns the worker's id and the job.
 async fn kill_a_lease_holder(cluster: &mut Cluster, op: &OperatorClient) -> anyhow::Result<(String, String)> {
     let deadline = Instant::now() + PROVE_LIMIT;
@@ -460,7 +445,7 @@ fn run_stages(dir: &Path, reports: &mut Vec<StageReport>) -> anyhow::Result<Stri
         Ok((c, detail))
     })?;
     let op = OperatorClient::new(&cluster.url, &cluster.token);
-    let input = stage(reports, "execute sample block", execute_sample)?;
+    let (block, input) = stage(reports, "build demo block", demo_block)?;
     stage(reports, "submit batch", || {
         let created = rt.block_on(op.submit(PIPELINE, Some(BATCH), input.clone()))?;
         let detail = format!("{PIPELINE}: {} chunks, {} jobs", created.batch.chunks, created.jobs);
@@ -476,13 +461,7 @@ fn run_stages(dir: &Path, reports: &mut Vec<StageReport>) -> anyhow::Result<Stri
     })?;
     stage(reports, "verify final proof", || {
         let output = rt.block_on(op.output(BATCH))?;
-        PoseidonCommitmentPipeline::default().verify_final(&input, &output)?;
-        let detail = format!(
-            "{} byte plonky2 wrap proof verifies and commits to the {} input bytes",
-            output.len(),
-            input.len()
-        );
-        Ok(((), detail))
+        Ok(((), verify_final(&block, &output)?))
     })?;
     let summary = stage(reports, "collect metrics", || {
         let coordinator = rt.block_on(op.metrics())?;

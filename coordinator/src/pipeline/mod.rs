@@ -5,11 +5,14 @@
 
 mod digest;
 mod poseidon;
+mod zkevm;
 
 pub use digest::DigestTreePipeline;
 pub use poseidon::PoseidonCommitmentPipeline;
+pub use zkevm::{ChunkJobInput, ZkevmPipeline, DEFAULT_ROWS_LOG};
 
 use crate::job::{JobKind, Requirement};
+use prover::backend::{Backend, CpuBackend};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -92,9 +95,19 @@ pub struct PipelineRegistry {
 }
 
 impl PipelineRegistry {
-    /// The pipelines this build ships: the Poseidon commitment proofs and the SHA-256 digest tree.
+    /// The pipelines this build ships, proving on the CPU backend, with
+    /// zkEVM chunks of the default size: see [`Self::builtin_on`].
     pub fn builtin() -> Self {
+        Self::builtin_on(Arc::new(CpuBackend), DEFAULT_ROWS_LOG)
+    }
+
+    /// The pipelines this build ships: the zkEVM blocks (committing through
+    /// `backend`; blocks are cut into chunks of at most `2^zkevm_rows_log`
+    /// steps, which matters only where batches are split, on the
+    /// coordinator), the Poseidon commitment proofs and the SHA-256 digest tree.
+    pub fn builtin_on(backend: Arc<dyn Backend>, zkevm_rows_log: usize) -> Self {
         let mut r = Self::default();
+        r.add(Arc::new(ZkevmPipeline::new(backend, zkevm_rows_log)));
         r.add(Arc::new(PoseidonCommitmentPipeline::default()));
         r.add(Arc::new(DigestTreePipeline));
         r

@@ -10,15 +10,17 @@ use plonky2::iop::witness::PartialWitness;
 use plonky2::plonk::circuit_data::{CircuitData, VerifierCircuitData};
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::rc::Rc;
+use std::sync::Arc;
 use witness::F;
 
 /// Cache of built leaf and merge circuits. Building is deterministic, so a
 /// prover and a verifier that build the same shapes get the same circuits.
+/// The circuits are shared (`Arc`), so a long-lived service can keep one
+/// cache behind a lock and prove outside it.
 #[derive(Default)]
 pub struct Circuits {
-    leaves: HashMap<LeafShape, Rc<LeafCircuit>>,
-    merges: HashMap<(HashOut<F>, HashOut<F>), Rc<MergeCircuit>>,
+    leaves: HashMap<LeafShape, Arc<LeafCircuit>>,
+    merges: HashMap<(HashOut<F>, HashOut<F>), Arc<MergeCircuit>>,
 }
 
 impl Circuits {
@@ -28,10 +30,10 @@ impl Circuits {
     }
 
     /// The leaf circuit of `shape`, building it on first use.
-    pub fn leaf(&mut self, shape: LeafShape) -> Rc<LeafCircuit> {
+    pub fn leaf(&mut self, shape: LeafShape) -> Arc<LeafCircuit> {
         self.leaves
             .entry(shape)
-            .or_insert_with(|| Rc::new(LeafCircuit::build(shape)))
+            .or_insert_with(|| Arc::new(LeafCircuit::build(shape)))
             .clone()
     }
 
@@ -40,11 +42,11 @@ impl Circuits {
         &mut self,
         left: &VerifierCircuitData<F, C, D>,
         right: &VerifierCircuitData<F, C, D>,
-    ) -> Rc<MergeCircuit> {
+    ) -> Arc<MergeCircuit> {
         let key = (left.verifier_only.circuit_digest, right.verifier_only.circuit_digest);
         self.merges
             .entry(key)
-            .or_insert_with(|| Rc::new(MergeCircuit::build(left, right)))
+            .or_insert_with(|| Arc::new(MergeCircuit::build(left, right)))
             .clone()
     }
 }

@@ -28,7 +28,7 @@ use starky::recursive_verifier::{
 };
 use starky::stark::Stark;
 use witness::bytecode::{col::TUPLE, instruction_tuples};
-use witness::{ChunkStatement, F};
+use witness::{ChunkStatement, ChunkWitness, F};
 
 type Hasher = <C as GenericConfig<D>>::Hasher;
 
@@ -55,6 +55,16 @@ impl ChunkLayout {
             statement: proof.statement.clone(),
             degree_bits: [&proof.cpu, &proof.stack, &proof.bytecode].map(|t| t.proof.recover_degree_bits(&config)),
         }
+    }
+
+    /// The layout every proof of `witness` has (the table degrees are those
+    /// of its row counts); `None` when a row count is not a power of two.
+    pub fn of_witness(witness: &ChunkWitness) -> Option<Self> {
+        let rows = [witness.cpu.len(), witness.stack.len(), witness.bytecode.len()];
+        rows.iter().all(|r| r.is_power_of_two()).then(|| Self {
+            statement: witness.statement.clone(),
+            degree_bits: rows.map(|r| r.trailing_zeros() as usize),
+        })
     }
 
     /// The shape of the leaf circuit that verifies this chunk.

@@ -46,7 +46,10 @@ pub mod verify;
 pub use circuits::Circuits;
 pub use leaf::{ChunkLayout, LeafShape};
 pub use proof::AggregatedProof;
-pub use tree::{aggregate_block, aggregate_leaves, merge, prove_leaf, AggregationStep, Node, StepKind};
+pub use tree::{
+    aggregate_block, aggregate_chunk, aggregate_leaves, merge, merge_aggregated, prove_leaf, AggregationStep, Node,
+    StepKind,
+};
 pub use verify::{verify_aggregated, VerifierData};
 
 use super::proof::{C, D};

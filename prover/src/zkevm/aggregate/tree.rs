@@ -6,6 +6,7 @@ use super::super::proof::{ChunkProof, C, D};
 use super::circuits::Circuits;
 use super::leaf::ChunkLayout;
 use super::merge::merged_public_inputs;
+use super::verify::VerifierData;
 use super::{pi, AggregatedProof, AggregationError, PlonkProof};
 use plonky2::field::types::PrimeField64;
 use plonky2::plonk::circuit_data::VerifierCircuitData;
@@ -197,6 +198,54 @@ pub fn aggregate_leaves(
         end_tx: layouts[layouts.len() - 1].statement.end_tx,
         steps: layouts.iter().map(|l| l.statement.steps).sum(),
         chunks: layouts,
+        proof: root.proof,
+    })
+}
+
+/// Proves chunk `proof` of block `block` as the aggregated proof of that
+/// chunk alone (its leaf proof): a proving cluster's chunk job.
+pub fn aggregate_chunk(
+    circuits: &mut Circuits,
+    block: u64,
+    proof: &ChunkProof,
+) -> Result<AggregatedProof, AggregationError> {
+    let leaf = prove_leaf(circuits, 0, proof, &mut |_| {})?;
+    aggregate_leaves(circuits, block, std::slice::from_ref(proof), vec![leaf], &mut |_| {})
+}
+
+/// Merges the aggregated proofs of two neighbouring runs of one block's
+/// chunks into the aggregated proof of both runs: a proving cluster's
+/// aggregation job. The children's circuits are rebuilt from the chunks they
+/// list. The result verifies against [`VerifierData::for_chunks`] of the
+/// joined chunks when the runs are subtrees of the block's tree (the left
+/// run a full subtree of `2^h` chunks, the right one at most as long).
+pub fn merge_aggregated(
+    circuits: &mut Circuits,
+    left: &AggregatedProof,
+    right: &AggregatedProof,
+) -> Result<AggregatedProof, AggregationError> {
+    if left.block != right.block {
+        return Err(AggregationError::Statement(format!(
+            "cannot merge proofs of block {} and block {}",
+            left.block, right.block
+        )));
+    }
+    let node = |circuits: &mut Circuits, p: &AggregatedProof| -> Result<Node, AggregationError> {
+        Ok(Node {
+            proof: p.proof.clone(),
+            circuit: VerifierData::for_chunks(circuits, &p.chunks)?.circuit,
+        })
+    };
+    let (l, r) = (node(circuits, left)?, node(circuits, right)?);
+    let chunks: Vec<ChunkLayout> = left.chunks.iter().chain(&right.chunks).cloned().collect();
+    let level = chunks.len().next_power_of_two().trailing_zeros() as usize;
+    let root = merge(circuits, &l, &r, level, &mut |_| {})?;
+    Ok(AggregatedProof {
+        block: left.block,
+        first_tx: left.first_tx,
+        end_tx: right.end_tx,
+        steps: left.steps + right.steps,
+        chunks,
         proof: root.proof,
     })
 }

@@ -1,0 +1,292 @@
+//! The zkEVM pipeline: a block is executed, cut into chunks and proven by the
+//! prover's zkEVM tables, and the chunk proofs are aggregated up the job tree.
+//!
+//! - **Batch input**: a block in zkr's format, bincode-encoded
+//!   ([`executor::codec::to_bincode`] of an [`executor::BlockInput`], what
+//!   `zkr submit --pipeline zkevm` sends). The coordinator executes it with
+//!   trace capture and builds the chunk witnesses (chunks of at most
+//!   `2^rows_log` step rows); that is the plan's execute+witness stage.
+//! - **Chunk job**: input [`ChunkJobInput`] (block number, statement, table
+//!   rows); the worker proves the chunk's STARK tables on its backend and the
+//!   leaf circuit that verifies them, and returns an [`AggregatedProof`] of
+//!   that one chunk.
+//! - **Aggregation job**: inputs are the two children's aggregated proofs
+//!   (left first); the worker proves the merge circuit and returns the
+//!   aggregated proof of both runs of chunks. The root's output is the
+//!   block's aggregated proof (`ZKRAGG01`), which `zkr verify` checks.
+//!
+//! The coordinator never trusts what a worker says about a proof: it derives
+//! the chunk layout a chunk job's proof must have from the witness it made
+//! itself, requires an aggregation's chunk list to be its children's (which it
+//! already accepted), rebuilds every circuit from those layouts and verifies
+//! the proof against them.
+
+use super::{expect_inputs, JobSpec, PipelineError, ProofPipeline};
+use crate::job::{JobKind, Requirement};
+use executor::{BlockInput, ExecOptions};
+use plonky2::field::types::Field64;
+use prover::backend::Backend;
+use prover::zkevm::aggregate::{
+    aggregate_chunk, merge_aggregated, verify_aggregated, AggregatedProof, ChunkLayout, Circuits, VerifierData,
+};
+use serde::{Deserialize, Serialize};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use witness::{bytecode, cpu, stack, ChunkStatement, ChunkWitness, F};
+
+/// Default chunk size: at most 2^10 step rows per chunk (as `zkr prove`).
+pub const DEFAULT_ROWS_LOG: usize = 10;
+
+/// A chunk job's input as it is stored in the blob store (bincode).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChunkJobInput {
+    /// Number of the block the chunk belongs to.
+    pub block: u64,
+    /// The chunk's public statement.
+    pub statement: ChunkStatement,
+    /// Step table rows, one after the other.
+    pub cpu: Vec<F>,
+    /// Stack table rows, one after the other.
+    pub stack: Vec<F>,
+    /// Bytecode table rows, one after the other.
+    pub bytecode: Vec<F>,
+}
+
+impl ChunkJobInput {
+    /// The input of the chunk job proving `witness`, a chunk of block `block`.
+    pub fn new(block: u64, witness: &ChunkWitness) -> Self {
+        Self {
+            block,
+            statement: witness.statement.clone(),
+            cpu: witness.cpu.concat(),
+            stack: witness.stack.concat(),
+            bytecode: witness.bytecode.concat(),
+        }
+    }
+
+    /// The witness back, checking that every table has a power-of-two number
+    /// of whole rows of canonical field elements.
+    pub fn witness(self) -> Result<ChunkWitness, String> {
+        Ok(ChunkWitness {
+            statement: self.statement,
+            cpu: rows::<{ cpu::col::NUM_COLUMNS }>(self.cpu, "step")?,
+            stack: rows::<{ stack::col::NUM_COLUMNS }>(self.stack, "stack")?,
+            bytecode: rows::<{ bytecode::col::NUM_COLUMNS }>(self.bytecode, "bytecode")?,
+        })
+    }
+}
+
+/// Regroups a table's flat cells into rows of `W` columns.
+fn rows<const W: usize>(cells: Vec<F>, table: &str) -> Result<Vec<[F; W]>, String> {
+    if !cells.len().is_multiple_of(W) || !(cells.len() / W).is_power_of_two() {
+        return Err(format!(
+            "the {table} table holds {} cells: expected a power-of-two number of rows of {W} columns",
+            cells.len()
+        ));
+    }
+    if let Some(i) = cells.iter().position(|c| c.0 >= F::ORDER) {
+        return Err(format!("the {table} table's cell {i} is not a canonical field element"));
+    }
+    Ok(cells
+        .chunks_exact(W)
+        .map(|row| row.try_into().expect("chunks_exact yields W cells"))
+        .collect())
+}
+
+/// The zkEVM pipeline; the circuits it builds are cached for the process.
+pub struct ZkevmPipeline {
+    backend: Arc<dyn Backend>,
+    rows_log: usize,
+    circuits: Mutex<Circuits>,
+}
+
+impl ZkevmPipeline {
+    /// Proves chunks of at most `2^rows_log` step rows, committing to the
+    /// table traces through `backend`.
+    pub fn new(backend: Arc<dyn Backend>, rows_log: usize) -> Self {
+        Self {
+            backend,
+            rows_log,
+            circuits: Mutex::new(Circuits::new()),
+        }
+    }
+
+    /// The circuit cache. A panic while it was held (a malformed proof that
+    /// plonky2 trips over) leaves it usable: built circuits stay valid.
+    fn circuits(&self) -> MutexGuard<'_, Circuits> {
+        self.circuits.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Rebuilds the circuits of `proof`'s chunks and verifies it.
+    fn check(&self, job: &JobSpec, proof: &AggregatedProof) -> Result<(), PipelineError> {
+        let verified = catch_unwind(AssertUnwindSafe(|| {
+            let data = VerifierData::for_chunks(&mut self.circuits(), &proof.chunks)?;
+            verify_aggregated(proof, &data)
+        }));
+        match verified {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(rejected(job, e.to_string())),
+            Err(_) => Err(rejected(job, "the proof is malformed (the verifier panicked)".into())),
+        }
+    }
+}
+
+fn bad_input(job: &JobSpec, detail: String) -> PipelineError {
+    PipelineError::BadInput {
+        job: job.to_string(),
+        detail,
+    }
+}
+
+fn rejected(job: &JobSpec, detail: String) -> PipelineError {
+    PipelineError::Rejected {
+        job: job.to_string(),
+        detail,
+    }
+}
+
+fn run_failed(job: &JobSpec, detail: String) -> PipelineError {
+    PipelineError::Run {
+        job: job.to_string(),
+        detail,
+    }
+}
+
+fn decode_chunk_input(job: &JobSpec, bytes: &[u8]) -> Result<(u64, ChunkWitness), PipelineError> {
+    let input: ChunkJobInput = executor::codec::from_bincode(bytes, Path::new("chunk job input"), "ChunkJobInput")
+        .map_err(|e| bad_input(job, e.to_string()))?;
+    let block = input.block;
+    let witness = input
+        .witness()
+        .map_err(|e| bad_input(job, format!("chunk job input: {e}")))?;
+    Ok((block, witness))
+}
+
+fn decode_proof(bytes: &[u8]) -> Result<AggregatedProof, String> {
+    AggregatedProof::from_bytes(bytes).map_err(|e| e.to_string())
+}
+
+fn encode_proof(job: &JobSpec, proof: &AggregatedProof) -> Result<Vec<u8>, PipelineError> {
+    proof.to_bytes().map_err(|e| run_failed(job, e.to_string()))
+}
+
+impl ProofPipeline for ZkevmPipeline {
+    fn name(&self) -> &'static str {
+        "zkevm"
+    }
+
+    fn split(&self, batch_input: &[u8]) -> Result<Vec<Vec<u8>>, PipelineError> {
+        let batch = JobSpec {
+            kind: JobKind::Chunk,
+            level: 0,
+            index: 0,
+        };
+        let bad = |detail: String| PipelineError::BadInput {
+            job: "batch input".into(),
+            detail,
+        };
+        let block: BlockInput = executor::codec::from_bincode(batch_input, Path::new("batch input"), "BlockInput")
+            .map_err(|e| bad(e.to_string()))?;
+        let options = ExecOptions {
+            capture_traces: true,
+            ..ExecOptions::default()
+        };
+        let number = block.header.number;
+        let output =
+            executor::execute_block(&block, &options).map_err(|e| bad(format!("executing block {number}: {e}")))?;
+        let trace = output
+            .traces
+            .ok_or_else(|| run_failed(&batch, "the executor returned no traces".into()))?;
+        let chunks = witness::build_chunks(&trace, &witness::codes_of(&block), self.rows_log)
+            .map_err(|e| bad(format!("block {number}: {e}")))?;
+        tracing::info!(
+            block = number,
+            chunks = chunks.len(),
+            "block executed and cut into chunks"
+        );
+        Ok(chunks
+            .iter()
+            .map(|w| executor::codec::to_bincode(&ChunkJobInput::new(number, w)))
+            .collect())
+    }
+
+    fn has_wrap(&self) -> bool {
+        false
+    }
+
+    fn requirement(&self, _kind: JobKind) -> Requirement {
+        Requirement {
+            needs_gpu: false,
+            min_memory_mb: 2048,
+        }
+    }
+
+    fn run(&self, job: &JobSpec, inputs: &[Vec<u8>]) -> Result<Vec<u8>, PipelineError> {
+        let proof = match job.kind {
+            JobKind::Chunk => {
+                expect_inputs(job, inputs, 1)?;
+                let (block, witness) = decode_chunk_input(job, &inputs[0])?;
+                let chunk = prover::zkevm::prove_chunk_with(&witness, self.backend.as_ref())
+                    .map_err(|e| run_failed(job, e.to_string()))?;
+                aggregate_chunk(&mut self.circuits(), block, &chunk).map_err(|e| run_failed(job, e.to_string()))?
+            }
+            JobKind::Aggregate => {
+                expect_inputs(job, inputs, 2)?;
+                let left = decode_proof(&inputs[0]).map_err(|e| bad_input(job, format!("left child: {e}")))?;
+                let right = decode_proof(&inputs[1]).map_err(|e| bad_input(job, format!("right child: {e}")))?;
+                merge_aggregated(&mut self.circuits(), &left, &right).map_err(|e| run_failed(job, e.to_string()))?
+            }
+            JobKind::Wrap => return Err(bad_input(job, "the zkevm pipeline has no wrap job yet".into())),
+        };
+        encode_proof(job, &proof)
+    }
+
+    fn verify(&self, job: &JobSpec, inputs: &[Vec<u8>], output: &[u8]) -> Result<(), PipelineError> {
+        let proof = decode_proof(output).map_err(|e| rejected(job, e))?;
+        let (block, chunks) = match job.kind {
+            JobKind::Chunk => {
+                expect_inputs(job, inputs, 1)?;
+                let (block, witness) = decode_chunk_input(job, &inputs[0])?;
+                let layout = ChunkLayout::of_witness(&witness)
+                    .ok_or_else(|| bad_input(job, "a table's row count is not a power of two".into()))?;
+                (block, vec![layout])
+            }
+            JobKind::Aggregate => {
+                expect_inputs(job, inputs, 2)?;
+                let left = decode_proof(&inputs[0]).map_err(|e| bad_input(job, format!("left child: {e}")))?;
+                let right = decode_proof(&inputs[1]).map_err(|e| bad_input(job, format!("right child: {e}")))?;
+                (left.block, [left.chunks, right.chunks].concat())
+            }
+            JobKind::Wrap => return Err(bad_input(job, "the zkevm pipeline has no wrap job yet".into())),
+        };
+        if proof.block != block {
+            return Err(rejected(
+                job,
+                format!("the proof is for block {}, not {block}", proof.block),
+            ));
+        }
+        if proof.chunks != chunks {
+            return Err(rejected(
+                job,
+                "the proof lists other chunks (statements or table degrees) than the job's".into(),
+            ));
+        }
+        self.check(job, &proof)
+    }
+
+    fn describe_output(&self, output: &[u8]) -> String {
+        match decode_proof(output) {
+            Ok(p) => format!(
+                "block {}: transactions {}..{}, {} EVM steps in {} chunks, one aggregated plonky2 proof ({} KiB)",
+                p.block,
+                p.first_tx,
+                p.end_tx,
+                p.steps,
+                p.num_chunks(),
+                output.len().div_ceil(1024)
+            ),
+            Err(e) => format!("unreadable output: {e}"),
+        }
+    }
+}

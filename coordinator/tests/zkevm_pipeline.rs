@@ -1,0 +1,91 @@
+//! The zkEVM pipeline as the cluster drives it: the coordinator splits a
+//! block into chunk jobs, workers prove chunk and aggregation jobs, and the
+//! coordinator's checks accept exactly the right proofs.
+
+use coordinator::job::JobKind;
+use coordinator::pipeline::{JobSpec, PipelineError, ProofPipeline, ZkevmPipeline};
+use prover::backend::CpuBackend;
+use prover::zkevm::aggregate::{verify_aggregated, AggregatedProof, Circuits, VerifierData};
+use std::sync::Arc;
+
+const ROWS_LOG: usize = 8;
+
+fn spec(kind: JobKind, level: u32, index: u32) -> JobSpec {
+    JobSpec { kind, level, index }
+}
+
+fn rejected(r: Result<(), PipelineError>) -> bool {
+    matches!(r, Err(PipelineError::Rejected { .. }))
+}
+
+#[test]
+fn bad_batch_inputs_are_refused_with_the_reason() {
+    let p = ZkevmPipeline::new(Arc::new(CpuBackend), ROWS_LOG);
+    match p.split(b"not a block") {
+        Err(PipelineError::BadInput { job, detail }) => {
+            assert_eq!(job, "batch input");
+            assert!(detail.contains("BlockInput"), "{detail}");
+        }
+        other => panic!("expected a bad input error, got {other:?}"),
+    }
+    // A block running opcodes outside the zkEVM's tables (token contract
+    // code) is refused when it is split, saying why.
+    let tokens = executor::synthetic::block(executor::synthetic::Workload::Erc20, 3);
+    match p.split(&executor::codec::to_bincode(&tokens)) {
+        Err(PipelineError::BadInput { detail, .. }) => {
+            assert!(
+                detail.starts_with(&format!("block {}:", tokens.header.number)),
+                "{detail}"
+            )
+        }
+        other => panic!("expected the token block to be refused, got {other:?}"),
+    }
+}
+
+#[test]
+fn chunk_and_aggregation_jobs_prove_a_block_and_the_checks_reject_wrong_results() {
+    let p = ZkevmPipeline::new(Arc::new(CpuBackend), ROWS_LOG);
+    let block = executor::synthetic::counter_loop_block(2, 20);
+    let chunks = p.split(&executor::codec::to_bincode(&block)).expect("split");
+    assert_eq!(chunks.len(), 2, "the test block is meant to give two chunks");
+
+    let chunk = |i: u32| spec(JobKind::Chunk, 0, i);
+    let outputs: Vec<Vec<u8>> = (0..2)
+        .map(|i| p.run(&chunk(i), &chunks[i as usize..=i as usize]).expect("chunk job"))
+        .collect();
+    for i in 0..2 {
+        p.verify(&chunk(i), &chunks[i as usize..=i as usize], &outputs[i as usize])
+            .expect("a correct chunk proof is accepted");
+    }
+    // A valid proof of another chunk, or a corrupted one, is rejected.
+    assert!(rejected(p.verify(&chunk(0), &chunks[0..1], &outputs[1])));
+    let mut corrupted = outputs[0].clone();
+    let at = corrupted.len() - 40;
+    corrupted[at] ^= 1;
+    assert!(rejected(p.verify(&chunk(0), &chunks[0..1], &corrupted)));
+
+    let agg = spec(JobKind::Aggregate, 1, 0);
+    let root = p.run(&agg, &outputs).expect("aggregation job");
+    p.verify(&agg, &outputs, &root).expect("the merge is accepted");
+    // The same proof claimed for the children in the other order, or a
+    // child's proof passed off as the merge, is rejected.
+    let swapped = [outputs[1].clone(), outputs[0].clone()];
+    assert!(rejected(p.verify(&agg, &swapped, &root)));
+    assert!(rejected(p.verify(&agg, &outputs, &outputs[0])));
+    // Merging out of order fails on the worker (continuity), not silently.
+    assert!(matches!(p.run(&agg, &swapped), Err(PipelineError::Run { .. })));
+
+    // The root output is the block's aggregated proof, checkable on its own.
+    let proof = AggregatedProof::from_bytes(&root).expect("an aggregated proof");
+    assert_eq!(
+        (proof.block, proof.first_tx, proof.end_tx, proof.num_chunks()),
+        (block.header.number, 0, 2, 2)
+    );
+    let data = VerifierData::for_chunks(&mut Circuits::new(), &proof.chunks).expect("verifier data");
+    verify_aggregated(&proof, &data).expect("the block proof verifies");
+    assert!(
+        p.describe_output(&root).contains("2 chunks"),
+        "{}",
+        p.describe_output(&root)
+    );
+}
