@@ -2,6 +2,9 @@
 //! synthetic workload (1,000 transactions) and on a few mainnet blocks, and
 //! trace capture against plain execution. Read them as ratios of the
 //! sequential (or untraced) time to the parallel (or traced) time, same run.
+//! "parallel" is what `execute_block` does by default (Block-STM, or the
+//! sequential fallback for blocks it cannot speed up); "block-stm" forces
+//! Block-STM.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use executor::synthetic::{block, Workload};
@@ -10,6 +13,11 @@ use std::num::NonZeroUsize;
 use std::path::Path;
 
 fn options(threads: Option<usize>, traces: bool) -> ExecOptions {
+    forced(threads, traces, true)
+}
+
+/// Options with the sequential fallback on or off.
+fn forced(threads: Option<usize>, traces: bool, fallback: bool) -> ExecOptions {
     match threads {
         None => ExecOptions {
             sequential: true,
@@ -19,6 +27,7 @@ fn options(threads: Option<usize>, traces: bool) -> ExecOptions {
         Some(t) => ExecOptions {
             threads: NonZeroUsize::new(t).expect("threads > 0"),
             capture_traces: traces,
+            sequential_fallback: fallback,
             ..ExecOptions::default()
         },
     }
@@ -33,6 +42,9 @@ fn compare(c: &mut Criterion, group: &str, input: &BlockInput) {
     });
     g.bench_function(BenchmarkId::new("parallel", threads), |b| {
         b.iter(|| execute_block(input, &options(Some(threads), false)).unwrap())
+    });
+    g.bench_function(BenchmarkId::new("block-stm", threads), |b| {
+        b.iter(|| execute_block(input, &forced(Some(threads), false, false)).unwrap())
     });
     g.finish();
 }

@@ -24,6 +24,11 @@ pub struct ExecutorArgs {
     /// Timed repetitions per row (the median is reported).
     #[arg(long, default_value_t = 5)]
     repeats: usize,
+    /// Run Block-STM on every block, even where the executor would fall back
+    /// to the sequential path (one sender's chain, fewer than 16
+    /// transactions, one thread).
+    #[arg(long)]
+    no_fallback: bool,
     /// Folder of mainnet block dumps to include (every sub-folder).
     #[arg(long, default_value = "../shared/data/mainnet-blocks")]
     mainnet: PathBuf,
@@ -31,24 +36,28 @@ pub struct ExecutorArgs {
 
 /// Median wall times of one configuration: the whole `execute_block` call
 /// (state set-up, commits and roots included) and the transaction-execution
-/// stage alone (what Block-STM parallelises).
+/// stage alone (what Block-STM parallelises); and whether Block-STM ran.
 struct Timing {
     total: Duration,
     stage: Duration,
+    block_stm: bool,
 }
 
 fn measure(repeats: usize, input: &BlockInput, options: &ExecOptions) -> anyhow::Result<Timing> {
     let mut totals = Vec::with_capacity(repeats);
     let mut stages = Vec::with_capacity(repeats);
+    let mut block_stm = false;
     for _ in 0..repeats {
         let start = Instant::now();
         let output = execute_block(input, options)?;
         totals.push(start.elapsed());
         stages.push(output.elapsed);
+        block_stm = output.block_stm;
     }
     Ok(Timing {
         total: median(totals),
         stage: median(stages),
+        block_stm,
     })
 }
 
@@ -67,6 +76,7 @@ pub fn run(args: ExecutorArgs) -> anyhow::Result<ExitCode> {
     };
     let parallel = ExecOptions {
         threads,
+        sequential_fallback: !args.no_fallback,
         ..ExecOptions::default()
     };
     let mut rows: Vec<(String, BlockInput)> = Workload::ALL
@@ -90,9 +100,10 @@ pub fn run(args: ExecutorArgs) -> anyhow::Result<ExitCode> {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!("stage = transaction execution only; total = execute_block with state set-up, commits and roots");
+    println!("path = what the parallel run used: Block-STM, or the sequential fallback (seq)");
     println!(
-        "{:<22} {:>6} {:>10} {:>10} {:>8} {:>10} {:>10} {:>8}",
-        "block", "txs", "seq stage", "par stage", "speedup", "seq total", "par total", "speedup"
+        "{:<22} {:>6} {:>10} {:>10} {:>8} {:>10} {:>10} {:>8} {:>9}",
+        "block", "txs", "seq stage", "par stage", "speedup", "seq total", "par total", "speedup", "path"
     );
     let progress = ProgressBar::new(rows.len() as u64 + 1);
     let mut stage_ratios = Vec::new();
@@ -108,7 +119,7 @@ pub fn run(args: ExecutorArgs) -> anyhow::Result<ExitCode> {
         }
         progress.suspend(|| {
             println!(
-                "{:<22} {:>6} {:>10.2} {:>10.2} {:>7.2}x {:>10.2} {:>10.2} {:>7.2}x",
+                "{:<22} {:>6} {:>10.2} {:>10.2} {:>7.2}x {:>10.2} {:>10.2} {:>7.2}x {:>9}",
                 name,
                 input.transactions.len(),
                 ms(seq.stage),
@@ -116,7 +127,8 @@ pub fn run(args: ExecutorArgs) -> anyhow::Result<ExitCode> {
                 stage_ratio,
                 ms(seq.total),
                 ms(par.total),
-                total_ratio
+                total_ratio,
+                if par.block_stm { "Block-STM" } else { "seq" }
             )
         });
         progress.inc(1);

@@ -1,6 +1,6 @@
 //! `zkr demo`: runs every pipeline stage that exists on the bundled sample data
 //! and prints one row per stage with its status and wall time; `--cluster`
-//! proves the sample block on a local proving cluster instead.
+//! proves the zkEVM demo block on a local proving cluster instead.
 
 mod cluster;
 
@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 /// Options for `zkr demo`.
 #[derive(Args)]
 pub struct DemoArgs {
-    /// Start a coordinator and two worker processes on loopback, prove the sample block's execution output through
-    /// them, SIGKILL one worker while it holds a lease, and print the outcome and a metrics summary.
+    /// Start a coordinator and two worker processes on loopback, prove the zkEVM demo block through them
+    /// (zkevm pipeline), SIGKILL one worker while it holds a lease, and print the outcome and a metrics summary.
     #[arg(long)]
     pub cluster: bool,
 }

@@ -27,6 +27,10 @@ pub struct ExecuteArgs {
     /// Run the sequential reference path instead of Block-STM.
     #[arg(long)]
     sequential: bool,
+    /// Run Block-STM even where it cannot beat the sequential path (one
+    /// sender's chain, fewer than 16 transactions, one thread).
+    #[arg(long)]
+    no_fallback: bool,
     /// Write the execution traces here (JSON for `.json`, bincode otherwise).
     #[arg(long)]
     trace_out: Option<PathBuf>,
@@ -36,6 +40,15 @@ pub struct ExecuteArgs {
     /// Also run the sequential path; exit 1 on any difference from it or from the header.
     #[arg(long)]
     check: bool,
+}
+
+/// Which path ran the transactions, and why when it fell back.
+fn path_of(options: &ExecOptions, out: &executor::BlockOutput) -> String {
+    match (&out.fallback, out.block_stm) {
+        (_, true) => format!("Block-STM, {} threads", options.threads),
+        (Some(reason), false) => format!("sequential fallback: {reason}"),
+        (None, false) => "sequential".into(),
+    }
 }
 
 /// Loads a block from a file or a mainnet dump folder.
@@ -107,6 +120,7 @@ pub fn run(args: ExecuteArgs) -> anyhow::Result<ExitCode> {
     };
     let mut options = ExecOptions {
         sequential: args.sequential,
+        sequential_fallback: !args.no_fallback,
         capture_traces: args.trace_out.is_some(),
         ..ExecOptions::default()
     };
@@ -161,7 +175,7 @@ pub fn run(args: ExecuteArgs) -> anyhow::Result<ExitCode> {
             "header_check": checks,
             "problems": problems,
             "wall_ms": out.elapsed.as_secs_f64() * 1e3,
-            "path": if options.sequential { "sequential".to_string() } else { format!("parallel, {} threads", options.threads) },
+            "path": path_of(&options, &out),
             "reexecutions": out.reexecutions,
         });
         println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -178,13 +192,12 @@ pub fn run(args: ExecuteArgs) -> anyhow::Result<ExitCode> {
             out.state_root
         );
         println!("header check   {checks} (gas used, receipts root, logs bloom)");
-        let path = if options.sequential {
-            "sequential".to_string()
-        } else {
-            format!("parallel, {} threads", options.threads)
-        };
-        println!("wall time      {:.2} ms ({path})", out.elapsed.as_secs_f64() * 1e3);
-        if !options.sequential {
+        println!(
+            "wall time      {:.2} ms ({})",
+            out.elapsed.as_secs_f64() * 1e3,
+            path_of(&options, &out)
+        );
+        if out.block_stm {
             println!("re-executions  {}", out.reexecutions);
         }
         for p in &problems {
@@ -201,12 +214,17 @@ pub fn run(args: ExecuteArgs) -> anyhow::Result<ExitCode> {
 /// The bundled sample block, relative to the repository root.
 pub const SAMPLE_BLOCK: &str = "data/demo/sample-block.json";
 
-/// `zkr demo` stage: executes the sample block in parallel, checks it equals
-/// the sequential path, and reports transactions, gas and re-executions.
+/// `zkr demo` stage: executes the sample block with Block-STM (no
+/// sequential fallback, so the demo always shows it), checks it equals the
+/// sequential path, and reports transactions, gas and re-executions.
 pub fn demo_stage() -> anyhow::Result<String> {
     let input = load_block(Path::new(SAMPLE_BLOCK))
         .with_context(|| format!("run zkr demo from the repository root ({SAMPLE_BLOCK})"))?;
-    let parallel = execute_block(&input, &ExecOptions::default())?;
+    let block_stm = ExecOptions {
+        sequential_fallback: false,
+        ..ExecOptions::default()
+    };
+    let parallel = execute_block(&input, &block_stm)?;
     let sequential = execute_block(
         &input,
         &ExecOptions {

@@ -31,6 +31,11 @@ pub struct ExecOptions {
     pub threads: NonZeroUsize,
     /// Run the sequential reference path instead of Block-STM.
     pub sequential: bool,
+    /// Let a parallel run hand the block to the sequential path when
+    /// Block-STM cannot beat it (one sender's chain of transactions, a
+    /// block smaller than 16 transactions, a single thread). On by default;
+    /// tests and benchmarks of Block-STM itself turn it off.
+    pub sequential_fallback: bool,
     /// Record a [`TxTrace`] for each transaction's final execution.
     pub capture_traces: bool,
     /// The fork rules; `None` picks mainnet's fork for the block number and timestamp.
@@ -42,6 +47,7 @@ impl Default for ExecOptions {
         Self {
             threads: std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
             sequential: false,
+            sequential_fallback: true,
             capture_traces: false,
             spec: None,
         }
@@ -113,6 +119,10 @@ pub struct BlockOutput {
     pub post_state: WorldState,
     /// Transaction executions beyond the first of each (parallel path only).
     pub reexecutions: u64,
+    /// Whether Block-STM ran the transactions (false: the sequential path did).
+    pub block_stm: bool,
+    /// Why a parallel run fell back to the sequential path, if it did.
+    pub fallback: Option<String>,
     /// Wall time of the transaction phase.
     pub elapsed: Duration,
     /// Traces, when `capture_traces` was set.
@@ -195,32 +205,44 @@ pub(crate) fn initial_state(input: &BlockInput, spec: SpecId) -> WorldState {
     state
 }
 
-/// The net account-field changes of one transaction, for its trace.
-fn account_ops(before: &WorldState, after: &WorldState, touched: impl Iterator<Item = Address>) -> Vec<AccountAccess> {
+/// An account's nonce, balance and code hash as traces record them (zero
+/// for an account that does not exist).
+fn account_fields(state: &WorldState, address: &Address) -> [U256; 3] {
+    state.accounts.get(address).map_or([U256::ZERO; 3], |a| {
+        [U256::from(a.nonce), a.balance, U256::from_be_bytes(a.code_hash.0)]
+    })
+}
+
+/// The fields of the accounts one transaction touched, before it is committed.
+type AccountSnapshot = Vec<(Address, [U256; 3])>;
+
+/// Snapshots the fields of the accounts `exec` touches (once each, in address order).
+fn snapshot_touched(state: &WorldState, exec: &TxExecution) -> AccountSnapshot {
+    let touched: std::collections::BTreeSet<Address> = exec
+        .changes
+        .iter()
+        .filter(|(_, a)| a.is_touched())
+        .map(|(address, _)| *address)
+        .chain(exec.balance_credits.iter().map(|(address, _)| *address))
+        .collect();
+    touched.into_iter().map(|a| (a, account_fields(state, &a))).collect()
+}
+
+/// The net account-field changes of one transaction, for its trace: its
+/// touched accounts' fields `before` it against `after` it.
+fn account_ops(before: &AccountSnapshot, after: &WorldState) -> Vec<AccountAccess> {
     let mut ops = Vec::new();
-    let touched: std::collections::BTreeSet<Address> = touched.collect();
-    for address in touched {
-        let old = before.accounts.get(&address);
-        let new = after.accounts.get(&address);
-        let fields = |a: Option<&AccountState>| {
-            a.map_or((U256::ZERO, U256::ZERO, U256::ZERO), |a| {
-                (U256::from(a.nonce), a.balance, U256::from_be_bytes(a.code_hash.0))
-            })
-        };
-        let (old_nonce, old_balance, old_code) = fields(old);
-        let (new_nonce, new_balance, new_code) = fields(new);
-        for (field, o, n) in [
-            (AccountField::Nonce, old_nonce, new_nonce),
-            (AccountField::Balance, old_balance, new_balance),
-            (AccountField::CodeHash, old_code, new_code),
-        ] {
-            if o != n {
+    for (address, old) in before {
+        let new = account_fields(after, address);
+        let fields = [AccountField::Nonce, AccountField::Balance, AccountField::CodeHash];
+        for (i, field) in fields.into_iter().enumerate() {
+            if old[i] != new[i] {
                 ops.push(AccountAccess {
                     write: true,
-                    address,
+                    address: *address,
                     field,
-                    old: o,
-                    new: n,
+                    old: old[i],
+                    new: new[i],
                 });
             }
         }
@@ -249,10 +271,15 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
     let env = BlockEnvironment::new(header, spec);
     let mut state = initial_state(input, spec);
     let started = Instant::now();
-    let path = if options.sequential {
-        sequential::execute(input, &env, &state, options.capture_traces)?
-    } else {
+    let fallback = match options.sequential || !options.sequential_fallback {
+        true => None,
+        false => parallel::reason_to_run_sequentially(input, options.threads),
+    };
+    let block_stm = !options.sequential && fallback.is_none();
+    let path = if block_stm {
         parallel::execute(input, &env, &state, options.threads, options.capture_traces)?
+    } else {
+        sequential::execute(input, &env, &state, options.capture_traces)?
     };
     let elapsed = started.elapsed();
 
@@ -263,7 +290,7 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
     });
     let mut cumulative = 0u64;
     for (index, exec) in path.txs.into_iter().enumerate() {
-        let before = traces.as_ref().map(|_| state.clone());
+        let before = traces.as_ref().map(|_| snapshot_touched(&state, &exec));
         state.commit(&exec.changes, spec);
         for (address, amount) in &exec.balance_credits {
             touch_credit(&mut state, *address, *amount, spec);
@@ -293,12 +320,6 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
             created,
         };
         if let (Some(traces), Some(before), Some(recorded)) = (traces.as_mut(), before, exec.trace) {
-            let touched = exec
-                .changes
-                .iter()
-                .filter(|(_, a)| a.is_touched())
-                .map(|(address, _)| *address)
-                .chain(exec.balance_credits.iter().map(|(address, _)| *address));
             traces.txs.push(TxTrace {
                 tx_index: index as u32,
                 from: tx.from,
@@ -314,7 +335,7 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
                 gas_used,
                 success: outcome.success,
                 output: outcome.output.clone(),
-                tx_account_ops: account_ops(&before, &state, touched),
+                tx_account_ops: account_ops(&before, &state),
                 steps: recorded.steps,
                 calls: recorded.calls,
                 logs: recorded.logs,
@@ -364,6 +385,8 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
         state_root: state_root(&state),
         post_state: state,
         reexecutions: path.reexecutions,
+        block_stm,
+        fallback,
         elapsed,
         traces,
     })

@@ -14,6 +14,7 @@ fn valid_blocks_pass_in_parallel() {
     assert!(loaded.chains.len() > 400, "only {} chains", loaded.chains.len());
     let options = ExecOptions {
         threads: NonZeroUsize::new(4).unwrap(),
+        sequential_fallback: false,
         ..ExecOptions::default()
     };
     let failures: Vec<String> = loaded

@@ -33,6 +33,7 @@ fn mainnet_blocks_match_headers_and_sequential() {
             &input,
             &ExecOptions {
                 threads: NonZeroUsize::new(4).unwrap(),
+                sequential_fallback: false,
                 ..ExecOptions::default()
             },
         );

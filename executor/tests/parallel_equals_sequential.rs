@@ -13,6 +13,7 @@ fn run(input: &executor::BlockInput, threads: Option<usize>) -> BlockOutput {
         },
         Some(t) => ExecOptions {
             threads: NonZeroUsize::new(t).unwrap(),
+            sequential_fallback: false,
             ..ExecOptions::default()
         },
     };
@@ -67,4 +68,26 @@ fn swaps_really_conflict_and_are_re_executed() {
         .count();
     assert!(pool >= 4, "pools keep their reserves");
     assert_eq!(out.gas_used, out.txs.iter().map(|t| t.gas_used).sum::<u64>());
+}
+
+#[test]
+fn a_chain_falls_back_to_the_sequential_path_and_transfers_do_not() {
+    let defaults = ExecOptions {
+        threads: NonZeroUsize::new(2).unwrap(),
+        ..ExecOptions::default()
+    };
+    let chain = block(Workload::Chain, 200);
+    let out = execute_block(&chain, &defaults).expect("chain executes");
+    assert!(!out.block_stm, "a one-sender chain runs sequentially");
+    let reason = out.fallback.as_deref().expect("the fallback says why");
+    assert!(reason.contains("same-sender chain 200"), "{reason}");
+    assert!(same(&out, &run(&chain, None)));
+    let transfers = block(Workload::Transfers, 200);
+    let out = execute_block(&transfers, &defaults).expect("transfers execute");
+    assert!(
+        out.block_stm && out.fallback.is_none(),
+        "independent transfers run on Block-STM"
+    );
+    // With the fallback off, Block-STM runs even the chain.
+    assert!(run(&chain, Some(2)).block_stm);
 }

@@ -25,6 +25,7 @@ fn bundled_sample_block_matches_generator_and_executes() {
         &block,
         &ExecOptions {
             capture_traces: true,
+            sequential_fallback: false,
             ..ExecOptions::default()
         },
     )

@@ -63,6 +63,7 @@ fn general_state_tests_pass_sequential_and_parallel() {
     let parallel = ExecOptions {
         sequential: false,
         threads: NonZeroUsize::new(2).unwrap(),
+        sequential_fallback: false,
         ..ExecOptions::default()
     };
     let mut failures = run_all(&loaded.cases, &sequential);

@@ -91,6 +91,7 @@ fn call_and_create_record_their_account_writes() {
     for sequential in [true, false] {
         let options = ExecOptions {
             sequential,
+            sequential_fallback: false,
             capture_traces: true,
             ..ExecOptions::default()
         };

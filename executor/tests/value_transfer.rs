@@ -50,6 +50,7 @@ fn transfer_moves_value_and_pays_fees() {
     for sequential in [true, false] {
         let options = ExecOptions {
             sequential,
+            sequential_fallback: false,
             capture_traces: true,
             ..ExecOptions::default()
         };
@@ -87,6 +88,7 @@ fn overdrawn_transfer_is_rejected() {
     for sequential in [true, false] {
         let options = ExecOptions {
             sequential,
+            sequential_fallback: false,
             ..ExecOptions::default()
         };
         let err = execute_block(&input, &options).expect_err("sender cannot pay");

@@ -13,9 +13,16 @@
 //! beneficiary's fee (revm's reward step is left out and the fee credited
 //! afterwards) and the value a plain ETH transfer sends to an account without
 //! code (its recipient is read for its code only).
+//!
+//! Blocks that Block-STM cannot speed up (one sender's chain, too few
+//! transactions) go to the sequential path unless the caller turns
+//! `ExecOptions::sequential_fallback` off.
 
+mod fallback;
 mod mv_memory;
 mod scheduler;
+
+pub(crate) use fallback::reason_to_run_sequentially;
 
 use crate::block::{ExecError, PathResult, TxExecution};
 use crate::evm::{tx_env, BlockEnvironment, FeePayment, RunError, TxRun, TxRunner};
