@@ -18,6 +18,12 @@ mod worker;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's allocator: revm allocates per transaction and
+/// frame, and glibc's arenas made Block-STM's threads spend their time in
+/// malloc and free (bench/RESULTS.md, executor).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// zkr: a GPU-accelerated zk-rollup prover pipeline.
 #[derive(Parser)]
 #[command(name = "zkr", version, about, long_about = None)]
