@@ -99,6 +99,10 @@ pub struct StatusArgs {
     /// Print the coordinator's JSON answer (batch list, batch with its jobs, or job) instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// With a batch id: write the finished batch's final output (for `zkevm`
+    /// the block's aggregated proof, which `zkr verify` checks) to this file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     #[command(flatten)]
     pub operator: OperatorArgs,
 }
@@ -107,6 +111,17 @@ pub struct StatusArgs {
 pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let client = args.operator.client()?;
     let rt = tokio::runtime::Runtime::new()?;
+    if let Some(out) = &args.out {
+        let id = args.id.as_deref().context("--out needs a batch id")?;
+        let output = rt.block_on(client.output(id))?;
+        std::fs::write(out, &output).with_context(|| format!("writing {}", out.display()))?;
+        println!(
+            "wrote the output of batch {id} ({} bytes) to {}",
+            output.len(),
+            out.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     match args.id {
         None if args.json => println!("{}", serde_json::to_string_pretty(&rt.block_on(client.batches())?)?),
         Some(id) if args.json && !id.contains('/') => {

@@ -1,7 +1,9 @@
 //! The bundled sample block in data/demo/ is zkr's format, equals the
 //! generator's output, round-trips through bincode, executes in parallel
 //! exactly as sequentially, and yields traces with storage accesses; a
-//! corrupted file is rejected with an error naming the file and field.
+//! corrupted file is rejected with an error naming the file and field. The
+//! bundled counter-loop block (what `zkr prove` and `zkr submit` take to
+//! show the zkEVM) equals its generator's output.
 
 use executor::codec;
 use executor::synthetic::sample_block;
@@ -76,4 +78,15 @@ fn malformed_block_error_names_file_and_field() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("sample-block.json") && err.contains("gas_limit"), "{err}");
+}
+
+#[test]
+fn bundled_counter_loop_block_matches_its_generator() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/demo/counter-loop-block.json");
+    let block = codec::load_block(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        block,
+        executor::synthetic::counter_loop_block(3, 30),
+        "data/demo/counter-loop-block.json is stale"
+    );
 }

@@ -221,3 +221,23 @@ fn bad_inputs_get_clear_errors() {
     };
     assert!(gpu.commit(&values, too_tall).is_err());
 }
+
+#[test]
+fn a_column_longer_than_a_binding_is_split_and_still_matches_plonky2() {
+    // 2^11-element columns under a binding limit of 2^6 (+ 5, not a power of
+    // two) become 32 x 64 matrices: four-step, on both field paths.
+    for force_u32 in [false, true] {
+        let gpu = gpu(force_u32).with_binding_limit((1 << 6) + 5);
+        check_ntt(&gpu, 2, 11);
+        let input = random_columns(1, 1 << 11);
+        let (values, _) = gpu.ntt(&input, NttDirection::Forward).unwrap();
+        let (back, _) = gpu.ntt(&values, NttDirection::Inverse).unwrap();
+        assert_eq!(back, input, "round trip through the split transform");
+    }
+    // Beyond the square of the limit a column cannot be split: a clear error.
+    let gpu = gpu(false).with_binding_limit(1 << 4);
+    match gpu.ntt(&random_columns(1, 1 << 9), NttDirection::Forward) {
+        Err(GpuError::InvalidInput(msg)) => assert!(msg.contains("square of the device's binding limit"), "{msg}"),
+        other => panic!("expected a clear error, got {other:?}"),
+    }
+}

@@ -7,6 +7,12 @@
 //! stages: wide stages run one dispatch each over global memory, the last ten
 //! run in one dispatch in workgroup memory; the bit-reversed result is then
 //! permuted (and scaled by 1/n for the inverse).
+//!
+//! A column longer than one binding holds is transformed as an `n1 x n2`
+//! matrix (the four-step NTT): `n1` transforms of length `n2` over its
+//! strided sub-columns, a scaling by `w^(j1 k2)`, `n2` transforms of length
+//! `n1`, and a transpose. Every transform then fits a binding; the gathers,
+//! the scaling and the transpose run on the host (counted as host time).
 
 use super::engine::{from_words, to_words, GoldilocksGpu, F, NTT_TILE};
 use super::shaders::Shader;
@@ -51,17 +57,25 @@ pub(crate) fn column_log_len(columns: &[Vec<F>], what: &str) -> Result<usize, Gp
 impl GoldilocksGpu {
     /// Transforms every column; all columns must have the same power-of-two
     /// length. Columns are processed in batches that fit the device's
-    /// binding limit.
+    /// binding limit; a column longer than a binding is split (four-step).
     pub fn ntt(&self, columns: &[Vec<F>], direction: NttDirection) -> Result<(Vec<Vec<F>>, Timings), GpuError> {
         let log = column_log_len(columns, "NTT")?;
+        if (1usize << log) > self.max_binding_elements() {
+            return self.ntt_four_step(columns, log, direction);
+        }
+        self.ntt_batched(columns, log, direction)
+    }
+
+    /// Transforms columns of 2^log elements (each fitting a binding) in
+    /// batches of as many columns as a binding holds.
+    fn ntt_batched(
+        &self,
+        columns: &[Vec<F>],
+        log: usize,
+        direction: NttDirection,
+    ) -> Result<(Vec<Vec<F>>, Timings), GpuError> {
         let n = 1usize << log;
         let batch_cols = (self.max_binding_elements() / n).max(1);
-        if n > self.max_binding_elements() {
-            return Err(GpuError::InvalidInput(format!(
-                "NTT: columns of 2^{log} elements exceed the device's binding limit of {} elements",
-                self.max_binding_elements()
-            )));
-        }
         let mut timings = Timings::default();
         let inverse = direction == NttDirection::Inverse;
         let twiddles = self.twiddles(log, inverse, &mut timings)?;
@@ -97,6 +111,69 @@ impl GoldilocksGpu {
             let start = Instant::now();
             out.extend(back.chunks(n).map(from_words));
             timings.host += start.elapsed();
+        }
+        Ok((out, timings))
+    }
+
+    /// Transforms columns of 2^log elements, longer than a binding, as
+    /// `n1 x n2` matrices with `n2` the largest power of two a binding holds
+    /// (see the module documentation). Fails when `n1` does not fit either.
+    fn ntt_four_step(
+        &self,
+        columns: &[Vec<F>],
+        log: usize,
+        direction: NttDirection,
+    ) -> Result<(Vec<Vec<F>>, Timings), GpuError> {
+        let limit = self.max_binding_elements();
+        let log2 = limit.ilog2() as usize;
+        let log1 = log - log2;
+        if (1usize << log1) > limit {
+            return Err(GpuError::InvalidInput(format!(
+                "NTT: columns of 2^{log} elements exceed the square of the device's binding limit of {limit} elements"
+            )));
+        }
+        let (n1, n2) = (1usize << log1, 1usize << log2);
+        let root = F::primitive_root_of_unity(log);
+        let w = match direction {
+            NttDirection::Forward => root,
+            NttDirection::Inverse => root.inverse(),
+        };
+        let mut timings = Timings::default();
+        let mut out = Vec::with_capacity(columns.len());
+        for column in columns {
+            let start = Instant::now();
+            let strided: Vec<Vec<F>> = (0..n1)
+                .into_par_iter()
+                .map(|j1| (0..n2).map(|j2| column[j1 + n1 * j2]).collect())
+                .collect();
+            timings.host += start.elapsed();
+            let (mut rows, t) = self.ntt_batched(&strided, log2, direction)?;
+            timings += t;
+            let start = Instant::now();
+            rows.par_iter_mut().enumerate().for_each(|(j1, row)| {
+                let step = w.exp_u64(j1 as u64);
+                let mut factor = F::ONE;
+                for v in row.iter_mut() {
+                    *v *= factor;
+                    factor *= step;
+                }
+            });
+            let transposed: Vec<Vec<F>> = (0..n2)
+                .into_par_iter()
+                .map(|k2| rows.iter().map(|row| row[k2]).collect())
+                .collect();
+            timings.host += start.elapsed();
+            let (cols, t) = self.ntt_batched(&transposed, log1, direction)?;
+            timings += t;
+            let start = Instant::now();
+            let mut result = vec![F::ZERO; n1 * n2];
+            for (k2, col) in cols.iter().enumerate() {
+                for (k1, v) in col.iter().enumerate() {
+                    result[k2 + n2 * k1] = *v;
+                }
+            }
+            timings.host += start.elapsed();
+            out.push(result);
         }
         Ok((out, timings))
     }
