@@ -1,13 +1,19 @@
 //! `zkr statetest`: runs ethereum/tests GeneralStateTests (Cancun entries)
-//! from files or folders and reports passed/failed/skipped.
+//! from files or folders and reports passed/failed/skipped; with `--prove`
+//! it also proves, with the zkEVM's chunk proofs, every passing case whose
+//! execution is in the proven scope.
 
 use clap::Args;
-use executor::fixtures::state_test;
-use executor::ExecOptions;
+use executor::fixtures::state_test::{self, StateTestCase};
+use executor::{execute_block, ExecOptions};
 use indicatif::{ProgressBar, ProgressStyle};
+use prover::backend::Backend;
+use revm::primitives::hardfork::SpecId;
+use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use witness::WitnessError;
 
 /// Options for `zkr statetest`.
 #[derive(Args)]
@@ -18,6 +24,101 @@ pub struct StatetestArgs {
     /// Use the parallel path with this many threads (default: sequential).
     #[arg(long)]
     threads: Option<NonZeroUsize>,
+    /// Also prove each passing case whose execution is in the zkEVM's scope
+    /// (chunk proofs, verified) and report proven / out of scope / failed.
+    #[arg(long)]
+    prove: bool,
+    /// Chunk size when proving: at most 2^k step rows per chunk.
+    #[arg(long, default_value_t = 10)]
+    chunk_rows_log: usize,
+}
+
+/// What proving one case came to.
+enum Proving {
+    /// Every chunk proven and the chunk sequence verified.
+    Proven,
+    /// The execution uses something the tables do not prove yet (why).
+    OutOfScope(String),
+    /// Proving or verification failed (why).
+    Failed(String),
+}
+
+/// The short reason a witness error puts a case out of scope, for the summary.
+fn scope_reason(e: &WitnessError) -> Option<String> {
+    match e {
+        WitnessError::UnsupportedOpcode { name, .. } => Some(format!("opcode {name}")),
+        WitnessError::UnsupportedFeature { feature, .. } => Some(feature.clone()),
+        WitnessError::TransactionTooLong { .. } => Some("a transaction longer than one chunk".into()),
+        _ => None,
+    }
+}
+
+/// The most gas a transaction of `case` can use if its execution fits one
+/// chunk of `2^rows_log` proven steps: an upper bound of its intrinsic gas
+/// (calldata at 16 per byte, access list) plus the dearest proven opcode's
+/// static gas per step.
+fn provable_gas(case: &StateTestCase, rows_log: usize) -> u64 {
+    let step_gas = witness::opcode::Family::ALL.iter().map(|f| f.gas()).max().unwrap_or(0);
+    let execution = step_gas << rows_log;
+    case.block
+        .transactions
+        .iter()
+        .map(|tx| {
+            let keys: usize = tx.access_list.iter().map(|item| item.storage_keys.len()).sum();
+            21_000 + 16 * tx.input.len() as u64 + 2_400 * tx.access_list.len() as u64 + 1_900 * keys as u64 + execution
+        })
+        .sum()
+}
+
+/// Executes `case` with traces, builds its chunk witnesses and proves them.
+fn prove_case(case: &StateTestCase, rows_log: usize, backend: &dyn Backend) -> Proving {
+    if case.unencodable.is_some() || case.expect_exception.is_some() {
+        return Proving::OutOfScope("a rejected transaction".into());
+    }
+    let options = ExecOptions {
+        sequential: true,
+        spec: Some(SpecId::CANCUN),
+        ..ExecOptions::default()
+    };
+    // Untraced first: a transaction that burns more gas than one chunk of
+    // proven steps can is out of scope, and its trace (memory-heavy tests
+    // record gigabytes) is never captured.
+    match execute_block(&case.block, &options) {
+        Ok(out) if out.gas_used > provable_gas(case, rows_log) => {
+            return Proving::OutOfScope("more gas than one chunk of proven steps can use".into())
+        }
+        Ok(_) => {}
+        Err(e) => return Proving::Failed(format!("executing: {e}")),
+    }
+    let options = ExecOptions {
+        capture_traces: true,
+        ..options
+    };
+    let trace = match execute_block(&case.block, &options) {
+        Ok(out) => out.traces.expect("traces were requested"),
+        Err(e) => return Proving::Failed(format!("executing with traces: {e}")),
+    };
+    let chunks = match witness::build_chunks(&trace, &witness::codes_of(&case.block), rows_log) {
+        Ok(chunks) => chunks,
+        Err(e) => {
+            return match scope_reason(&e) {
+                Some(reason) => Proving::OutOfScope(reason),
+                None => Proving::Failed(format!("building the witness: {e}")),
+            }
+        }
+    };
+    let proofs = match chunks
+        .iter()
+        .map(|c| prover::zkevm::prove_chunk_with(c, backend))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(proofs) => proofs,
+        Err(e) => return Proving::Failed(format!("proving: {e}")),
+    };
+    match prover::zkevm::verify_chunk_sequence(&proofs) {
+        Ok(()) => Proving::Proven,
+        Err(e) => Proving::Failed(format!("verifying: {e}")),
+    }
 }
 
 pub fn run(args: StatetestArgs) -> anyhow::Result<ExitCode> {
@@ -41,17 +142,36 @@ pub fn run(args: StatetestArgs) -> anyhow::Result<ExitCode> {
     let progress = ProgressBar::new(tests.cases.len() as u64)
         .with_style(ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}").expect("valid template"));
     progress.set_message("state tests");
+    let backend = match args.prove {
+        true => Some(crate::gpu::backend_choice()?),
+        false => None,
+    };
     let mut failures = Vec::new();
+    let mut proof_failures = Vec::new();
+    let (mut proven, mut out_of_scope) = (0usize, BTreeMap::<String, usize>::new());
     for case in &tests.cases {
+        let label = format!("{} {}", case.path.display(), case.name);
         if let Err(e) = state_test::run_case(case, &options) {
             tracing::warn!(case = %case.name, "failed: {e}");
-            failures.push(format!("{} {}: {e}", case.path.display(), case.name));
+            failures.push(format!("{label}: {e}"));
+        } else if let Some(choice) = &backend {
+            match prove_case(case, args.chunk_rows_log, choice.backend.as_ref()) {
+                Proving::Proven => proven += 1,
+                Proving::OutOfScope(reason) => *out_of_scope.entry(reason).or_default() += 1,
+                Proving::Failed(reason) => {
+                    tracing::warn!(case = %case.name, "proving failed: {reason}");
+                    proof_failures.push(format!("{label}: {reason}"));
+                }
+            }
         }
         progress.inc(1);
     }
     progress.finish_and_clear();
     for f in &failures {
         println!("FAIL {f}");
+    }
+    for f in &proof_failures {
+        println!("PROOF FAIL {f}");
     }
     println!(
         "passed {}, failed {}, skipped {} (entries for forks other than {})",
@@ -60,9 +180,68 @@ pub fn run(args: StatetestArgs) -> anyhow::Result<ExitCode> {
         tests.skipped,
         state_test::FORK
     );
-    Ok(if failures.is_empty() {
+    if let Some(choice) = &backend {
+        let total: usize = out_of_scope.values().sum();
+        println!(
+            "proving ({}): proven {proven}, out of scope {total}, failed {} (chunk proofs of the execution steps; the state root is not in the proof yet)",
+            choice.describe(),
+            proof_failures.len()
+        );
+        let mut reasons: Vec<_> = out_of_scope.into_iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        for (reason, count) in reasons.iter().take(10) {
+            println!("  out of scope: {count:>6}  {reason}");
+        }
+    }
+    Ok(if failures.is_empty() && proof_failures.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use executor::synthetic::{block, counter_loop_block, Workload};
+    use prover::backend::CpuBackend;
+
+    fn case(block: executor::BlockInput) -> StateTestCase {
+        StateTestCase {
+            path: PathBuf::from("generated"),
+            name: "case".into(),
+            block,
+            expected_root: Default::default(),
+            expected_logs: Default::default(),
+            expect_exception: None,
+            unencodable: None,
+        }
+    }
+
+    #[test]
+    fn in_scope_cases_are_proven_and_the_rest_say_what_is_missing() {
+        assert!(matches!(
+            prove_case(&case(counter_loop_block(1, 5)), 8, &CpuBackend),
+            Proving::Proven
+        ));
+        match prove_case(&case(block(Workload::Erc20, 2)), 12, &CpuBackend) {
+            Proving::OutOfScope(reason) => assert!(reason.starts_with("opcode "), "{reason}"),
+            _ => panic!("token transfers are not in the proven scope yet"),
+        }
+        // 200 loop rounds burn more gas than 2^8 proven steps can (caught
+        // before tracing); 80 rounds (560 steps) do not, but still do not fit.
+        match prove_case(&case(counter_loop_block(1, 200)), 8, &CpuBackend) {
+            Proving::OutOfScope(reason) => assert!(reason.starts_with("more gas"), "{reason}"),
+            _ => panic!("a transaction longer than a chunk is out of scope"),
+        }
+        match prove_case(&case(counter_loop_block(1, 80)), 8, &CpuBackend) {
+            Proving::OutOfScope(reason) => assert!(reason.contains("longer than one chunk"), "{reason}"),
+            _ => panic!("a transaction longer than a chunk is out of scope"),
+        }
+        let mut rejected = case(counter_loop_block(1, 5));
+        rejected.expect_exception = Some("TR_NoFunds".into());
+        assert!(
+            matches!(prove_case(&rejected, 8, &CpuBackend), Proving::OutOfScope(r) if r == "a rejected transaction")
+        );
+    }
 }
