@@ -71,28 +71,23 @@ fn provable_gas(case: &StateTestCase, rows_log: usize) -> u64 {
 }
 
 /// Executes `case` with traces, builds its chunk witnesses and proves them.
-fn prove_case(case: &StateTestCase, rows_log: usize, backend: &dyn Backend) -> Proving {
-    if case.unencodable.is_some() || case.expect_exception.is_some() {
-        return Proving::OutOfScope("a rejected transaction".into());
+/// `gas_used` is what its (untraced, checked) execution used; `None` when
+/// its transaction was rejected. A case that burns more gas than one chunk
+/// of proven steps can is out of scope without being traced (memory-heavy
+/// tests record gigabytes of trace).
+fn prove_case(case: &StateTestCase, gas_used: Option<u64>, rows_log: usize, backend: &dyn Backend) -> Proving {
+    match gas_used {
+        None => return Proving::OutOfScope("a rejected transaction".into()),
+        Some(gas) if gas > provable_gas(case, rows_log) => {
+            return Proving::OutOfScope("more gas than one chunk of proven steps can use".into())
+        }
+        Some(_) => {}
     }
     let options = ExecOptions {
         sequential: true,
+        capture_traces: true,
         spec: Some(SpecId::CANCUN),
         ..ExecOptions::default()
-    };
-    // Untraced first: a transaction that burns more gas than one chunk of
-    // proven steps can is out of scope, and its trace (memory-heavy tests
-    // record gigabytes) is never captured.
-    match execute_block(&case.block, &options) {
-        Ok(out) if out.gas_used > provable_gas(case, rows_log) => {
-            return Proving::OutOfScope("more gas than one chunk of proven steps can use".into())
-        }
-        Ok(_) => {}
-        Err(e) => return Proving::Failed(format!("executing: {e}")),
-    }
-    let options = ExecOptions {
-        capture_traces: true,
-        ..options
     };
     let trace = match execute_block(&case.block, &options) {
         Ok(out) => out.traces.expect("traces were requested"),
@@ -151,18 +146,25 @@ pub fn run(args: StatetestArgs) -> anyhow::Result<ExitCode> {
     let (mut proven, mut out_of_scope) = (0usize, BTreeMap::<String, usize>::new());
     for case in &tests.cases {
         let label = format!("{} {}", case.path.display(), case.name);
-        if let Err(e) = state_test::run_case(case, &options) {
-            tracing::warn!(case = %case.name, "failed: {e}");
-            failures.push(format!("{label}: {e}"));
-        } else if let Some(choice) = &backend {
-            match prove_case(case, args.chunk_rows_log, choice.backend.as_ref()) {
+        match (state_test::run_case(case, &options), &backend) {
+            (Err(e), _) => {
+                tracing::warn!(case = %case.name, "failed: {e}");
+                failures.push(format!("{label}: {e}"));
+            }
+            (Ok(_), None) => {}
+            (Ok(output), Some(choice)) => match prove_case(
+                case,
+                output.map(|o| o.gas_used),
+                args.chunk_rows_log,
+                choice.backend.as_ref(),
+            ) {
                 Proving::Proven => proven += 1,
                 Proving::OutOfScope(reason) => *out_of_scope.entry(reason).or_default() += 1,
                 Proving::Failed(reason) => {
                     tracing::warn!(case = %case.name, "proving failed: {reason}");
                     proof_failures.push(format!("{label}: {reason}"));
                 }
-            }
+            },
         }
         progress.inc(1);
     }
@@ -218,30 +220,36 @@ mod tests {
         }
     }
 
+    /// Executes `case` untraced, as `run_case` does, then proves it.
+    fn prove(case: &StateTestCase, rows_log: usize) -> Proving {
+        let options = ExecOptions {
+            sequential: true,
+            ..ExecOptions::default()
+        };
+        let gas = execute_block(&case.block, &options).expect("executes").gas_used;
+        prove_case(case, Some(gas), rows_log, &CpuBackend)
+    }
+
     #[test]
     fn in_scope_cases_are_proven_and_the_rest_say_what_is_missing() {
-        assert!(matches!(
-            prove_case(&case(counter_loop_block(1, 5)), 8, &CpuBackend),
-            Proving::Proven
-        ));
-        match prove_case(&case(block(Workload::Erc20, 2)), 12, &CpuBackend) {
+        assert!(matches!(prove(&case(counter_loop_block(1, 5)), 8), Proving::Proven));
+        match prove(&case(block(Workload::Erc20, 2)), 12) {
             Proving::OutOfScope(reason) => assert!(reason.starts_with("opcode "), "{reason}"),
             _ => panic!("token transfers are not in the proven scope yet"),
         }
         // 200 loop rounds burn more gas than 2^8 proven steps can (caught
         // before tracing); 80 rounds (560 steps) do not, but still do not fit.
-        match prove_case(&case(counter_loop_block(1, 200)), 8, &CpuBackend) {
+        match prove(&case(counter_loop_block(1, 200)), 8) {
             Proving::OutOfScope(reason) => assert!(reason.starts_with("more gas"), "{reason}"),
             _ => panic!("a transaction longer than a chunk is out of scope"),
         }
-        match prove_case(&case(counter_loop_block(1, 80)), 8, &CpuBackend) {
+        match prove(&case(counter_loop_block(1, 80)), 8) {
             Proving::OutOfScope(reason) => assert!(reason.contains("longer than one chunk"), "{reason}"),
             _ => panic!("a transaction longer than a chunk is out of scope"),
         }
-        let mut rejected = case(counter_loop_block(1, 5));
-        rejected.expect_exception = Some("TR_NoFunds".into());
+        let rejected = case(counter_loop_block(1, 5));
         assert!(
-            matches!(prove_case(&rejected, 8, &CpuBackend), Proving::OutOfScope(r) if r == "a rejected transaction")
+            matches!(prove_case(&rejected, None, 8, &CpuBackend), Proving::OutOfScope(r) if r == "a rejected transaction")
         );
     }
 }

@@ -271,9 +271,10 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
     let env = BlockEnvironment::new(header, spec);
     let mut state = initial_state(input, spec);
     let started = Instant::now();
-    let fallback = match options.sequential || !options.sequential_fallback {
-        true => None,
-        false => parallel::reason_to_run_sequentially(input, options.threads),
+    let fallback = if options.sequential || !options.sequential_fallback {
+        None
+    } else {
+        parallel::reason_to_run_sequentially(input, options.threads)
     };
     let block_stm = !options.sequential && fallback.is_none();
     let path = if block_stm {

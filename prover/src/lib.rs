@@ -6,6 +6,7 @@
 //! run on the CPU or on a GPU with bit-identical results.
 
 pub mod backend;
+pub mod guard;
 pub mod kzg;
 pub mod wrap;
 pub mod zkevm;

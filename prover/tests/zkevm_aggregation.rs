@@ -2,90 +2,29 @@
 //! negative twins: a corrupted chunk proof, non-adjacent chunks and a
 //! corrupted aggregated proof are all rejected.
 
-use executor::trace::{BlockTrace, Step, TxTrace};
 use plonky2::field::types::Field;
 use prover::zkevm::aggregate::{
     aggregate_leaves, merge, pi, prove_leaf, verify_aggregated, AggregatedProof, AggregationError, AggregationStep,
     ChunkLayout, Circuits, Node, VerifierData,
 };
 use prover::zkevm::{prove_chunk, ChunkProof};
-use revm::primitives::{Address, Bytes};
-use std::collections::HashMap;
 use std::time::Instant;
-use witness::opcode::decode;
-use witness::{build_chunks, F};
+use witness::{build_chunks, codes_of, F};
 
-/// A counter loop: `PUSH1 rounds`, then `rounds` times JUMPDEST, PUSH1 1,
-/// SWAP1, SUB, DUP1, PUSH1 2, JUMPI, then POP, STOP (7 steps per round).
-fn program(rounds: u8) -> Vec<u8> {
-    vec![
-        0x60, rounds, 0x5b, 0x60, 0x01, 0x90, 0x03, 0x80, 0x60, 0x02, 0x57, 0x50, 0x00,
-    ]
-}
-
-/// The steps the executor records for [`program`].
-fn run(code: &[u8], tx_index: u32) -> TxTrace {
-    let (mut pc, mut gas, mut steps, mut stack) = (0usize, 100_000u64, Vec::new(), Vec::<u64>::new());
-    loop {
-        let op = code[pc];
-        let (family, _) = decode(op).expect("test programs use proven opcodes");
-        steps.push(Step {
-            pc: pc as u64,
-            opcode: op,
-            gas,
-            gas_cost: family.gas(),
-            ..Default::default()
-        });
-        gas -= family.gas();
-        pc += 1;
-        match op {
-            0x00 => break,
-            0x60 => {
-                stack.push(code[pc].into());
-                pc += 1;
-            }
-            0x90 => {
-                let n = stack.len();
-                stack.swap(n - 1, n - 2);
-            }
-            0x03 => {
-                let (a, b) = (stack.pop().unwrap(), stack.pop().unwrap());
-                stack.push(a - b);
-            }
-            0x80 => stack.push(*stack.last().unwrap()),
-            0x57 => {
-                let (dest, cond) = (stack.pop().unwrap(), stack.pop().unwrap());
-                if cond != 0 {
-                    pc = dest as usize;
-                }
-            }
-            0x50 => {
-                stack.pop();
-            }
-            _ => {}
-        }
-    }
-    TxTrace {
-        tx_index,
-        to: Some(Address::with_last_byte(0x10 + tx_index as u8)),
-        success: true,
-        steps,
-        ..Default::default()
-    }
-}
-
-/// Chunk proofs of a block of `txs` transactions, one chunk each (2^8 rows per chunk).
+/// Chunk proofs of a block of `txs` counter-loop calls, executed by the
+/// executor with traces, one chunk each (2^8 rows per chunk).
 fn chunk_proofs(txs: u32) -> Vec<ChunkProof> {
-    // 1 + 19 * 7 + 2 = 136 steps: one transaction per chunk needs more than half of 255 rows.
-    let code = program(19);
-    let trace = BlockTrace {
-        block_number: 7,
-        txs: (0..txs).map(|i| run(&code, i)).collect(),
+    // 19 rounds: 1 + 19 * 7 + 2 = 136 steps, so one transaction per chunk needs more than half of 255 rows.
+    let block = executor::synthetic::counter_loop_block(txs as usize, 19);
+    let options = executor::ExecOptions {
+        capture_traces: true,
+        ..executor::ExecOptions::default()
     };
-    let codes: HashMap<Address, Bytes> = (0..txs)
-        .map(|i| (Address::with_last_byte(0x10 + i as u8), Bytes::from(code.clone())))
-        .collect();
-    let chunks = build_chunks(&trace, &codes, 8).expect("the block is in scope");
+    let trace = executor::execute_block(&block, &options)
+        .expect("the block executes")
+        .traces
+        .expect("traces were requested");
+    let chunks = build_chunks(&trace, &codes_of(&block), 8).expect("the block is in scope");
     assert_eq!(chunks.len(), txs as usize, "one transaction per chunk");
     let start = Instant::now();
     let proofs = chunks.iter().map(|c| prove_chunk(c).expect("chunk proves")).collect();

@@ -26,11 +26,11 @@ use crate::job::{JobKind, Requirement};
 use executor::{BlockInput, ExecOptions};
 use plonky2::field::types::Field64;
 use prover::backend::Backend;
+use prover::guard::guarded;
 use prover::zkevm::aggregate::{
     aggregate_chunk, merge_aggregated, verify_aggregated, AggregatedProof, ChunkLayout, Circuits, VerifierData,
 };
 use serde::{Deserialize, Serialize};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use witness::{bytecode, cpu, stack, ChunkStatement, ChunkWitness, F};
@@ -120,15 +120,11 @@ impl ZkevmPipeline {
 
     /// Rebuilds the circuits of `proof`'s chunks and verifies it.
     fn check(&self, job: &JobSpec, proof: &AggregatedProof) -> Result<(), PipelineError> {
-        let verified = catch_unwind(AssertUnwindSafe(|| {
-            let data = VerifierData::for_chunks(&mut self.circuits(), &proof.chunks)?;
-            verify_aggregated(proof, &data)
-        }));
-        match verified {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(rejected(job, e.to_string())),
-            Err(_) => Err(rejected(job, "the proof is malformed (the verifier panicked)".into())),
-        }
+        guarded("verification", || {
+            let data = VerifierData::for_chunks(&mut self.circuits(), &proof.chunks).map_err(|e| e.to_string())?;
+            verify_aggregated(proof, &data).map_err(|e| e.to_string())
+        })
+        .map_err(|e| rejected(job, e))
     }
 }
 
@@ -177,11 +173,6 @@ impl ProofPipeline for ZkevmPipeline {
     }
 
     fn split(&self, batch_input: &[u8]) -> Result<Vec<Vec<u8>>, PipelineError> {
-        let batch = JobSpec {
-            kind: JobKind::Chunk,
-            level: 0,
-            index: 0,
-        };
         let bad = |detail: String| PipelineError::BadInput {
             job: "batch input".into(),
             detail,
@@ -195,9 +186,10 @@ impl ProofPipeline for ZkevmPipeline {
         let number = block.header.number;
         let output =
             executor::execute_block(&block, &options).map_err(|e| bad(format!("executing block {number}: {e}")))?;
-        let trace = output
-            .traces
-            .ok_or_else(|| run_failed(&batch, "the executor returned no traces".into()))?;
+        let trace = output.traces.ok_or_else(|| PipelineError::Run {
+            job: "batch input".into(),
+            detail: "the executor returned no traces".into(),
+        })?;
         let chunks = witness::build_chunks(&trace, &witness::codes_of(&block), self.rows_log)
             .map_err(|e| bad(format!("block {number}: {e}")))?;
         tracing::info!(

@@ -24,13 +24,13 @@
 //! is measured end to end.
 
 use super::poseidon_bn254::PoseidonBn254GoldilocksConfig;
+use crate::guard::guarded;
 use plonky2::field::goldilocks_field::GoldilocksField;
 use plonky2::iop::witness::{PartialWitness, WitnessWrite};
 use plonky2::plonk::circuit_builder::CircuitBuilder;
 use plonky2::plonk::circuit_data::{CircuitConfig, CircuitData, CommonCircuitData, VerifierOnlyCircuitData};
 use plonky2::plonk::config::PoseidonGoldilocksConfig;
 use plonky2::plonk::proof::{ProofWithPublicInputs, ProofWithPublicInputsTarget};
-use std::panic::{self, AssertUnwindSafe};
 
 /// Extension degree of every layer.
 pub const D: usize = 2;
@@ -117,22 +117,9 @@ impl FinalLayer {
         let mut pw = PartialWitness::new();
         pw.set_proof_with_pis_target(&self.proof_target, inner)
             .map_err(|e| FinalLayerError::Witness(format!("{e:#}")))?;
-        // plonky2's witness generators panic (rather than return an error) on
-        // some inconsistent witnesses, e.g. a forged inner proof; report those
-        // as proving failures instead of taking the caller down.
-        match panic::catch_unwind(AssertUnwindSafe(|| self.data.prove(pw))) {
-            Ok(result) => result.map_err(|e| FinalLayerError::Prove(format!("{e:#}"))),
-            Err(payload) => {
-                let message = payload
-                    .downcast_ref::<String>()
-                    .map(String::as_str)
-                    .or_else(|| payload.downcast_ref::<&str>().copied())
-                    .unwrap_or("unknown panic");
-                Err(FinalLayerError::Prove(format!(
-                    "witness generation panicked: {message}"
-                )))
-            }
-        }
+        // plonky2's witness generators panic on some inconsistent witnesses,
+        // e.g. a forged inner proof: reported as proving failures.
+        guarded("proving", || self.data.prove(pw).map_err(|e| format!("{e:#}"))).map_err(FinalLayerError::Prove)
     }
 
     /// The FRI query indices of a final-layer proof (its leaf indices in the

@@ -5,11 +5,11 @@ use super::super::proof::{C, D};
 use super::leaf::{LeafCircuit, LeafShape};
 use super::merge::MergeCircuit;
 use super::PlonkProof;
+use crate::guard::guarded;
 use plonky2::hash::hash_types::HashOut;
 use plonky2::iop::witness::PartialWitness;
 use plonky2::plonk::circuit_data::{CircuitData, VerifierCircuitData};
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use witness::F;
 
@@ -48,22 +48,6 @@ impl Circuits {
             .entry(key)
             .or_insert_with(|| Arc::new(MergeCircuit::build(left, right)))
             .clone()
-    }
-}
-
-/// Runs `f`, turning a panic inside plonky2 or starky (which some malformed
-/// witnesses provoke) into an error.
-pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(result) => result.map_err(|e| format!("{what}: {e}")),
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("unknown panic");
-            Err(format!("{what} failed: {message}"))
-        }
     }
 }
 

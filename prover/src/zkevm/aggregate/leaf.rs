@@ -305,7 +305,7 @@ impl LeafCircuit {
         let statement = statement_elements(&proof.statement);
         let tuples: Vec<F> = code_tuples(&proof.statement).into_iter().flatten().collect();
         let tables: [&TableProof; NUM_TABLES] = [&proof.cpu, &proof.stack, &proof.bytecode];
-        super::circuits::guarded("filling the leaf witness", || {
+        crate::guard::guarded("filling the leaf witness", || {
             pw.set_target_arr(&self.statement, &statement)
                 .map_err(|e| e.to_string())?;
             pw.set_target_arr(&self.tuples, &tuples).map_err(|e| e.to_string())?;

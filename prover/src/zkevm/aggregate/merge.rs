@@ -71,7 +71,7 @@ impl MergeCircuit {
     /// Proves the merge of `left` and `right`, and checks the result against this circuit.
     pub fn prove(&self, left: &PlonkProof, right: &PlonkProof) -> Result<PlonkProof, String> {
         let mut pw = PartialWitness::new();
-        super::circuits::guarded("filling the merge witness", || {
+        crate::guard::guarded("filling the merge witness", || {
             pw.set_proof_with_pis_target(&self.left, left)
                 .map_err(|e| e.to_string())?;
             pw.set_proof_with_pis_target(&self.right, right)
