@@ -2,7 +2,7 @@
 //! corrupt one witness cell per table and show that proving or verification fails.
 
 use executor::trace::{BlockTrace, Step, TxTrace};
-use plonky2::field::types::Field;
+use plonky2::field::types::{Field, PrimeField64};
 use prover::zkevm::{prove_chunk, verify_chunk, verify_chunk_sequence, ChunkProof, ZkevmError};
 use revm::primitives::{Address, Bytes, B256, U256};
 use std::collections::HashMap;
@@ -59,13 +59,23 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
                 let a = stack.pop().unwrap();
                 stack.push(U256::from(a.is_zero()));
             }
+            Family::Not => {
+                let a = stack.pop().unwrap();
+                stack.push(!a);
+            }
             _ => {
                 let (a, b) = (stack.pop().unwrap(), stack.pop().unwrap());
+                let signed = |x: U256| x ^ (U256::from(1u8) << 255);
                 stack.push(match family {
                     Family::Add => a.wrapping_add(b),
                     Family::Sub => a.wrapping_sub(b),
                     Family::Lt => U256::from(a < b),
                     Family::Gt => U256::from(a > b),
+                    Family::Slt => U256::from(signed(a) < signed(b)),
+                    Family::Sgt => U256::from(signed(a) > signed(b)),
+                    Family::And => a & b,
+                    Family::Or => a | b,
+                    Family::Xor => a ^ b,
                     _ => U256::from(a == b),
                 });
             }
@@ -85,7 +95,8 @@ fn contract(i: u32) -> Address {
     Address::with_last_byte(0x10 + i as u8)
 }
 
-/// Every proven opcode family: arithmetic with wrap-around, comparisons, DUP/SWAP, both JUMPI outcomes, PUSH32.
+/// Every proven opcode family: arithmetic with wrap-around, unsigned and signed comparisons
+/// (both outcomes, equal operands, both signs), bitwise ops, DUP/SWAP, both JUMPI outcomes, PUSH32.
 fn all_ops_program() -> Vec<u8> {
     let mut c = vec![
         0x60, 0x03, 0x60, 0x04, 0x01, // PUSH1 3 PUSH1 4 ADD -> 7
@@ -95,6 +106,17 @@ fn all_ops_program() -> Vec<u8> {
         0x15, // ISZERO -> 1
         0x60, 0x05, 0x60, 0x09, 0x10, // PUSH1 5 PUSH1 9 LT -> 9 < 5 = 0
         0x60, 0x05, 0x60, 0x09, 0x11, // GT -> 1
+        0x60, 0xf0, 0x60, 0x3c, 0x16, // AND -> 0x30
+        0x60, 0x0f, 0x17, // OR -> 0x3f
+        0x5f, 0x19, 0x18, // PUSH0 NOT XOR -> (2^256 - 1) ^ 0x3f, negative
+        0x60, 0x01, 0x81, 0x12, // PUSH1 1 DUP2 SLT: negative < 1 -> 1
+        0x5f, 0x19, 0x60, 0x02, 0x13, // PUSH0 NOT PUSH1 2 SGT: 2 > -1 -> 1
+        0x60, 0x05, 0x60, 0x09, 0x12, // SLT: 9 < 5 -> 0
+        0x60, 0x05, 0x60, 0x09, 0x13, // SGT: 9 > 5 -> 1
+        0x80, 0x13, // DUP1 SGT: 1 > 1 -> 0
+        0x5f, 0x19, 0x5f, 0x19, 0x60, 0x01, 0x90, 0x03, // -1 -1 1 SWAP1 SUB: -1 - 1 = -2
+        0x12, 0x50, // SLT: -2 < -1 -> 1, POP
+        0x50, 0x50, 0x50, 0x50, 0x50, // back to the stack before AND
         0x81, 0x91, 0x50, 0x50, // DUP2 SWAP2 POP POP
         0x58, 0x50, // PC POP
         0x7f, // PUSH32
@@ -191,6 +213,23 @@ fn assert_rejected(w: &ChunkWitness, what: &str) {
     }
 }
 
+/// Recomputes the step table's range-lookup frequencies after a corruption, as a
+/// cheating prover would, so that only the constraint under test can catch it.
+fn refresh_range_frequencies(w: &mut ChunkWitness) {
+    use witness::cpu::col;
+    let mut freq = [0u64; 256];
+    for row in &w.cpu {
+        for c in col::range_checked() {
+            if let Some(f) = freq.get_mut(row[c].to_canonical_u64() as usize) {
+                *f += 1;
+            }
+        }
+    }
+    for (i, row) in w.cpu.iter_mut().enumerate() {
+        row[col::FREQ] = F::from_canonical_u64(freq.get(i).copied().unwrap_or(0));
+    }
+}
+
 fn find_row(w: &ChunkWitness, family: Family) -> usize {
     w.cpu
         .iter()
@@ -255,6 +294,43 @@ fn corrupted_cells_are_rejected() {
     let mut w = base.clone();
     w.statement.codes[0].code[1] = 0x05;
     assert_rejected(&w, "statement with different code");
+
+    let mut w = base.clone();
+    let r = find_row(&w, Family::Not);
+    bump(&mut w, r, col::OUT);
+    assert_rejected(&w, "wrong NOT result");
+
+    let mut w = base.clone();
+    let r = find_row(&w, Family::Slt);
+    w.cpu[r][col::OUT] = F::ONE - w.cpu[r][col::OUT];
+    assert_rejected(&w, "wrong SLT result");
+
+    let mut w = base.clone();
+    let r = find_row(&w, Family::Slt);
+    w.cpu[r][col::FLIP0] = F::from_canonical_u64(w.cpu[r][col::IN0 + 31].to_canonical_u64());
+    assert_rejected(&w, "SLT with the sign bit not flipped");
+
+    // AND's result is only bound by the logic table: the cross-table lookup rejects a
+    // step-table result the logic table does not hold, and the logic table's own
+    // constraints reject a result its bits do not give.
+    let mut w = base.clone();
+    let r = find_row(&w, Family::And);
+    bump(&mut w, r, col::OUT);
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "wrong AND result in the step table");
+
+    use witness::logic::col as lcol;
+    w.logic[0][lcol::OUT] += F::ONE;
+    assert_rejected(&w, "wrong AND result agreed by both tables");
+
+    // Flipping an operand bit where the other operand's bit is 0 keeps the AND result,
+    // so only the lookup against the step table's operand can catch it.
+    let mut w = base.clone();
+    let k = (0..256)
+        .find(|&k| w.logic[0][lcol::B_BITS + k] == F::ZERO)
+        .expect("the second operand has a zero bit");
+    w.logic[0][lcol::A_BITS + k] = F::ONE - w.logic[0][lcol::A_BITS + k];
+    assert_rejected(&w, "logic operand bit that disagrees with the stack");
 }
 
 /// A block executed by the executor (with trace capture): two transactions calling the

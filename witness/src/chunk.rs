@@ -6,7 +6,7 @@
 //! chunks link through their public transaction range: a chunk's `end_tx`
 //! is the next chunk's `first_tx`.
 
-use crate::{bytecode, cpu, stack, WitnessError, F, MIN_ROWS_LOG};
+use crate::{bytecode, cpu, logic, stack, WitnessError, F, MIN_ROWS_LOG};
 use executor::trace::{BlockTrace, TxTrace};
 use revm::primitives::{Address, Bytes};
 use serde::{Deserialize, Serialize};
@@ -50,6 +50,8 @@ pub struct ChunkWitness {
     pub stack: Vec<[F; stack::col::NUM_COLUMNS]>,
     /// Bytecode table rows.
     pub bytecode: Vec<[F; bytecode::col::NUM_COLUMNS]>,
+    /// Logic table rows.
+    pub logic: Vec<[F; logic::col::NUM_COLUMNS]>,
 }
 
 /// Checks that a transaction is in scope at transaction level and returns its code.
@@ -129,6 +131,7 @@ fn build_chunk(txs: &[(&TxTrace, &Bytes)], rows_log: usize) -> Result<ChunkWitne
     let stack = stack::generate(&cpu.stack_accesses, stack_log.max(MIN_ROWS_LOG))?;
     let code_list: Vec<(u32, &[u8])> = txs.iter().map(|(t, c)| (t.tx_index, c.as_ref())).collect();
     let bytecode = bytecode::generate(&code_list, &cpu.executed, MIN_ROWS_LOG)?;
+    let logic = logic::generate(&cpu.logic_ops, MIN_ROWS_LOG);
     let statement = ChunkStatement {
         first_tx: txs[0].0.tx_index,
         end_tx: txs[txs.len() - 1].0.tx_index + 1,
@@ -146,5 +149,6 @@ fn build_chunk(txs: &[(&TxTrace, &Bytes)], rows_log: usize) -> Result<ChunkWitne
         cpu: cpu.rows,
         stack,
         bytecode,
+        logic,
     })
 }

@@ -3,8 +3,10 @@
 //! Each row holds the machine state before the instruction (transaction,
 //! pc, gas, stack size), one selector per opcode family, the instruction's
 //! stack operands and result as byte limbs, and helper columns (carries, an
-//! auxiliary word, inverse witnesses). Stack traffic goes through four
-//! channels to the stack read/write table:
+//! auxiliary word, inverse witnesses, sign-flipped top bytes for the signed
+//! comparisons). AND, OR and XOR leave their result to the logic table
+//! ([`crate::logic`]). Stack traffic goes through four channels to the stack
+//! read/write table:
 //!
 //! | channel | kind  | address                         | value  | used by |
 //! |---------|-------|---------------------------------|--------|---------|
@@ -15,6 +17,7 @@
 //!
 //! The time stamp of channel `c` in row `clk` is `4*clk + c`.
 
+use crate::logic::LogicOp;
 use crate::opcode::{self, Family};
 use crate::word::{limbs, limbs_f, LIMBS};
 use crate::{WitnessError, F};
@@ -50,7 +53,7 @@ pub mod col {
     /// First family selector; selector `f` is at `SEL + Family::index()`.
     pub const SEL: usize = 10;
     /// Number of family selectors.
-    pub const NUM_SEL: usize = 16;
+    pub const NUM_SEL: usize = crate::opcode::Family::ALL.len();
     /// First operand (popped top of stack; the duplicated item for DUP), byte limbs.
     pub const IN0: usize = SEL + NUM_SEL;
     /// Second operand (second item; the deep item for SWAP), byte limbs.
@@ -65,8 +68,12 @@ pub mod col {
     pub const CARRY: usize = INV + LIMBS;
     /// PUSHn immediate, byte limbs (zero for other families).
     pub const PUSHV: usize = CARRY + LIMBS;
+    /// SLT/SGT: the top byte of `IN0` with its sign bit flipped (`IN0[31] xor 0x80`).
+    pub const FLIP0: usize = PUSHV + LIMBS;
+    /// SLT/SGT: the top byte of `IN1` with its sign bit flipped.
+    pub const FLIP1: usize = FLIP0 + 1;
     /// Byte range table: 0, 1, ..., 255, 255, ...
-    pub const RANGE: usize = PUSHV + LIMBS;
+    pub const RANGE: usize = FLIP1 + 1;
     /// How often each RANGE value is looked up.
     pub const FREQ: usize = RANGE + 1;
     /// Number of columns.
@@ -75,6 +82,11 @@ pub mod col {
     /// Selector column of a family.
     pub const fn sel(family: crate::opcode::Family) -> usize {
         SEL + family as usize
+    }
+
+    /// The columns checked to hold bytes by a lookup into RANGE.
+    pub fn range_checked() -> impl Iterator<Item = usize> {
+        (0..LIMBS).flat_map(|j| [OUT + j, AUX + j]).chain([FLIP0, FLIP1])
     }
 }
 
@@ -114,6 +126,8 @@ pub struct CpuWitness {
     pub stack_accesses: Vec<StackAccess>,
     /// How often each instruction `(tx, pc)` was executed.
     pub executed: HashMap<(u32, u64), u64>,
+    /// The AND, OR and XOR steps, in execution order, for the logic table.
+    pub logic_ops: Vec<LogicOp>,
 }
 
 /// Simulated machine state of one transaction.
@@ -137,7 +151,7 @@ pub fn generate(txs: &[(&TxTrace, &Bytes)], rows_log: usize) -> Result<CpuWitnes
         for (i, step) in tx.steps.iter().enumerate() {
             let clk = out.rows.len() as u64;
             let next = tx.steps.get(i + 1);
-            let row = state.step_row(i, clk, next.map(|s| (s.pc, s.gas)), &mut out.stack_accesses)?;
+            let row = state.step_row(i, clk, next.map(|s| (s.pc, s.gas)), &mut out)?;
             *out.executed.entry((tx.tx_index, step.pc)).or_default() += 1;
             out.rows.push(row);
         }
@@ -152,13 +166,6 @@ pub fn generate(txs: &[(&TxTrace, &Bytes)], rows_log: usize) -> Result<CpuWitnes
             ),
         });
     }
-    let mut freq = [0u64; 256];
-    for row in &out.rows {
-        for j in 0..LIMBS {
-            freq[row[col::OUT + j].to_canonical_u64() as usize] += 1;
-            freq[row[col::AUX + j].to_canonical_u64() as usize] += 1;
-        }
-    }
     while out.rows.len() < height {
         let mut row = [F::ZERO; col::NUM_COLUMNS];
         row[col::CLK] = F::from_canonical_usize(out.rows.len());
@@ -166,8 +173,12 @@ pub fn generate(txs: &[(&TxTrace, &Bytes)], rows_log: usize) -> Result<CpuWitnes
         row[col::ADDR1] = -F::TWO;
         out.rows.push(row);
     }
-    // Padding rows look up zeros.
-    freq[0] += (height - out.rows.iter().filter(|r| r[col::IS_REAL] == F::ONE).count()) as u64 * 2 * LIMBS as u64;
+    let mut freq = [0u64; 256];
+    for row in &out.rows {
+        for c in col::range_checked() {
+            freq[row[c].to_canonical_u64() as usize] += 1;
+        }
+    }
     for (i, row) in out.rows.iter_mut().enumerate() {
         row[col::RANGE] = F::from_canonical_usize(i.min(255));
         row[col::FREQ] = if i < 256 {
@@ -200,7 +211,7 @@ impl TxState<'_> {
         i: usize,
         clk: u64,
         next: Option<(u64, u64)>,
-        accesses: &mut Vec<StackAccess>,
+        out_tables: &mut CpuWitness,
     ) -> Result<[F; col::NUM_COLUMNS], WitnessError> {
         let step = &self.tx.steps[i];
         let tx_index = self.tx.tx_index;
@@ -276,43 +287,49 @@ impl TxState<'_> {
             }
             Family::Pop
             | Family::Jump
+            | Family::Jumpi
             | Family::IsZero
+            | Family::Not
             | Family::Add
             | Family::Sub
             | Family::Lt
             | Family::Gt
+            | Family::Slt
+            | Family::Sgt
             | Family::Eq
-            | Family::Jumpi => {
+            | Family::And
+            | Family::Or
+            | Family::Xor => {
                 in0 = self.pop(i)?;
                 reads.push(read(sp - 1, 0, in0));
-                if matches!(
-                    family,
-                    Family::Add | Family::Sub | Family::Lt | Family::Gt | Family::Eq | Family::Jumpi
-                ) {
+                if family.pops(n) == 2 {
                     in1 = self.pop(i)?;
                     reads.push(read(sp - 2, 1, in1));
                 }
                 match family {
                     Family::Add => out = in0.wrapping_add(in1),
                     Family::Sub => out = in0.wrapping_sub(in1),
-                    Family::Lt => {
+                    Family::Lt | Family::Slt => {
                         aux = in0.wrapping_sub(in1);
-                        out = U256::from(in0 < in1);
+                        out = U256::from(signed_key(family, in0) < signed_key(family, in1));
                     }
-                    Family::Gt => {
+                    Family::Gt | Family::Sgt => {
                         aux = in1.wrapping_sub(in0);
-                        out = U256::from(in0 > in1);
+                        out = U256::from(signed_key(family, in0) > signed_key(family, in1));
                     }
                     Family::Eq => out = U256::from(in0 == in1),
                     Family::IsZero => out = U256::from(in0.is_zero()),
+                    Family::Not => out = !in0,
+                    Family::And | Family::Or | Family::Xor => {
+                        let op = LogicOp { family, in0, in1 };
+                        out = op.result();
+                        out_tables.logic_ops.push(op);
+                    }
                     Family::Jump => next_pc = jump_target(in0),
                     Family::Jumpi if !in1.is_zero() => next_pc = jump_target(in0),
                     _ => {}
                 }
-                if matches!(
-                    family,
-                    Family::Add | Family::Sub | Family::Lt | Family::Gt | Family::Eq | Family::IsZero
-                ) {
+                if family.is_binary() || matches!(family, Family::IsZero | Family::Not) {
                     let addr = self.stack.len() as u64;
                     writes.push((addr, 2, out));
                 }
@@ -342,6 +359,7 @@ impl TxState<'_> {
                 writes.push((deep, 3, in0));
             }
         }
+        let accesses = &mut out_tables.stack_accesses;
         accesses.extend(reads);
         for (addr, channel, value) in &writes {
             if *channel == 2 && !matches!(family, Family::Swap) {
@@ -406,6 +424,10 @@ impl TxState<'_> {
             row[col::OUT + j] = F::from_canonical_u8(*o);
             row[col::AUX + j] = F::from_canonical_u8(x);
         }
+        if matches!(family, Family::Slt | Family::Sgt) {
+            row[col::FLIP0] = F::from_canonical_u8(limbs(in0)[LIMBS - 1] ^ 0x80);
+            row[col::FLIP1] = F::from_canonical_u8(limbs(in1)[LIMBS - 1] ^ 0x80);
+        }
         fill_carries(&mut row, family, in0, in1, out, aux);
         fill_is_zero(&mut row, family, in0, in1);
         Ok(row)
@@ -417,13 +439,24 @@ fn jump_target(dest: U256) -> u64 {
     u64::try_from(dest).unwrap_or(u64::MAX)
 }
 
-/// Carries of the byte-wise addition `x + y = z (mod 2^256)` the family checks.
+/// The word whose unsigned order is the family's order on `value`: the
+/// value itself, or with its sign bit flipped for the signed comparisons.
+fn signed_key(family: Family, value: U256) -> U256 {
+    if matches!(family, Family::Slt | Family::Sgt) {
+        value ^ (U256::from(1u8) << 255)
+    } else {
+        value
+    }
+}
+
+/// Carries of the byte-wise addition `x + y = z (mod 2^256)` the family checks
+/// (SLT/SGT add the sign-flipped operand, which changes only the last carry).
 fn fill_carries(row: &mut [F; col::NUM_COLUMNS], family: Family, in0: U256, in1: U256, out: U256, aux: U256) {
     let (x, y) = match family {
         Family::Add => (in0, in1),
         Family::Sub => (out, in1),
-        Family::Lt => (aux, in1),
-        Family::Gt => (aux, in0),
+        Family::Lt | Family::Slt => (aux, signed_key(family, in1)),
+        Family::Gt | Family::Sgt => (aux, signed_key(family, in0)),
         _ => return,
     };
     let (xl, yl) = (limbs(x), limbs(y));

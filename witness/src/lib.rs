@@ -1,8 +1,8 @@
 //! Turns execution traces into the rows of every proving table, and cuts a
 //! block's steps into chunks whose public values link to their neighbours.
 //!
-//! Milestone-1 slice: the step (CPU) table, the stack read/write table and
-//! the bytecode table for the opcodes listed in [`opcode`]. Every other opcode
+//! Milestone-1 slice: the step (CPU) table, the stack read/write table, the
+//! bytecode table and the logic table for the opcodes listed in [`opcode`]. Every other opcode
 //! (and any failed transaction) is rejected with an error naming it; nothing
 //! is proven with an unconstrained column. The column layouts live next to
 //! the row generators so that the prover's constraints and the witness agree
@@ -12,6 +12,7 @@ pub mod bytecode;
 pub mod chunk;
 pub mod cpu;
 pub mod error;
+pub mod logic;
 pub mod opcode;
 pub mod stack;
 pub mod word;

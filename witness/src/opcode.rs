@@ -1,9 +1,10 @@
 //! The opcode families the step table constrains, their static effects (stack
 //! size change, gas), and mnemonics for error messages.
 //!
-//! Milestone-1 slice scope: STOP, ADD, SUB, LT, GT, EQ, ISZERO, POP, JUMP,
-//! JUMPI, PC, JUMPDEST, PUSH0..PUSH32, DUP1..DUP16, SWAP1..SWAP16. Every
-//! other opcode is rejected by [`decode`] returning `None`.
+//! Milestone-1 scope so far: STOP, ADD, SUB, LT, GT, SLT, SGT, EQ, ISZERO,
+//! AND, OR, XOR, NOT, POP, JUMP, JUMPI, PC, JUMPDEST, PUSH0..PUSH32,
+//! DUP1..DUP16, SWAP1..SWAP16. Every other opcode is rejected by [`decode`]
+//! returning `None`.
 
 /// One opcode family: one selector column in the step table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -40,11 +41,23 @@ pub enum Family {
     Jumpdest,
     /// PC.
     Pc,
+    /// SLT (signed).
+    Slt,
+    /// SGT (signed).
+    Sgt,
+    /// AND (bitwise, proven by the logic table).
+    And,
+    /// OR (bitwise, proven by the logic table).
+    Or,
+    /// XOR (bitwise, proven by the logic table).
+    Xor,
+    /// NOT (bitwise complement).
+    Not,
 }
 
 impl Family {
     /// Every family, in selector-column order.
-    pub const ALL: [Family; 16] = [
+    pub const ALL: [Family; 22] = [
         Family::Stop,
         Family::Push0,
         Family::Push,
@@ -61,7 +74,16 @@ impl Family {
         Family::Jumpi,
         Family::Jumpdest,
         Family::Pc,
+        Family::Slt,
+        Family::Sgt,
+        Family::And,
+        Family::Or,
+        Family::Xor,
+        Family::Not,
     ];
+
+    /// The bitwise families the logic table proves.
+    pub const LOGIC: [Family; 3] = [Family::And, Family::Or, Family::Xor];
 
     /// Position of the family's selector among the selector columns.
     pub fn index(self) -> usize {
@@ -92,21 +114,41 @@ impl Family {
     pub fn stack_delta(self) -> i64 {
         match self {
             Family::Push0 | Family::Push | Family::Dup | Family::Pc => 1,
-            Family::Pop | Family::Add | Family::Sub | Family::Lt | Family::Gt | Family::Eq | Family::Jump => -1,
+            Family::Pop | Family::Jump => -1,
             Family::Jumpi => -2,
-            Family::Stop | Family::Swap | Family::IsZero | Family::Jumpdest => 0,
+            f if f.is_binary() => -1,
+            // STOP, SWAP, ISZERO, NOT, JUMPDEST.
+            _ => 0,
         }
     }
 
     /// Items the family pops (reads from the stack).
     pub fn pops(self, n: u64) -> usize {
         match self {
-            Family::Add | Family::Sub | Family::Lt | Family::Gt | Family::Eq | Family::Jumpi => 2,
-            Family::IsZero | Family::Pop | Family::Jump => 1,
+            f if f.is_binary() => 2,
+            Family::Jumpi => 2,
+            Family::IsZero | Family::Not | Family::Pop | Family::Jump => 1,
             Family::Dup => n as usize,
             Family::Swap => n as usize + 1,
-            Family::Stop | Family::Push0 | Family::Push | Family::Jumpdest | Family::Pc => 0,
+            _ => 0,
         }
+    }
+
+    /// Whether the family pops two words and pushes one result.
+    pub fn is_binary(self) -> bool {
+        matches!(
+            self,
+            Family::Add
+                | Family::Sub
+                | Family::Lt
+                | Family::Gt
+                | Family::Slt
+                | Family::Sgt
+                | Family::Eq
+                | Family::And
+                | Family::Or
+                | Family::Xor
+        )
     }
 }
 
@@ -119,8 +161,14 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x03 => Family::Sub,
         0x10 => Family::Lt,
         0x11 => Family::Gt,
+        0x12 => Family::Slt,
+        0x13 => Family::Sgt,
         0x14 => Family::Eq,
         0x15 => Family::IsZero,
+        0x16 => Family::And,
+        0x17 => Family::Or,
+        0x18 => Family::Xor,
+        0x19 => Family::Not,
         0x50 => Family::Pop,
         0x56 => Family::Jump,
         0x57 => Family::Jumpi,
@@ -262,6 +310,9 @@ mod tests {
         assert_eq!(decode(0x90), Some((Family::Swap, 1)));
         assert_eq!(decode(0x5f), Some((Family::Push0, 0)));
         assert_eq!(decode(0x02), None, "MUL is not in the slice");
+        assert_eq!(decode(0x18), Some((Family::Xor, 0)));
+        assert_eq!(Family::Not.stack_delta(), 0);
+        assert_eq!(Family::Slt.pops(0), 2);
         assert_eq!(decode(0x54), None, "SLOAD is not in the slice");
         assert_eq!(name(0x02), "MUL");
         assert_eq!(name(0x7f), "PUSH32");

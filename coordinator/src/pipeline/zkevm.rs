@@ -33,7 +33,7 @@ use prover::zkevm::aggregate::{
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
-use witness::{bytecode, cpu, stack, ChunkStatement, ChunkWitness, F};
+use witness::{bytecode, cpu, logic, stack, ChunkStatement, ChunkWitness, F};
 
 /// Default chunk size: at most 2^10 step rows per chunk (as `zkr prove`).
 pub const DEFAULT_ROWS_LOG: usize = 10;
@@ -51,6 +51,8 @@ pub struct ChunkJobInput {
     pub stack: Vec<F>,
     /// Bytecode table rows, one after the other.
     pub bytecode: Vec<F>,
+    /// Logic table rows, one after the other.
+    pub logic: Vec<F>,
 }
 
 impl ChunkJobInput {
@@ -62,6 +64,7 @@ impl ChunkJobInput {
             cpu: witness.cpu.concat(),
             stack: witness.stack.concat(),
             bytecode: witness.bytecode.concat(),
+            logic: witness.logic.concat(),
         }
     }
 
@@ -73,6 +76,7 @@ impl ChunkJobInput {
             cpu: rows::<{ cpu::col::NUM_COLUMNS }>(self.cpu, "step")?,
             stack: rows::<{ stack::col::NUM_COLUMNS }>(self.stack, "stack")?,
             bytecode: rows::<{ bytecode::col::NUM_COLUMNS }>(self.bytecode, "bytecode")?,
+            logic: rows::<{ logic::col::NUM_COLUMNS }>(self.logic, "logic")?,
         })
     }
 }

@@ -3,11 +3,13 @@
 //!
 //! Per row: selectors are boolean and exactly one is set on real rows; the
 //! stack size, gas and pc follow the opcode family; operands and results obey
-//! the family's semantics (byte-wise addition with carries for ADD, SUB, LT,
-//! GT; an is-zero test with inverse witnesses for EQ, ISZERO, JUMPI); jumps
-//! land on a JUMPDEST; results and the LT/GT difference are bytes (range
-//! lookup). Columns a family does not use are forced to zero. Stack values
-//! and instructions come from the other tables through cross-table lookups.
+//! the family's semantics (byte-wise addition with carries for ADD, SUB and
+//! the comparisons, where SLT/SGT add the sign-flipped top bytes; an is-zero
+//! test with inverse witnesses for EQ, ISZERO, JUMPI; `255 - x` per byte for
+//! NOT); jumps land on a JUMPDEST; results, the comparison difference and
+//! the flipped top bytes are bytes (range lookup). Columns a family does not
+//! use are forced to zero. Stack values, instructions and AND/OR/XOR results
+//! come from the other tables through cross-table lookups.
 
 use super::expr::{impl_stark_via_cx, Cx};
 use plonky2::field::types::Field;
@@ -21,50 +23,55 @@ use witness::word::LIMBS;
 pub struct CpuStark;
 
 /// Families using stack channel 0 (read of `IN0`).
-pub(crate) const CHANNEL0: [Family; 11] = [
-    Family::Add,
-    Family::Sub,
-    Family::Lt,
-    Family::Gt,
-    Family::Eq,
-    Family::IsZero,
-    Family::Pop,
-    Family::Jump,
-    Family::Jumpi,
-    Family::Dup,
-    Family::Swap,
-];
+pub(crate) fn channel0() -> Vec<Family> {
+    let mut fs = binary();
+    fs.extend([
+        Family::IsZero,
+        Family::Not,
+        Family::Pop,
+        Family::Jump,
+        Family::Jumpi,
+        Family::Dup,
+        Family::Swap,
+    ]);
+    fs
+}
+
 /// Families using stack channel 1 (read of `IN1`).
-pub(crate) const CHANNEL1: [Family; 7] = [
-    Family::Add,
-    Family::Sub,
-    Family::Lt,
-    Family::Gt,
-    Family::Eq,
-    Family::Jumpi,
-    Family::Swap,
-];
+pub(crate) fn channel1() -> Vec<Family> {
+    let mut fs = binary();
+    fs.extend([Family::Jumpi, Family::Swap]);
+    fs
+}
+
 /// Families using stack channel 2 (write of `OUT`).
-pub(crate) const CHANNEL2: [Family; 11] = [
-    Family::Add,
-    Family::Sub,
-    Family::Lt,
-    Family::Gt,
-    Family::Eq,
-    Family::IsZero,
-    Family::Push0,
-    Family::Push,
-    Family::Dup,
-    Family::Pc,
-    Family::Swap,
-];
+pub(crate) fn channel2() -> Vec<Family> {
+    let mut fs = binary();
+    fs.extend([
+        Family::IsZero,
+        Family::Not,
+        Family::Push0,
+        Family::Push,
+        Family::Dup,
+        Family::Pc,
+        Family::Swap,
+    ]);
+    fs
+}
+
+/// Families popping two words and pushing one.
+pub(crate) fn binary() -> Vec<Family> {
+    Family::ALL.into_iter().filter(|f| f.is_binary()).collect()
+}
+
+/// The comparisons: a byte-wise subtraction whose last carry is the result.
+const COMPARISONS: [Family; 4] = [Family::Lt, Family::Gt, Family::Slt, Family::Sgt];
 
 impl CpuStark {
-    /// The byte range checks: result and difference limbs against the RANGE column.
+    /// The byte range checks: result and difference limbs and the flipped
+    /// top bytes against the RANGE column.
     pub fn range_lookups<F: Field>(&self) -> Vec<Lookup<F>> {
-        let columns: Vec<Column<F>> = (0..LIMBS)
-            .flat_map(|j| [Column::single(col::OUT + j), Column::single(col::AUX + j)])
-            .collect();
+        let columns: Vec<Column<F>> = col::range_checked().map(Column::single).collect();
         vec![Lookup {
             filter_columns: vec![Filter::new_simple(Column::one()); columns.len()],
             columns,
@@ -212,9 +219,15 @@ impl CpuStark {
             let s = sum_of(cx, fs);
             cx.not(s)
         };
-        let (act0, act1, act2) = (idle(cx, &CHANNEL0), idle(cx, &CHANNEL1), idle(cx, &CHANNEL2));
-        let lt_gt = sum_of(cx, &[Family::Lt, Family::Gt]);
-        let not_lt_gt = cx.not(lt_gt);
+        let (act0, act1, act2) = (idle(cx, &channel0()), idle(cx, &channel1()), idle(cx, &channel2()));
+        let cmp = sum_of(cx, &COMPARISONS);
+        let not_cmp = cx.not(cmp);
+        let signed = sum_of(cx, &[Family::Slt, Family::Sgt]);
+        let not_signed = cx.not(signed);
+        for c in [col::FLIP0, col::FLIP1] {
+            let c = cx.mul(not_signed, lv[c]);
+            cx.always(c);
+        }
         let zero_test = sum_of(cx, &[Family::Eq, Family::IsZero, Family::Jumpi]);
         let not_zero_test = cx.not(zero_test);
         let not_push = cx.not(sel(Family::Push));
@@ -225,7 +238,7 @@ impl CpuStark {
                 (act0, col::IN0),
                 (act1, col::IN1),
                 (act2, col::OUT),
-                (not_lt_gt, col::AUX),
+                (not_cmp, col::AUX),
                 (not_zero_test, col::INV),
                 (not_push, col::PUSHV),
             ] {
@@ -254,11 +267,16 @@ impl CpuStark {
                 cx.always(c);
             }
             if j >= 1 {
-                for gate in [lt_gt, eq_iszero] {
+                for gate in [cmp, eq_iszero] {
                     let c = cx.mul(gate, out);
                     cx.always(c);
                 }
             }
+            let complement = cx.add(out, word(col::IN0, j));
+            let top = cx.int(255);
+            let d = cx.sub(complement, top);
+            let c = cx.mul(sel(Family::Not), d);
+            cx.always(c);
         }
         let pc_limbs: Vec<C::V> = (0..4).map(|j| word(col::OUT, j)).collect();
         let pc_word = cx.bytes_le(&pc_limbs);
@@ -266,8 +284,23 @@ impl CpuStark {
         let c = cx.mul(sel(Family::Pc), d);
         cx.always(c);
 
-        // Byte-wise addition x + y = z (mod 2^256) with carries.
+        // Sign flips: FLIPk = top byte of INk xor 0x80, i.e. top + 128 - FLIPk is 0 or 256
+        // (FLIPk is range-checked, so exactly one of the two holds).
+        for (top, flip) in [(col::IN0, col::FLIP0), (col::IN1, col::FLIP1)] {
+            let shifted = cx.add_int(word(top, LIMBS - 1), 128);
+            let d = cx.sub(shifted, lv[flip]);
+            let d256 = cx.add_int(d, -256);
+            let c = cx.mul(d, d256);
+            let c = cx.mul(signed, c);
+            cx.always(c);
+        }
+
+        // Byte-wise addition x + y = z (mod 2^256) with carries. ADD: in0 + in1 = out;
+        // SUB: out + in1 = in0; LT: aux + in1 = in0, GT: aux + in0 = in1, whose last
+        // carry is the result; SLT/SGT as LT/GT on the sign-flipped words (only the top
+        // byte differs).
         let (add, sub, gt) = (sel(Family::Add), sel(Family::Sub), sel(Family::Gt));
+        let (slt, sgt) = (sel(Family::Slt), sel(Family::Sgt));
         let y_from_in1 = sum_of(cx, &[Family::Add, Family::Sub, Family::Lt]);
         let z_from_in0 = sum_of(cx, &[Family::Sub, Family::Lt]);
         let mut carry_in = cx.int(0);
@@ -278,24 +311,32 @@ impl CpuStark {
                 word(col::OUT, j),
                 word(col::AUX, j),
             );
+            let (s0, s1) = if j == LIMBS - 1 {
+                (lv[col::FLIP0], lv[col::FLIP1])
+            } else {
+                (i0, i1)
+            };
             let x = {
                 let t0 = cx.mul(add, i0);
                 let t1 = cx.mul(sub, o);
-                let t2 = cx.mul(lt_gt, a);
+                let t2 = cx.mul(cmp, a);
                 let t = cx.add(t0, t1);
                 cx.add(t, t2)
             };
             let y = {
                 let t0 = cx.mul(y_from_in1, i1);
                 let t1 = cx.mul(gt, i0);
-                cx.add(t0, t1)
+                let t2 = cx.mul(slt, s1);
+                let t3 = cx.mul(sgt, s0);
+                cx.sum(&[t0, t1, t2, t3])
             };
             let z = {
                 let t0 = cx.mul(add, o);
                 let t1 = cx.mul(z_from_in0, i0);
                 let t2 = cx.mul(gt, i1);
-                let t = cx.add(t0, t1);
-                cx.add(t, t2)
+                let t3 = cx.mul(slt, s0);
+                let t4 = cx.mul(sgt, s1);
+                cx.sum(&[t0, t1, t2, t3, t4])
             };
             let carry = word(col::CARRY, j);
             cx.boolean(carry);
@@ -308,7 +349,7 @@ impl CpuStark {
             carry_in = carry;
         }
         let d = cx.sub(word(col::OUT, 0), carry_in);
-        let c = cx.mul(lt_gt, d);
+        let c = cx.mul(cmp, d);
         cx.always(c);
 
         // Is-zero test: RES = 1 iff the tested word is zero.

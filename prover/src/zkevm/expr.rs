@@ -46,6 +46,11 @@ pub trait Cx {
         let k = self.int(c);
         self.mul(a, k)
     }
+    /// `a + c` for an integer constant.
+    fn add_int(&mut self, a: Self::V, c: i64) -> Self::V {
+        let k = self.int(c);
+        self.add(a, k)
+    }
     /// `1 - a`.
     fn not(&mut self, a: Self::V) -> Self::V {
         let one = self.int(1);

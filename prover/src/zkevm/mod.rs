@@ -1,5 +1,5 @@
-//! The zkEVM chunk prover: starky tables for the step (CPU), stack and
-//! bytecode tables, proven together with shared cross-table lookup
+//! The zkEVM chunk prover: starky tables for the step (CPU), stack,
+//! bytecode and logic tables, proven together with shared cross-table lookup
 //! challenges, and their verifier.
 //!
 //! Entry points: [`prove_chunk`] turns a [`witness::ChunkWitness`] into a
@@ -10,6 +10,7 @@ pub mod aggregate;
 pub mod bytecode_stark;
 pub mod cpu_stark;
 pub mod expr;
+pub mod logic_stark;
 pub mod proof;
 pub mod prove;
 pub mod stack_stark;

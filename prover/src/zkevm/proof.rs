@@ -24,6 +24,8 @@ pub struct ChunkProof {
     pub stack: TableProof,
     /// Bytecode table proof.
     pub bytecode: TableProof,
+    /// Logic table proof.
+    pub logic: TableProof,
 }
 
 /// Why a proof could not be encoded or decoded.
@@ -41,6 +43,11 @@ pub enum CodecError {
 }
 
 impl ChunkProof {
+    /// The table proofs in table-index order (see [`super::tables`]).
+    pub fn tables(&self) -> [&TableProof; super::tables::NUM_TABLES] {
+        [&self.cpu, &self.stack, &self.bytecode, &self.logic]
+    }
+
     /// Serialises with bincode (standard configuration).
     pub fn to_bytes(&self) -> Result<Vec<u8>, CodecError> {
         Ok(bincode::serde::encode_to_vec(self, bincode::config::standard())?)

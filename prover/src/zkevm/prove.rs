@@ -3,6 +3,7 @@
 
 use super::bytecode_stark::BytecodeStark;
 use super::cpu_stark::CpuStark;
+use super::logic_stark::LogicStark;
 use super::proof::{ChunkProof, TableProof, C, D};
 use super::stack_stark::StackStark;
 use super::tables::{cross_table_lookups, NUM_TABLES};
@@ -34,6 +35,7 @@ pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result
         trace_rows_to_poly_values(witness.cpu.clone()),
         trace_rows_to_poly_values(witness.stack.clone()),
         trace_rows_to_poly_values(witness.bytecode.clone()),
+        trace_rows_to_poly_values(witness.logic.clone()),
     ];
     let mut timing = TimingTree::default();
     let rate_bits = config.fri_config.rate_bits;
@@ -68,6 +70,7 @@ pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result
         cpu: job(0).prove(&CpuStark, "step", &cpu_public_inputs(&witness.statement))?,
         stack: job(1).prove(&StackStark, "stack", &[])?,
         bytecode: job(2).prove(&BytecodeStark, "bytecode", &[])?,
+        logic: job(3).prove(&LogicStark, "logic", &[])?,
     })
 }
 

@@ -5,14 +5,15 @@
 //! | 0   | step table, stack channels 0..3           | stack table (real rows)        |
 //! | 1   | step table (tx, pc, family, n, immediate) | bytecode table, multiplicity `MULT` |
 //! | 2   | the verifier's tuples from the public code | bytecode table (real rows)    |
+//! | 3   | step table (family, IN0, IN1, OUT) of AND/OR/XOR | logic table (selector set) |
 
-use super::cpu_stark::{CHANNEL0, CHANNEL1, CHANNEL2};
+use super::cpu_stark::{binary, channel0, channel1, channel2};
 use plonky2::field::types::Field;
 use starky::cross_table_lookup::{CrossTableLookup, TableWithColumns};
 use starky::lookup::{Column, Filter};
 use witness::opcode::Family;
 use witness::word::LIMBS;
-use witness::{bytecode, cpu, stack, F};
+use witness::{bytecode, cpu, logic, stack, F};
 
 /// Index of the step table.
 pub const CPU: usize = 0;
@@ -20,8 +21,10 @@ pub const CPU: usize = 0;
 pub const STACK: usize = 1;
 /// Index of the bytecode table.
 pub const BYTECODE: usize = 2;
+/// Index of the logic table.
+pub const LOGIC: usize = 3;
 /// Number of tables in a chunk proof.
-pub const NUM_TABLES: usize = 3;
+pub const NUM_TABLES: usize = 4;
 /// Position of the CTL whose looking side is the public code.
 pub const CODE_CTL: usize = 2;
 
@@ -65,14 +68,14 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
         all.extend(terms);
         Column::linear_combination_with_constant(all, -F::from_canonical_u64(k))
     };
-    let binary = [Family::Add, Family::Sub, Family::Lt, Family::Gt, Family::Eq];
-    let mut addr2_terms: Vec<(usize, F)> = binary.iter().map(|&f| (c::sel(f), -F::TWO)).collect();
-    addr2_terms.push((c::sel(Family::IsZero), -one));
-    addr2_terms.push((c::sel(Family::Swap), -one));
+    let mut addr2_terms: Vec<(usize, F)> = binary().iter().map(|&f| (c::sel(f), -F::TWO)).collect();
+    for f in [Family::IsZero, Family::Not, Family::Swap] {
+        addr2_terms.push((c::sel(f), -one));
+    }
     let channels = vec![
-        stack_channel(Column::single(c::ADDR0), 0, false, c::IN0, sum_of(&CHANNEL0)),
-        stack_channel(Column::single(c::ADDR1), 1, false, c::IN1, sum_of(&CHANNEL1)),
-        stack_channel(sp_minus(addr2_terms, 0), 2, true, c::OUT, sum_of(&CHANNEL2)),
+        stack_channel(Column::single(c::ADDR0), 0, false, c::IN0, sum_of(&channel0())),
+        stack_channel(Column::single(c::ADDR1), 1, false, c::IN1, sum_of(&channel1())),
+        stack_channel(sp_minus(addr2_terms, 0), 2, true, c::OUT, sum_of(&channel2())),
         stack_channel(
             sp_minus(vec![(c::N, -one)], 1),
             3,
@@ -98,7 +101,7 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
     let mut step_cols = vec![
         Column::single(c::TX),
         Column::single(c::PC),
-        family,
+        family.clone(),
         Column::single(c::N),
     ];
     step_cols.extend(limbs(c::PUSHV));
@@ -122,5 +125,29 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
             Filter::new_simple(Column::single(bytecode::col::IS_REAL)),
         ),
     );
-    vec![stack_ctl, code_ctl, public_code_ctl]
+    vec![stack_ctl, code_ctl, public_code_ctl, logic_ctl(family)]
+}
+
+/// AND/OR/XOR steps against the logic table: (family id, IN0, IN1, OUT),
+/// the logic table's operands recomposed from its bits. `family` is the step
+/// table's family-id column.
+fn logic_ctl(family: Column<F>) -> CrossTableLookup<F> {
+    let mut step_cols = vec![family];
+    for base in [cpu::col::IN0, cpu::col::IN1, cpu::col::OUT] {
+        step_cols.extend(limbs(base));
+    }
+    let step = TableWithColumns::new(CPU, step_cols, Filter::new_simple(sum_of(&Family::LOGIC)));
+
+    let sels = Family::LOGIC.map(|f| logic::col::sel(f));
+    let mut logic_cols = vec![Column::linear_combination(
+        Family::LOGIC.map(|f| (logic::col::sel(f), F::from_canonical_u64(f.id()))),
+    )];
+    for bits in [logic::col::A_BITS, logic::col::B_BITS] {
+        logic_cols.extend((0..LIMBS).map(|j| {
+            Column::linear_combination((0..8).map(|k| (bits + 8 * j + k, F::from_canonical_u64(1 << k))))
+        }));
+    }
+    logic_cols.extend(limbs(logic::col::OUT));
+    let looked = TableWithColumns::new(LOGIC, logic_cols, Filter::new_simple(Column::sum(sels)));
+    CrossTableLookup::new(vec![step], looked)
 }

@@ -4,6 +4,7 @@
 
 use super::bytecode_stark::BytecodeStark;
 use super::cpu_stark::CpuStark;
+use super::logic_stark::LogicStark;
 use super::proof::{ChunkProof, TableProof, C, D};
 use super::stack_stark::StackStark;
 use super::tables::{cross_table_lookups, CODE_CTL, NUM_TABLES};
@@ -26,7 +27,7 @@ pub fn verify_chunk(proof: &ChunkProof) -> Result<(), ZkevmError> {
     check_statement(statement)?;
     let config = stark_config();
     let ctls = cross_table_lookups();
-    let tables: [&TableProof; NUM_TABLES] = [&proof.cpu, &proof.stack, &proof.bytecode];
+    let tables = proof.tables();
 
     let mut challenger = Challenger::<F, Hasher>::new();
     observe_statement(&mut challenger, statement);
@@ -45,6 +46,7 @@ pub fn verify_chunk(proof: &ChunkProof) -> Result<(), ZkevmError> {
     job(0).verify(&CpuStark, "step", tables[0], &cpu_public_inputs(statement))?;
     job(1).verify(&StackStark, "stack", tables[1], &[])?;
     job(2).verify(&BytecodeStark, "bytecode", tables[2], &[])?;
+    job(3).verify(&LogicStark, "logic", tables[3], &[])?;
 
     let zs_first: [Vec<F>; NUM_TABLES] = tables.map(|t| t.proof.openings.ctl_zs_first.clone().unwrap_or_default());
     let mut extra = hashbrown::HashMap::new();

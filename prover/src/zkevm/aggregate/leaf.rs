@@ -1,10 +1,11 @@
-//! The chunk leaf circuit: verifies one [`ChunkProof`] (three STARK proofs
+//! The chunk leaf circuit: verifies one [`ChunkProof`] (four STARK proofs
 //! with shared cross-table lookup challenges) and exposes its link values and
 //! statement digest.
 
 use super::super::bytecode_stark::BytecodeStark;
 use super::super::cpu_stark::CpuStark;
-use super::super::proof::{ChunkProof, TableProof, C, D};
+use super::super::logic_stark::LogicStark;
+use super::super::proof::{ChunkProof, C, D};
 use super::super::stack_stark::StackStark;
 use super::super::tables::{cross_table_lookups, CODE_CTL, NUM_TABLES};
 use super::super::{cpu_public_inputs, stark_config};
@@ -43,7 +44,7 @@ const _: () = assert!(LINKS == pi::DIGEST, "a leaf exposes the link values, then
 pub struct ChunkLayout {
     /// The chunk's statement.
     pub statement: ChunkStatement,
-    /// Degree bits of the step, stack and bytecode table proofs.
+    /// Degree bits of the step, stack, bytecode and logic table proofs.
     pub degree_bits: [usize; NUM_TABLES],
 }
 
@@ -53,14 +54,19 @@ impl ChunkLayout {
         let config = stark_config();
         Self {
             statement: proof.statement.clone(),
-            degree_bits: [&proof.cpu, &proof.stack, &proof.bytecode].map(|t| t.proof.recover_degree_bits(&config)),
+            degree_bits: proof.tables().map(|t| t.proof.recover_degree_bits(&config)),
         }
     }
 
     /// The layout every proof of `witness` has (the table degrees are those
     /// of its row counts); `None` when a row count is not a power of two.
     pub fn of_witness(witness: &ChunkWitness) -> Option<Self> {
-        let rows = [witness.cpu.len(), witness.stack.len(), witness.bytecode.len()];
+        let rows = [
+            witness.cpu.len(),
+            witness.stack.len(),
+            witness.bytecode.len(),
+            witness.logic.len(),
+        ];
         rows.iter().all(|r| r.is_power_of_two()).then(|| Self {
             statement: witness.statement.clone(),
             degree_bits: rows.map(|r| r.trailing_zeros() as usize),
@@ -88,7 +94,7 @@ impl ChunkLayout {
 /// transcript elements and the number of public instruction tuples.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LeafShape {
-    /// Degree bits of the step, stack and bytecode table proofs.
+    /// Degree bits of the step, stack, bytecode and logic table proofs.
     pub degree_bits: [usize; NUM_TABLES],
     /// Number of field elements the statement adds to the transcript.
     pub statement_len: usize,
@@ -221,11 +227,12 @@ impl LeafCircuit {
         let zero = b.zero();
         let statement = b.add_virtual_targets(shape.statement_len);
         let tuples = b.add_virtual_targets(shape.num_tuples * TUPLE);
-        let [cpu_bits, stack_bits, bytecode_bits] = shape.degree_bits;
+        let [cpu_bits, stack_bits, bytecode_bits, logic_bits] = shape.degree_bits;
         let tables = [
             table_targets(&mut b, &CpuStark, &config, &ctls, 0, cpu_bits),
             table_targets(&mut b, &StackStark, &config, &ctls, 1, stack_bits),
             table_targets(&mut b, &BytecodeStark, &config, &ctls, 2, bytecode_bits),
+            table_targets(&mut b, &LogicStark, &config, &ctls, 3, logic_bits),
         ];
 
         // Transcript: statement, trace caps, shared CTL challenges.
@@ -244,6 +251,7 @@ impl LeafCircuit {
         check.verify(&mut b, &CpuStark, 0, &tables[0], cpu_bits);
         check.verify(&mut b, &StackStark, 1, &tables[1], stack_bits);
         check.verify(&mut b, &BytecodeStark, 2, &tables[2], bytecode_bits);
+        check.verify(&mut b, &LogicStark, 3, &tables[3], logic_bits);
 
         // The step table's public inputs are the statement's link values.
         for (&p, &s) in tables[0].public_inputs.iter().zip(&statement) {
@@ -304,7 +312,7 @@ impl LeafCircuit {
         let mut pw = PartialWitness::new();
         let statement = statement_elements(&proof.statement);
         let tuples: Vec<F> = code_tuples(&proof.statement).into_iter().flatten().collect();
-        let tables: [&TableProof; NUM_TABLES] = [&proof.cpu, &proof.stack, &proof.bytecode];
+        let tables = proof.tables();
         crate::guard::guarded("filling the leaf witness", || {
             pw.set_target_arr(&self.statement, &statement)
                 .map_err(|e| e.to_string())?;

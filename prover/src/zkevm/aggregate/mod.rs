@@ -4,7 +4,7 @@
 //! it replays the chunk transcript in-circuit (statement, the three trace
 //! caps, the shared cross-table lookup challenges, then each table's own
 //! challenges on a copy of the sponge, exactly as `prove.rs`/`verify.rs` do
-//! natively), verifies the three STARK proofs with starky's recursive
+//! natively), verifies the four STARK proofs with starky's recursive
 //! verifier and checks the cross-table lookup balances, including the
 //! public-code side (the instruction tuples the native verifier derives from
 //! the statement's code).
@@ -23,9 +23,9 @@
 //! the circuit, bound to the statement by the digest, which the verifier
 //! recomputes from the statements an [`AggregatedProof`] carries.
 //!
-//! **Shapes.** A leaf circuit depends on the degrees of the three tables
-//! (the step table always has `2^k` rows; the stack and bytecode tables grow
-//! with the chunk's accesses and code) and on the number of statement
+//! **Shapes.** A leaf circuit depends on the degrees of the four tables
+//! (the step table always has `2^k` rows; the stack, bytecode and logic
+//! tables grow with the chunk's accesses, code and bitwise steps) and on the number of statement
 //! elements and instruction tuples: the [`LeafShape`]. One leaf circuit is
 //! built per shape and reused for every chunk of that shape. Merge circuits
 //! embed their children's verifier data as constants, so one is built per
