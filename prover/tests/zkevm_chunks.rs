@@ -6,8 +6,15 @@ use plonky2::field::types::{Field, PrimeField64};
 use prover::zkevm::{prove_chunk, verify_chunk, verify_chunk_sequence, ChunkProof, ZkevmError};
 use revm::primitives::{Address, Bytes, B256, U256};
 use std::collections::HashMap;
-use witness::opcode::{decode, Family};
+use witness::opcode::{decode, env, Family};
 use witness::{build_chunks, ChunkWitness, WitnessError, F};
+
+/// Sender of every test transaction.
+const SENDER: Address = Address::with_last_byte(0xaa);
+/// Value every test transaction sends.
+const VALUE: u64 = 7;
+/// Call data of every test transaction.
+const CALLDATA: [u8; 3] = [1, 2, 3];
 
 /// Runs `code` with a minimal interpreter for the proven opcodes and records the steps
 /// (pc, opcode, gas) the executor would record.
@@ -47,6 +54,12 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
                 stack.swap(l - 1, l - 1 - n as usize);
             }
             Family::Pc => stack.push(U256::from(pc)),
+            Family::Env => stack.push(match n {
+                env::ADDRESS => U256::from_be_slice(contract(tx_index).as_slice()),
+                env::CALLER => U256::from_be_slice(SENDER.as_slice()),
+                env::CALLVALUE => U256::from(VALUE),
+                _ => U256::from(CALLDATA.len()),
+            }),
             Family::Jumpdest => {}
             Family::Jump => next = stack.pop().unwrap().to::<usize>(),
             Family::Jumpi => {
@@ -84,7 +97,10 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
     }
     TxTrace {
         tx_index,
+        from: SENDER,
         to: Some(contract(tx_index)),
+        value: U256::from(VALUE),
+        input: Bytes::from(CALLDATA.to_vec()),
         success: true,
         steps,
         ..Default::default()
@@ -96,7 +112,8 @@ fn contract(i: u32) -> Address {
 }
 
 /// Every proven opcode family: arithmetic with wrap-around, unsigned and signed comparisons
-/// (both outcomes, equal operands, both signs), bitwise ops, DUP/SWAP, both JUMPI outcomes, PUSH32.
+/// (both outcomes, equal operands, both signs), bitwise ops, the call context, DUP/SWAP, both
+/// JUMPI outcomes, PUSH32.
 fn all_ops_program() -> Vec<u8> {
     let mut c = vec![
         0x60, 0x03, 0x60, 0x04, 0x01, // PUSH1 3 PUSH1 4 ADD -> 7
@@ -117,6 +134,7 @@ fn all_ops_program() -> Vec<u8> {
         0x5f, 0x19, 0x5f, 0x19, 0x60, 0x01, 0x90, 0x03, // -1 -1 1 SWAP1 SUB: -1 - 1 = -2
         0x12, 0x50, // SLT: -2 < -1 -> 1, POP
         0x50, 0x50, 0x50, 0x50, 0x50, // back to the stack before AND
+        0x30, 0x33, 0x34, 0x36, 0x50, 0x50, 0x50, 0x50, // ADDRESS CALLER CALLVALUE CALLDATASIZE, POP x4
         0x81, 0x91, 0x50, 0x50, // DUP2 SWAP2 POP POP
         0x58, 0x50, // PC POP
         0x7f, // PUSH32
@@ -185,8 +203,8 @@ fn block_spanning_chunks_links_and_broken_links_are_rejected() {
     // A statement edited to claim a different transaction range no longer verifies.
     let mut forged = proofs[0].clone();
     forged.statement.end_tx += 1;
-    forged.statement.codes.push(forged.statement.codes[0].clone());
-    forged.statement.codes.last_mut().unwrap().tx = forged.statement.end_tx - 1;
+    forged.statement.calls.push(forged.statement.calls[0].clone());
+    forged.statement.calls.last_mut().unwrap().tx = forged.statement.end_tx - 1;
     assert!(verify_chunk(&forged).is_err());
 }
 
@@ -292,8 +310,39 @@ fn corrupted_cells_are_rejected() {
     assert_rejected(&w, "PUSH immediate that is not in the code");
 
     let mut w = base.clone();
-    w.statement.codes[0].code[1] = 0x05;
+    w.statement.calls[0].code[1] = 0x05;
     assert_rejected(&w, "statement with different code");
+
+    let mut w = base.clone();
+    let r = (0..w.cpu.len())
+        .find(|&r| w.cpu[r][col::sel(Family::Env)] == F::ONE && w.cpu[r][col::N] == F::from_canonical_u64(env::CALLER))
+        .expect("CALLER is executed");
+    // The pushed value changes consistently in the stack table and in the steps
+    // that read it back, so only the lookup into the call-context table can catch it.
+    bump(&mut w, r, col::OUT);
+    refresh_range_frequencies(&mut w);
+    {
+        use witness::stack::col as s;
+        let ts = w.cpu[r][col::CLK] * F::from_canonical_u64(4) + F::TWO;
+        let mut i = w
+            .stack
+            .iter()
+            .position(|row| row[s::TS] == ts)
+            .expect("the push is in the stack table");
+        w.stack[i][s::VAL] += F::ONE;
+        while w.stack[i][s::SAME] == F::ONE && w.stack[i + 1][s::IS_WRITE] == F::ZERO && i + 2 < w.stack.len() {
+            i += 1;
+            w.stack[i][s::VAL] += F::ONE;
+            let ts = w.stack[i][s::TS].to_canonical_u64();
+            let operand = [col::IN0, col::IN1][(ts % 4) as usize];
+            bump(&mut w, (ts / 4) as usize, operand);
+        }
+    }
+    assert_rejected(&w, "CALLER pushing a value that is not the caller");
+
+    let mut w = base.clone();
+    w.statement.calls[0].value += U256::from(1u8);
+    assert_rejected(&w, "statement with a different call value");
 
     let mut w = base.clone();
     let r = find_row(&w, Family::Not);
@@ -375,6 +424,8 @@ fn proves_a_block_from_executor_traces() {
             nonce,
             gas_limit: 100_000,
             gas_price: 10,
+            value: U256::from(VALUE),
+            input: Bytes::from(CALLDATA.to_vec()),
             chain_id: Some(1),
             ..Default::default()
         });

@@ -6,27 +6,37 @@
 //! chunks link through their public transaction range: a chunk's `end_tx`
 //! is the next chunk's `first_tx`.
 
-use crate::{bytecode, cpu, logic, stack, WitnessError, F, MIN_ROWS_LOG};
+use crate::{bytecode, context, cpu, logic, stack, WitnessError, F, MIN_ROWS_LOG};
 use executor::trace::{BlockTrace, TxTrace};
-use revm::primitives::{Address, Bytes};
+use revm::primitives::{Address, Bytes, U256};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Largest supported chunk size (log2 of step rows); stack time stamps must fit 24 bits.
 pub const MAX_ROWS_LOG: usize = 22;
 
-/// The bytecode one transaction runs, part of a chunk's public statement.
+/// The call one transaction makes, part of a chunk's public statement:
+/// the code it runs and the call context that code can read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TxCode {
+pub struct TxCall {
     /// Index of the transaction in its block.
     pub tx: u32,
     /// Code of the called contract.
     pub code: Vec<u8>,
+    /// The called contract (ADDRESS).
+    pub address: Address,
+    /// The sender (CALLER).
+    pub caller: Address,
+    /// The value sent (CALLVALUE).
+    pub value: U256,
+    /// The call data (its length is CALLDATASIZE).
+    pub calldata: Vec<u8>,
 }
 
 /// What a chunk proof claims: the transactions `first_tx..end_tx` ran
-/// `steps` interpreter steps of the given code, each step following the
-/// EVM rules for its opcode, and every transaction ended with STOP.
+/// `steps` interpreter steps of the given code in the given call context,
+/// each step following the EVM rules for its opcode, and every transaction
+/// ended with STOP.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkStatement {
     /// Index of the chunk's first transaction in the block.
@@ -35,8 +45,8 @@ pub struct ChunkStatement {
     pub end_tx: u32,
     /// Number of steps proven.
     pub steps: u64,
-    /// The code each transaction runs, in transaction order.
-    pub codes: Vec<TxCode>,
+    /// The call each transaction makes, in transaction order.
+    pub calls: Vec<TxCall>,
 }
 
 /// A chunk's statement and the rows of each of its tables.
@@ -52,10 +62,12 @@ pub struct ChunkWitness {
     pub bytecode: Vec<[F; bytecode::col::NUM_COLUMNS]>,
     /// Logic table rows.
     pub logic: Vec<[F; logic::col::NUM_COLUMNS]>,
+    /// Call-context table rows.
+    pub context: Vec<[F; context::col::NUM_COLUMNS]>,
 }
 
-/// Checks that a transaction is in scope at transaction level and returns its code.
-fn tx_code<'a>(tx: &TxTrace, codes: &'a HashMap<Address, Bytes>) -> Result<&'a Bytes, WitnessError> {
+/// Checks that a transaction is in scope at transaction level and returns its call.
+fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, WitnessError> {
     let unsupported = |feature: &str| WitnessError::UnsupportedFeature {
         tx: tx.tx_index,
         feature: feature.into(),
@@ -72,9 +84,17 @@ fn tx_code<'a>(tx: &TxTrace, codes: &'a HashMap<Address, Bytes>) -> Result<&'a B
     if tx.calls.len() > 1 || tx.steps.iter().any(|s| s.depth != 0) {
         return Err(unsupported("a call into another contract"));
     }
-    codes.get(&to).ok_or_else(|| WitnessError::MissingCode {
+    let code = codes.get(&to).ok_or_else(|| WitnessError::MissingCode {
         tx: tx.tx_index,
         address: to.to_string(),
+    })?;
+    Ok(TxCall {
+        tx: tx.tx_index,
+        code: code.to_vec(),
+        address: to,
+        caller: tx.from,
+        value: tx.value,
+        calldata: tx.input.to_vec(),
     })
 }
 
@@ -102,10 +122,10 @@ pub fn build_chunks(
         return Err(WitnessError::EmptyBlock);
     }
     let capacity = (1usize << rows_log) - 1;
-    let mut groups: Vec<Vec<(&TxTrace, &Bytes)>> = vec![Vec::new()];
+    let mut groups: Vec<Vec<(&TxTrace, TxCall)>> = vec![Vec::new()];
     let mut used = 0;
     for tx in &trace.txs {
-        let code = tx_code(tx, codes)?;
+        let call = tx_call(tx, codes)?;
         if tx.steps.len() > capacity {
             return Err(WitnessError::TransactionTooLong {
                 tx: tx.tx_index,
@@ -119,30 +139,27 @@ pub fn build_chunks(
             used = 0;
         }
         used += tx.steps.len();
-        groups.last_mut().expect("groups is never empty").push((tx, code));
+        groups.last_mut().expect("groups is never empty").push((tx, call));
     }
     groups.iter().map(|g| build_chunk(g, rows_log)).collect()
 }
 
 /// Builds the tables of one chunk of whole transactions.
-fn build_chunk(txs: &[(&TxTrace, &Bytes)], rows_log: usize) -> Result<ChunkWitness, WitnessError> {
-    let cpu = cpu::generate(txs, rows_log)?;
+fn build_chunk(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkWitness, WitnessError> {
+    let pairs: Vec<(&TxTrace, &TxCall)> = txs.iter().map(|(t, c)| (*t, c)).collect();
+    let cpu = cpu::generate(&pairs, rows_log)?;
     let stack_log = (cpu.stack_accesses.len() + 1).next_power_of_two().trailing_zeros() as usize;
     let stack = stack::generate(&cpu.stack_accesses, stack_log.max(MIN_ROWS_LOG))?;
-    let code_list: Vec<(u32, &[u8])> = txs.iter().map(|(t, c)| (t.tx_index, c.as_ref())).collect();
+    let code_list: Vec<(u32, &[u8])> = txs.iter().map(|(t, c)| (t.tx_index, c.code.as_slice())).collect();
     let bytecode = bytecode::generate(&code_list, &cpu.executed, MIN_ROWS_LOG)?;
     let logic = logic::generate(&cpu.logic_ops, MIN_ROWS_LOG);
+    let calls: Vec<TxCall> = txs.iter().map(|(_, c)| c.clone()).collect();
+    let context = context::generate(&calls, &cpu.context_reads, MIN_ROWS_LOG);
     let statement = ChunkStatement {
         first_tx: txs[0].0.tx_index,
         end_tx: txs[txs.len() - 1].0.tx_index + 1,
         steps: txs.iter().map(|(t, _)| t.steps.len() as u64).sum(),
-        codes: txs
-            .iter()
-            .map(|(t, c)| TxCode {
-                tx: t.tx_index,
-                code: c.to_vec(),
-            })
-            .collect(),
+        calls,
     };
     Ok(ChunkWitness {
         statement,
@@ -150,5 +167,6 @@ fn build_chunk(txs: &[(&TxTrace, &Bytes)], rows_log: usize) -> Result<ChunkWitne
         stack,
         bytecode,
         logic,
+        context,
     })
 }

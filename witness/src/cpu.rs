@@ -17,13 +17,15 @@
 //!
 //! The time stamp of channel `c` in row `clk` is `4*clk + c`.
 
+use crate::chunk::TxCall;
+use crate::context;
 use crate::logic::LogicOp;
 use crate::opcode::{self, Family};
 use crate::word::{limbs, limbs_f, LIMBS};
 use crate::{WitnessError, F};
 use executor::trace::TxTrace;
 use plonky2::field::types::{Field, PrimeField64};
-use revm::primitives::{Bytes, U256};
+use revm::primitives::U256;
 use std::collections::HashMap;
 
 /// Column indices of the step table.
@@ -128,24 +130,26 @@ pub struct CpuWitness {
     pub executed: HashMap<(u32, u64), u64>,
     /// The AND, OR and XOR steps, in execution order, for the logic table.
     pub logic_ops: Vec<LogicOp>,
+    /// How often each call-context field `(tx, field)` was read.
+    pub context_reads: HashMap<(u32, u64), u64>,
 }
 
 /// Simulated machine state of one transaction.
 struct TxState<'a> {
     tx: &'a TxTrace,
-    code: &'a Bytes,
+    call: &'a TxCall,
     stack: Vec<U256>,
 }
 
-/// Builds the step table of the transactions `txs` (each with the bytecode it runs),
+/// Builds the step table of the transactions `txs` (each with the call it makes),
 /// padded to `2^rows_log` rows. The caller checks that the steps fit.
-pub fn generate(txs: &[(&TxTrace, &Bytes)], rows_log: usize) -> Result<CpuWitness, WitnessError> {
+pub fn generate(txs: &[(&TxTrace, &TxCall)], rows_log: usize) -> Result<CpuWitness, WitnessError> {
     let height = 1usize << rows_log;
     let mut out = CpuWitness::default();
-    for &(tx, code) in txs {
+    for &(tx, call) in txs {
         let mut state = TxState {
             tx,
-            code,
+            call,
             stack: Vec::new(),
         };
         for (i, step) in tx.steps.iter().enumerate() {
@@ -224,7 +228,7 @@ impl TxState<'_> {
                 name: opcode::name(step.opcode),
             });
         };
-        let code_byte = self.code.get(step.pc as usize).copied().unwrap_or(0);
+        let code_byte = self.call.code.get(step.pc as usize).copied().unwrap_or(0);
         if code_byte != step.opcode {
             return Err(self.malformed(
                 i,
@@ -276,7 +280,7 @@ impl TxState<'_> {
             Family::Push => {
                 let start = step.pc as usize + 1;
                 let imm: Vec<u8> = (start..start + n as usize)
-                    .map(|k| self.code.get(k).copied().unwrap_or(0))
+                    .map(|k| self.call.code.get(k).copied().unwrap_or(0))
                     .collect();
                 out = crate::word::from_be_bytes(&imm);
                 for (j, b) in limbs(out).iter().enumerate() {
@@ -336,6 +340,11 @@ impl TxState<'_> {
             }
             Family::Pc => {
                 out = U256::from(step.pc);
+                writes.push((sp, 2, out));
+            }
+            Family::Env => {
+                out = context::field_value(self.call, n);
+                *out_tables.context_reads.entry((tx_index, n)).or_default() += 1;
                 writes.push((sp, 2, out));
             }
             Family::Dup => {

@@ -2,7 +2,8 @@
 //! block's steps into chunks whose public values link to their neighbours.
 //!
 //! Milestone-1 slice: the step (CPU) table, the stack read/write table, the
-//! bytecode table and the logic table for the opcodes listed in [`opcode`]. Every other opcode
+//! bytecode table, the logic table and the call-context table for the
+//! opcodes listed in [`opcode`]. Every other opcode
 //! (and any failed transaction) is rejected with an error naming it; nothing
 //! is proven with an unconstrained column. The column layouts live next to
 //! the row generators so that the prover's constraints and the witness agree
@@ -10,6 +11,7 @@
 
 pub mod bytecode;
 pub mod chunk;
+pub mod context;
 pub mod cpu;
 pub mod error;
 pub mod logic;
@@ -17,7 +19,7 @@ pub mod opcode;
 pub mod stack;
 pub mod word;
 
-pub use chunk::{build_chunks, codes_of, ChunkStatement, ChunkWitness, TxCode};
+pub use chunk::{build_chunks, codes_of, ChunkStatement, ChunkWitness, TxCall};
 pub use error::WitnessError;
 
 /// The field every table is written in (Goldilocks).

@@ -3,7 +3,7 @@
 //!
 //! Milestone-1 scope so far: STOP, ADD, SUB, LT, GT, SLT, SGT, EQ, ISZERO,
 //! AND, OR, XOR, NOT, POP, JUMP, JUMPI, PC, JUMPDEST, PUSH0..PUSH32,
-//! DUP1..DUP16, SWAP1..SWAP16. Every other opcode is rejected by [`decode`]
+//! DUP1..DUP16, SWAP1..SWAP16, ADDRESS, CALLER, CALLVALUE, CALLDATASIZE. Every other opcode is rejected by [`decode`]
 //! returning `None`.
 
 /// One opcode family: one selector column in the step table.
@@ -53,11 +53,28 @@ pub enum Family {
     Xor,
     /// NOT (bitwise complement).
     Not,
+    /// ADDRESS, CALLER, CALLVALUE, CALLDATASIZE: pushes a field of the call
+    /// context; `n` is the field (see [`env`]).
+    Env,
+}
+
+/// The call-context fields the [`Family::Env`] opcodes read (their `n`).
+pub mod env {
+    /// ADDRESS: the called contract.
+    pub const ADDRESS: u64 = 1;
+    /// CALLER: the transaction's sender.
+    pub const CALLER: u64 = 2;
+    /// CALLVALUE: the value sent.
+    pub const CALLVALUE: u64 = 3;
+    /// CALLDATASIZE: the length of the call data.
+    pub const CALLDATASIZE: u64 = 4;
+    /// Every field, in order.
+    pub const ALL: [u64; 4] = [ADDRESS, CALLER, CALLVALUE, CALLDATASIZE];
 }
 
 impl Family {
     /// Every family, in selector-column order.
-    pub const ALL: [Family; 22] = [
+    pub const ALL: [Family; 23] = [
         Family::Stop,
         Family::Push0,
         Family::Push,
@@ -80,6 +97,7 @@ impl Family {
         Family::Or,
         Family::Xor,
         Family::Not,
+        Family::Env,
     ];
 
     /// The bitwise families the logic table proves.
@@ -103,7 +121,7 @@ impl Family {
         match self {
             Family::Stop => 0,
             Family::Jumpdest => 1,
-            Family::Push0 | Family::Pop | Family::Pc => 2,
+            Family::Push0 | Family::Pop | Family::Pc | Family::Env => 2,
             Family::Jump => 8,
             Family::Jumpi => 10,
             _ => 3,
@@ -113,7 +131,7 @@ impl Family {
     /// Change of the stack size.
     pub fn stack_delta(self) -> i64 {
         match self {
-            Family::Push0 | Family::Push | Family::Dup | Family::Pc => 1,
+            Family::Push0 | Family::Push | Family::Dup | Family::Pc | Family::Env => 1,
             Family::Pop | Family::Jump => -1,
             Family::Jumpi => -2,
             f if f.is_binary() => -1,
@@ -169,6 +187,10 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x17 => Family::Or,
         0x18 => Family::Xor,
         0x19 => Family::Not,
+        0x30 => return Some((Family::Env, env::ADDRESS)),
+        0x33 => return Some((Family::Env, env::CALLER)),
+        0x34 => return Some((Family::Env, env::CALLVALUE)),
+        0x36 => return Some((Family::Env, env::CALLDATASIZE)),
         0x50 => Family::Pop,
         0x56 => Family::Jump,
         0x57 => Family::Jumpi,
@@ -311,6 +333,8 @@ mod tests {
         assert_eq!(decode(0x5f), Some((Family::Push0, 0)));
         assert_eq!(decode(0x02), None, "MUL is not in the slice");
         assert_eq!(decode(0x18), Some((Family::Xor, 0)));
+        assert_eq!(decode(0x34), Some((Family::Env, env::CALLVALUE)));
+        assert_eq!(decode(0x35), None, "CALLDATALOAD is not in the slice");
         assert_eq!(Family::Not.stack_delta(), 0);
         assert_eq!(Family::Slt.pops(0), 2);
         assert_eq!(decode(0x54), None, "SLOAD is not in the slice");

@@ -33,7 +33,7 @@ use prover::zkevm::aggregate::{
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
-use witness::{bytecode, cpu, logic, stack, ChunkStatement, ChunkWitness, F};
+use witness::{bytecode, context, cpu, logic, stack, ChunkStatement, ChunkWitness, F};
 
 /// Default chunk size: at most 2^10 step rows per chunk (as `zkr prove`).
 pub const DEFAULT_ROWS_LOG: usize = 10;
@@ -53,6 +53,8 @@ pub struct ChunkJobInput {
     pub bytecode: Vec<F>,
     /// Logic table rows, one after the other.
     pub logic: Vec<F>,
+    /// Call-context table rows, one after the other.
+    pub context: Vec<F>,
 }
 
 impl ChunkJobInput {
@@ -65,6 +67,7 @@ impl ChunkJobInput {
             stack: witness.stack.concat(),
             bytecode: witness.bytecode.concat(),
             logic: witness.logic.concat(),
+            context: witness.context.concat(),
         }
     }
 
@@ -77,6 +80,7 @@ impl ChunkJobInput {
             stack: rows::<{ stack::col::NUM_COLUMNS }>(self.stack, "stack")?,
             bytecode: rows::<{ bytecode::col::NUM_COLUMNS }>(self.bytecode, "bytecode")?,
             logic: rows::<{ logic::col::NUM_COLUMNS }>(self.logic, "logic")?,
+            context: rows::<{ context::col::NUM_COLUMNS }>(self.context, "call-context")?,
         })
     }
 }

@@ -21,11 +21,17 @@ impl BytecodeStark {
 
     /// All constraints of the table.
     pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], _nv: &[C::V], _pis: &[C::V]) {
-        cx.boolean(lv[col::IS_REAL]);
-        let padding = cx.not(lv[col::IS_REAL]);
-        let c = cx.mul(padding, lv[col::MULT]);
-        cx.always(c);
+        eval_pinned(cx, lv[col::IS_REAL], lv[col::MULT]);
     }
+}
+
+/// The constraints of a table pinned to public tuples by a lookup: `is_real`
+/// is boolean and padding rows are never looked up (`mult = 0`).
+pub(crate) fn eval_pinned<C: Cx>(cx: &mut C, is_real: C::V, mult: C::V) {
+    cx.boolean(is_real);
+    let padding = cx.not(is_real);
+    let c = cx.mul(padding, mult);
+    cx.always(c);
 }
 
 impl_stark_via_cx!(BytecodeStark, witness::bytecode::col::NUM_COLUMNS, 0);

@@ -8,8 +8,8 @@
 //! test with inverse witnesses for EQ, ISZERO, JUMPI; `255 - x` per byte for
 //! NOT); jumps land on a JUMPDEST; results, the comparison difference and
 //! the flipped top bytes are bytes (range lookup). Columns a family does not
-//! use are forced to zero. Stack values, instructions and AND/OR/XOR results
-//! come from the other tables through cross-table lookups.
+//! use are forced to zero. Stack values, instructions, AND/OR/XOR results and
+//! call-context values come from the other tables through cross-table lookups.
 
 use super::expr::{impl_stark_via_cx, Cx};
 use plonky2::field::types::Field;
@@ -55,6 +55,7 @@ pub(crate) fn channel2() -> Vec<Family> {
         Family::Dup,
         Family::Pc,
         Family::Swap,
+        Family::Env,
     ]);
     fs
 }
@@ -211,7 +212,7 @@ impl CpuStark {
         cx.always(c);
 
         // Unused columns are zero.
-        let sized = sum_of(cx, &[Family::Push, Family::Dup, Family::Swap]);
+        let sized = sum_of(cx, &[Family::Push, Family::Dup, Family::Swap, Family::Env]);
         let not_sized = cx.not(sized);
         let c = cx.mul(not_sized, lv[col::N]);
         cx.always(c);

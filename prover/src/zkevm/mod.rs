@@ -1,5 +1,5 @@
 //! The zkEVM chunk prover: starky tables for the step (CPU), stack,
-//! bytecode and logic tables, proven together with shared cross-table lookup
+//! bytecode, logic and call-context tables, proven together with shared cross-table lookup
 //! challenges, and their verifier.
 //!
 //! Entry points: [`prove_chunk`] turns a [`witness::ChunkWitness`] into a
@@ -8,12 +8,14 @@
 
 pub mod aggregate;
 pub mod bytecode_stark;
+pub mod context_stark;
 pub mod cpu_stark;
 pub mod expr;
 pub mod logic_stark;
 pub mod proof;
 pub mod prove;
 pub mod stack_stark;
+pub mod statement;
 pub mod tables;
 pub mod verify;
 
@@ -22,7 +24,6 @@ pub use prove::{prove_chunk, prove_chunk_with};
 pub use verify::{verify_chunk, verify_chunk_sequence};
 
 use starky::config::StarkConfig;
-use witness::{ChunkStatement, F};
 
 /// Errors of chunk proving and verification.
 #[derive(Debug, thiserror::Error)]
@@ -68,27 +69,4 @@ pub fn stark_config() -> StarkConfig {
     StarkConfig::standard_fast_config()
 }
 
-/// The step table's public inputs for a statement.
-pub fn cpu_public_inputs(statement: &ChunkStatement) -> Vec<F> {
-    use plonky2::field::types::Field;
-    let mut pis = vec![F::ZERO; witness::cpu::pi::NUM];
-    pis[witness::cpu::pi::FIRST_TX] = F::from_canonical_u32(statement.first_tx);
-    pis[witness::cpu::pi::END_TX] = F::from_canonical_u32(statement.end_tx);
-    pis[witness::cpu::pi::STEPS] = F::from_canonical_u64(statement.steps);
-    pis
-}
-
-/// Absorbs the statement into the transcript before any challenge is drawn.
-pub(crate) fn observe_statement<H: plonky2::plonk::config::Hasher<F>>(
-    challenger: &mut plonky2::iop::challenger::Challenger<F, H>,
-    statement: &ChunkStatement,
-) {
-    use plonky2::field::types::Field;
-    challenger.observe_elements(&cpu_public_inputs(statement));
-    for tc in &statement.codes {
-        challenger.observe_element(F::from_canonical_u32(tc.tx));
-        challenger.observe_element(F::from_canonical_usize(tc.code.len()));
-        let bytes: Vec<F> = tc.code.iter().map(|&b| F::from_canonical_u8(b)).collect();
-        challenger.observe_elements(&bytes);
-    }
-}
+pub use statement::{cpu_public_inputs, statement_elements};

@@ -26,6 +26,8 @@ pub struct ChunkProof {
     pub bytecode: TableProof,
     /// Logic table proof.
     pub logic: TableProof,
+    /// Call-context table proof.
+    pub context: TableProof,
 }
 
 /// Why a proof could not be encoded or decoded.
@@ -45,7 +47,7 @@ pub enum CodecError {
 impl ChunkProof {
     /// The table proofs in table-index order (see [`super::tables`]).
     pub fn tables(&self) -> [&TableProof; super::tables::NUM_TABLES] {
-        [&self.cpu, &self.stack, &self.bytecode, &self.logic]
+        [&self.cpu, &self.stack, &self.bytecode, &self.logic, &self.context]
     }
 
     /// Serialises with bincode (standard configuration).

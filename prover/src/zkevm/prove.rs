@@ -2,12 +2,14 @@
 //! lookup challenges, then prove each table.
 
 use super::bytecode_stark::BytecodeStark;
+use super::context_stark::ContextStark;
 use super::cpu_stark::CpuStark;
 use super::logic_stark::LogicStark;
 use super::proof::{ChunkProof, TableProof, C, D};
 use super::stack_stark::StackStark;
+use super::statement::{cpu_public_inputs, observe_statement};
 use super::tables::{cross_table_lookups, NUM_TABLES};
-use super::{cpu_public_inputs, observe_statement, stark_config, ZkevmError};
+use super::{stark_config, ZkevmError};
 use crate::backend::Backend;
 use plonky2::field::polynomial::PolynomialValues;
 use plonky2::fri::oracle::PolynomialBatch;
@@ -36,6 +38,7 @@ pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result
         trace_rows_to_poly_values(witness.stack.clone()),
         trace_rows_to_poly_values(witness.bytecode.clone()),
         trace_rows_to_poly_values(witness.logic.clone()),
+        trace_rows_to_poly_values(witness.context.clone()),
     ];
     let mut timing = TimingTree::default();
     let rate_bits = config.fri_config.rate_bits;
@@ -71,6 +74,7 @@ pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result
         stack: job(1).prove(&StackStark, "stack", &[])?,
         bytecode: job(2).prove(&BytecodeStark, "bytecode", &[])?,
         logic: job(3).prove(&LogicStark, "logic", &[])?,
+        context: job(4).prove(&ContextStark, "call-context", &[])?,
     })
 }
 

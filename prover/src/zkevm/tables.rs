@@ -6,6 +6,8 @@
 //! | 1   | step table (tx, pc, family, n, immediate) | bytecode table, multiplicity `MULT` |
 //! | 2   | the verifier's tuples from the public code | bytecode table (real rows)    |
 //! | 3   | step table (family, IN0, IN1, OUT) of AND/OR/XOR | logic table (selector set) |
+//! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE | call-context table, multiplicity `MULT` |
+//! | 5   | the verifier's tuples from the statement's calls | call-context table (real rows) |
 
 use super::cpu_stark::{binary, channel0, channel1, channel2};
 use plonky2::field::types::Field;
@@ -13,7 +15,7 @@ use starky::cross_table_lookup::{CrossTableLookup, TableWithColumns};
 use starky::lookup::{Column, Filter};
 use witness::opcode::Family;
 use witness::word::LIMBS;
-use witness::{bytecode, cpu, logic, stack, F};
+use witness::{bytecode, context, cpu, logic, stack, F};
 
 /// Index of the step table.
 pub const CPU: usize = 0;
@@ -23,10 +25,14 @@ pub const STACK: usize = 1;
 pub const BYTECODE: usize = 2;
 /// Index of the logic table.
 pub const LOGIC: usize = 3;
+/// Index of the call-context table.
+pub const CONTEXT: usize = 4;
 /// Number of tables in a chunk proof.
-pub const NUM_TABLES: usize = 4;
+pub const NUM_TABLES: usize = 5;
 /// Position of the CTL whose looking side is the public code.
 pub const CODE_CTL: usize = 2;
+/// Position of the CTL whose looking side is the public call context.
+pub const CONTEXT_CTL: usize = 5;
 
 fn sum_of(families: &[Family]) -> Column<F> {
     Column::sum(families.iter().map(|&f| cpu::col::sel(f)))
@@ -125,7 +131,40 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
             Filter::new_simple(Column::single(bytecode::col::IS_REAL)),
         ),
     );
-    vec![stack_ctl, code_ctl, public_code_ctl, logic_ctl(family)]
+    let [context_ctl, public_context_ctl] = context_ctls();
+    vec![
+        stack_ctl,
+        code_ctl,
+        public_code_ctl,
+        logic_ctl(family),
+        context_ctl,
+        public_context_ctl,
+    ]
+}
+
+/// Context steps against the call-context table (with multiplicities), and
+/// the call-context table against the verifier's tuples.
+fn context_ctls() -> [CrossTableLookup<F>; 2] {
+    let mut step_cols = vec![Column::single(cpu::col::TX), Column::single(cpu::col::N)];
+    step_cols.extend(limbs(cpu::col::OUT));
+    let tuple = || -> Vec<Column<F>> { (context::col::TX..context::col::MULT).map(Column::single).collect() };
+    let reads = CrossTableLookup::new(
+        vec![TableWithColumns::new(
+            CPU,
+            step_cols,
+            Filter::new_simple(Column::single(cpu::col::sel(Family::Env))),
+        )],
+        TableWithColumns::new(CONTEXT, tuple(), Filter::new_simple(Column::single(context::col::MULT))),
+    );
+    let public = CrossTableLookup::new(
+        vec![],
+        TableWithColumns::new(
+            CONTEXT,
+            tuple(),
+            Filter::new_simple(Column::single(context::col::IS_REAL)),
+        ),
+    );
+    [reads, public]
 }
 
 /// AND/OR/XOR steps against the logic table: (family id, IN0, IN1, OUT),
@@ -138,14 +177,15 @@ fn logic_ctl(family: Column<F>) -> CrossTableLookup<F> {
     }
     let step = TableWithColumns::new(CPU, step_cols, Filter::new_simple(sum_of(&Family::LOGIC)));
 
-    let sels = Family::LOGIC.map(|f| logic::col::sel(f));
+    let sels = Family::LOGIC.map(logic::col::sel);
     let mut logic_cols = vec![Column::linear_combination(
         Family::LOGIC.map(|f| (logic::col::sel(f), F::from_canonical_u64(f.id()))),
     )];
     for bits in [logic::col::A_BITS, logic::col::B_BITS] {
-        logic_cols.extend((0..LIMBS).map(|j| {
-            Column::linear_combination((0..8).map(|k| (bits + 8 * j + k, F::from_canonical_u64(1 << k))))
-        }));
+        logic_cols
+            .extend((0..LIMBS).map(|j| {
+                Column::linear_combination((0..8).map(|k| (bits + 8 * j + k, F::from_canonical_u64(1 << k))))
+            }));
     }
     logic_cols.extend(limbs(logic::col::OUT));
     let looked = TableWithColumns::new(LOGIC, logic_cols, Filter::new_simple(Column::sum(sels)));

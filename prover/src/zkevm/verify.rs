@@ -3,12 +3,14 @@
 //! that the verifier computes itself), and links between neighbouring chunks.
 
 use super::bytecode_stark::BytecodeStark;
+use super::context_stark::ContextStark;
 use super::cpu_stark::CpuStark;
 use super::logic_stark::LogicStark;
 use super::proof::{ChunkProof, TableProof, C, D};
 use super::stack_stark::StackStark;
-use super::tables::{cross_table_lookups, CODE_CTL, NUM_TABLES};
-use super::{cpu_public_inputs, observe_statement, stark_config, ZkevmError};
+use super::statement::{cpu_public_inputs, observe_statement, public_tuples, PUBLIC_LOOKUPS};
+use super::tables::{cross_table_lookups, NUM_TABLES};
+use super::{stark_config, ZkevmError};
 use plonky2::field::types::Field;
 use plonky2::iop::challenger::Challenger;
 use plonky2::plonk::config::GenericConfig;
@@ -16,7 +18,6 @@ use starky::config::StarkConfig;
 use starky::cross_table_lookup::{verify_cross_table_lookups, CrossTableLookup, CtlCheckVars};
 use starky::lookup::GrandProductChallengeSet;
 use starky::stark::Stark;
-use witness::bytecode::instruction_tuples;
 use witness::{ChunkStatement, F};
 
 type Hasher = <C as GenericConfig<D>>::Hasher;
@@ -47,10 +48,14 @@ pub fn verify_chunk(proof: &ChunkProof) -> Result<(), ZkevmError> {
     job(1).verify(&StackStark, "stack", tables[1], &[])?;
     job(2).verify(&BytecodeStark, "bytecode", tables[2], &[])?;
     job(3).verify(&LogicStark, "logic", tables[3], &[])?;
+    job(4).verify(&ContextStark, "call-context", tables[4], &[])?;
 
     let zs_first: [Vec<F>; NUM_TABLES] = tables.map(|t| t.proof.openings.ctl_zs_first.clone().unwrap_or_default());
-    let mut extra = hashbrown::HashMap::new();
-    extra.insert(CODE_CTL, public_code_sums(statement, &ctl_challenges));
+    let extra: hashbrown::HashMap<usize, Vec<F>> = PUBLIC_LOOKUPS
+        .iter()
+        .zip(public_tuples(statement))
+        .map(|(l, tuples)| (l.ctl, public_sums(&tuples, l.width, &ctl_challenges)))
+        .collect();
     verify_cross_table_lookups::<F, D, NUM_TABLES>(&ctls, zs_first, &extra, &config)
         .map_err(|e| ZkevmError::CrossTable(format!("{e:#}")))
 }
@@ -70,31 +75,26 @@ pub fn verify_chunk_sequence(proofs: &[ChunkProof]) -> Result<(), ZkevmError> {
     Ok(())
 }
 
-/// The statement must list one code per transaction of its range, in order.
+/// The statement must list one call per transaction of its range, in order.
 pub(crate) fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
-    let ids: Vec<u32> = s.codes.iter().map(|c| c.tx).collect();
+    let ids: Vec<u32> = s.calls.iter().map(|c| c.tx).collect();
     let expected: Vec<u32> = (s.first_tx..s.end_tx).collect();
     if ids != expected || ids.is_empty() {
         return Err(ZkevmError::Statement(format!(
-            "transactions {}..{} need one code each in order, the statement lists codes for {ids:?}",
+            "transactions {}..{} need one call each in order, the statement lists calls for {ids:?}",
             s.first_tx, s.end_tx
         )));
     }
     Ok(())
 }
 
-/// For each challenge, the sum of 1/combine(tuple) over the instruction tuples of the public code.
-fn public_code_sums(statement: &ChunkStatement, challenges: &GrandProductChallengeSet<F>) -> Vec<F> {
-    let tuples: Vec<_> = statement
-        .codes
-        .iter()
-        .flat_map(|c| instruction_tuples(c.tx, &c.code))
-        .collect();
+/// For each challenge, the sum of 1/combine(tuple) over the flattened tuples of `width` elements.
+fn public_sums(tuples: &[F], width: usize, challenges: &GrandProductChallengeSet<F>) -> Vec<F> {
     challenges
         .challenges
         .iter()
         .map(|ch| {
-            let combined: Vec<F> = tuples.iter().map(|t| ch.combine(t.iter())).collect();
+            let combined: Vec<F> = tuples.chunks(width).map(|t| ch.combine(t.iter())).collect();
             F::batch_multiplicative_inverse(&combined).into_iter().sum()
         })
         .collect()

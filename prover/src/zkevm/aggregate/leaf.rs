@@ -3,12 +3,14 @@
 //! statement digest.
 
 use super::super::bytecode_stark::BytecodeStark;
+use super::super::context_stark::ContextStark;
 use super::super::cpu_stark::CpuStark;
 use super::super::logic_stark::LogicStark;
 use super::super::proof::{ChunkProof, C, D};
 use super::super::stack_stark::StackStark;
-use super::super::tables::{cross_table_lookups, CODE_CTL, NUM_TABLES};
-use super::super::{cpu_public_inputs, stark_config};
+use super::super::stark_config;
+use super::super::statement::{cpu_public_inputs, public_tuples, statement_elements, PUBLIC_LOOKUPS};
+use super::super::tables::{cross_table_lookups, NUM_TABLES};
 use super::{circuit_config, pi, PlonkProof};
 use plonky2::field::types::Field;
 use plonky2::hash::hash_types::HashOut;
@@ -28,7 +30,6 @@ use starky::recursive_verifier::{
     add_virtual_stark_proof_with_pis, set_stark_proof_with_pis_target, verify_stark_proof_with_challenges_circuit,
 };
 use starky::stark::Stark;
-use witness::bytecode::{col::TUPLE, instruction_tuples};
 use witness::{ChunkStatement, ChunkWitness, F};
 
 type Hasher = <C as GenericConfig<D>>::Hasher;
@@ -44,7 +45,7 @@ const _: () = assert!(LINKS == pi::DIGEST, "a leaf exposes the link values, then
 pub struct ChunkLayout {
     /// The chunk's statement.
     pub statement: ChunkStatement,
-    /// Degree bits of the step, stack, bytecode and logic table proofs.
+    /// Degree bits of the table proofs, in table-index order.
     pub degree_bits: [usize; NUM_TABLES],
 }
 
@@ -66,6 +67,7 @@ impl ChunkLayout {
             witness.stack.len(),
             witness.bytecode.len(),
             witness.logic.len(),
+            witness.context.len(),
         ];
         rows.iter().all(|r| r.is_power_of_two()).then(|| Self {
             statement: witness.statement.clone(),
@@ -78,7 +80,7 @@ impl ChunkLayout {
         LeafShape {
             degree_bits: self.degree_bits,
             statement_len: statement_elements(&self.statement).len(),
-            num_tuples: code_tuples(&self.statement).len(),
+            num_tuples: public_tuples(&self.statement).map(|t| t.len()),
         }
     }
 
@@ -91,44 +93,25 @@ impl ChunkLayout {
 }
 
 /// What a leaf circuit depends on: table degrees, the number of statement
-/// transcript elements and the number of public instruction tuples.
+/// transcript elements and the sizes of the public lookups.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LeafShape {
-    /// Degree bits of the step, stack, bytecode and logic table proofs.
+    /// Degree bits of the table proofs, in table-index order.
     pub degree_bits: [usize; NUM_TABLES],
     /// Number of field elements the statement adds to the transcript.
     pub statement_len: usize,
-    /// Number of instruction tuples of the statement's code.
-    pub num_tuples: usize,
-}
-
-/// The elements the chunk transcript absorbs for a statement, in order
-/// (the same as `observe_statement`): step-table public inputs, then per
-/// transaction its id, code length and code bytes.
-pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
-    let mut out = cpu_public_inputs(statement);
-    for tc in &statement.codes {
-        out.push(F::from_canonical_u32(tc.tx));
-        out.push(F::from_canonical_usize(tc.code.len()));
-        out.extend(tc.code.iter().map(|&b| F::from_canonical_u8(b)));
-    }
-    out
-}
-
-/// The instruction tuples of every transaction's code, in statement order.
-fn code_tuples(statement: &ChunkStatement) -> Vec<[F; TUPLE]> {
-    statement
-        .codes
-        .iter()
-        .flat_map(|c| instruction_tuples(c.tx, &c.code))
-        .collect()
+    /// Number of elements of each public lookup's tuples (instruction
+    /// tuples, then call-context tuples).
+    pub num_tuples: [usize; 2],
 }
 
 /// The digest a leaf exposes: Poseidon over the statement's transcript
-/// elements after the link values, then its instruction tuples.
+/// elements after the link values, then its public lookup tuples.
 pub fn statement_digest(statement: &ChunkStatement) -> HashOut<F> {
     let mut input = statement_elements(statement).split_off(LINKS);
-    input.extend(code_tuples(statement).into_iter().flatten());
+    for tuples in public_tuples(statement) {
+        input.extend(tuples);
+    }
     PoseidonHash::hash_no_pad(&input)
 }
 
@@ -138,7 +121,8 @@ pub struct LeafCircuit {
     pub data: CircuitData<F, C, D>,
     shape: LeafShape,
     statement: Vec<Target>,
-    tuples: Vec<Target>,
+    /// The tuples of each public lookup, flattened.
+    tuples: [Vec<Target>; 2],
     tables: [StarkProofWithPublicInputsTarget<D>; NUM_TABLES],
     zero: Target,
 }
@@ -226,13 +210,14 @@ impl LeafCircuit {
         let mut b = CircuitBuilder::<F, D>::new(circuit_config());
         let zero = b.zero();
         let statement = b.add_virtual_targets(shape.statement_len);
-        let tuples = b.add_virtual_targets(shape.num_tuples * TUPLE);
-        let [cpu_bits, stack_bits, bytecode_bits, logic_bits] = shape.degree_bits;
+        let tuples = shape.num_tuples.map(|n| b.add_virtual_targets(n));
+        let [cpu_bits, stack_bits, bytecode_bits, logic_bits, context_bits] = shape.degree_bits;
         let tables = [
             table_targets(&mut b, &CpuStark, &config, &ctls, 0, cpu_bits),
             table_targets(&mut b, &StackStark, &config, &ctls, 1, stack_bits),
             table_targets(&mut b, &BytecodeStark, &config, &ctls, 2, bytecode_bits),
             table_targets(&mut b, &LogicStark, &config, &ctls, 3, logic_bits),
+            table_targets(&mut b, &ContextStark, &config, &ctls, 4, context_bits),
         ];
 
         // Transcript: statement, trace caps, shared CTL challenges.
@@ -252,29 +237,32 @@ impl LeafCircuit {
         check.verify(&mut b, &StackStark, 1, &tables[1], stack_bits);
         check.verify(&mut b, &BytecodeStark, 2, &tables[2], bytecode_bits);
         check.verify(&mut b, &LogicStark, 3, &tables[3], logic_bits);
+        check.verify(&mut b, &ContextStark, 4, &tables[4], context_bits);
 
         // The step table's public inputs are the statement's link values.
         for (&p, &s) in tables[0].public_inputs.iter().zip(&statement) {
             b.connect(p, s);
         }
 
-        // Lookup balances; the public-code side is the sum of 1/combine(tuple).
-        let extra: Vec<Target> = ctl_challenges
-            .challenges
-            .iter()
-            .map(|ch| {
-                let inverses: Vec<Target> = tuples
-                    .chunks(TUPLE)
-                    .map(|t| {
-                        let combined = ch.combine_base_circuit(&mut b, t);
-                        b.inverse(combined)
-                    })
-                    .collect();
-                b.add_many(inverses)
-            })
-            .collect();
+        // Lookup balances; each public side is the sum of 1/combine(tuple).
         let mut extra_sums = hashbrown::HashMap::new();
-        extra_sums.insert(CODE_CTL, extra);
+        for (lookup, flat) in PUBLIC_LOOKUPS.iter().zip(&tuples) {
+            let sums: Vec<Target> = ctl_challenges
+                .challenges
+                .iter()
+                .map(|ch| {
+                    let inverses: Vec<Target> = flat
+                        .chunks(lookup.width)
+                        .map(|t| {
+                            let combined = ch.combine_base_circuit(&mut b, t);
+                            b.inverse(combined)
+                        })
+                        .collect();
+                    b.add_many(inverses)
+                })
+                .collect();
+            extra_sums.insert(lookup.ctl, sums);
+        }
         let zs_first = tables.each_ref().map(|t| {
             t.proof
                 .openings
@@ -285,7 +273,7 @@ impl LeafCircuit {
         verify_cross_table_lookups_circuit::<F, D, NUM_TABLES>(&mut b, ctls, zs_first, &extra_sums, &config);
 
         let mut digest_input = statement[LINKS..].to_vec();
-        digest_input.extend(&tuples);
+        digest_input.extend(tuples.iter().flatten());
         let digest = b.hash_n_to_hash_no_pad::<PoseidonHash>(digest_input);
         b.register_public_inputs(&statement[..LINKS]);
         b.register_public_inputs(&digest.elements);
@@ -311,12 +299,14 @@ impl LeafCircuit {
         }
         let mut pw = PartialWitness::new();
         let statement = statement_elements(&proof.statement);
-        let tuples: Vec<F> = code_tuples(&proof.statement).into_iter().flatten().collect();
+        let tuples = public_tuples(&proof.statement);
         let tables = proof.tables();
         crate::guard::guarded("filling the leaf witness", || {
             pw.set_target_arr(&self.statement, &statement)
                 .map_err(|e| e.to_string())?;
-            pw.set_target_arr(&self.tuples, &tuples).map_err(|e| e.to_string())?;
+            for (targets, values) in self.tuples.iter().zip(&tuples) {
+                pw.set_target_arr(targets, values).map_err(|e| e.to_string())?;
+            }
             for ((t, p), bits) in self.tables.iter().zip(tables).zip(self.shape.degree_bits) {
                 set_stark_proof_with_pis_target(&mut pw, t, p, bits, self.zero).map_err(|e| e.to_string())?;
             }

@@ -1,0 +1,81 @@
+//! What a chunk proof's statement contributes to proving and verification:
+//! the step table's public inputs, the field elements the transcript absorbs
+//! before any challenge, and the public side of the cross-table lookups that
+//! pin the bytecode and call-context tables to the statement.
+
+use super::tables::{CODE_CTL, CONTEXT_CTL};
+use plonky2::field::types::Field;
+use plonky2::iop::challenger::Challenger;
+use plonky2::plonk::config::Hasher;
+use witness::bytecode::instruction_tuples;
+use witness::context::context_tuples;
+use witness::{ChunkStatement, F};
+
+/// The step table's public inputs for a statement.
+pub fn cpu_public_inputs(statement: &ChunkStatement) -> Vec<F> {
+    let mut pis = vec![F::ZERO; witness::cpu::pi::NUM];
+    pis[witness::cpu::pi::FIRST_TX] = F::from_canonical_u32(statement.first_tx);
+    pis[witness::cpu::pi::END_TX] = F::from_canonical_u32(statement.end_tx);
+    pis[witness::cpu::pi::STEPS] = F::from_canonical_u64(statement.steps);
+    pis
+}
+
+/// The elements the chunk transcript absorbs for a statement, in order: the
+/// step table's public inputs, then per transaction its id, code length and
+/// code bytes, callee and caller (20 bytes each), value (32 bytes,
+/// big-endian), call-data length and call-data bytes.
+pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
+    let bytes = |b: &[u8]| b.iter().map(|&x| F::from_canonical_u8(x)).collect::<Vec<F>>();
+    let mut out = cpu_public_inputs(statement);
+    for call in &statement.calls {
+        out.push(F::from_canonical_u32(call.tx));
+        out.push(F::from_canonical_usize(call.code.len()));
+        out.extend(bytes(&call.code));
+        out.extend(bytes(call.address.as_slice()));
+        out.extend(bytes(call.caller.as_slice()));
+        out.extend(bytes(&call.value.to_be_bytes::<32>()));
+        out.push(F::from_canonical_usize(call.calldata.len()));
+        out.extend(bytes(&call.calldata));
+    }
+    out
+}
+
+/// Absorbs the statement into the transcript before any challenge is drawn.
+pub(crate) fn observe_statement<H: Hasher<F>>(challenger: &mut Challenger<F, H>, statement: &ChunkStatement) {
+    challenger.observe_elements(&statement_elements(statement));
+}
+
+/// A cross-table lookup whose looking side the verifier supplies from the
+/// statement.
+pub struct PublicLookup {
+    /// Index of the cross-table lookup.
+    pub ctl: usize,
+    /// Elements per tuple.
+    pub width: usize,
+}
+
+/// The public lookups: the instruction tuples of every call's code, then the
+/// call-context tuples of every call ([`public_tuples`] in the same order).
+pub const PUBLIC_LOOKUPS: [PublicLookup; 2] = [
+    PublicLookup {
+        ctl: CODE_CTL,
+        width: witness::bytecode::col::TUPLE,
+    },
+    PublicLookup {
+        ctl: CONTEXT_CTL,
+        width: witness::context::col::TUPLE,
+    },
+];
+
+/// The tuples of each of [`PUBLIC_LOOKUPS`] for a statement, flattened.
+pub fn public_tuples(statement: &ChunkStatement) -> [Vec<F>; 2] {
+    let calls = &statement.calls;
+    [
+        calls
+            .iter()
+            .flat_map(|c| instruction_tuples(c.tx, &c.code))
+            .flatten()
+            .collect(),
+        calls.iter().flat_map(context_tuples).flatten().collect(),
+    ]
+}

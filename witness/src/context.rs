@@ -1,0 +1,114 @@
+//! The call-context table: one row per (transaction, field) of the chunk's
+//! calls, holding the value ADDRESS, CALLER, CALLVALUE or CALLDATASIZE push.
+//!
+//! Like the bytecode table, the rows carry no constraints of their own: the
+//! verifier recomputes the same tuples from the statement's calls
+//! ([`context_tuples`]) and a cross-table lookup binds the table to them,
+//! while a second lookup, with multiplicities, gives each context step its
+//! value.
+
+use crate::chunk::TxCall;
+use crate::opcode::env;
+use crate::word::limbs;
+use crate::F;
+use plonky2::field::types::Field;
+use revm::primitives::{Address, U256};
+use std::collections::HashMap;
+
+/// Column indices of the call-context table.
+pub mod col {
+    use crate::word::LIMBS;
+
+    /// 1 on rows holding a context tuple.
+    pub const IS_REAL: usize = 0;
+    /// Transaction index.
+    pub const TX: usize = 1;
+    /// Field id (see [`crate::opcode::env`]).
+    pub const FIELD: usize = 2;
+    /// The field's value, byte limbs.
+    pub const VAL: usize = 3;
+    /// How many steps read this field.
+    pub const MULT: usize = VAL + LIMBS;
+    /// Number of columns.
+    pub const NUM_COLUMNS: usize = MULT + 1;
+    /// Width of a context tuple (TX..MULT).
+    pub const TUPLE: usize = MULT - TX;
+}
+
+/// The word an address is pushed as (right-aligned, big-endian).
+fn address_word(address: Address) -> U256 {
+    U256::from_be_slice(address.as_slice())
+}
+
+/// The value of context field `field` (one of [`env::ALL`]) of a call.
+pub fn field_value(call: &TxCall, field: u64) -> U256 {
+    match field {
+        env::ADDRESS => address_word(call.address),
+        env::CALLER => address_word(call.caller),
+        env::CALLVALUE => call.value,
+        // CALLDATASIZE, the last field.
+        _ => U256::from(call.calldata.len()),
+    }
+}
+
+/// The tuples (tx, field, value limbs) of every context field of `call`, in
+/// [`env::ALL`] order.
+pub fn context_tuples(call: &TxCall) -> Vec<[F; col::TUPLE]> {
+    env::ALL
+        .iter()
+        .map(|&field| {
+            let mut t = [F::ZERO; col::TUPLE];
+            t[0] = F::from_canonical_u32(call.tx);
+            t[1] = F::from_canonical_u64(field);
+            for (j, b) in limbs(field_value(call, field)).iter().enumerate() {
+                t[2 + j] = F::from_canonical_u8(*b);
+            }
+            t
+        })
+        .collect()
+}
+
+/// Builds the table: the context tuples of `calls` with how often each
+/// `(tx, field)` was read (`reads`), padded with zero rows to `2^rows_log`
+/// rows (or the next power of two that fits).
+pub fn generate(calls: &[TxCall], reads: &HashMap<(u32, u64), u64>, rows_log: usize) -> Vec<[F; col::NUM_COLUMNS]> {
+    let tuples: Vec<[F; col::TUPLE]> = calls.iter().flat_map(context_tuples).collect();
+    let height = tuples.len().next_power_of_two().max(1 << rows_log);
+    let mut rows = vec![[F::ZERO; col::NUM_COLUMNS]; height];
+    for (row, t) in rows.iter_mut().zip(&tuples) {
+        row[col::IS_REAL] = F::ONE;
+        row[col::TX..col::MULT].copy_from_slice(t);
+        let key = (t[0].0 as u32, t[1].0);
+        row[col::MULT] = F::from_canonical_u64(reads.get(&key).copied().unwrap_or(0));
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_row_per_field_with_read_counts() {
+        let call = TxCall {
+            tx: 3,
+            code: vec![0x33, 0x00],
+            address: Address::with_last_byte(0x10),
+            caller: Address::with_last_byte(0xaa),
+            value: U256::from(500u64),
+            calldata: vec![1, 2, 3],
+        };
+        let reads = HashMap::from([((3, env::CALLER), 2)]);
+        let rows = generate(&[call], &reads, 8);
+        assert_eq!(rows.len(), 256);
+        let caller = &rows[1];
+        assert_eq!(caller[col::FIELD], F::from_canonical_u64(env::CALLER));
+        assert_eq!(caller[col::VAL], F::from_canonical_u8(0xaa));
+        assert_eq!(caller[col::MULT], F::TWO);
+        assert_eq!(rows[2][col::VAL], F::from_canonical_u64(500 & 0xff));
+        assert_eq!(rows[2][col::VAL + 1], F::from_canonical_u64(500 >> 8));
+        assert_eq!(rows[3][col::VAL], F::from_canonical_u64(3));
+        assert_eq!(rows[0][col::MULT], F::ZERO);
+        assert_eq!(rows[4][col::IS_REAL], F::ZERO);
+    }
+}
