@@ -1,4 +1,4 @@
-//! The chunk leaf circuit: verifies one [`ChunkProof`] (four STARK proofs
+//! The chunk leaf circuit: verifies one [`ChunkProof`] (five STARK proofs
 //! with shared cross-table lookup challenges) and exposes its link values and
 //! statement digest.
 

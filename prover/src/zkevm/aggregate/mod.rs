@@ -1,13 +1,13 @@
 //! Aggregation of chunk proofs into one plonky2 proof per block.
 //!
 //! A **leaf** circuit ([`leaf`]) verifies one [`ChunkProof`] recursively:
-//! it replays the chunk transcript in-circuit (statement, the three trace
+//! it replays the chunk transcript in-circuit (statement, the five trace
 //! caps, the shared cross-table lookup challenges, then each table's own
 //! challenges on a copy of the sponge, exactly as `prove.rs`/`verify.rs` do
-//! natively), verifies the four STARK proofs with starky's recursive
+//! natively), verifies the five STARK proofs with starky's recursive
 //! verifier and checks the cross-table lookup balances, including the
-//! public-code side (the instruction tuples the native verifier derives from
-//! the statement's code).
+//! public sides (the instruction and call-context tuples the native verifier
+//! derives from the statement's calls; see [`super::statement`]).
 //!
 //! A **merge** circuit ([`merge`]) verifies two proofs (leaves or merges),
 //! checks continuity (the left proof's `end_tx` is the right proof's
@@ -17,15 +17,15 @@
 //! [`pi`]: `first_tx`, `end_tx`, `steps` (summed over the chunks) and a
 //! 4-element Poseidon digest. A leaf's digest hashes everything of its
 //! statement that is not a link value: the transcript elements of the
-//! statement (transaction ids, code lengths and code bytes) followed by the
-//! instruction tuples of that code. A merge's digest is
+//! statement (per transaction: id, code, callee, caller, value, call data)
+//! followed by the instruction and call-context tuples. A merge's digest is
 //! `hash(left digest ‖ right digest)`. The code is thus a private witness of
 //! the circuit, bound to the statement by the digest, which the verifier
 //! recomputes from the statements an [`AggregatedProof`] carries.
 //!
-//! **Shapes.** A leaf circuit depends on the degrees of the four tables
-//! (the step table always has `2^k` rows; the stack, bytecode and logic
-//! tables grow with the chunk's accesses, code and bitwise steps) and on the number of statement
+//! **Shapes.** A leaf circuit depends on the degrees of the five tables
+//! (the step table always has `2^k` rows; the other tables grow with the
+//! chunk's stack accesses, code, bitwise steps and transactions) and on the number of statement
 //! elements and instruction tuples: the [`LeafShape`]. One leaf circuit is
 //! built per shape and reused for every chunk of that shape. Merge circuits
 //! embed their children's verifier data as constants, so one is built per
