@@ -234,18 +234,7 @@ fn assert_rejected(w: &ChunkWitness, what: &str) {
 /// Recomputes the step table's range-lookup frequencies after a corruption, as a
 /// cheating prover would, so that only the constraint under test can catch it.
 fn refresh_range_frequencies(w: &mut ChunkWitness) {
-    use witness::cpu::col;
-    let mut freq = [0u64; 256];
-    for row in &w.cpu {
-        for c in col::range_checked() {
-            if let Some(f) = freq.get_mut(row[c].to_canonical_u64() as usize) {
-                *f += 1;
-            }
-        }
-    }
-    for (i, row) in w.cpu.iter_mut().enumerate() {
-        row[col::FREQ] = F::from_canonical_u64(freq.get(i).copied().unwrap_or(0));
-    }
+    witness::cpu::fill_range_table(&mut w.cpu);
 }
 
 fn find_row(w: &ChunkWitness, family: Family) -> usize {

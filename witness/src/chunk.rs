@@ -146,8 +146,7 @@ pub fn build_chunks(
 
 /// Builds the tables of one chunk of whole transactions.
 fn build_chunk(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkWitness, WitnessError> {
-    let pairs: Vec<(&TxTrace, &TxCall)> = txs.iter().map(|(t, c)| (*t, c)).collect();
-    let cpu = cpu::generate(&pairs, rows_log)?;
+    let cpu = cpu::generate(txs, rows_log)?;
     let stack_log = (cpu.stack_accesses.len() + 1).next_power_of_two().trailing_zeros() as usize;
     let stack = stack::generate(&cpu.stack_accesses, stack_log.max(MIN_ROWS_LOG))?;
     let code_list: Vec<(u32, &[u8])> = txs.iter().map(|(t, c)| (t.tx_index, c.code.as_slice())).collect();

@@ -11,7 +11,7 @@ use crate::chunk::TxCall;
 use crate::opcode::env;
 use crate::word::limbs;
 use crate::F;
-use plonky2::field::types::Field;
+use plonky2::field::types::{Field, PrimeField64};
 use revm::primitives::{Address, U256};
 use std::collections::HashMap;
 
@@ -78,7 +78,7 @@ pub fn generate(calls: &[TxCall], reads: &HashMap<(u32, u64), u64>, rows_log: us
     for (row, t) in rows.iter_mut().zip(&tuples) {
         row[col::IS_REAL] = F::ONE;
         row[col::TX..col::MULT].copy_from_slice(t);
-        let key = (t[0].0 as u32, t[1].0);
+        let key = (t[0].to_canonical_u64() as u32, t[1].to_canonical_u64());
         row[col::MULT] = F::from_canonical_u64(reads.get(&key).copied().unwrap_or(0));
     }
     rows

@@ -143,10 +143,10 @@ struct TxState<'a> {
 
 /// Builds the step table of the transactions `txs` (each with the call it makes),
 /// padded to `2^rows_log` rows. The caller checks that the steps fit.
-pub fn generate(txs: &[(&TxTrace, &TxCall)], rows_log: usize) -> Result<CpuWitness, WitnessError> {
+pub fn generate(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<CpuWitness, WitnessError> {
     let height = 1usize << rows_log;
     let mut out = CpuWitness::default();
-    for &(tx, call) in txs {
+    for (tx, call) in txs {
         let mut state = TxState {
             tx,
             call,
@@ -177,21 +177,26 @@ pub fn generate(txs: &[(&TxTrace, &TxCall)], rows_log: usize) -> Result<CpuWitne
         row[col::ADDR1] = -F::TWO;
         out.rows.push(row);
     }
+    fill_range_table(&mut out.rows);
+    Ok(out)
+}
+
+/// Writes the byte range table (RANGE: 0, 1, ..., 255, 255, ...) and how
+/// often each byte occurs in the range-checked columns (FREQ). A cell that is
+/// not a byte is not counted, so the range lookup rejects it.
+pub fn fill_range_table(rows: &mut [[F; col::NUM_COLUMNS]]) {
     let mut freq = [0u64; 256];
-    for row in &out.rows {
+    for row in rows.iter() {
         for c in col::range_checked() {
-            freq[row[c].to_canonical_u64() as usize] += 1;
+            if let Some(f) = freq.get_mut(row[c].to_canonical_u64() as usize) {
+                *f += 1;
+            }
         }
     }
-    for (i, row) in out.rows.iter_mut().enumerate() {
+    for (i, row) in rows.iter_mut().enumerate() {
         row[col::RANGE] = F::from_canonical_usize(i.min(255));
-        row[col::FREQ] = if i < 256 {
-            F::from_canonical_u64(freq[i])
-        } else {
-            F::ZERO
-        };
+        row[col::FREQ] = F::from_canonical_u64(freq.get(i).copied().unwrap_or(0));
     }
-    Ok(out)
 }
 
 impl TxState<'_> {
@@ -289,21 +294,37 @@ impl TxState<'_> {
                 next_pc = step.pc + 1 + n;
                 writes.push((sp, 2, out));
             }
-            Family::Pop
-            | Family::Jump
-            | Family::Jumpi
-            | Family::IsZero
-            | Family::Not
-            | Family::Add
-            | Family::Sub
-            | Family::Lt
-            | Family::Gt
-            | Family::Slt
-            | Family::Sgt
-            | Family::Eq
-            | Family::And
-            | Family::Or
-            | Family::Xor => {
+            Family::Pc => {
+                out = U256::from(step.pc);
+                writes.push((sp, 2, out));
+            }
+            Family::Env => {
+                out = context::field_value(self.call, n);
+                *out_tables.context_reads.entry((tx_index, n)).or_default() += 1;
+                writes.push((sp, 2, out));
+            }
+            Family::Dup => {
+                row[col::ADDR0] = F::from_canonical_u64(sp - n);
+                in0 = self.stack[(sp - n) as usize];
+                out = in0;
+                reads.push(read(sp - n, 0, in0));
+                writes.push((sp, 2, out));
+            }
+            Family::Swap => {
+                let deep = sp - 1 - n;
+                row[col::ADDR1] = F::from_canonical_u64(deep);
+                in0 = self.stack[(sp - 1) as usize];
+                in1 = self.stack[deep as usize];
+                out = in1;
+                reads.push(read(sp - 1, 0, in0));
+                reads.push(read(deep, 1, in1));
+                self.stack[(sp - 1) as usize] = in1;
+                self.stack[deep as usize] = in0;
+                writes.push((sp - 1, 2, in1));
+                writes.push((deep, 3, in0));
+            }
+            // Every other family pops its operands: POP, JUMP, JUMPI, ISZERO, NOT and the binary ones.
+            _ => {
                 in0 = self.pop(i)?;
                 reads.push(read(sp - 1, 0, in0));
                 if family.pops(n) == 2 {
@@ -337,35 +358,6 @@ impl TxState<'_> {
                     let addr = self.stack.len() as u64;
                     writes.push((addr, 2, out));
                 }
-            }
-            Family::Pc => {
-                out = U256::from(step.pc);
-                writes.push((sp, 2, out));
-            }
-            Family::Env => {
-                out = context::field_value(self.call, n);
-                *out_tables.context_reads.entry((tx_index, n)).or_default() += 1;
-                writes.push((sp, 2, out));
-            }
-            Family::Dup => {
-                row[col::ADDR0] = F::from_canonical_u64(sp - n);
-                in0 = self.stack[(sp - n) as usize];
-                out = in0;
-                reads.push(read(sp - n, 0, in0));
-                writes.push((sp, 2, out));
-            }
-            Family::Swap => {
-                let deep = sp - 1 - n;
-                row[col::ADDR1] = F::from_canonical_u64(deep);
-                in0 = self.stack[(sp - 1) as usize];
-                in1 = self.stack[deep as usize];
-                out = in1;
-                reads.push(read(sp - 1, 0, in0));
-                reads.push(read(deep, 1, in1));
-                self.stack[(sp - 1) as usize] = in1;
-                self.stack[deep as usize] = in0;
-                writes.push((sp - 1, 2, in1));
-                writes.push((deep, 3, in0));
             }
         }
         let accesses = &mut out_tables.stack_accesses;

@@ -100,6 +100,20 @@ impl Family {
         Family::Env,
     ];
 
+    /// The families that pop two words and push one result.
+    pub const BINARY: [Family; 10] = [
+        Family::Add,
+        Family::Sub,
+        Family::Lt,
+        Family::Gt,
+        Family::Slt,
+        Family::Sgt,
+        Family::Eq,
+        Family::And,
+        Family::Or,
+        Family::Xor,
+    ];
+
     /// The bitwise families the logic table proves.
     pub const LOGIC: [Family; 3] = [Family::And, Family::Or, Family::Xor];
 
@@ -154,19 +168,7 @@ impl Family {
 
     /// Whether the family pops two words and pushes one result.
     pub fn is_binary(self) -> bool {
-        matches!(
-            self,
-            Family::Add
-                | Family::Sub
-                | Family::Lt
-                | Family::Gt
-                | Family::Slt
-                | Family::Sgt
-                | Family::Eq
-                | Family::And
-                | Family::Or
-                | Family::Xor
-        )
+        Family::BINARY.contains(&self)
     }
 }
 

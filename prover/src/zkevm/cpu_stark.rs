@@ -23,46 +23,47 @@ use witness::word::LIMBS;
 pub struct CpuStark;
 
 /// Families using stack channel 0 (read of `IN0`).
-pub(crate) fn channel0() -> Vec<Family> {
-    let mut fs = binary();
-    fs.extend([
-        Family::IsZero,
-        Family::Not,
-        Family::Pop,
-        Family::Jump,
-        Family::Jumpi,
-        Family::Dup,
-        Family::Swap,
-    ]);
-    fs
-}
-
+pub(crate) const CHANNEL0: [Family; 17] = with_binary([
+    Family::IsZero,
+    Family::Not,
+    Family::Pop,
+    Family::Jump,
+    Family::Jumpi,
+    Family::Dup,
+    Family::Swap,
+]);
 /// Families using stack channel 1 (read of `IN1`).
-pub(crate) fn channel1() -> Vec<Family> {
-    let mut fs = binary();
-    fs.extend([Family::Jumpi, Family::Swap]);
-    fs
-}
-
+pub(crate) const CHANNEL1: [Family; 12] = with_binary([Family::Jumpi, Family::Swap]);
 /// Families using stack channel 2 (write of `OUT`).
-pub(crate) fn channel2() -> Vec<Family> {
-    let mut fs = binary();
-    fs.extend([
-        Family::IsZero,
-        Family::Not,
-        Family::Push0,
-        Family::Push,
-        Family::Dup,
-        Family::Pc,
-        Family::Swap,
-        Family::Env,
-    ]);
-    fs
-}
+pub(crate) const CHANNEL2: [Family; 18] = with_binary([
+    Family::IsZero,
+    Family::Not,
+    Family::Push0,
+    Family::Push,
+    Family::Dup,
+    Family::Pc,
+    Family::Swap,
+    Family::Env,
+]);
 
-/// Families popping two words and pushing one.
-pub(crate) fn binary() -> Vec<Family> {
-    Family::ALL.into_iter().filter(|f| f.is_binary()).collect()
+/// The binary families followed by `extra` (`N` must be their total count).
+const fn with_binary<const E: usize, const N: usize>(extra: [Family; E]) -> [Family; N] {
+    let binary = Family::BINARY;
+    assert!(
+        N == binary.len() + E,
+        "N must count the binary families and the extra ones"
+    );
+    let mut out = [Family::Stop; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < binary.len() {
+            binary[i]
+        } else {
+            extra[i - binary.len()]
+        };
+        i += 1;
+    }
+    out
 }
 
 /// The comparisons: a byte-wise subtraction whose last carry is the result.
@@ -220,7 +221,7 @@ impl CpuStark {
             let s = sum_of(cx, fs);
             cx.not(s)
         };
-        let (act0, act1, act2) = (idle(cx, &channel0()), idle(cx, &channel1()), idle(cx, &channel2()));
+        let (act0, act1, act2) = (idle(cx, &CHANNEL0), idle(cx, &CHANNEL1), idle(cx, &CHANNEL2));
         let cmp = sum_of(cx, &COMPARISONS);
         let not_cmp = cx.not(cmp);
         let signed = sum_of(cx, &[Family::Slt, Family::Sgt]);

@@ -9,7 +9,7 @@
 //! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE | call-context table, multiplicity `MULT` |
 //! | 5   | the verifier's tuples from the statement's calls | call-context table (real rows) |
 
-use super::cpu_stark::{binary, channel0, channel1, channel2};
+use super::cpu_stark::{CHANNEL0, CHANNEL1, CHANNEL2};
 use plonky2::field::types::Field;
 use starky::cross_table_lookup::{CrossTableLookup, TableWithColumns};
 use starky::lookup::{Column, Filter};
@@ -74,14 +74,14 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
         all.extend(terms);
         Column::linear_combination_with_constant(all, -F::from_canonical_u64(k))
     };
-    let mut addr2_terms: Vec<(usize, F)> = binary().iter().map(|&f| (c::sel(f), -F::TWO)).collect();
+    let mut addr2_terms: Vec<(usize, F)> = Family::BINARY.iter().map(|&f| (c::sel(f), -F::TWO)).collect();
     for f in [Family::IsZero, Family::Not, Family::Swap] {
         addr2_terms.push((c::sel(f), -one));
     }
     let channels = vec![
-        stack_channel(Column::single(c::ADDR0), 0, false, c::IN0, sum_of(&channel0())),
-        stack_channel(Column::single(c::ADDR1), 1, false, c::IN1, sum_of(&channel1())),
-        stack_channel(sp_minus(addr2_terms, 0), 2, true, c::OUT, sum_of(&channel2())),
+        stack_channel(Column::single(c::ADDR0), 0, false, c::IN0, sum_of(&CHANNEL0)),
+        stack_channel(Column::single(c::ADDR1), 1, false, c::IN1, sum_of(&CHANNEL1)),
+        stack_channel(sp_minus(addr2_terms, 0), 2, true, c::OUT, sum_of(&CHANNEL2)),
         stack_channel(
             sp_minus(vec![(c::N, -one)], 1),
             3,
