@@ -56,7 +56,8 @@ fn scope_reason(e: &WitnessError) -> Option<String> {
 /// The most gas a transaction of `case` can use if its execution fits one
 /// chunk of `2^rows_log` proven steps: an upper bound of its intrinsic gas
 /// (calldata at 16 per byte, access list) plus the dearest proven opcode's
-/// static gas per step.
+/// static gas per step. Memory expansion beyond that is not attempted (a
+/// guard against tracing memory-heavy cases).
 fn provable_gas(case: &StateTestCase, rows_log: usize) -> u64 {
     let step_gas = witness::opcode::Family::ALL.iter().map(|f| f.gas()).max().unwrap_or(0);
     let execution = step_gas << rows_log;

@@ -6,7 +6,7 @@ use plonky2::field::types::{Field, PrimeField64};
 use prover::zkevm::{prove_chunk, verify_chunk, verify_chunk_sequence, ChunkProof, ZkevmError};
 use revm::primitives::{Address, Bytes, B256, U256};
 use std::collections::HashMap;
-use witness::opcode::{decode, env, Family};
+use witness::opcode::{decode, env, memory_cost, Family};
 use witness::{build_chunks, ChunkWitness, WitnessError, F};
 
 /// Sender of every test transaction.
@@ -20,6 +20,7 @@ const CALLDATA: [u8; 3] = [1, 2, 3];
 /// (pc, opcode, gas) the executor would record.
 fn run(code: &[u8], tx_index: u32) -> TxTrace {
     let mut stack: Vec<U256> = Vec::new();
+    let mut memory: Vec<u8> = Vec::new();
     let mut steps = Vec::new();
     let (mut pc, mut gas) = (0usize, 100_000u64);
     loop {
@@ -61,6 +62,25 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
                 _ => U256::from(CALLDATA.len()),
             }),
             Family::Jumpdest => {}
+            Family::Msize => stack.push(U256::from(memory.len())),
+            Family::Mload | Family::Mstore | Family::Mstore8 => {
+                let offset = stack.pop().unwrap().to::<usize>();
+                let len = if family == Family::Mstore8 { 1 } else { 32 };
+                let (words, need) = (memory.len() as u64 / 32, (offset + len).div_ceil(32) as u64);
+                if need > words {
+                    let expansion = memory_cost(need) - memory_cost(words);
+                    gas -= expansion;
+                    steps.last_mut().unwrap().gas_cost += expansion;
+                    memory.resize(32 * need as usize, 0);
+                }
+                match family {
+                    Family::Mload => stack.push(U256::from_be_slice(&memory[offset..offset + 32])),
+                    Family::Mstore => {
+                        memory[offset..offset + 32].copy_from_slice(&stack.pop().unwrap().to_be_bytes::<32>())
+                    }
+                    _ => memory[offset] = stack.pop().unwrap().to_le_bytes::<32>()[0],
+                }
+            }
             Family::Jump => next = stack.pop().unwrap().to::<usize>(),
             Family::Jumpi => {
                 let (dest, cond) = (stack.pop().unwrap(), stack.pop().unwrap());
@@ -149,6 +169,31 @@ fn all_ops_program() -> Vec<u8> {
     c
 }
 
+/// Memory traffic: MSTORE, unaligned MLOAD, MSTORE8 into a word written before,
+/// reads of never-written bytes (zero), MSIZE before and after, and expansions by
+/// one word, by several words, and far enough that the quadratic cost term is
+/// non-zero; and an access inside memory that expands nothing.
+fn memory_program() -> Vec<u8> {
+    let mut c = vec![
+        0x59, 0x50, // MSIZE POP: 0
+        0x60, 0x2a, 0x5f, 0x52, // PUSH1 42 PUSH0 MSTORE: memory[31] = 42, one word
+        0x60, 0x01, 0x51, // PUSH1 1 MLOAD: 42 << 8, expands to two words
+        0x59, // MSIZE: 64
+        0x7f, // PUSH32 0x01..0x20
+    ];
+    c.extend(1..=32u8);
+    c.extend([
+        0x61, 0x01, 0x00, 0x52, // PUSH2 0x100 MSTORE: nine words
+        0x60, 0xff, 0x61, 0x01, 0x10, 0x53, // PUSH1 0xff PUSH2 0x110 MSTORE8: inside memory
+        0x61, 0x01, 0x08, 0x51, // PUSH2 0x108 MLOAD: bytes 0x09.. with 0xff in the middle
+        0x60, 0x05, 0x51, // PUSH1 5 MLOAD: no expansion
+        0x62, 0x01, 0x00, 0x00, 0x53, // PUSH3 0x10000 MSTORE8 (of the low byte just loaded): 2049 words
+        0x59, // MSIZE
+        0x50, 0x50, 0x50, 0x50, 0x00, // POP x4 STOP
+    ]);
+    c
+}
+
 fn block(programs: &[Vec<u8>]) -> (BlockTrace, HashMap<Address, Bytes>) {
     let txs = programs.iter().enumerate().map(|(i, p)| run(p, i as u32)).collect();
     let codes = programs
@@ -179,6 +224,22 @@ fn proves_every_family_and_roundtrips_through_bincode() {
     let back = ChunkProof::from_bytes(&bytes).unwrap();
     verify_chunk(&back).expect("decoded proof verifies");
     assert!(ChunkProof::from_bytes(&bytes[..bytes.len() / 2]).is_err());
+}
+
+#[test]
+fn proves_memory_accesses_with_expansion() {
+    let ws = chunks(&[memory_program()], 8);
+    let w = &ws[0];
+    let size = |r: usize| {
+        (0..4).fold(0u64, |acc, j| {
+            acc + (w.cpu[r][witness::cpu::col::OUT + j].to_canonical_u64() << (8 * j))
+        })
+    };
+    let msizes: Vec<usize> = (0..w.cpu.len())
+        .filter(|&r| w.cpu[r][witness::cpu::col::sel(Family::Msize)] == F::ONE)
+        .collect();
+    assert_eq!(msizes.iter().map(|&r| size(r)).collect::<Vec<_>>(), [0, 64, 2049 * 32]);
+    prove_and_verify(w);
 }
 
 #[test]
@@ -231,10 +292,37 @@ fn assert_rejected(w: &ChunkWitness, what: &str) {
     }
 }
 
-/// Recomputes the step table's range-lookup frequencies after a corruption, as a
-/// cheating prover would, so that only the constraint under test can catch it.
+/// Recomputes the step and memory tables' range-lookup frequencies after a
+/// corruption, as a cheating prover would, so that only the constraint under test
+/// can catch it.
 fn refresh_range_frequencies(w: &mut ChunkWitness) {
+    use witness::memory::col as m;
     witness::cpu::fill_range_table(&mut w.cpu);
+    witness::range::fill(&mut w.memory, &m::RANGE_CHECKED, m::RANGE, m::FREQ);
+}
+
+/// Adds `delta` to limb `limb` of the word step `r` pushes, consistently in the
+/// stack table and in every step that reads it back, as a cheating prover would:
+/// only what binds the pushed value at its source can catch it.
+fn shift_pushed(w: &mut ChunkWitness, r: usize, limb: usize, delta: F) {
+    use witness::cpu::col;
+    use witness::stack::col as s;
+    w.cpu[r][col::OUT + limb] += delta;
+    refresh_range_frequencies(w);
+    let ts = w.cpu[r][col::CLK] * F::from_canonical_u64(4) + F::TWO;
+    let mut i = w
+        .stack
+        .iter()
+        .position(|row| row[s::TS] == ts)
+        .expect("the push is in the stack table");
+    w.stack[i][s::VAL + limb] += delta;
+    while w.stack[i][s::SAME] == F::ONE && w.stack[i + 1][s::IS_WRITE] == F::ZERO && i + 2 < w.stack.len() {
+        i += 1;
+        w.stack[i][s::VAL + limb] += delta;
+        let ts = w.stack[i][s::TS].to_canonical_u64();
+        let operand = [col::IN0, col::IN1][(ts % 4) as usize];
+        w.cpu[(ts / 4) as usize][operand + limb] += delta;
+    }
 }
 
 fn find_row(w: &ChunkWitness, family: Family) -> usize {
@@ -308,25 +396,7 @@ fn corrupted_cells_are_rejected() {
         .expect("CALLER is executed");
     // The pushed value changes consistently in the stack table and in the steps
     // that read it back, so only the lookup into the call-context table can catch it.
-    bump(&mut w, r, col::OUT);
-    refresh_range_frequencies(&mut w);
-    {
-        use witness::stack::col as s;
-        let ts = w.cpu[r][col::CLK] * F::from_canonical_u64(4) + F::TWO;
-        let mut i = w
-            .stack
-            .iter()
-            .position(|row| row[s::TS] == ts)
-            .expect("the push is in the stack table");
-        w.stack[i][s::VAL] += F::ONE;
-        while w.stack[i][s::SAME] == F::ONE && w.stack[i + 1][s::IS_WRITE] == F::ZERO && i + 2 < w.stack.len() {
-            i += 1;
-            w.stack[i][s::VAL] += F::ONE;
-            let ts = w.stack[i][s::TS].to_canonical_u64();
-            let operand = [col::IN0, col::IN1][(ts % 4) as usize];
-            bump(&mut w, (ts / 4) as usize, operand);
-        }
-    }
+    shift_pushed(&mut w, r, 0, F::ONE);
     assert_rejected(&w, "CALLER pushing a value that is not the caller");
 
     let mut w = base.clone();
@@ -371,8 +441,87 @@ fn corrupted_cells_are_rejected() {
     assert_rejected(&w, "logic operand bit that disagrees with the stack");
 }
 
+#[test]
+fn corrupted_memory_cells_are_rejected() {
+    use witness::cpu::col;
+    use witness::memory::col as m;
+    let base = &chunks(&[memory_program()], 8)[0];
+    // The last access of the given kind to an address.
+    let memory_row = |w: &ChunkWitness, addr: u64, write: bool| {
+        w.memory
+            .iter()
+            .rposition(|r| r[m::ADDR] == F::from_canonical_u64(addr) && r[m::IS_WRITE] == F::from_bool(write))
+            .expect("the address is accessed")
+    };
+
+    let mut w = base.clone();
+    let i = memory_row(&w, 31, false);
+    w.memory[i][m::VAL] += F::ONE;
+    assert_rejected(&w, "memory table read returning a different value");
+
+    // MLOAD at 0x108 is the only access to address 0x127, never written: its byte
+    // is the loaded word's low limb. Changing it in the step, the stack and the
+    // memory table alike leaves only "fresh memory reads as zero" to catch it.
+    let mut w = base.clone();
+    let r = (find_row(&w, Family::Mload) + 1..w.cpu.len())
+        .find(|&r| w.cpu[r][col::sel(Family::Mload)] == F::ONE)
+        .expect("a second MLOAD");
+    shift_pushed(&mut w, r, 0, F::ONE);
+    let i = memory_row(&w, 0x127, false);
+    w.memory[i][m::VAL] += F::ONE;
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "a never-written memory byte read as non-zero");
+
+    // MSTORE8 writes 0xff at 0x110, which MLOAD at 0x108 reads back as limb 23.
+    // Lowering the byte in the memory table and in everything that reads it leaves
+    // only the lookup against MSTORE8's stack operand to catch it.
+    let mut w = base.clone();
+    for write in [true, false] {
+        let i = memory_row(&w, 0x110, write);
+        w.memory[i][m::VAL] -= F::ONE;
+    }
+    let r = (find_row(&w, Family::Mstore8)..w.cpu.len())
+        .find(|&r| w.cpu[r][col::sel(Family::Mload)] == F::ONE)
+        .expect("MLOAD after MSTORE8");
+    shift_pushed(&mut w, r, 23, -F::ONE);
+    assert_rejected(&w, "MSTORE8 writing a byte that is not the stack's");
+
+    let mut w = base.clone();
+    let r = (0..w.cpu.len())
+        .rfind(|&r| w.cpu[r][col::sel(Family::Msize)] == F::ONE)
+        .expect("MSIZE is executed");
+    shift_pushed(&mut w, r, 1, F::ONE);
+    assert_rejected(&w, "MSIZE pushing a size that is not the memory's");
+
+    // The last expansion charged one gas less: every later step has one more gas.
+    let mut w = base.clone();
+    let r = (0..w.cpu.len())
+        .rfind(|&r| w.cpu[r][col::EXPAND] == F::ONE)
+        .expect("memory expands");
+    for row in &mut w.cpu[r + 1..] {
+        if row[col::IS_REAL] == F::ONE {
+            row[col::GAS] += F::ONE;
+        }
+    }
+    assert_rejected(&w, "memory expansion charged too little gas");
+
+    // Claiming the expansion's square has a larger remainder (and a smaller
+    // quotient) lowers the memory cost; the remainder's range rejects it.
+    let mut w = base.clone();
+    w.cpu[r][col::SQ_Q] -= F::ONE;
+    w.cpu[r][col::SQ_R_HI] += F::TWO;
+    for row in &mut w.cpu[r + 1..] {
+        if row[col::IS_REAL] == F::ONE {
+            row[col::MCOST] -= F::ONE;
+            row[col::GAS] += F::ONE;
+        }
+    }
+    assert_rejected(&w, "memory cost with an out-of-range square remainder");
+}
+
 /// A block executed by the executor (with trace capture): two transactions calling the
-/// all-opcodes contract, proven from the executor's own traces.
+/// all-opcodes contract and one calling the memory contract, proven from the
+/// executor's own traces (so revm's gas, including memory expansion, is checked).
 #[test]
 fn proves_a_block_from_executor_traces() {
     use executor::input::{BlockHeader, PreAccount, Transaction};
@@ -405,11 +554,18 @@ fn proves_a_block_from_executor_traces() {
             ..Default::default()
         },
     );
-    for nonce in 0..2 {
+    block.pre_state.insert(
+        contract(1),
+        PreAccount {
+            code: Bytes::from(memory_program()),
+            ..Default::default()
+        },
+    );
+    for (nonce, callee) in [(0, 0), (1, 0), (2, 1)] {
         block.transactions.push(Transaction {
             tx_type: 2,
             from: sender,
-            to: Some(contract(0)),
+            to: Some(contract(callee)),
             nonce,
             gas_limit: 100_000,
             gas_price: 10,
@@ -432,7 +588,7 @@ fn proves_a_block_from_executor_traces() {
     let trace = out.traces.expect("traces were captured");
     let ws = build_chunks(&trace, &witness::codes_of(&block), 8).expect("the traces are in scope");
     assert_eq!(ws[0].statement.first_tx, 0);
-    assert_eq!(ws.last().unwrap().statement.end_tx, 2);
+    assert_eq!(ws.last().unwrap().statement.end_tx, 3);
     let proofs: Vec<ChunkProof> = ws.iter().map(prove_and_verify).collect();
     verify_chunk_sequence(&proofs).expect("chunks link");
 }

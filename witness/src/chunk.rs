@@ -6,7 +6,7 @@
 //! chunks link through their public transaction range: a chunk's `end_tx`
 //! is the next chunk's `first_tx`.
 
-use crate::{bytecode, context, cpu, logic, stack, WitnessError, F, MIN_ROWS_LOG};
+use crate::{bytecode, context, cpu, logic, memory, stack, WitnessError, F, MIN_ROWS_LOG};
 use executor::trace::{BlockTrace, TxTrace};
 use revm::primitives::{Address, Bytes, U256};
 use serde::{Deserialize, Serialize};
@@ -64,6 +64,8 @@ pub struct ChunkWitness {
     pub logic: Vec<[F; logic::col::NUM_COLUMNS]>,
     /// Call-context table rows.
     pub context: Vec<[F; context::col::NUM_COLUMNS]>,
+    /// Memory table rows.
+    pub memory: Vec<[F; memory::col::NUM_COLUMNS]>,
 }
 
 /// Checks that a transaction is in scope at transaction level and returns its call.
@@ -147,8 +149,8 @@ pub fn build_chunks(
 /// Builds the tables of one chunk of whole transactions.
 fn build_chunk(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkWitness, WitnessError> {
     let cpu = cpu::generate(txs, rows_log)?;
-    let stack_log = (cpu.stack_accesses.len() + 1).next_power_of_two().trailing_zeros() as usize;
-    let stack = stack::generate(&cpu.stack_accesses, stack_log.max(MIN_ROWS_LOG))?;
+    let stack = stack::generate(&cpu.stack_accesses, rows_log_for(cpu.stack_accesses.len()))?;
+    let memory = memory::generate(&cpu.memory_accesses, rows_log_for(cpu.memory_accesses.len()))?;
     let code_list: Vec<(u32, &[u8])> = txs.iter().map(|(t, c)| (t.tx_index, c.code.as_slice())).collect();
     let bytecode = bytecode::generate(&code_list, &cpu.executed, MIN_ROWS_LOG)?;
     let logic = logic::generate(&cpu.logic_ops, MIN_ROWS_LOG);
@@ -167,5 +169,12 @@ fn build_chunk(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkWitne
         bytecode,
         logic,
         context,
+        memory,
     })
+}
+
+/// The height (log2) of a sorted read/write table holding `accesses` rows
+/// and at least one padding row.
+fn rows_log_for(accesses: usize) -> usize {
+    ((accesses + 1).next_power_of_two().trailing_zeros() as usize).max(MIN_ROWS_LOG)
 }

@@ -16,15 +16,24 @@
 //! | 3       | write | `sp-1-n`                          | `IN0`  | SWAP |
 //!
 //! The time stamp of channel `c` in row `clk` is `4*clk + c`.
+//!
+//! MLOAD, MSTORE and MSTORE8 access memory bytes through 33 more channels to
+//! the memory table ([`crate::memory`]), with time stamp `clk`: channel `i <
+//! 32` touches `offset + i` with byte `31 - i` of `OUT` (MLOAD) or `IN1`
+//! (MSTORE), channel 32 writes the low byte of `IN1` at `offset` (MSTORE8).
+//! Each row carries the memory size `MEM` and what it has cost (`MCOST`);
+//! a memory access that needs more words expands both and pays the
+//! difference in gas.
 
 use crate::chunk::TxCall;
 use crate::context;
 use crate::logic::LogicOp;
+use crate::memory::MemoryAccess;
 use crate::opcode::{self, Family};
 use crate::word::{limbs, limbs_f, LIMBS};
-use crate::{WitnessError, F};
+use crate::{range, WitnessError, F};
 use executor::trace::TxTrace;
-use plonky2::field::types::{Field, PrimeField64};
+use plonky2::field::types::Field;
 use revm::primitives::U256;
 use std::collections::HashMap;
 
@@ -74,8 +83,26 @@ pub mod col {
     pub const FLIP0: usize = PUSHV + LIMBS;
     /// SLT/SGT: the top byte of `IN1` with its sign bit flipped.
     pub const FLIP1: usize = FLIP0 + 1;
+    /// Memory size in 32-byte words before the instruction.
+    pub const MEM: usize = FLIP1 + 1;
+    /// Gas paid so far for the memory: `memory_cost(MEM)`.
+    pub const MCOST: usize = MEM + 1;
+    /// Memory accesses: the words the access needs, `ceil((offset + len) / 32)`.
+    pub const NEED: usize = MCOST + 1;
+    /// Memory accesses: bits of `32 NEED - offset - len` (below 32).
+    pub const REM_BITS: usize = NEED + 1;
+    /// Memory accesses: 1 when the access expands memory (`NEED > MEM`).
+    pub const EXPAND: usize = REM_BITS + 5;
+    /// Memory accesses: bytes of `NEED - MEM - 1` when expanding, `MEM - NEED` otherwise.
+    pub const MDIFF: usize = EXPAND + 1;
+    /// Expansions: `NEED^2 / 512` (rounded down).
+    pub const SQ_Q: usize = MDIFF + 3;
+    /// Expansions: low byte of `NEED^2 mod 512`.
+    pub const SQ_R_LO: usize = SQ_Q + 1;
+    /// Expansions: high bit of `NEED^2 mod 512`.
+    pub const SQ_R_HI: usize = SQ_R_LO + 1;
     /// Byte range table: 0, 1, ..., 255, 255, ...
-    pub const RANGE: usize = FLIP1 + 1;
+    pub const RANGE: usize = SQ_R_HI + 1;
     /// How often each RANGE value is looked up.
     pub const FREQ: usize = RANGE + 1;
     /// Number of columns.
@@ -87,8 +114,11 @@ pub mod col {
     }
 
     /// The columns checked to hold bytes by a lookup into RANGE.
-    pub fn range_checked() -> impl Iterator<Item = usize> {
-        (0..LIMBS).flat_map(|j| [OUT + j, AUX + j]).chain([FLIP0, FLIP1])
+    pub fn range_checked() -> Vec<usize> {
+        (0..LIMBS)
+            .flat_map(|j| [OUT + j, AUX + j])
+            .chain([FLIP0, FLIP1, MDIFF, MDIFF + 1, MDIFF + 2, SQ_R_LO])
+            .collect()
     }
 }
 
@@ -132,6 +162,8 @@ pub struct CpuWitness {
     pub logic_ops: Vec<LogicOp>,
     /// How often each call-context field `(tx, field)` was read.
     pub context_reads: HashMap<(u32, u64), u64>,
+    /// Every memory byte access, in execution order.
+    pub memory_accesses: Vec<MemoryAccess>,
 }
 
 /// Simulated machine state of one transaction.
@@ -139,7 +171,13 @@ struct TxState<'a> {
     tx: &'a TxTrace,
     call: &'a TxCall,
     stack: Vec<U256>,
+    /// Memory bytes (a whole number of 32-byte words).
+    memory: Vec<u8>,
 }
+
+/// Largest memory, in words, the step table's 24-bit size comparison
+/// supports (far beyond what a block's gas can pay for).
+pub const MAX_MEMORY_WORDS: u64 = 1 << 24;
 
 /// Builds the step table of the transactions `txs` (each with the call it makes),
 /// padded to `2^rows_log` rows. The caller checks that the steps fit.
@@ -151,6 +189,7 @@ pub fn generate(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<CpuWitnes
             tx,
             call,
             stack: Vec::new(),
+            memory: Vec::new(),
         };
         for (i, step) in tx.steps.iter().enumerate() {
             let clk = out.rows.len() as u64;
@@ -181,22 +220,9 @@ pub fn generate(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<CpuWitnes
     Ok(out)
 }
 
-/// Writes the byte range table (RANGE: 0, 1, ..., 255, 255, ...) and how
-/// often each byte occurs in the range-checked columns (FREQ). A cell that is
-/// not a byte is not counted, so the range lookup rejects it.
+/// Writes the byte range table of the step table (see [`crate::range`]).
 pub fn fill_range_table(rows: &mut [[F; col::NUM_COLUMNS]]) {
-    let mut freq = [0u64; 256];
-    for row in rows.iter() {
-        for c in col::range_checked() {
-            if let Some(f) = freq.get_mut(row[c].to_canonical_u64() as usize) {
-                *f += 1;
-            }
-        }
-    }
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[col::RANGE] = F::from_canonical_usize(i.min(255));
-        row[col::FREQ] = F::from_canonical_u64(freq.get(i).copied().unwrap_or(0));
-    }
+    range::fill(rows, &col::range_checked(), col::RANGE, col::FREQ);
 }
 
 impl TxState<'_> {
@@ -212,6 +238,48 @@ impl TxState<'_> {
         self.stack
             .pop()
             .ok_or_else(|| self.malformed(step, "stack underflow".into()))
+    }
+
+    /// Expands memory for an access of `len` bytes at `offset` (the popped
+    /// word) and fills the step's memory-size columns; returns the offset as
+    /// an index and the expansion gas.
+    fn expand_memory(
+        &mut self,
+        i: usize,
+        row: &mut [F; col::NUM_COLUMNS],
+        offset: U256,
+        len: u64,
+    ) -> Result<(usize, u64), WitnessError> {
+        let offset = u64::from(
+            u32::try_from(offset)
+                .map_err(|_| self.malformed(i, format!("memory offset {offset} is beyond what gas can pay for")))?,
+        );
+        let words = self.memory.len() as u64 / 32;
+        let need = (offset + len).div_ceil(32);
+        if need > MAX_MEMORY_WORDS {
+            return Err(self.malformed(i, format!("a memory of {need} words is beyond what gas can pay for")));
+        }
+        row[col::NEED] = F::from_canonical_u64(need);
+        let rem = 32 * need - offset - len;
+        for k in 0..5 {
+            row[col::REM_BITS + k] = F::from_canonical_u64((rem >> k) & 1);
+        }
+        let expand = need > words;
+        row[col::EXPAND] = F::from_bool(expand);
+        let diff = if expand { need - words - 1 } else { words - need };
+        for k in 0..3 {
+            row[col::MDIFF + k] = F::from_canonical_u64((diff >> (8 * k)) & 0xff);
+        }
+        if !expand {
+            return Ok((offset as usize, 0));
+        }
+        let square = need * need;
+        row[col::SQ_Q] = F::from_canonical_u64(square / 512);
+        let remainder = square % 512;
+        row[col::SQ_R_LO] = F::from_canonical_u64(remainder & 0xff);
+        row[col::SQ_R_HI] = F::from_canonical_u64(remainder >> 8);
+        self.memory.resize(32 * need as usize, 0);
+        Ok((offset as usize, opcode::memory_cost(need) - opcode::memory_cost(words)))
     }
 
     /// The row of step `i`; `next` is the following step's (pc, gas) in the same transaction.
@@ -266,6 +334,9 @@ impl TxState<'_> {
         row[col::sel(family)] = F::ONE;
         row[col::ADDR0] = F::from_canonical_u64(sp) - F::ONE;
         row[col::ADDR1] = F::from_canonical_u64(sp) - F::TWO;
+        let words = self.memory.len() as u64 / 32;
+        row[col::MEM] = F::from_canonical_u64(words);
+        row[col::MCOST] = F::from_canonical_u64(opcode::memory_cost(words));
 
         let ts = 4 * clk;
         let read = |addr: u64, channel: u64, value: U256| StackAccess {
@@ -277,6 +348,7 @@ impl TxState<'_> {
         };
         let (mut in0, mut in1, mut out, mut aux) = (U256::ZERO, U256::ZERO, U256::ZERO, U256::ZERO);
         let mut next_pc = step.pc + 1;
+        let mut memory_gas = 0;
         let mut reads = Vec::new();
         let mut writes = Vec::new();
         match family {
@@ -296,6 +368,10 @@ impl TxState<'_> {
             }
             Family::Pc => {
                 out = U256::from(step.pc);
+                writes.push((sp, 2, out));
+            }
+            Family::Msize => {
+                out = U256::from(self.memory.len());
                 writes.push((sp, 2, out));
             }
             Family::Env => {
@@ -350,11 +426,30 @@ impl TxState<'_> {
                         out = op.result();
                         out_tables.logic_ops.push(op);
                     }
+                    Family::Mload => {
+                        let (offset, gas) = self.expand_memory(i, &mut row, in0, 32)?;
+                        memory_gas = gas;
+                        let bytes = &self.memory[offset..offset + 32];
+                        out = U256::from_be_slice(bytes);
+                        record_memory(&mut out_tables.memory_accesses, tx_index, clk, offset, bytes, false);
+                    }
+                    Family::Mstore | Family::Mstore8 => {
+                        let word = in1.to_be_bytes::<LIMBS>();
+                        let bytes = if family == Family::Mstore {
+                            &word[..]
+                        } else {
+                            &word[LIMBS - 1..]
+                        };
+                        let (offset, gas) = self.expand_memory(i, &mut row, in0, bytes.len() as u64)?;
+                        memory_gas = gas;
+                        self.memory[offset..offset + bytes.len()].copy_from_slice(bytes);
+                        record_memory(&mut out_tables.memory_accesses, tx_index, clk, offset, bytes, true);
+                    }
                     Family::Jump => next_pc = jump_target(in0),
                     Family::Jumpi if !in1.is_zero() => next_pc = jump_target(in0),
                     _ => {}
                 }
-                if family.is_binary() || matches!(family, Family::IsZero | Family::Not) {
+                if family.is_binary() || matches!(family, Family::IsZero | Family::Not | Family::Mload) {
                     let addr = self.stack.len() as u64;
                     writes.push((addr, 2, out));
                 }
@@ -401,14 +496,14 @@ impl TxState<'_> {
                 if pc != next_pc {
                     return Err(self.malformed(i, format!("next pc is {pc}, expected {next_pc}")));
                 }
-                if step.gas.checked_sub(family.gas()) != Some(gas) {
+                let cost = family.gas() + memory_gas;
+                if step.gas.checked_sub(cost) != Some(gas) {
                     return Err(self.malformed(
                         i,
                         format!(
-                            "gas goes from {} to {gas}; {} costs {}",
+                            "gas goes from {} to {gas}; {} costs {cost}",
                             step.gas,
                             opcode::name(step.opcode),
-                            family.gas()
                         ),
                     ));
                 }
@@ -433,6 +528,17 @@ impl TxState<'_> {
         fill_is_zero(&mut row, family, in0, in1);
         Ok(row)
     }
+}
+
+/// Records the byte accesses of one memory instruction.
+fn record_memory(accesses: &mut Vec<MemoryAccess>, tx: u32, clk: u64, offset: usize, bytes: &[u8], write: bool) {
+    accesses.extend(bytes.iter().enumerate().map(|(k, &value)| MemoryAccess {
+        tx,
+        addr: (offset + k) as u64,
+        ts: clk,
+        write,
+        value,
+    }));
 }
 
 /// The pc a JUMP to `dest` lands on (an out-of-range destination can never be a JUMPDEST).

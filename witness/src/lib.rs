@@ -2,8 +2,8 @@
 //! block's steps into chunks whose public values link to their neighbours.
 //!
 //! Milestone-1 slice: the step (CPU) table, the stack read/write table, the
-//! bytecode table, the logic table and the call-context table for the
-//! opcodes listed in [`opcode`]. Every other opcode
+//! bytecode table, the logic table, the call-context table and the memory
+//! read/write table for the opcodes listed in [`opcode`]. Every other opcode
 //! (and any failed transaction) is rejected with an error naming it; nothing
 //! is proven with an unconstrained column. The column layouts live next to
 //! the row generators so that the prover's constraints and the witness agree
@@ -15,7 +15,10 @@ pub mod context;
 pub mod cpu;
 pub mod error;
 pub mod logic;
+pub mod memory;
 pub mod opcode;
+pub mod range;
+pub mod rw;
 pub mod stack;
 pub mod word;
 

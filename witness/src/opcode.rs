@@ -3,8 +3,9 @@
 //!
 //! Milestone-1 scope so far: STOP, ADD, SUB, LT, GT, SLT, SGT, EQ, ISZERO,
 //! AND, OR, XOR, NOT, POP, JUMP, JUMPI, PC, JUMPDEST, PUSH0..PUSH32,
-//! DUP1..DUP16, SWAP1..SWAP16, ADDRESS, CALLER, CALLVALUE, CALLDATASIZE. Every other opcode is rejected by [`decode`]
-//! returning `None`.
+//! DUP1..DUP16, SWAP1..SWAP16, ADDRESS, CALLER, CALLVALUE, CALLDATASIZE,
+//! MLOAD, MSTORE, MSTORE8, MSIZE. Every other opcode is rejected by
+//! [`decode`] returning `None`.
 
 /// One opcode family: one selector column in the step table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -56,6 +57,14 @@ pub enum Family {
     /// ADDRESS, CALLER, CALLVALUE, CALLDATASIZE: pushes a field of the call
     /// context; `n` is the field (see [`env`]).
     Env,
+    /// MLOAD: reads 32 bytes of memory.
+    Mload,
+    /// MSTORE: writes 32 bytes of memory.
+    Mstore,
+    /// MSTORE8: writes one byte of memory.
+    Mstore8,
+    /// MSIZE: pushes the memory size in bytes.
+    Msize,
 }
 
 /// The call-context fields the [`Family::Env`] opcodes read (their `n`).
@@ -74,7 +83,7 @@ pub mod env {
 
 impl Family {
     /// Every family, in selector-column order.
-    pub const ALL: [Family; 23] = [
+    pub const ALL: [Family; 27] = [
         Family::Stop,
         Family::Push0,
         Family::Push,
@@ -98,6 +107,10 @@ impl Family {
         Family::Xor,
         Family::Not,
         Family::Env,
+        Family::Mload,
+        Family::Mstore,
+        Family::Mstore8,
+        Family::Msize,
     ];
 
     /// The families that pop two words and push one result.
@@ -113,6 +126,9 @@ impl Family {
         Family::Or,
         Family::Xor,
     ];
+
+    /// The families that access memory (and may expand it).
+    pub const MEMORY: [Family; 3] = [Family::Mload, Family::Mstore, Family::Mstore8];
 
     /// The bitwise families the logic table proves.
     pub const LOGIC: [Family; 3] = [Family::And, Family::Or, Family::Xor];
@@ -130,12 +146,12 @@ impl Family {
         self.index() as u64 + 1
     }
 
-    /// Static gas cost.
+    /// Static gas cost (memory expansion comes on top, see [`memory_cost`]).
     pub fn gas(self) -> u64 {
         match self {
             Family::Stop => 0,
             Family::Jumpdest => 1,
-            Family::Push0 | Family::Pop | Family::Pc | Family::Env => 2,
+            Family::Push0 | Family::Pop | Family::Pc | Family::Env | Family::Msize => 2,
             Family::Jump => 8,
             Family::Jumpi => 10,
             _ => 3,
@@ -145,11 +161,11 @@ impl Family {
     /// Change of the stack size.
     pub fn stack_delta(self) -> i64 {
         match self {
-            Family::Push0 | Family::Push | Family::Dup | Family::Pc | Family::Env => 1,
+            Family::Push0 | Family::Push | Family::Dup | Family::Pc | Family::Env | Family::Msize => 1,
             Family::Pop | Family::Jump => -1,
-            Family::Jumpi => -2,
+            Family::Jumpi | Family::Mstore | Family::Mstore8 => -2,
             f if f.is_binary() => -1,
-            // STOP, SWAP, ISZERO, NOT, JUMPDEST.
+            // STOP, SWAP, ISZERO, NOT, JUMPDEST, MLOAD.
             _ => 0,
         }
     }
@@ -158,8 +174,8 @@ impl Family {
     pub fn pops(self, n: u64) -> usize {
         match self {
             f if f.is_binary() => 2,
-            Family::Jumpi => 2,
-            Family::IsZero | Family::Not | Family::Pop | Family::Jump => 1,
+            Family::Jumpi | Family::Mstore | Family::Mstore8 => 2,
+            Family::IsZero | Family::Not | Family::Pop | Family::Jump | Family::Mload => 1,
             Family::Dup => n as usize,
             Family::Swap => n as usize + 1,
             _ => 0,
@@ -194,9 +210,13 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x34 => return Some((Family::Env, env::CALLVALUE)),
         0x36 => return Some((Family::Env, env::CALLDATASIZE)),
         0x50 => Family::Pop,
+        0x51 => Family::Mload,
+        0x52 => Family::Mstore,
+        0x53 => Family::Mstore8,
         0x56 => Family::Jump,
         0x57 => Family::Jumpi,
         0x58 => Family::Pc,
+        0x59 => Family::Msize,
         0x5b => Family::Jumpdest,
         0x5f => Family::Push0,
         0x60..=0x7f => return Some((Family::Push, u64::from(opcode - 0x5f))),
@@ -205,6 +225,12 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         _ => return None,
     };
     Some((family, 0))
+}
+
+/// Gas cost of a memory of `words` 32-byte words: `3 words + words^2 / 512`
+/// (an instruction that expands memory pays the difference).
+pub fn memory_cost(words: u64) -> u64 {
+    3 * words + words * words / 512
 }
 
 /// Length of the immediate that follows `opcode` in bytecode (PUSHn: n).
@@ -340,6 +366,10 @@ mod tests {
         assert_eq!(Family::Not.stack_delta(), 0);
         assert_eq!(Family::Slt.pops(0), 2);
         assert_eq!(decode(0x54), None, "SLOAD is not in the slice");
+        assert_eq!(decode(0x53), Some((Family::Mstore8, 0)));
+        assert_eq!(Family::Mstore.stack_delta(), -2);
+        assert_eq!(memory_cost(1), 3);
+        assert_eq!(memory_cost(1024), 3 * 1024 + 2048);
         assert_eq!(name(0x02), "MUL");
         assert_eq!(name(0x7f), "PUSH32");
         assert_eq!(name(0x0c), "UNDEFINED");

@@ -14,8 +14,9 @@
 //! excluded from the cross-table lookup by `IS_REAL = 0`.
 
 use crate::cpu::StackAccess;
+use crate::rw::order;
 use crate::word::limbs;
-use crate::{WitnessError, F};
+use crate::{range, WitnessError, F};
 use plonky2::field::types::{Field, PrimeField64};
 
 /// Column indices of the stack table.
@@ -50,6 +51,9 @@ pub mod col {
     pub const FREQ: usize = RANGE + 1;
     /// Number of columns.
     pub const NUM_COLUMNS: usize = FREQ + 1;
+
+    /// The columns checked to hold bytes by a lookup into RANGE.
+    pub const RANGE_CHECKED: [usize; 5] = [ADDR_LO, ADDR_HI, DELTA, DELTA + 1, DELTA + 2];
 }
 
 /// Largest ordering difference the three DELTA bytes can hold.
@@ -94,46 +98,25 @@ pub fn generate(accesses: &[StackAccess], rows_log: usize) -> Result<Vec<[F; col
         row[col::TS] = rows.last().map_or(F::ZERO, |r| r[col::TS] + F::ONE);
         rows.push(row);
     }
+    let key = |r: &[F; col::NUM_COLUMNS]| [col::TX, col::ADDR, col::TS].map(|c| r[c].to_canonical_u64());
     for i in 0..height - 1 {
-        let (cur, next) = (&rows[i], &rows[i + 1]);
-        let [tx, addr, ts] = [col::TX, col::ADDR, col::TS].map(|c| cur[c].to_canonical_u64());
-        let [ntx, naddr, nts] = [col::TX, col::ADDR, col::TS].map(|c| next[c].to_canonical_u64());
-        let (same, tx_change, delta) = if ntx != tx {
-            (false, true, ntx - tx - 1)
-        } else if naddr != addr {
-            (false, false, naddr - addr - 1)
-        } else {
-            (true, false, nts - ts - 1)
-        };
-        if delta > MAX_DELTA {
-            return Err(WitnessError::MalformedTrace {
-                tx: tx as u32,
+        let (cur, next) = (key(&rows[i]), key(&rows[i + 1]));
+        let o = order(cur, next)
+            .filter(|o| o.delta <= MAX_DELTA)
+            .ok_or_else(|| WitnessError::MalformedTrace {
+                tx: cur[0] as u32,
                 step: 0,
-                reason: format!("stack table ordering step {delta} exceeds {MAX_DELTA}"),
-            });
-        }
+                reason: format!("stack accesses {cur:?} and {next:?} are not ordered within 24 bits"),
+            })?;
         let row = &mut rows[i];
-        row[col::SAME] = F::from_bool(same);
-        row[col::TX_CHANGE] = F::from_bool(tx_change);
+        row[col::SAME] = F::from_bool(o.same);
+        row[col::TX_CHANGE] = F::from_bool(o.tx_change);
         for k in 0..3 {
-            row[col::DELTA + k] = F::from_canonical_u64((delta >> (8 * k)) & 0xff);
+            row[col::DELTA + k] = F::from_canonical_u64((o.delta >> (8 * k)) & 0xff);
         }
     }
     rows[height - 1][col::SAME] = F::ONE;
-    let mut freq = [0u64; 256];
-    for row in &rows {
-        for c in [col::ADDR_LO, col::ADDR_HI, col::DELTA, col::DELTA + 1, col::DELTA + 2] {
-            freq[row[c].to_canonical_u64() as usize] += 1;
-        }
-    }
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[col::RANGE] = F::from_canonical_usize(i.min(255));
-        row[col::FREQ] = if i < 256 {
-            F::from_canonical_u64(freq[i])
-        } else {
-            F::ZERO
-        };
-    }
+    range::fill(&mut rows, &col::RANGE_CHECKED, col::RANGE, col::FREQ);
     Ok(rows)
 }
 

@@ -33,7 +33,7 @@ use prover::zkevm::aggregate::{
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
-use witness::{bytecode, context, cpu, logic, stack, ChunkStatement, ChunkWitness, F};
+use witness::{bytecode, context, cpu, logic, memory, stack, ChunkStatement, ChunkWitness, F};
 
 /// Default chunk size: at most 2^10 step rows per chunk (as `zkr prove`).
 pub const DEFAULT_ROWS_LOG: usize = 10;
@@ -55,6 +55,8 @@ pub struct ChunkJobInput {
     pub logic: Vec<F>,
     /// Call-context table rows, one after the other.
     pub context: Vec<F>,
+    /// Memory table rows, one after the other.
+    pub memory: Vec<F>,
 }
 
 impl ChunkJobInput {
@@ -68,6 +70,7 @@ impl ChunkJobInput {
             bytecode: witness.bytecode.concat(),
             logic: witness.logic.concat(),
             context: witness.context.concat(),
+            memory: witness.memory.concat(),
         }
     }
 
@@ -81,6 +84,7 @@ impl ChunkJobInput {
             bytecode: rows::<{ bytecode::col::NUM_COLUMNS }>(self.bytecode, "bytecode")?,
             logic: rows::<{ logic::col::NUM_COLUMNS }>(self.logic, "logic")?,
             context: rows::<{ context::col::NUM_COLUMNS }>(self.context, "call-context")?,
+            memory: rows::<{ memory::col::NUM_COLUMNS }>(self.memory, "memory")?,
         })
     }
 }

@@ -6,14 +6,17 @@
 //! the family's semantics (byte-wise addition with carries for ADD, SUB and
 //! the comparisons, where SLT/SGT add the sign-flipped top bytes; an is-zero
 //! test with inverse witnesses for EQ, ISZERO, JUMPI; `255 - x` per byte for
-//! NOT); jumps land on a JUMPDEST; results, the comparison difference and
-//! the flipped top bytes are bytes (range lookup). Columns a family does not
-//! use are forced to zero. Stack values, instructions, AND/OR/XOR results and
-//! call-context values come from the other tables through cross-table lookups.
+//! NOT); jumps land on a JUMPDEST; memory size and expansion gas follow
+//! MLOAD/MSTORE/MSTORE8 and MSIZE pushes the size; results, the comparison
+//! difference, the flipped top bytes and the memory witnesses are bytes
+//! (range lookup). Columns a family does not use are forced to zero. Stack
+//! values, instructions, AND/OR/XOR results, call-context values and memory
+//! bytes come from the other tables through cross-table lookups.
 
 use super::expr::{impl_stark_via_cx, Cx};
+use super::rw::{eval_range_column, range_lookup};
 use plonky2::field::types::Field;
-use starky::lookup::{Column, Filter, Lookup};
+use starky::lookup::Lookup;
 use witness::cpu::{col, pi};
 use witness::opcode::Family;
 use witness::word::LIMBS;
@@ -23,7 +26,7 @@ use witness::word::LIMBS;
 pub struct CpuStark;
 
 /// Families using stack channel 0 (read of `IN0`).
-pub(crate) const CHANNEL0: [Family; 17] = with_binary([
+pub(crate) const CHANNEL0: [Family; 20] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Pop,
@@ -31,11 +34,14 @@ pub(crate) const CHANNEL0: [Family; 17] = with_binary([
     Family::Jumpi,
     Family::Dup,
     Family::Swap,
+    Family::Mload,
+    Family::Mstore,
+    Family::Mstore8,
 ]);
 /// Families using stack channel 1 (read of `IN1`).
-pub(crate) const CHANNEL1: [Family; 12] = with_binary([Family::Jumpi, Family::Swap]);
+pub(crate) const CHANNEL1: [Family; 14] = with_binary([Family::Jumpi, Family::Swap, Family::Mstore, Family::Mstore8]);
 /// Families using stack channel 2 (write of `OUT`).
-pub(crate) const CHANNEL2: [Family; 18] = with_binary([
+pub(crate) const CHANNEL2: [Family; 20] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Push0,
@@ -44,6 +50,8 @@ pub(crate) const CHANNEL2: [Family; 18] = with_binary([
     Family::Pc,
     Family::Swap,
     Family::Env,
+    Family::Mload,
+    Family::Msize,
 ]);
 
 /// The binary families followed by `extra` (`N` must be their total count).
@@ -73,13 +81,7 @@ impl CpuStark {
     /// The byte range checks: result and difference limbs and the flipped
     /// top bytes against the RANGE column.
     pub fn range_lookups<F: Field>(&self) -> Vec<Lookup<F>> {
-        let columns: Vec<Column<F>> = col::range_checked().map(Column::single).collect();
-        vec![Lookup {
-            filter_columns: vec![Filter::new_simple(Column::one()); columns.len()],
-            columns,
-            table_column: Column::single(col::RANGE),
-            frequencies_column: Column::single(col::FREQ),
-        }]
+        range_lookup(&col::range_checked(), col::RANGE, col::FREQ)
     }
 
     /// All constraints of the table.
@@ -159,8 +161,11 @@ impl CpuStark {
         cx.transition(c);
         let d = cx.sub(nv[col::GAS], lv[col::GAS]);
         let d = cx.add(d, cost);
+        let expansion_gas = cx.sub(nv[col::MCOST], lv[col::MCOST]);
+        let d = cx.add(d, expansion_gas);
         let c = cx.mul(running, d);
         cx.transition(c);
+        self.eval_memory_size(cx, lv, nv, running, stop_next);
 
         // Program counter.
         let (jump, jumpi, res) = (sel(Family::Jump), sel(Family::Jumpi), lv[col::RES]);
@@ -378,15 +383,119 @@ impl CpuStark {
         let c = cx.mul(eq_iszero, d);
         cx.always(c);
 
-        // The byte range table: 0, 1, ..., 255 and then 255 repeated.
-        cx.first_row(lv[col::RANGE]);
-        let step = cx.sub(nv[col::RANGE], lv[col::RANGE]);
-        let step1 = cx.sub(step, one);
-        let c = cx.mul(step, step1);
+        eval_range_column(cx, lv, nv, col::RANGE);
+    }
+
+    /// Memory size and expansion: each transaction starts with an empty
+    /// memory; MLOAD/MSTORE/MSTORE8 at an offset below 2^32 need
+    /// `NEED = ceil((offset + len) / 32)` words; when that exceeds `MEM`
+    /// (`EXPAND`, decided by a range-checked difference) memory grows to
+    /// `NEED` words and `MCOST` to `3 NEED + NEED^2 / 512`, which the gas
+    /// transition charges; MSIZE pushes `32 MEM`.
+    fn eval_memory_size<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], running: C::V, stop_next: C::V) {
+        let sel = |f: Family| lv[col::sel(f)];
+        let mem_ops = {
+            let v = Family::MEMORY.map(sel);
+            cx.sum(&v)
+        };
+        let (mem, need, expand) = (lv[col::MEM], lv[col::NEED], lv[col::EXPAND]);
+        cx.boolean(expand);
+        cx.boolean(lv[col::SQ_R_HI]);
+        let rem_bits: Vec<C::V> = (0..5).map(|k| lv[col::REM_BITS + k]).collect();
+        for &b in &rem_bits {
+            cx.boolean(b);
+        }
+        let not_mem = cx.not(mem_ops);
+        let access_only = [col::NEED, col::EXPAND, col::MDIFF, col::MDIFF + 1, col::MDIFF + 2];
+        for c in access_only.into_iter().chain((0..5).map(|k| col::REM_BITS + k)) {
+            let c = cx.mul(not_mem, lv[c]);
+            cx.always(c);
+        }
+        let not_expand = cx.not(expand);
+        for c in [col::SQ_Q, col::SQ_R_LO, col::SQ_R_HI] {
+            let c = cx.mul(not_expand, lv[c]);
+            cx.always(c);
+        }
+
+        // 32 NEED = offset + len + rem, rem < 32, offset < 2^32.
+        for j in 4..LIMBS {
+            let c = cx.mul(mem_ops, lv[col::IN0 + j]);
+            cx.always(c);
+        }
+        let offset_bytes: Vec<C::V> = (0..4).map(|j| lv[col::IN0 + j]).collect();
+        let offset = cx.bytes_le(&offset_bytes);
+        let offset = cx.mul(mem_ops, offset);
+        let words = cx.add(sel(Family::Mload), sel(Family::Mstore));
+        let len = cx.scale(words, 32);
+        let len = cx.add(len, sel(Family::Mstore8));
+        let rem = {
+            let mut acc = cx.int(0);
+            for &b in rem_bits.iter().rev() {
+                let shifted = cx.scale(acc, 2);
+                acc = cx.add(shifted, b);
+            }
+            acc
+        };
+        let need32 = cx.scale(need, 32);
+        let c = cx.sum(&[offset, len, rem]);
+        let c = cx.sub(need32, c);
+        cx.always(c);
+
+        // EXPAND iff NEED > MEM: NEED - MEM - 1 or MEM - NEED is a 24-bit number.
+        let diff_bytes: Vec<C::V> = (0..3).map(|k| lv[col::MDIFF + k]).collect();
+        let diff = cx.bytes_le(&diff_bytes);
+        let grow = cx.sub(need, mem);
+        let keep = cx.sub(mem, need);
+        let grow = cx.add_int(grow, -1);
+        let grow = cx.mul(expand, grow);
+        let kept = cx.sub(mem_ops, expand);
+        let keep = cx.mul(kept, keep);
+        let c = cx.add(grow, keep);
+        let c = cx.sub(c, diff);
+        cx.always(c);
+
+        // NEED^2 = 512 SQ_Q + SQ_R with SQ_R < 512.
+        let square = cx.mul(need, need);
+        let q = cx.scale(lv[col::SQ_Q], 512);
+        let r_hi = cx.scale(lv[col::SQ_R_HI], 256);
+        let c = cx.sum(&[q, lv[col::SQ_R_LO], r_hi]);
+        let c = cx.sub(square, c);
+        let c = cx.mul(expand, c);
+        cx.always(c);
+
+        // The size and its cost carry over, grow on expansion, and restart with each transaction.
+        for c in [col::MEM, col::MCOST] {
+            cx.first_row(lv[c]);
+            let c = cx.mul(stop_next, nv[c]);
+            cx.transition(c);
+        }
+        let step = cx.sub(nv[col::MEM], mem);
+        let step = cx.mul(running, step);
+        let grown = cx.sub(need, mem);
+        let grown = cx.mul(expand, grown);
+        let c = cx.sub(step, grown);
         cx.transition(c);
-        let top = cx.int(255);
-        let c = cx.sub(lv[col::RANGE], top);
-        cx.last_row(c);
+        let step = cx.sub(nv[col::MCOST], lv[col::MCOST]);
+        let step = cx.mul(running, step);
+        let new_cost = cx.scale(need, 3);
+        let new_cost = cx.add(new_cost, lv[col::SQ_Q]);
+        let grown = cx.sub(new_cost, lv[col::MCOST]);
+        let grown = cx.mul(expand, grown);
+        let c = cx.sub(step, grown);
+        cx.transition(c);
+
+        // MSIZE pushes 32 MEM (below 2^29, so four bytes).
+        let msize = sel(Family::Msize);
+        let out_bytes: Vec<C::V> = (0..4).map(|j| lv[col::OUT + j]).collect();
+        let out = cx.bytes_le(&out_bytes);
+        let size = cx.scale(mem, 32);
+        let c = cx.sub(out, size);
+        let c = cx.mul(msize, c);
+        cx.always(c);
+        for j in 4..LIMBS {
+            let c = cx.mul(msize, lv[col::OUT + j]);
+            cx.always(c);
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! The zkEVM chunk prover: starky tables for the step (CPU), stack,
-//! bytecode, logic and call-context tables, proven together with shared cross-table lookup
+//! bytecode, logic, call-context and memory tables, proven together with shared cross-table lookup
 //! challenges, and their verifier.
 //!
 //! Entry points: [`prove_chunk`] turns a [`witness::ChunkWitness`] into a
@@ -12,8 +12,10 @@ pub mod context_stark;
 pub mod cpu_stark;
 pub mod expr;
 pub mod logic_stark;
+pub mod memory_stark;
 pub mod proof;
 pub mod prove;
+pub mod rw;
 pub mod stack_stark;
 pub mod statement;
 pub mod tables;

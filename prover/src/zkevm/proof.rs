@@ -28,6 +28,8 @@ pub struct ChunkProof {
     pub logic: TableProof,
     /// Call-context table proof.
     pub context: TableProof,
+    /// Memory table proof.
+    pub memory: TableProof,
 }
 
 /// Why a proof could not be encoded or decoded.
@@ -47,7 +49,14 @@ pub enum CodecError {
 impl ChunkProof {
     /// The table proofs in table-index order (see [`super::tables`]).
     pub fn tables(&self) -> [&TableProof; super::tables::NUM_TABLES] {
-        [&self.cpu, &self.stack, &self.bytecode, &self.logic, &self.context]
+        [
+            &self.cpu,
+            &self.stack,
+            &self.bytecode,
+            &self.logic,
+            &self.context,
+            &self.memory,
+        ]
     }
 
     /// Serialises with bincode (standard configuration).

@@ -5,6 +5,7 @@ use super::bytecode_stark::BytecodeStark;
 use super::context_stark::ContextStark;
 use super::cpu_stark::CpuStark;
 use super::logic_stark::LogicStark;
+use super::memory_stark::MemoryStark;
 use super::proof::{ChunkProof, TableProof, C, D};
 use super::stack_stark::StackStark;
 use super::statement::{cpu_public_inputs, observe_statement};
@@ -39,6 +40,7 @@ pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result
         trace_rows_to_poly_values(witness.bytecode.clone()),
         trace_rows_to_poly_values(witness.logic.clone()),
         trace_rows_to_poly_values(witness.context.clone()),
+        trace_rows_to_poly_values(witness.memory.clone()),
     ];
     let mut timing = TimingTree::default();
     let rate_bits = config.fri_config.rate_bits;
@@ -75,6 +77,7 @@ pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result
         bytecode: job(2).prove(&BytecodeStark, "bytecode", &[])?,
         logic: job(3).prove(&LogicStark, "logic", &[])?,
         context: job(4).prove(&ContextStark, "call-context", &[])?,
+        memory: job(5).prove(&MemoryStark, "memory", &[])?,
     })
 }
 

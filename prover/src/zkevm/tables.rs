@@ -8,6 +8,7 @@
 //! | 3   | step table (family, IN0, IN1, OUT) of AND/OR/XOR | logic table (selector set) |
 //! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE | call-context table, multiplicity `MULT` |
 //! | 5   | the verifier's tuples from the statement's calls | call-context table (real rows) |
+//! | 6   | step table, memory channels 0..32 of MLOAD/MSTORE/MSTORE8 | memory table (real rows) |
 
 use super::cpu_stark::{CHANNEL0, CHANNEL1, CHANNEL2};
 use plonky2::field::types::Field;
@@ -15,7 +16,7 @@ use starky::cross_table_lookup::{CrossTableLookup, TableWithColumns};
 use starky::lookup::{Column, Filter};
 use witness::opcode::Family;
 use witness::word::LIMBS;
-use witness::{bytecode, context, cpu, logic, stack, F};
+use witness::{bytecode, context, cpu, logic, memory, stack, F};
 
 /// Index of the step table.
 pub const CPU: usize = 0;
@@ -27,8 +28,10 @@ pub const BYTECODE: usize = 2;
 pub const LOGIC: usize = 3;
 /// Index of the call-context table.
 pub const CONTEXT: usize = 4;
+/// Index of the memory read/write table.
+pub const MEMORY: usize = 5;
 /// Number of tables in a chunk proof.
-pub const NUM_TABLES: usize = 5;
+pub const NUM_TABLES: usize = 6;
 /// Position of the CTL whose looking side is the public code.
 pub const CODE_CTL: usize = 2;
 /// Position of the CTL whose looking side is the public call context.
@@ -75,7 +78,7 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
         Column::linear_combination_with_constant(all, -F::from_canonical_u64(k))
     };
     let mut addr2_terms: Vec<(usize, F)> = Family::BINARY.iter().map(|&f| (c::sel(f), -F::TWO)).collect();
-    for f in [Family::IsZero, Family::Not, Family::Swap] {
+    for f in [Family::IsZero, Family::Not, Family::Swap, Family::Mload] {
         addr2_terms.push((c::sel(f), -one));
     }
     let channels = vec![
@@ -139,7 +142,65 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
         logic_ctl(family),
         context_ctl,
         public_context_ctl,
+        memory_ctl(),
     ]
+}
+
+/// Memory steps against the memory table: (tx, address, time stamp, is
+/// write, byte). Channel `i < 32` of MLOAD and MSTORE touches `offset + i`
+/// with byte `31 - i` of the word (`OUT` for MLOAD, `IN1` for MSTORE; the
+/// other is zero); channel 32 is MSTORE8's write of `IN1`'s low byte.
+fn memory_ctl() -> CrossTableLookup<F> {
+    use cpu::col as c;
+    let offset_plus = |i: u64| {
+        Column::linear_combination_with_constant(
+            (0..4).map(|j| (c::IN0 + j, F::from_canonical_u64(1 << (8 * j)))),
+            F::from_canonical_u64(i),
+        )
+    };
+    let channel = |i: u64, is_write: Column<F>, value: Column<F>, active: Column<F>| {
+        TableWithColumns::new(
+            CPU,
+            vec![
+                Column::single(c::TX),
+                offset_plus(i),
+                Column::single(c::CLK),
+                is_write,
+                value,
+            ],
+            Filter::new_simple(active),
+        )
+    };
+    let mut channels: Vec<TableWithColumns<F>> = (0..LIMBS)
+        .map(|i| {
+            let byte = LIMBS - 1 - i;
+            channel(
+                i as u64,
+                Column::single(c::sel(Family::Mstore)),
+                Column::sum([c::OUT + byte, c::IN1 + byte]),
+                sum_of(&[Family::Mload, Family::Mstore]),
+            )
+        })
+        .collect();
+    channels.push(channel(
+        0,
+        Column::constant(F::ONE),
+        Column::single(c::IN1),
+        Column::single(c::sel(Family::Mstore8)),
+    ));
+    let looked = [
+        memory::col::TX,
+        memory::col::ADDR,
+        memory::col::TS,
+        memory::col::IS_WRITE,
+        memory::col::VAL,
+    ]
+    .map(Column::single)
+    .to_vec();
+    CrossTableLookup::new(
+        channels,
+        TableWithColumns::new(MEMORY, looked, Filter::new_simple(Column::single(memory::col::IS_REAL))),
+    )
 }
 
 /// Context steps against the call-context table (with multiplicities), and

@@ -6,6 +6,7 @@ use super::bytecode_stark::BytecodeStark;
 use super::context_stark::ContextStark;
 use super::cpu_stark::CpuStark;
 use super::logic_stark::LogicStark;
+use super::memory_stark::MemoryStark;
 use super::proof::{ChunkProof, TableProof, C, D};
 use super::stack_stark::StackStark;
 use super::statement::{cpu_public_inputs, observe_statement, public_tuples, PUBLIC_LOOKUPS};
@@ -49,6 +50,7 @@ pub fn verify_chunk(proof: &ChunkProof) -> Result<(), ZkevmError> {
     job(2).verify(&BytecodeStark, "bytecode", tables[2], &[])?;
     job(3).verify(&LogicStark, "logic", tables[3], &[])?;
     job(4).verify(&ContextStark, "call-context", tables[4], &[])?;
+    job(5).verify(&MemoryStark, "memory", tables[5], &[])?;
 
     let zs_first: [Vec<F>; NUM_TABLES] = tables.map(|t| t.proof.openings.ctl_zs_first.clone().unwrap_or_default());
     let extra: hashbrown::HashMap<usize, Vec<F>> = PUBLIC_LOOKUPS

@@ -1,0 +1,60 @@
+//! Constraints of the memory read/write table; the column layout is
+//! [`witness::memory::col`].
+//!
+//! Rows are sorted by (transaction, address, time stamp), proven by a 32-bit
+//! ordering difference to the next row made of four range-checked bytes.
+//! Within one address a read returns the previous row's byte; memory starts
+//! zeroed, so a read that is an address's first access returns 0. Bytes are
+//! range-checked.
+
+use super::expr::{impl_stark_via_cx, Cx};
+use super::rw::{eval_range_column, eval_sorted, range_lookup, SortedLayout};
+use plonky2::field::types::Field;
+use starky::lookup::Lookup;
+use witness::memory::col;
+
+/// The memory read/write table.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MemoryStark;
+
+/// The memory table's key and ordering columns.
+const LAYOUT: SortedLayout = SortedLayout {
+    is_real: col::IS_REAL,
+    tx: col::TX,
+    addr: col::ADDR,
+    ts: col::TS,
+    is_write: col::IS_WRITE,
+    same: col::SAME,
+    tx_change: col::TX_CHANGE,
+    delta: &[col::DELTA, col::DELTA + 1, col::DELTA + 2, col::DELTA + 3],
+};
+
+impl MemoryStark {
+    /// Byte range checks of the ordering difference and of the values.
+    pub fn range_lookups<F: Field>(&self) -> Vec<Lookup<F>> {
+        range_lookup(&col::RANGE_CHECKED, col::RANGE, col::FREQ)
+    }
+
+    /// All constraints of the table.
+    pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], _pis: &[C::V]) {
+        eval_sorted(cx, lv, nv, &LAYOUT);
+
+        let next_read = cx.not(nv[col::IS_WRITE]);
+        let same = lv[col::SAME];
+        let same_read = cx.mul(same, next_read);
+        let d = cx.sub(nv[col::VAL], lv[col::VAL]);
+        let c = cx.mul(same_read, d);
+        cx.transition(c);
+        let not_same = cx.not(same);
+        let fresh_read = cx.mul(not_same, next_read);
+        let c = cx.mul(fresh_read, nv[col::VAL]);
+        cx.transition(c);
+        let first_read = cx.not(lv[col::IS_WRITE]);
+        let c = cx.mul(first_read, lv[col::VAL]);
+        cx.first_row(c);
+
+        eval_range_column(cx, lv, nv, col::RANGE);
+    }
+}
+
+impl_stark_via_cx!(MemoryStark, witness::memory::col::NUM_COLUMNS, 0);
