@@ -63,6 +63,16 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
             }),
             Family::Jumpdest => {}
             Family::Msize => stack.push(U256::from(memory.len())),
+            Family::CallDataLoad => {
+                let offset = usize::try_from(stack.pop().unwrap()).ok();
+                let word: [u8; 32] = std::array::from_fn(|k| {
+                    offset
+                        .and_then(|o| o.checked_add(k))
+                        .and_then(|i| CALLDATA.get(i).copied())
+                        .unwrap_or(0)
+                });
+                stack.push(U256::from_be_bytes(word));
+            }
             Family::Mload | Family::Mstore | Family::Mstore8 => {
                 let offset = stack.pop().unwrap().to::<usize>();
                 let len = if family == Family::Mstore8 { 1 } else { 32 };
@@ -172,7 +182,8 @@ fn all_ops_program() -> Vec<u8> {
 /// Memory traffic: MSTORE, unaligned MLOAD, MSTORE8 into a word written before,
 /// reads of never-written bytes (zero), MSIZE before and after, and expansions by
 /// one word, by several words, and far enough that the quadratic cost term is
-/// non-zero; and an access inside memory that expands nothing.
+/// non-zero; and an access inside memory that expands nothing. Then call data:
+/// CALLDATALOAD from its start, across its end, past it, and at offset 2^32.
 fn memory_program() -> Vec<u8> {
     let mut c = vec![
         0x59, 0x50, // MSIZE POP: 0
@@ -189,7 +200,11 @@ fn memory_program() -> Vec<u8> {
         0x60, 0x05, 0x51, // PUSH1 5 MLOAD: no expansion
         0x62, 0x01, 0x00, 0x00, 0x53, // PUSH3 0x10000 MSTORE8 (of the low byte just loaded): 2049 words
         0x59, // MSIZE
-        0x50, 0x50, 0x50, 0x50, 0x00, // POP x4 STOP
+        0x5f, 0x35, // PUSH0 CALLDATALOAD: 0x010203 followed by zeros
+        0x60, 0x02, 0x35, // PUSH1 2 CALLDATALOAD: 0x03 followed by zeros
+        0x60, 0x64, 0x35, // PUSH1 100 CALLDATALOAD: 0
+        0x64, 0x01, 0x00, 0x00, 0x00, 0x00, 0x35, // PUSH5 2^32 CALLDATALOAD: 0
+        0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x00, // POP x8 STOP
     ]);
     c
 }
@@ -316,12 +331,15 @@ fn shift_pushed(w: &mut ChunkWitness, r: usize, limb: usize, delta: F) {
         .position(|row| row[s::TS] == ts)
         .expect("the push is in the stack table");
     w.stack[i][s::VAL + limb] += delta;
-    while w.stack[i][s::SAME] == F::ONE && w.stack[i + 1][s::IS_WRITE] == F::ZERO && i + 2 < w.stack.len() {
+    while i + 1 < w.stack.len() && w.stack[i][s::SAME] == F::ONE && w.stack[i + 1][s::IS_WRITE] == F::ZERO {
         i += 1;
         w.stack[i][s::VAL + limb] += delta;
-        let ts = w.stack[i][s::TS].to_canonical_u64();
-        let operand = [col::IN0, col::IN1][(ts % 4) as usize];
-        w.cpu[(ts / 4) as usize][operand + limb] += delta;
+        // Padding rows repeat the last value; only real reads are steps' operands.
+        if w.stack[i][s::IS_REAL] == F::ONE {
+            let ts = w.stack[i][s::TS].to_canonical_u64();
+            let operand = [col::IN0, col::IN1][(ts % 4) as usize];
+            w.cpu[(ts / 4) as usize][operand + limb] += delta;
+        }
     }
 }
 
@@ -517,6 +535,27 @@ fn corrupted_memory_cells_are_rejected() {
         }
     }
     assert_rejected(&w, "memory cost with an out-of-range square remainder");
+
+    let cdl_rows: Vec<usize> = (0..base.cpu.len())
+        .filter(|&r| base.cpu[r][col::sel(Family::CallDataLoad)] == F::ONE)
+        .collect();
+    // CALLDATALOAD at 0 pushes the first call-data byte as limb 31; raising it in
+    // the step, the stack and the memory table's read leaves only "a read returns
+    // the initial write" to catch it.
+    let mut w = base.clone();
+    shift_pushed(&mut w, cdl_rows[0], 31, F::ONE);
+    let i = memory_row(&w, witness::memory::CALLDATA_BASE, false);
+    w.memory[i][m::VAL] += F::ONE;
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "CALLDATALOAD pushing a byte that is not the call data's");
+
+    let mut w = base.clone();
+    shift_pushed(&mut w, cdl_rows[3], 0, F::ONE);
+    assert_rejected(&w, "CALLDATALOAD at offset 2^32 pushing a non-zero word");
+
+    let mut w = base.clone();
+    w.statement.calls[0].calldata[0] ^= 1;
+    assert_rejected(&w, "statement with different call data");
 }
 
 /// A block executed by the executor (with trace capture): two transactions calling the

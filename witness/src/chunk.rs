@@ -150,7 +150,10 @@ pub fn build_chunks(
 fn build_chunk(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkWitness, WitnessError> {
     let cpu = cpu::generate(txs, rows_log)?;
     let stack = stack::generate(&cpu.stack_accesses, rows_log_for(cpu.stack_accesses.len()))?;
-    let memory = memory::generate(&cpu.memory_accesses, rows_log_for(cpu.memory_accesses.len()))?;
+    let calldata: Vec<(u32, &[u8])> = txs.iter().map(|(t, c)| (t.tx_index, c.calldata.as_slice())).collect();
+    let inits = memory::calldata_writes(&calldata);
+    let memory_log = rows_log_for(inits.len() + cpu.memory_accesses.len());
+    let memory = memory::generate(&inits, &cpu.memory_accesses, memory_log)?;
     let code_list: Vec<(u32, &[u8])> = txs.iter().map(|(t, c)| (t.tx_index, c.code.as_slice())).collect();
     let bytecode = bytecode::generate(&code_list, &cpu.executed, MIN_ROWS_LOG)?;
     let logic = logic::generate(&cpu.logic_ops, MIN_ROWS_LOG);

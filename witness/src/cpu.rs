@@ -18,9 +18,12 @@
 //! The time stamp of channel `c` in row `clk` is `4*clk + c`.
 //!
 //! MLOAD, MSTORE and MSTORE8 access memory bytes through 33 more channels to
-//! the memory table ([`crate::memory`]), with time stamp `clk`: channel `i <
-//! 32` touches `offset + i` with byte `31 - i` of `OUT` (MLOAD) or `IN1`
+//! the memory table ([`crate::memory`]), with time stamp `clk + 1`: channel
+//! `i < 32` touches `offset + i` with byte `31 - i` of `OUT` (MLOAD) or `IN1`
 //! (MSTORE), channel 32 writes the low byte of `IN1` at `offset` (MSTORE8).
+//! CALLDATALOAD reads `CALLDATA_BASE + offset + i` through channels 0..32
+//! when its offset is below 2^32 (`RES`, an is-zero test of the offset's high
+//! bytes), and pushes zero otherwise.
 //! Each row carries the memory size `MEM` and what it has cost (`MCOST`);
 //! a memory access that needs more words expands both and pays the
 //! difference in gas.
@@ -28,7 +31,7 @@
 use crate::chunk::TxCall;
 use crate::context;
 use crate::logic::LogicOp;
-use crate::memory::MemoryAccess;
+use crate::memory::{self, MemoryAccess};
 use crate::opcode::{self, Family};
 use crate::word::{limbs, limbs_f, LIMBS};
 use crate::{range, WitnessError, F};
@@ -55,7 +58,8 @@ pub mod col {
     pub const SP: usize = 5;
     /// Size parameter: n of PUSHn, DUPn, SWAPn; 0 otherwise.
     pub const N: usize = 6;
-    /// Is-zero result: 1 when the tested word (EQ: IN0-IN1, ISZERO: IN0, JUMPI: IN1) is zero.
+    /// Is-zero result: 1 when the tested word (EQ: IN0-IN1, ISZERO: IN0, JUMPI: IN1,
+    /// CALLDATALOAD: IN0's bytes 4..32) is zero.
     pub const RES: usize = 7;
     /// Stack address read by channel 0.
     pub const ADDR0: usize = 8;
@@ -87,10 +91,10 @@ pub mod col {
     pub const MEM: usize = FLIP1 + 1;
     /// Gas paid so far for the memory: `memory_cost(MEM)`.
     pub const MCOST: usize = MEM + 1;
-    /// Memory accesses: the words the access needs, `ceil((offset + len) / 32)`.
+    /// Memory accesses: bytes of the words the access needs, `ceil((offset + len) / 32)`.
     pub const NEED: usize = MCOST + 1;
     /// Memory accesses: bits of `32 NEED - offset - len` (below 32).
-    pub const REM_BITS: usize = NEED + 1;
+    pub const REM_BITS: usize = NEED + 3;
     /// Memory accesses: 1 when the access expands memory (`NEED > MEM`).
     pub const EXPAND: usize = REM_BITS + 5;
     /// Memory accesses: bytes of `NEED - MEM - 1` when expanding, `MEM - NEED` otherwise.
@@ -117,7 +121,17 @@ pub mod col {
     pub fn range_checked() -> Vec<usize> {
         (0..LIMBS)
             .flat_map(|j| [OUT + j, AUX + j])
-            .chain([FLIP0, FLIP1, MDIFF, MDIFF + 1, MDIFF + 2, SQ_R_LO])
+            .chain([
+                FLIP0,
+                FLIP1,
+                MDIFF,
+                MDIFF + 1,
+                MDIFF + 2,
+                SQ_R_LO,
+                NEED,
+                NEED + 1,
+                NEED + 2,
+            ])
             .collect()
     }
 }
@@ -175,9 +189,10 @@ struct TxState<'a> {
     memory: Vec<u8>,
 }
 
-/// Largest memory, in words, the step table's 24-bit size comparison
-/// supports (far beyond what a block's gas can pay for).
-pub const MAX_MEMORY_WORDS: u64 = 1 << 24;
+/// Largest memory, in words, the step table supports: `NEED` is three bytes,
+/// so memory addresses stay below 2^29, apart from the call data at
+/// [`memory::CALLDATA_BASE`] (and far beyond what a block's gas can pay for).
+pub const MAX_MEMORY_WORDS: u64 = (1 << 24) - 1;
 
 /// Builds the step table of the transactions `txs` (each with the call it makes),
 /// padded to `2^rows_log` rows. The caller checks that the steps fit.
@@ -259,7 +274,9 @@ impl TxState<'_> {
         if need > MAX_MEMORY_WORDS {
             return Err(self.malformed(i, format!("a memory of {need} words is beyond what gas can pay for")));
         }
-        row[col::NEED] = F::from_canonical_u64(need);
+        for k in 0..3 {
+            row[col::NEED + k] = F::from_canonical_u64((need >> (8 * k)) & 0xff);
+        }
         let rem = 32 * need - offset - len;
         for k in 0..5 {
             row[col::REM_BITS + k] = F::from_canonical_u64((rem >> k) & 1);
@@ -431,7 +448,25 @@ impl TxState<'_> {
                         memory_gas = gas;
                         let bytes = &self.memory[offset..offset + 32];
                         out = U256::from_be_slice(bytes);
-                        record_memory(&mut out_tables.memory_accesses, tx_index, clk, offset, bytes, false);
+                        record_memory(
+                            &mut out_tables.memory_accesses,
+                            tx_index,
+                            clk,
+                            offset as u64,
+                            bytes,
+                            false,
+                        );
+                    }
+                    Family::CallDataLoad => {
+                        if let Ok(offset) = u32::try_from(in0) {
+                            let data = &self.call.calldata;
+                            let bytes: Vec<u8> = (0..LIMBS)
+                                .map(|k| data.get(offset as usize + k).copied().unwrap_or(0))
+                                .collect();
+                            out = U256::from_be_slice(&bytes);
+                            let addr = memory::CALLDATA_BASE + u64::from(offset);
+                            record_memory(&mut out_tables.memory_accesses, tx_index, clk, addr, &bytes, false);
+                        }
                     }
                     Family::Mstore | Family::Mstore8 => {
                         let word = in1.to_be_bytes::<LIMBS>();
@@ -443,13 +478,25 @@ impl TxState<'_> {
                         let (offset, gas) = self.expand_memory(i, &mut row, in0, bytes.len() as u64)?;
                         memory_gas = gas;
                         self.memory[offset..offset + bytes.len()].copy_from_slice(bytes);
-                        record_memory(&mut out_tables.memory_accesses, tx_index, clk, offset, bytes, true);
+                        record_memory(
+                            &mut out_tables.memory_accesses,
+                            tx_index,
+                            clk,
+                            offset as u64,
+                            bytes,
+                            true,
+                        );
                     }
                     Family::Jump => next_pc = jump_target(in0),
                     Family::Jumpi if !in1.is_zero() => next_pc = jump_target(in0),
                     _ => {}
                 }
-                if family.is_binary() || matches!(family, Family::IsZero | Family::Not | Family::Mload) {
+                if family.is_binary()
+                    || matches!(
+                        family,
+                        Family::IsZero | Family::Not | Family::Mload | Family::CallDataLoad
+                    )
+                {
                     let addr = self.stack.len() as u64;
                     writes.push((addr, 2, out));
                 }
@@ -530,12 +577,13 @@ impl TxState<'_> {
     }
 }
 
-/// Records the byte accesses of one memory instruction.
-fn record_memory(accesses: &mut Vec<MemoryAccess>, tx: u32, clk: u64, offset: usize, bytes: &[u8], write: bool) {
+/// Records the byte accesses of one memory (or call-data) instruction at
+/// step `clk`, from address `addr` on.
+fn record_memory(accesses: &mut Vec<MemoryAccess>, tx: u32, clk: u64, addr: u64, bytes: &[u8], write: bool) {
     accesses.extend(bytes.iter().enumerate().map(|(k, &value)| MemoryAccess {
         tx,
-        addr: (offset + k) as u64,
-        ts: clk,
+        addr: addr + k as u64,
+        ts: clk + 1,
         write,
         value,
     }));
@@ -583,6 +631,12 @@ fn fill_is_zero(row: &mut [F; col::NUM_COLUMNS], family: Family, in0: U256, in1:
         }
         Family::IsZero => limbs_f(in0),
         Family::Jumpi => limbs_f(in1),
+        // CALLDATALOAD tests the offset's high bytes: RES = 1 when it is below 2^32.
+        Family::CallDataLoad => {
+            let mut high = limbs_f(in0);
+            high[..4].fill(F::ZERO);
+            high
+        }
         _ => return,
     };
     match diff.iter().position(|d| *d != F::ZERO) {

@@ -2,15 +2,21 @@
 //! writes to memory, sorted by (transaction, address, time stamp).
 //!
 //! MLOAD reads and MSTORE writes 32 bytes (one access per byte, at
-//! consecutive addresses, all with the step's time stamp), MSTORE8 writes
-//! one. As in the stack table, sorting makes memory consistency a check
-//! between neighbours: a read returns the value of the row above when both
-//! touch the same address. Memory starts zeroed, so the first access to an
-//! address in a transaction is a write or a read of 0. The ordering is
+//! consecutive addresses, all with the step's time stamp `clk + 1`), MSTORE8
+//! writes one. As in the stack table, sorting makes memory consistency a
+//! check between neighbours: a read returns the value of the row above when
+//! both touch the same address. Memory starts zeroed, so the first access to
+//! an address in a transaction is a write or a read of 0. The ordering is
 //! proven with a 32-bit difference per row (four range-checked bytes).
 //!
+//! Call data lives in the same table, read-only, from address
+//! [`CALLDATA_BASE`] on (memory addresses stay below 2^29): one initial
+//! write per call-data byte at time stamp 0 (`IS_INIT`, pinned by a lookup to
+//! tuples the verifier derives from the statement, [`calldata_tuples`]), read
+//! by CALLDATALOAD like memory, so bytes past the end read as zero.
+//!
 //! Padding rows repeat the last address as reads of its last value with
-//! increasing time stamps, and are excluded from the cross-table lookup by
+//! increasing time stamps, and are excluded from the cross-table lookups by
 //! `IS_REAL = 0`.
 
 use crate::rw::order;
@@ -19,24 +25,26 @@ use plonky2::field::types::{Field, PrimeField64};
 
 /// Column indices of the memory table.
 pub mod col {
-    /// 1 on rows holding an access of the step table.
+    /// 1 on rows holding an access (a step's, or a call-data byte's initial write).
     pub const IS_REAL: usize = 0;
+    /// 1 on the initial writes of call-data bytes.
+    pub const IS_INIT: usize = 1;
     /// Transaction index (each transaction has its own memory).
-    pub const TX: usize = 1;
+    pub const TX: usize = 2;
     /// Byte address.
-    pub const ADDR: usize = 2;
-    /// Time stamp: the step's row counter.
-    pub const TS: usize = 3;
+    pub const ADDR: usize = 3;
+    /// Time stamp: the step's row counter plus one; 0 for initial writes.
+    pub const TS: usize = 4;
     /// 1 for a write, 0 for a read.
-    pub const IS_WRITE: usize = 4;
+    pub const IS_WRITE: usize = 5;
     /// The byte read or written.
-    pub const VAL: usize = 5;
+    pub const VAL: usize = 6;
     /// 1 when the next row touches the same (transaction, address).
-    pub const SAME: usize = 6;
+    pub const SAME: usize = 7;
     /// 1 when the next row belongs to a later transaction.
-    pub const TX_CHANGE: usize = 7;
+    pub const TX_CHANGE: usize = 8;
     /// Bytes of the ordering difference to the next row (minus one).
-    pub const DELTA: usize = 8;
+    pub const DELTA: usize = 9;
     /// Number of DELTA bytes.
     pub const DELTA_BYTES: usize = 4;
     /// Byte range table.
@@ -48,16 +56,21 @@ pub mod col {
 
     /// The columns checked to hold bytes by a lookup into RANGE.
     pub const RANGE_CHECKED: [usize; DELTA_BYTES + 1] = [DELTA, DELTA + 1, DELTA + 2, DELTA + 3, VAL];
+    /// Width of an access tuple (TX..=VAL).
+    pub const TUPLE: usize = VAL + 1 - TX;
 }
 
-/// One byte access of the step table to memory.
+/// First address of the call data in each transaction's address space.
+pub const CALLDATA_BASE: u64 = 1 << 31;
+
+/// One byte access to a transaction's memory or call data.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemoryAccess {
     /// Transaction.
     pub tx: u32,
     /// Byte address.
     pub addr: u64,
-    /// Time stamp: the row counter of the step.
+    /// Time stamp: the row counter of the step plus one (0 for call-data initial writes).
     pub ts: u64,
     /// Write (true) or read.
     pub write: bool,
@@ -65,26 +78,67 @@ pub struct MemoryAccess {
     pub value: u8,
 }
 
-/// Builds the memory table from the step table's accesses, padded to
+/// The initial writes of the call data of each `(tx, calldata)`.
+pub fn calldata_writes(calldata: &[(u32, &[u8])]) -> Vec<MemoryAccess> {
+    calldata
+        .iter()
+        .flat_map(|&(tx, data)| {
+            data.iter().enumerate().map(move |(i, &value)| MemoryAccess {
+                tx,
+                addr: CALLDATA_BASE + i as u64,
+                ts: 0,
+                write: true,
+                value,
+            })
+        })
+        .collect()
+}
+
+/// The initial-write tuples (tx, address, time stamp 0, write, byte) of a
+/// transaction's call data, as the table's initial rows hold them.
+pub fn calldata_tuples(tx: u32, calldata: &[u8]) -> Vec<[F; col::TUPLE]> {
+    calldata_writes(&[(tx, calldata)])
+        .iter()
+        .map(|a| {
+            [
+                F::from_canonical_u32(a.tx),
+                F::from_canonical_u64(a.addr),
+                F::from_canonical_u64(a.ts),
+                F::from_bool(a.write),
+                F::from_canonical_u8(a.value),
+            ]
+        })
+        .collect()
+}
+
+/// Builds the memory table from the call data's initial writes (`inits`,
+/// see [`calldata_writes`]) and the step table's accesses, padded to
 /// `2^rows_log` rows.
-pub fn generate(accesses: &[MemoryAccess], rows_log: usize) -> Result<Vec<[F; col::NUM_COLUMNS]>, WitnessError> {
+pub fn generate(
+    inits: &[MemoryAccess],
+    accesses: &[MemoryAccess],
+    rows_log: usize,
+) -> Result<Vec<[F; col::NUM_COLUMNS]>, WitnessError> {
     let height = 1usize << rows_log;
     let malformed = |tx: u32, reason: String| WitnessError::MalformedTrace { tx, step: 0, reason };
-    if accesses.len() > height {
+    let total = inits.len() + accesses.len();
+    if total > height {
         return Err(malformed(
-            accesses[0].tx,
-            format!(
-                "{} memory accesses do not fit a memory table of {height} rows",
-                accesses.len()
-            ),
+            accesses.first().or(inits.first()).map_or(0, |a| a.tx),
+            format!("{total} memory accesses do not fit a memory table of {height} rows"),
         ));
     }
-    let mut sorted: Vec<&MemoryAccess> = accesses.iter().collect();
-    sorted.sort_by_key(|a| (a.tx, a.addr, a.ts));
+    let mut sorted: Vec<(bool, &MemoryAccess)> = inits
+        .iter()
+        .map(|a| (true, a))
+        .chain(accesses.iter().map(|a| (false, a)))
+        .collect();
+    sorted.sort_by_key(|(_, a)| (a.tx, a.addr, a.ts));
     let mut rows: Vec<[F; col::NUM_COLUMNS]> = Vec::with_capacity(height);
-    for a in &sorted {
+    for (init, a) in &sorted {
         let mut row = [F::ZERO; col::NUM_COLUMNS];
         row[col::IS_REAL] = F::ONE;
+        row[col::IS_INIT] = F::from_bool(*init);
         row[col::TX] = F::from_canonical_u32(a.tx);
         row[col::ADDR] = F::from_canonical_u64(a.addr);
         row[col::TS] = F::from_canonical_u64(a.ts);
@@ -96,6 +150,7 @@ pub fn generate(accesses: &[MemoryAccess], rows_log: usize) -> Result<Vec<[F; co
     while rows.len() < height {
         let mut row = template;
         row[col::IS_REAL] = F::ZERO;
+        row[col::IS_INIT] = F::ZERO;
         row[col::IS_WRITE] = F::ZERO;
         row[col::TS] = rows.last().map_or(F::ZERO, |r| r[col::TS] + F::ONE);
         rows.push(row);
@@ -127,16 +182,24 @@ pub fn generate(accesses: &[MemoryAccess], rows_log: usize) -> Result<Vec<[F; co
 mod tests {
     use super::*;
 
-    #[test]
-    fn sorts_by_address_then_time_and_pads_with_reads() {
-        let acc = |addr, ts, write, value| MemoryAccess {
+    fn acc(addr: u64, ts: u64, write: bool, value: u8) -> MemoryAccess {
+        MemoryAccess {
             tx: 0,
             addr,
             ts,
             write,
             value,
-        };
-        let rows = generate(&[acc(33, 2, true, 7), acc(1, 6, false, 0), acc(33, 4, false, 7)], 8).unwrap();
+        }
+    }
+
+    #[test]
+    fn sorts_by_address_then_time_and_pads_with_reads() {
+        let rows = generate(
+            &[],
+            &[acc(33, 2, true, 7), acc(1, 6, false, 0), acc(33, 4, false, 7)],
+            8,
+        )
+        .unwrap();
         assert_eq!(rows.len(), 256);
         assert_eq!(rows[0][col::ADDR], F::ONE);
         assert_eq!(rows[0][col::DELTA], F::from_canonical_u64(31));
@@ -149,5 +212,18 @@ mod tests {
             F::from_canonical_u64(255),
             "every VAL cell but the read of address 1"
         );
+    }
+
+    #[test]
+    fn call_data_follows_memory_as_initial_writes() {
+        let inits = calldata_writes(&[(0, &[9, 8])]);
+        let rows = generate(&inits, &[acc(33, 2, true, 7), acc(CALLDATA_BASE + 1, 3, false, 8)], 8).unwrap();
+        assert_eq!(rows[1][col::IS_INIT], F::ONE);
+        assert_eq!(rows[1][col::ADDR], F::from_canonical_u64(CALLDATA_BASE));
+        assert_eq!(rows[0][col::DELTA + 3], F::from_canonical_u64(0x7f), "2^31 - 33 - 1");
+        assert_eq!(rows[3][col::IS_INIT], F::ZERO);
+        assert_eq!(rows[3][col::VAL], F::from_canonical_u64(8));
+        let tuple = calldata_tuples(0, &[9, 8])[1];
+        assert_eq!(&tuple[..], &rows[2][col::TX..=col::VAL]);
     }
 }

@@ -4,7 +4,7 @@
 //! Milestone-1 scope so far: STOP, ADD, SUB, LT, GT, SLT, SGT, EQ, ISZERO,
 //! AND, OR, XOR, NOT, POP, JUMP, JUMPI, PC, JUMPDEST, PUSH0..PUSH32,
 //! DUP1..DUP16, SWAP1..SWAP16, ADDRESS, CALLER, CALLVALUE, CALLDATASIZE,
-//! MLOAD, MSTORE, MSTORE8, MSIZE. Every other opcode is rejected by
+//! MLOAD, MSTORE, MSTORE8, MSIZE, CALLDATALOAD. Every other opcode is rejected by
 //! [`decode`] returning `None`.
 
 /// One opcode family: one selector column in the step table.
@@ -65,6 +65,8 @@ pub enum Family {
     Mstore8,
     /// MSIZE: pushes the memory size in bytes.
     Msize,
+    /// CALLDATALOAD: pushes 32 bytes of call data (zero past its end).
+    CallDataLoad,
 }
 
 /// The call-context fields the [`Family::Env`] opcodes read (their `n`).
@@ -83,7 +85,7 @@ pub mod env {
 
 impl Family {
     /// Every family, in selector-column order.
-    pub const ALL: [Family; 27] = [
+    pub const ALL: [Family; 28] = [
         Family::Stop,
         Family::Push0,
         Family::Push,
@@ -111,6 +113,7 @@ impl Family {
         Family::Mstore,
         Family::Mstore8,
         Family::Msize,
+        Family::CallDataLoad,
     ];
 
     /// The families that pop two words and push one result.
@@ -165,7 +168,7 @@ impl Family {
             Family::Pop | Family::Jump => -1,
             Family::Jumpi | Family::Mstore | Family::Mstore8 => -2,
             f if f.is_binary() => -1,
-            // STOP, SWAP, ISZERO, NOT, JUMPDEST, MLOAD.
+            // STOP, SWAP, ISZERO, NOT, JUMPDEST, MLOAD, CALLDATALOAD.
             _ => 0,
         }
     }
@@ -175,7 +178,7 @@ impl Family {
         match self {
             f if f.is_binary() => 2,
             Family::Jumpi | Family::Mstore | Family::Mstore8 => 2,
-            Family::IsZero | Family::Not | Family::Pop | Family::Jump | Family::Mload => 1,
+            Family::IsZero | Family::Not | Family::Pop | Family::Jump | Family::Mload | Family::CallDataLoad => 1,
             Family::Dup => n as usize,
             Family::Swap => n as usize + 1,
             _ => 0,
@@ -208,6 +211,7 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x30 => return Some((Family::Env, env::ADDRESS)),
         0x33 => return Some((Family::Env, env::CALLER)),
         0x34 => return Some((Family::Env, env::CALLVALUE)),
+        0x35 => Family::CallDataLoad,
         0x36 => return Some((Family::Env, env::CALLDATASIZE)),
         0x50 => Family::Pop,
         0x51 => Family::Mload,
@@ -362,7 +366,7 @@ mod tests {
         assert_eq!(decode(0x02), None, "MUL is not in the slice");
         assert_eq!(decode(0x18), Some((Family::Xor, 0)));
         assert_eq!(decode(0x34), Some((Family::Env, env::CALLVALUE)));
-        assert_eq!(decode(0x35), None, "CALLDATALOAD is not in the slice");
+        assert_eq!(decode(0x35), Some((Family::CallDataLoad, 0)));
         assert_eq!(Family::Not.stack_delta(), 0);
         assert_eq!(Family::Slt.pops(0), 2);
         assert_eq!(decode(0x54), None, "SLOAD is not in the slice");

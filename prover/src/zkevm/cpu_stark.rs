@@ -26,7 +26,7 @@ use witness::word::LIMBS;
 pub struct CpuStark;
 
 /// Families using stack channel 0 (read of `IN0`).
-pub(crate) const CHANNEL0: [Family; 20] = with_binary([
+pub(crate) const CHANNEL0: [Family; 21] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Pop,
@@ -37,11 +37,12 @@ pub(crate) const CHANNEL0: [Family; 20] = with_binary([
     Family::Mload,
     Family::Mstore,
     Family::Mstore8,
+    Family::CallDataLoad,
 ]);
 /// Families using stack channel 1 (read of `IN1`).
 pub(crate) const CHANNEL1: [Family; 14] = with_binary([Family::Jumpi, Family::Swap, Family::Mstore, Family::Mstore8]);
 /// Families using stack channel 2 (write of `OUT`).
-pub(crate) const CHANNEL2: [Family; 20] = with_binary([
+pub(crate) const CHANNEL2: [Family; 21] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Push0,
@@ -52,6 +53,7 @@ pub(crate) const CHANNEL2: [Family; 20] = with_binary([
     Family::Env,
     Family::Mload,
     Family::Msize,
+    Family::CallDataLoad,
 ]);
 
 /// The binary families followed by `extra` (`N` must be their total count).
@@ -235,7 +237,7 @@ impl CpuStark {
             let c = cx.mul(not_signed, lv[c]);
             cx.always(c);
         }
-        let zero_test = sum_of(cx, &[Family::Eq, Family::IsZero, Family::Jumpi]);
+        let zero_test = sum_of(cx, &[Family::Eq, Family::IsZero, Family::Jumpi, Family::CallDataLoad]);
         let not_zero_test = cx.not(zero_test);
         let not_push = cx.not(sel(Family::Push));
         let c = cx.mul(not_zero_test, res);
@@ -359,15 +361,23 @@ impl CpuStark {
         let c = cx.mul(cmp, d);
         cx.always(c);
 
-        // Is-zero test: RES = 1 iff the tested word is zero.
-        let (eq, iszero) = (sel(Family::Eq), sel(Family::IsZero));
+        // Is-zero test: RES = 1 iff the tested word is zero. CALLDATALOAD tests
+        // its offset's bytes 4..32 (an offset of 2^32 or more reads only zeros).
+        let (eq, iszero, cdl) = (sel(Family::Eq), sel(Family::IsZero), sel(Family::CallDataLoad));
         cx.boolean(res);
         let mut inv_sum = cx.int(0);
         for j in 0..LIMBS {
             let (i0, i1) = (word(col::IN0, j), word(col::IN1, j));
             let diff = cx.sub(i0, i1);
             let t0 = cx.mul(eq, diff);
-            let t1 = cx.mul(iszero, i0);
+            let zero_tested = if j < 4 {
+                let c = cx.mul(cdl, word(col::INV, j));
+                cx.always(c);
+                iszero
+            } else {
+                cx.add(iszero, cdl)
+            };
+            let t1 = cx.mul(zero_tested, i0);
             let t2 = cx.mul(jumpi, i1);
             let t = cx.add(t0, t1);
             let tested = cx.add(t, t2);
@@ -382,13 +392,19 @@ impl CpuStark {
         let d = cx.sub(word(col::OUT, 0), res);
         let c = cx.mul(eq_iszero, d);
         cx.always(c);
+        let beyond = cx.mul(cdl, not_res);
+        for j in 0..LIMBS {
+            let c = cx.mul(beyond, word(col::OUT, j));
+            cx.always(c);
+        }
 
         eval_range_column(cx, lv, nv, col::RANGE);
     }
 
     /// Memory size and expansion: each transaction starts with an empty
     /// memory; MLOAD/MSTORE/MSTORE8 at an offset below 2^32 need
-    /// `NEED = ceil((offset + len) / 32)` words; when that exceeds `MEM`
+    /// `NEED = ceil((offset + len) / 32)` words, below 2^24 (three range-checked
+    /// bytes, so memory addresses stay below the call data's); when that exceeds `MEM`
     /// (`EXPAND`, decided by a range-checked difference) memory grows to
     /// `NEED` words and `MCOST` to `3 NEED + NEED^2 / 512`, which the gas
     /// transition charges; MSIZE pushes `32 MEM`.
@@ -398,7 +414,9 @@ impl CpuStark {
             let v = Family::MEMORY.map(sel);
             cx.sum(&v)
         };
-        let (mem, need, expand) = (lv[col::MEM], lv[col::NEED], lv[col::EXPAND]);
+        let need_bytes: Vec<C::V> = (0..3).map(|k| lv[col::NEED + k]).collect();
+        let need = cx.bytes_le(&need_bytes);
+        let (mem, expand) = (lv[col::MEM], lv[col::EXPAND]);
         cx.boolean(expand);
         cx.boolean(lv[col::SQ_R_HI]);
         let rem_bits: Vec<C::V> = (0..5).map(|k| lv[col::REM_BITS + k]).collect();
@@ -406,7 +424,15 @@ impl CpuStark {
             cx.boolean(b);
         }
         let not_mem = cx.not(mem_ops);
-        let access_only = [col::NEED, col::EXPAND, col::MDIFF, col::MDIFF + 1, col::MDIFF + 2];
+        let access_only = [
+            col::NEED,
+            col::NEED + 1,
+            col::NEED + 2,
+            col::EXPAND,
+            col::MDIFF,
+            col::MDIFF + 1,
+            col::MDIFF + 2,
+        ];
         for c in access_only.into_iter().chain((0..5).map(|k| col::REM_BITS + k)) {
             let c = cx.mul(not_mem, lv[c]);
             cx.always(c);

@@ -1,14 +1,16 @@
 //! What a chunk proof's statement contributes to proving and verification:
 //! the step table's public inputs, the field elements the transcript absorbs
 //! before any challenge, and the public side of the cross-table lookups that
-//! pin the bytecode and call-context tables to the statement.
+//! pin the bytecode and call-context tables and the memory table's call data
+//! to the statement.
 
-use super::tables::{CODE_CTL, CONTEXT_CTL};
+use super::tables::{CALLDATA_CTL, CODE_CTL, CONTEXT_CTL};
 use plonky2::field::types::Field;
 use plonky2::iop::challenger::Challenger;
 use plonky2::plonk::config::Hasher;
 use witness::bytecode::instruction_tuples;
 use witness::context::context_tuples;
+use witness::memory::calldata_tuples;
 use witness::{ChunkStatement, F};
 
 /// The step table's public inputs for a statement.
@@ -54,9 +56,10 @@ pub struct PublicLookup {
     pub width: usize,
 }
 
-/// The public lookups: the instruction tuples of every call's code, then the
-/// call-context tuples of every call ([`public_tuples`] in the same order).
-pub const PUBLIC_LOOKUPS: [PublicLookup; 2] = [
+/// The public lookups: the instruction tuples of every call's code, the
+/// call-context tuples of every call, then the call-data bytes of every call
+/// ([`public_tuples`] in the same order).
+pub const PUBLIC_LOOKUPS: [PublicLookup; 3] = [
     PublicLookup {
         ctl: CODE_CTL,
         width: witness::bytecode::col::TUPLE,
@@ -65,10 +68,14 @@ pub const PUBLIC_LOOKUPS: [PublicLookup; 2] = [
         ctl: CONTEXT_CTL,
         width: witness::context::col::TUPLE,
     },
+    PublicLookup {
+        ctl: CALLDATA_CTL,
+        width: witness::memory::col::TUPLE,
+    },
 ];
 
 /// The tuples of each of [`PUBLIC_LOOKUPS`] for a statement, flattened.
-pub fn public_tuples(statement: &ChunkStatement) -> [Vec<F>; 2] {
+pub fn public_tuples(statement: &ChunkStatement) -> [Vec<F>; 3] {
     let calls = &statement.calls;
     [
         calls
@@ -77,5 +84,10 @@ pub fn public_tuples(statement: &ChunkStatement) -> [Vec<F>; 2] {
             .flatten()
             .collect(),
         calls.iter().flat_map(context_tuples).flatten().collect(),
+        calls
+            .iter()
+            .flat_map(|c| calldata_tuples(c.tx, &c.calldata))
+            .flatten()
+            .collect(),
     ]
 }

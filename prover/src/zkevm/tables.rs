@@ -8,7 +8,8 @@
 //! | 3   | step table (family, IN0, IN1, OUT) of AND/OR/XOR | logic table (selector set) |
 //! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE | call-context table, multiplicity `MULT` |
 //! | 5   | the verifier's tuples from the statement's calls | call-context table (real rows) |
-//! | 6   | step table, memory channels 0..32 of MLOAD/MSTORE/MSTORE8 | memory table (real rows) |
+//! | 6   | step table, memory channels 0..32 of MLOAD/MSTORE/MSTORE8/CALLDATALOAD | memory table (step accesses) |
+//! | 7   | the verifier's call-data tuples from the statement's calls | memory table (initial writes) |
 
 use super::cpu_stark::{CHANNEL0, CHANNEL1, CHANNEL2};
 use plonky2::field::types::Field;
@@ -36,6 +37,8 @@ pub const NUM_TABLES: usize = 6;
 pub const CODE_CTL: usize = 2;
 /// Position of the CTL whose looking side is the public call context.
 pub const CONTEXT_CTL: usize = 5;
+/// Position of the CTL whose looking side is the public call data.
+pub const CALLDATA_CTL: usize = 7;
 
 fn sum_of(families: &[Family]) -> Column<F> {
     Column::sum(families.iter().map(|&f| cpu::col::sel(f)))
@@ -78,7 +81,13 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
         Column::linear_combination_with_constant(all, -F::from_canonical_u64(k))
     };
     let mut addr2_terms: Vec<(usize, F)> = Family::BINARY.iter().map(|&f| (c::sel(f), -F::TWO)).collect();
-    for f in [Family::IsZero, Family::Not, Family::Swap, Family::Mload] {
+    for f in [
+        Family::IsZero,
+        Family::Not,
+        Family::Swap,
+        Family::Mload,
+        Family::CallDataLoad,
+    ] {
         addr2_terms.push((c::sel(f), -one));
     }
     let channels = vec![
@@ -143,32 +152,49 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
         context_ctl,
         public_context_ctl,
         memory_ctl(),
+        public_calldata_ctl(),
     ]
 }
 
-/// Memory steps against the memory table: (tx, address, time stamp, is
-/// write, byte). Channel `i < 32` of MLOAD and MSTORE touches `offset + i`
-/// with byte `31 - i` of the word (`OUT` for MLOAD, `IN1` for MSTORE; the
-/// other is zero); channel 32 is MSTORE8's write of `IN1`'s low byte.
+/// The memory table's access tuple columns.
+fn memory_tuple() -> Vec<Column<F>> {
+    (memory::col::TX..=memory::col::VAL).map(Column::single).collect()
+}
+
+/// The memory table's call-data initial writes against the verifier's tuples.
+fn public_calldata_ctl() -> CrossTableLookup<F> {
+    CrossTableLookup::new(
+        vec![],
+        TableWithColumns::new(
+            MEMORY,
+            memory_tuple(),
+            Filter::new_simple(Column::single(memory::col::IS_INIT)),
+        ),
+    )
+}
+
+/// Memory steps against the memory table: (tx, address, time stamp
+/// `clk + 1`, is write, byte). Channel `i < 32` of MLOAD and MSTORE touches
+/// `offset + i` with byte `31 - i` of the word (`OUT` for MLOAD, `IN1` for
+/// MSTORE; the other is zero), and of CALLDATALOAD, when its offset is below
+/// 2^32 (`RES`), reads `CALLDATA_BASE + offset + i` into `OUT`; channel 32 is
+/// MSTORE8's write of `IN1`'s low byte.
 fn memory_ctl() -> CrossTableLookup<F> {
     use cpu::col as c;
-    let offset_plus = |i: u64| {
-        Column::linear_combination_with_constant(
-            (0..4).map(|j| (c::IN0 + j, F::from_canonical_u64(1 << (8 * j)))),
-            F::from_canonical_u64(i),
-        )
+    let cdl = c::sel(Family::CallDataLoad);
+    let address = |i: u64| {
+        let mut terms: Vec<(usize, F)> = (0..4)
+            .map(|j| (c::IN0 + j, F::from_canonical_u64(1 << (8 * j))))
+            .collect();
+        terms.push((cdl, F::from_canonical_u64(memory::CALLDATA_BASE)));
+        Column::linear_combination_with_constant(terms, F::from_canonical_u64(i))
     };
-    let channel = |i: u64, is_write: Column<F>, value: Column<F>, active: Column<F>| {
+    let channel = |i: u64, is_write: Column<F>, value: Column<F>, active: Filter<F>| {
+        let ts = Column::linear_combination_with_constant([(c::CLK, F::ONE)], F::ONE);
         TableWithColumns::new(
             CPU,
-            vec![
-                Column::single(c::TX),
-                offset_plus(i),
-                Column::single(c::CLK),
-                is_write,
-                value,
-            ],
-            Filter::new_simple(active),
+            vec![Column::single(c::TX), address(i), ts, is_write, value],
+            active,
         )
     };
     let mut channels: Vec<TableWithColumns<F>> = (0..LIMBS)
@@ -178,7 +204,10 @@ fn memory_ctl() -> CrossTableLookup<F> {
                 i as u64,
                 Column::single(c::sel(Family::Mstore)),
                 Column::sum([c::OUT + byte, c::IN1 + byte]),
-                sum_of(&[Family::Mload, Family::Mstore]),
+                Filter::new(
+                    vec![(Column::single(cdl), Column::single(c::RES))],
+                    vec![sum_of(&[Family::Mload, Family::Mstore])],
+                ),
             )
         })
         .collect();
@@ -186,20 +215,12 @@ fn memory_ctl() -> CrossTableLookup<F> {
         0,
         Column::constant(F::ONE),
         Column::single(c::IN1),
-        Column::single(c::sel(Family::Mstore8)),
+        Filter::new_simple(Column::single(c::sel(Family::Mstore8))),
     ));
-    let looked = [
-        memory::col::TX,
-        memory::col::ADDR,
-        memory::col::TS,
-        memory::col::IS_WRITE,
-        memory::col::VAL,
-    ]
-    .map(Column::single)
-    .to_vec();
+    let step_accesses = Column::linear_combination([(memory::col::IS_REAL, F::ONE), (memory::col::IS_INIT, -F::ONE)]);
     CrossTableLookup::new(
         channels,
-        TableWithColumns::new(MEMORY, looked, Filter::new_simple(Column::single(memory::col::IS_REAL))),
+        TableWithColumns::new(MEMORY, memory_tuple(), Filter::new_simple(step_accesses)),
     )
 }
 

@@ -104,7 +104,7 @@ pub struct LeafShape {
     pub statement_len: usize,
     /// Number of elements of each public lookup's tuples (instruction
     /// tuples, then call-context tuples).
-    pub num_tuples: [usize; 2],
+    pub num_tuples: [usize; PUBLIC_LOOKUPS.len()],
 }
 
 /// The digest a leaf exposes: Poseidon over the statement's transcript
@@ -124,7 +124,7 @@ pub struct LeafCircuit {
     shape: LeafShape,
     statement: Vec<Target>,
     /// The tuples of each public lookup, flattened.
-    tuples: [Vec<Target>; 2],
+    tuples: [Vec<Target>; PUBLIC_LOOKUPS.len()],
     tables: [StarkProofWithPublicInputsTarget<D>; NUM_TABLES],
     zero: Target,
 }
