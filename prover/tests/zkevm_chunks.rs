@@ -63,6 +63,7 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
             }),
             Family::Jumpdest => {}
             Family::Msize => stack.push(U256::from(memory.len())),
+            Family::Gas => stack.push(U256::from(gas)),
             Family::CallDataLoad => {
                 let offset = usize::try_from(stack.pop().unwrap()).ok();
                 let word: [u8; 32] = std::array::from_fn(|k| {
@@ -183,7 +184,8 @@ fn all_ops_program() -> Vec<u8> {
 /// reads of never-written bytes (zero), MSIZE before and after, and expansions by
 /// one word, by several words, and far enough that the quadratic cost term is
 /// non-zero; and an access inside memory that expands nothing. Then call data:
-/// CALLDATALOAD from its start, across its end, past it, and at offset 2^32.
+/// CALLDATALOAD from its start, across its end, past it, and at offset 2^32;
+/// and GAS.
 fn memory_program() -> Vec<u8> {
     let mut c = vec![
         0x59, 0x50, // MSIZE POP: 0
@@ -204,7 +206,8 @@ fn memory_program() -> Vec<u8> {
         0x60, 0x02, 0x35, // PUSH1 2 CALLDATALOAD: 0x03 followed by zeros
         0x60, 0x64, 0x35, // PUSH1 100 CALLDATALOAD: 0
         0x64, 0x01, 0x00, 0x00, 0x00, 0x00, 0x35, // PUSH5 2^32 CALLDATALOAD: 0
-        0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x00, // POP x8 STOP
+        0x5a, // GAS
+        0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x00, // POP x9 STOP
     ]);
     c
 }
@@ -556,6 +559,20 @@ fn corrupted_memory_cells_are_rejected() {
     let mut w = base.clone();
     w.statement.calls[0].calldata[0] ^= 1;
     assert_rejected(&w, "statement with different call data");
+
+    let mut w = base.clone();
+    let r = find_row(&w, Family::Gas);
+    shift_pushed(&mut w, r, 0, F::ONE);
+    assert_rejected(&w, "GAS pushing more gas than is left");
+
+    // One more gas on every step (and in what GAS pushes) is consistent
+    // everywhere but at the start, which the call context pins.
+    let mut w = base.clone();
+    for row in w.cpu.iter_mut().filter(|row| row[col::IS_REAL] == F::ONE) {
+        row[col::GAS] += F::ONE;
+    }
+    shift_pushed(&mut w, r, 0, F::ONE);
+    assert_rejected(&w, "a transaction starting with more gas than the statement's");
 }
 
 /// A block executed by the executor (with trace capture): two transactions calling the

@@ -31,12 +31,16 @@ pub struct TxCall {
     pub value: U256,
     /// The call data (its length is CALLDATASIZE).
     pub calldata: Vec<u8>,
+    /// Gas available to the first instruction (the gas limit less the
+    /// intrinsic gas; checking that difference is transaction-level
+    /// accounting, outside this statement).
+    pub gas: u64,
 }
 
 /// What a chunk proof claims: the transactions `first_tx..end_tx` ran
 /// `steps` interpreter steps of the given code in the given call context,
-/// each step following the EVM rules for its opcode, and every transaction
-/// ended with STOP.
+/// starting with the given gas, each step following the EVM rules for its
+/// opcode, and every transaction ended with STOP.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkStatement {
     /// Index of the chunk's first transaction in the block.
@@ -97,6 +101,7 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
         caller: tx.from,
         value: tx.value,
         calldata: tx.input.to_vec(),
+        gas: tx.steps[0].gas,
     })
 }
 

@@ -1,5 +1,8 @@
 //! The call-context table: one row per (transaction, field) of the chunk's
-//! calls, holding the value ADDRESS, CALLER, CALLVALUE or CALLDATASIZE push.
+//! calls, holding the value ADDRESS, CALLER, CALLVALUE or CALLDATASIZE push,
+//! and the gas the transaction's first step starts with ([`START_GAS`],
+//! held as one field element in the first value limb, as the step table's
+//! gas column is).
 //!
 //! Like the bytecode table, the rows carry no constraints of their own: the
 //! verifier recomputes the same tuples from the statement's calls
@@ -40,6 +43,12 @@ fn address_word(address: Address) -> U256 {
     U256::from_be_slice(address.as_slice())
 }
 
+/// The context field holding the gas available to a transaction's first step.
+pub const START_GAS: u64 = 5;
+
+/// Every context field, in table order.
+pub const FIELDS: [u64; 5] = [env::ADDRESS, env::CALLER, env::CALLVALUE, env::CALLDATASIZE, START_GAS];
+
 /// The value of context field `field` (one of [`env::ALL`]) of a call.
 pub fn field_value(call: &TxCall, field: u64) -> U256 {
     match field {
@@ -52,16 +61,20 @@ pub fn field_value(call: &TxCall, field: u64) -> U256 {
 }
 
 /// The tuples (tx, field, value limbs) of every context field of `call`, in
-/// [`env::ALL`] order.
+/// [`FIELDS`] order.
 pub fn context_tuples(call: &TxCall) -> Vec<[F; col::TUPLE]> {
-    env::ALL
+    FIELDS
         .iter()
         .map(|&field| {
             let mut t = [F::ZERO; col::TUPLE];
             t[0] = F::from_canonical_u32(call.tx);
             t[1] = F::from_canonical_u64(field);
-            for (j, b) in limbs(field_value(call, field)).iter().enumerate() {
-                t[2 + j] = F::from_canonical_u8(*b);
+            if field == START_GAS {
+                t[2] = F::from_canonical_u64(call.gas);
+            } else {
+                for (j, b) in limbs(field_value(call, field)).iter().enumerate() {
+                    t[2 + j] = F::from_canonical_u8(*b);
+                }
             }
             t
         })
@@ -97,6 +110,7 @@ mod tests {
             caller: Address::with_last_byte(0xaa),
             value: U256::from(500u64),
             calldata: vec![1, 2, 3],
+            gas: 70_000,
         };
         let reads = HashMap::from([((3, env::CALLER), 2)]);
         let rows = generate(&[call], &reads, 8);
@@ -109,6 +123,7 @@ mod tests {
         assert_eq!(rows[2][col::VAL + 1], F::from_canonical_u64(500 >> 8));
         assert_eq!(rows[3][col::VAL], F::from_canonical_u64(3));
         assert_eq!(rows[0][col::MULT], F::ZERO);
-        assert_eq!(rows[4][col::IS_REAL], F::ZERO);
+        assert_eq!(rows[4][col::VAL], F::from_canonical_u64(70_000));
+        assert_eq!(rows[5][col::IS_REAL], F::ZERO);
     }
 }

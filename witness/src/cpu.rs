@@ -105,8 +105,10 @@ pub mod col {
     pub const SQ_R_LO: usize = SQ_Q + 1;
     /// Expansions: high bit of `NEED^2 mod 512`.
     pub const SQ_R_HI: usize = SQ_R_LO + 1;
+    /// 1 on a transaction's first step, whose gas is the call's starting gas.
+    pub const IS_START: usize = SQ_R_HI + 1;
     /// Byte range table: 0, 1, ..., 255, 255, ...
-    pub const RANGE: usize = SQ_R_HI + 1;
+    pub const RANGE: usize = IS_START + 1;
     /// How often each RANGE value is looked up.
     pub const FREQ: usize = RANGE + 1;
     /// Number of columns.
@@ -200,6 +202,7 @@ pub fn generate(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<CpuWitnes
     let height = 1usize << rows_log;
     let mut out = CpuWitness::default();
     for (tx, call) in txs {
+        *out.context_reads.entry((tx.tx_index, context::START_GAS)).or_default() += 1;
         let mut state = TxState {
             tx,
             call,
@@ -342,6 +345,7 @@ impl TxState<'_> {
         let sp = self.stack.len() as u64;
         let mut row = [F::ZERO; col::NUM_COLUMNS];
         row[col::IS_REAL] = F::ONE;
+        row[col::IS_START] = F::from_bool(i == 0);
         row[col::CLK] = F::from_canonical_u64(clk);
         row[col::TX] = F::from_canonical_u32(tx_index);
         row[col::PC] = F::from_canonical_u64(step.pc);
@@ -389,6 +393,11 @@ impl TxState<'_> {
             }
             Family::Msize => {
                 out = U256::from(self.memory.len());
+                writes.push((sp, 2, out));
+            }
+            Family::Gas => {
+                let left = step.gas.checked_sub(family.gas());
+                out = U256::from(left.ok_or_else(|| self.malformed(i, "GAS without gas for itself".into()))?);
                 writes.push((sp, 2, out));
             }
             Family::Env => {

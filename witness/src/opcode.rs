@@ -4,7 +4,7 @@
 //! Milestone-1 scope so far: STOP, ADD, SUB, LT, GT, SLT, SGT, EQ, ISZERO,
 //! AND, OR, XOR, NOT, POP, JUMP, JUMPI, PC, JUMPDEST, PUSH0..PUSH32,
 //! DUP1..DUP16, SWAP1..SWAP16, ADDRESS, CALLER, CALLVALUE, CALLDATASIZE,
-//! MLOAD, MSTORE, MSTORE8, MSIZE, CALLDATALOAD. Every other opcode is rejected by
+//! MLOAD, MSTORE, MSTORE8, MSIZE, CALLDATALOAD, GAS. Every other opcode is rejected by
 //! [`decode`] returning `None`.
 
 /// One opcode family: one selector column in the step table.
@@ -67,6 +67,8 @@ pub enum Family {
     Msize,
     /// CALLDATALOAD: pushes 32 bytes of call data (zero past its end).
     CallDataLoad,
+    /// GAS: pushes the gas left after paying for itself.
+    Gas,
 }
 
 /// The call-context fields the [`Family::Env`] opcodes read (their `n`).
@@ -85,7 +87,7 @@ pub mod env {
 
 impl Family {
     /// Every family, in selector-column order.
-    pub const ALL: [Family; 28] = [
+    pub const ALL: [Family; 29] = [
         Family::Stop,
         Family::Push0,
         Family::Push,
@@ -114,6 +116,7 @@ impl Family {
         Family::Mstore8,
         Family::Msize,
         Family::CallDataLoad,
+        Family::Gas,
     ];
 
     /// The families that pop two words and push one result.
@@ -154,7 +157,7 @@ impl Family {
         match self {
             Family::Stop => 0,
             Family::Jumpdest => 1,
-            Family::Push0 | Family::Pop | Family::Pc | Family::Env | Family::Msize => 2,
+            Family::Push0 | Family::Pop | Family::Pc | Family::Env | Family::Msize | Family::Gas => 2,
             Family::Jump => 8,
             Family::Jumpi => 10,
             _ => 3,
@@ -164,7 +167,7 @@ impl Family {
     /// Change of the stack size.
     pub fn stack_delta(self) -> i64 {
         match self {
-            Family::Push0 | Family::Push | Family::Dup | Family::Pc | Family::Env | Family::Msize => 1,
+            Family::Push0 | Family::Push | Family::Dup | Family::Pc | Family::Env | Family::Msize | Family::Gas => 1,
             Family::Pop | Family::Jump => -1,
             Family::Jumpi | Family::Mstore | Family::Mstore8 => -2,
             f if f.is_binary() => -1,
@@ -221,6 +224,7 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x57 => Family::Jumpi,
         0x58 => Family::Pc,
         0x59 => Family::Msize,
+        0x5a => Family::Gas,
         0x5b => Family::Jumpdest,
         0x5f => Family::Push0,
         0x60..=0x7f => return Some((Family::Push, u64::from(opcode - 0x5f))),

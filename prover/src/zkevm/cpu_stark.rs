@@ -42,7 +42,7 @@ pub(crate) const CHANNEL0: [Family; 21] = with_binary([
 /// Families using stack channel 1 (read of `IN1`).
 pub(crate) const CHANNEL1: [Family; 14] = with_binary([Family::Jumpi, Family::Swap, Family::Mstore, Family::Mstore8]);
 /// Families using stack channel 2 (write of `OUT`).
-pub(crate) const CHANNEL2: [Family; 21] = with_binary([
+pub(crate) const CHANNEL2: [Family; 22] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Push0,
@@ -54,6 +54,7 @@ pub(crate) const CHANNEL2: [Family; 21] = with_binary([
     Family::Mload,
     Family::Msize,
     Family::CallDataLoad,
+    Family::Gas,
 ]);
 
 /// The binary families followed by `extra` (`N` must be their total count).
@@ -138,6 +139,13 @@ impl CpuStark {
         let c = cx.mul(running, next_pad);
         cx.transition(c);
         let c = cx.mul(running, tx_step);
+        cx.transition(c);
+        // A transaction's first step (whose gas the call context pins).
+        let start = lv[col::IS_START];
+        cx.boolean(start);
+        let c = cx.sub(start, one);
+        cx.first_row(c);
+        let c = cx.sub(nv[col::IS_START], stop_next);
         cx.transition(c);
         let last = cx.mul(lv[col::IS_REAL], next_pad);
         let end = cx.add(lv[col::TX], one);
@@ -285,6 +293,18 @@ impl CpuStark {
             let top = cx.int(255);
             let d = cx.sub(complement, top);
             let c = cx.mul(sel(Family::Not), d);
+            cx.always(c);
+        }
+        // GAS pushes the gas left after its own cost (below 2^56: seven bytes).
+        let gas_op = sel(Family::Gas);
+        let left_limbs: Vec<C::V> = (0..7).map(|j| word(col::OUT, j)).collect();
+        let left = cx.bytes_le(&left_limbs);
+        let gas_after = cx.add_int(lv[col::GAS], -(Family::Gas.gas() as i64));
+        let d = cx.sub(left, gas_after);
+        let c = cx.mul(gas_op, d);
+        cx.always(c);
+        for j in 7..LIMBS {
+            let c = cx.mul(gas_op, word(col::OUT, j));
             cx.always(c);
         }
         let pc_limbs: Vec<C::V> = (0..4).map(|j| word(col::OUT, j)).collect();

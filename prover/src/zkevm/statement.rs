@@ -25,7 +25,7 @@ pub fn cpu_public_inputs(statement: &ChunkStatement) -> Vec<F> {
 /// The elements the chunk transcript absorbs for a statement, in order: the
 /// step table's public inputs, then per transaction its id, code length and
 /// code bytes, callee and caller (20 bytes each), value (32 bytes,
-/// big-endian), call-data length and call-data bytes.
+/// big-endian), call-data length and call-data bytes, starting gas.
 pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
     let bytes = |b: &[u8]| b.iter().map(|&x| F::from_canonical_u8(x)).collect::<Vec<F>>();
     let mut out = cpu_public_inputs(statement);
@@ -38,6 +38,7 @@ pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
         out.extend(bytes(&call.value.to_be_bytes::<32>()));
         out.push(F::from_canonical_usize(call.calldata.len()));
         out.extend(bytes(&call.calldata));
+        out.push(F::from_canonical_u64(call.gas));
     }
     out
 }

@@ -6,7 +6,7 @@
 //! | 1   | step table (tx, pc, family, n, immediate) | bytecode table, multiplicity `MULT` |
 //! | 2   | the verifier's tuples from the public code | bytecode table (real rows)    |
 //! | 3   | step table (family, IN0, IN1, OUT) of AND/OR/XOR | logic table (selector set) |
-//! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE | call-context table, multiplicity `MULT` |
+//! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, and (tx, START_GAS, GAS) of each transaction's first step | call-context table, multiplicity `MULT` |
 //! | 5   | the verifier's tuples from the statement's calls | call-context table (real rows) |
 //! | 6   | step table, memory channels 0..32 of MLOAD/MSTORE/MSTORE8/CALLDATALOAD | memory table (step accesses) |
 //! | 7   | the verifier's call-data tuples from the statement's calls | memory table (initial writes) |
@@ -224,18 +224,28 @@ fn memory_ctl() -> CrossTableLookup<F> {
     )
 }
 
-/// Context steps against the call-context table (with multiplicities), and
-/// the call-context table against the verifier's tuples.
+/// Context steps and each transaction's first step (its gas) against the
+/// call-context table (with multiplicities), and the call-context table
+/// against the verifier's tuples.
 fn context_ctls() -> [CrossTableLookup<F>; 2] {
     let mut step_cols = vec![Column::single(cpu::col::TX), Column::single(cpu::col::N)];
     step_cols.extend(limbs(cpu::col::OUT));
+    let mut start_cols = vec![
+        Column::single(cpu::col::TX),
+        Column::constant(F::from_canonical_u64(context::START_GAS)),
+        Column::single(cpu::col::GAS),
+    ];
+    start_cols.extend((1..LIMBS).map(|_| Column::constant(F::ZERO)));
     let tuple = || -> Vec<Column<F>> { (context::col::TX..context::col::MULT).map(Column::single).collect() };
     let reads = CrossTableLookup::new(
-        vec![TableWithColumns::new(
-            CPU,
-            step_cols,
-            Filter::new_simple(Column::single(cpu::col::sel(Family::Env))),
-        )],
+        vec![
+            TableWithColumns::new(
+                CPU,
+                step_cols,
+                Filter::new_simple(Column::single(cpu::col::sel(Family::Env))),
+            ),
+            TableWithColumns::new(CPU, start_cols, Filter::new_simple(Column::single(cpu::col::IS_START))),
+        ],
         TableWithColumns::new(CONTEXT, tuple(), Filter::new_simple(Column::single(context::col::MULT))),
     );
     let public = CrossTableLookup::new(

@@ -17,7 +17,8 @@
 //! [`pi`]: `first_tx`, `end_tx`, `steps` (summed over the chunks) and a
 //! 4-element Poseidon digest. A leaf's digest hashes everything of its
 //! statement that is not a link value: the transcript elements of the
-//! statement (per transaction: id, code, callee, caller, value, call data)
+//! statement (per transaction: id, code, callee, caller, value, call data,
+//! starting gas)
 //! followed by the instruction and call-context tuples. A merge's digest is
 //! `hash(left digest ‖ right digest)`. The code is thus a private witness of
 //! the circuit, bound to the statement by the digest, which the verifier
