@@ -37,6 +37,10 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
         let mut next = pc + 1;
         match family {
             Family::Stop => break,
+            Family::Return => {
+                stack.truncate(stack.len() - 2);
+                break;
+            }
             Family::Push0 => stack.push(U256::ZERO),
             Family::Push => {
                 let mut imm = [0u8; 32];
@@ -185,7 +189,7 @@ fn all_ops_program() -> Vec<u8> {
 /// one word, by several words, and far enough that the quadratic cost term is
 /// non-zero; and an access inside memory that expands nothing. Then call data:
 /// CALLDATALOAD from its start, across its end, past it, and at offset 2^32;
-/// and GAS.
+/// and GAS; it ends with RETURN.
 fn memory_program() -> Vec<u8> {
     let mut c = vec![
         0x59, 0x50, // MSIZE POP: 0
@@ -207,7 +211,8 @@ fn memory_program() -> Vec<u8> {
         0x60, 0x64, 0x35, // PUSH1 100 CALLDATALOAD: 0
         0x64, 0x01, 0x00, 0x00, 0x00, 0x00, 0x35, // PUSH5 2^32 CALLDATALOAD: 0
         0x5a, // GAS
-        0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x00, // POP x9 STOP
+        0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, // POP x7
+        0xf3, // RETURN (offset 64, size 42 << 8: inside memory)
     ]);
     c
 }
@@ -559,6 +564,11 @@ fn corrupted_memory_cells_are_rejected() {
     let mut w = base.clone();
     w.statement.calls[0].calldata[0] ^= 1;
     assert_rejected(&w, "statement with different call data");
+
+    let mut w = base.clone();
+    let r = find_row(&w, Family::Return);
+    w.cpu[r][col::IN1 + 1] += F::ONE;
+    assert_rejected(&w, "RETURN reading a size that is not on the stack");
 
     let mut w = base.clone();
     let r = find_row(&w, Family::Gas);

@@ -40,7 +40,8 @@ pub struct TxCall {
 /// What a chunk proof claims: the transactions `first_tx..end_tx` ran
 /// `steps` interpreter steps of the given code in the given call context,
 /// starting with the given gas, each step following the EVM rules for its
-/// opcode, and every transaction ended with STOP.
+/// opcode, and every transaction ended with STOP or RETURN (return data is
+/// not part of the statement yet).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkStatement {
     /// Index of the chunk's first transaction in the block.

@@ -425,7 +425,8 @@ impl TxState<'_> {
                 writes.push((sp - 1, 2, in1));
                 writes.push((deep, 3, in0));
             }
-            // Every other family pops its operands: POP, JUMP, JUMPI, ISZERO, NOT and the binary ones.
+            // Every other family pops its operands: POP, JUMP, JUMPI, ISZERO, NOT, the binary
+            // ones, the memory ones, CALLDATALOAD and RETURN.
             _ => {
                 in0 = self.pop(i)?;
                 reads.push(read(sp - 1, 0, in0));
@@ -539,16 +540,19 @@ impl TxState<'_> {
                 ));
             }
         }
-        match (family, next) {
-            (Family::Stop, Some(_)) => return Err(self.malformed(i, "steps after STOP".into())),
-            (Family::Stop, None) => {}
-            (_, None) => {
+        match (family.ends(), next) {
+            (true, Some(_)) => return Err(self.malformed(i, format!("steps after {}", opcode::name(step.opcode)))),
+            (true, None) => {}
+            (false, None) => {
                 return Err(self.malformed(
                     i,
-                    format!("the transaction ends at {} instead of STOP", opcode::name(step.opcode)),
+                    format!(
+                        "the transaction ends at {} instead of STOP or RETURN",
+                        opcode::name(step.opcode)
+                    ),
                 ))
             }
-            (_, Some((pc, gas))) => {
+            (false, Some((pc, gas))) => {
                 if pc != next_pc {
                     return Err(self.malformed(i, format!("next pc is {pc}, expected {next_pc}")));
                 }

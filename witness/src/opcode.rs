@@ -4,7 +4,7 @@
 //! Milestone-1 scope so far: STOP, ADD, SUB, LT, GT, SLT, SGT, EQ, ISZERO,
 //! AND, OR, XOR, NOT, POP, JUMP, JUMPI, PC, JUMPDEST, PUSH0..PUSH32,
 //! DUP1..DUP16, SWAP1..SWAP16, ADDRESS, CALLER, CALLVALUE, CALLDATASIZE,
-//! MLOAD, MSTORE, MSTORE8, MSIZE, CALLDATALOAD, GAS. Every other opcode is rejected by
+//! MLOAD, MSTORE, MSTORE8, MSIZE, CALLDATALOAD, GAS, RETURN. Every other opcode is rejected by
 //! [`decode`] returning `None`.
 
 /// One opcode family: one selector column in the step table.
@@ -69,6 +69,9 @@ pub enum Family {
     CallDataLoad,
     /// GAS: pushes the gas left after paying for itself.
     Gas,
+    /// RETURN: ends the transaction (its return data and memory expansion
+    /// are not part of the statement yet).
+    Return,
 }
 
 /// The call-context fields the [`Family::Env`] opcodes read (their `n`).
@@ -87,7 +90,7 @@ pub mod env {
 
 impl Family {
     /// Every family, in selector-column order.
-    pub const ALL: [Family; 29] = [
+    pub const ALL: [Family; 30] = [
         Family::Stop,
         Family::Push0,
         Family::Push,
@@ -117,6 +120,7 @@ impl Family {
         Family::Msize,
         Family::CallDataLoad,
         Family::Gas,
+        Family::Return,
     ];
 
     /// The families that pop two words and push one result.
@@ -155,7 +159,7 @@ impl Family {
     /// Static gas cost (memory expansion comes on top, see [`memory_cost`]).
     pub fn gas(self) -> u64 {
         match self {
-            Family::Stop => 0,
+            Family::Stop | Family::Return => 0,
             Family::Jumpdest => 1,
             Family::Push0 | Family::Pop | Family::Pc | Family::Env | Family::Msize | Family::Gas => 2,
             Family::Jump => 8,
@@ -169,7 +173,7 @@ impl Family {
         match self {
             Family::Push0 | Family::Push | Family::Dup | Family::Pc | Family::Env | Family::Msize | Family::Gas => 1,
             Family::Pop | Family::Jump => -1,
-            Family::Jumpi | Family::Mstore | Family::Mstore8 => -2,
+            Family::Jumpi | Family::Mstore | Family::Mstore8 | Family::Return => -2,
             f if f.is_binary() => -1,
             // STOP, SWAP, ISZERO, NOT, JUMPDEST, MLOAD, CALLDATALOAD.
             _ => 0,
@@ -180,12 +184,17 @@ impl Family {
     pub fn pops(self, n: u64) -> usize {
         match self {
             f if f.is_binary() => 2,
-            Family::Jumpi | Family::Mstore | Family::Mstore8 => 2,
+            Family::Jumpi | Family::Mstore | Family::Mstore8 | Family::Return => 2,
             Family::IsZero | Family::Not | Family::Pop | Family::Jump | Family::Mload | Family::CallDataLoad => 1,
             Family::Dup => n as usize,
             Family::Swap => n as usize + 1,
             _ => 0,
         }
+    }
+
+    /// Whether the family ends the transaction (STOP, RETURN).
+    pub fn ends(self) -> bool {
+        matches!(self, Family::Stop | Family::Return)
     }
 
     /// Whether the family pops two words and pushes one result.
@@ -226,6 +235,7 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x59 => Family::Msize,
         0x5a => Family::Gas,
         0x5b => Family::Jumpdest,
+        0xf3 => Family::Return,
         0x5f => Family::Push0,
         0x60..=0x7f => return Some((Family::Push, u64::from(opcode - 0x5f))),
         0x80..=0x8f => return Some((Family::Dup, u64::from(opcode - 0x7f))),

@@ -26,7 +26,7 @@ use witness::word::LIMBS;
 pub struct CpuStark;
 
 /// Families using stack channel 0 (read of `IN0`).
-pub(crate) const CHANNEL0: [Family; 21] = with_binary([
+pub(crate) const CHANNEL0: [Family; 22] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Pop,
@@ -38,9 +38,16 @@ pub(crate) const CHANNEL0: [Family; 21] = with_binary([
     Family::Mstore,
     Family::Mstore8,
     Family::CallDataLoad,
+    Family::Return,
 ]);
 /// Families using stack channel 1 (read of `IN1`).
-pub(crate) const CHANNEL1: [Family; 14] = with_binary([Family::Jumpi, Family::Swap, Family::Mstore, Family::Mstore8]);
+pub(crate) const CHANNEL1: [Family; 15] = with_binary([
+    Family::Jumpi,
+    Family::Swap,
+    Family::Mstore,
+    Family::Mstore8,
+    Family::Return,
+]);
 /// Families using stack channel 2 (write of `OUT`).
 pub(crate) const CHANNEL2: [Family; 22] = with_binary([
     Family::IsZero,
@@ -122,8 +129,9 @@ impl CpuStark {
         cx.first_row(c);
         cx.last_row(lv[col::IS_REAL]);
 
-        // Transaction boundaries: STOP ends a transaction, the next one starts at pc 0 with an empty stack.
-        let stop = sel(Family::Stop);
+        // Transaction boundaries: STOP or RETURN ends a transaction, the next one
+        // starts at pc 0 with an empty stack.
+        let stop = cx.add(sel(Family::Stop), sel(Family::Return));
         let next_real = nv[col::IS_REAL];
         let stop_next = cx.mul(stop, next_real);
         let tx_step = cx.sub(nv[col::TX], lv[col::TX]);
