@@ -188,7 +188,7 @@ fn all_ops_program() -> Vec<u8> {
 /// reads of never-written bytes (zero), MSIZE before and after, and expansions by
 /// one word, by several words, and far enough that the quadratic cost term is
 /// non-zero; and an access inside memory that expands nothing. Then call data:
-/// CALLDATALOAD from its start, across its end, past it, and at offset 2^32;
+/// CALLDATALOAD from its start, across its end, past it, at 2^24 - 1 and at 2^32;
 /// and GAS; it ends with RETURN.
 fn memory_program() -> Vec<u8> {
     let mut c = vec![
@@ -209,9 +209,10 @@ fn memory_program() -> Vec<u8> {
         0x5f, 0x35, // PUSH0 CALLDATALOAD: 0x010203 followed by zeros
         0x60, 0x02, 0x35, // PUSH1 2 CALLDATALOAD: 0x03 followed by zeros
         0x60, 0x64, 0x35, // PUSH1 100 CALLDATALOAD: 0
-        0x64, 0x01, 0x00, 0x00, 0x00, 0x00, 0x35, // PUSH5 2^32 CALLDATALOAD: 0
+        0x62, 0xff, 0xff, 0xff, 0x35, // PUSH3 2^24 - 1 CALLDATALOAD: 0 (read from the table)
+        0x64, 0x01, 0x00, 0x00, 0x00, 0x00, 0x35, // PUSH5 2^32 CALLDATALOAD: 0 (RES = 0)
         0x5a, // GAS
-        0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, // POP x7
+        0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, // POP x8
         0xf3, // RETURN (offset 64, size 42 << 8: inside memory)
     ]);
     c
@@ -558,7 +559,7 @@ fn corrupted_memory_cells_are_rejected() {
     assert_rejected(&w, "CALLDATALOAD pushing a byte that is not the call data's");
 
     let mut w = base.clone();
-    shift_pushed(&mut w, cdl_rows[3], 0, F::ONE);
+    shift_pushed(&mut w, cdl_rows[4], 0, F::ONE);
     assert_rejected(&w, "CALLDATALOAD at offset 2^32 pushing a non-zero word");
 
     let mut w = base.clone();

@@ -88,6 +88,9 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
     if tx.steps.is_empty() {
         return Err(unsupported("a transaction that runs no code (plain value transfer)"));
     }
+    if tx.input.len() >= crate::memory::MAX_CALLDATA {
+        return Err(unsupported(&format!("{} bytes of call data", tx.input.len())));
+    }
     if tx.calls.len() > 1 || tx.steps.iter().any(|s| s.depth != 0) {
         return Err(unsupported("a call into another contract"));
     }

@@ -22,7 +22,7 @@
 //! `i < 32` touches `offset + i` with byte `31 - i` of `OUT` (MLOAD) or `IN1`
 //! (MSTORE), channel 32 writes the low byte of `IN1` at `offset` (MSTORE8).
 //! CALLDATALOAD reads `CALLDATA_BASE + offset + i` through channels 0..32
-//! when its offset is below 2^32 (`RES`, an is-zero test of the offset's high
+//! when its offset is below 2^24 (`RES`, an is-zero test of the offset's high
 //! bytes), and pushes zero otherwise.
 //! Each row carries the memory size `MEM` and what it has cost (`MCOST`);
 //! a memory access that needs more words expands both and pays the
@@ -468,7 +468,7 @@ impl TxState<'_> {
                         );
                     }
                     Family::CallDataLoad => {
-                        if let Ok(offset) = u32::try_from(in0) {
+                        if let Some(offset) = u32::try_from(in0).ok().filter(|&o| (o as usize) < memory::MAX_CALLDATA) {
                             let data = &self.call.calldata;
                             let bytes: Vec<u8> = (0..LIMBS)
                                 .map(|k| data.get(offset as usize + k).copied().unwrap_or(0))
@@ -644,10 +644,10 @@ fn fill_is_zero(row: &mut [F; col::NUM_COLUMNS], family: Family, in0: U256, in1:
         }
         Family::IsZero => limbs_f(in0),
         Family::Jumpi => limbs_f(in1),
-        // CALLDATALOAD tests the offset's high bytes: RES = 1 when it is below 2^32.
+        // CALLDATALOAD tests the offset's high bytes: RES = 1 when it is below 2^24.
         Family::CallDataLoad => {
             let mut high = limbs_f(in0);
-            high[..4].fill(F::ZERO);
+            high[..3].fill(F::ZERO);
             high
         }
         _ => return,

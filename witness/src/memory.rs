@@ -63,6 +63,11 @@ pub mod col {
 /// First address of the call data in each transaction's address space.
 pub const CALLDATA_BASE: u64 = 1 << 31;
 
+/// Call data must be shorter than this (far more than a block's gas can
+/// pay for); CALLDATALOAD at an offset of this or more pushes zero without
+/// touching the table, so every address stays within 32-bit ordering steps.
+pub const MAX_CALLDATA: usize = 1 << 24;
+
 /// One byte access to a transaction's memory or call data.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemoryAccess {

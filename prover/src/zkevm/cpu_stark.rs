@@ -390,7 +390,8 @@ impl CpuStark {
         cx.always(c);
 
         // Is-zero test: RES = 1 iff the tested word is zero. CALLDATALOAD tests
-        // its offset's bytes 4..32 (an offset of 2^32 or more reads only zeros).
+        // its offset's bytes 3..32 (an offset of 2^24 or more reads only zeros: call
+        // data is shorter).
         let (eq, iszero, cdl) = (sel(Family::Eq), sel(Family::IsZero), sel(Family::CallDataLoad));
         cx.boolean(res);
         let mut inv_sum = cx.int(0);
@@ -398,7 +399,7 @@ impl CpuStark {
             let (i0, i1) = (word(col::IN0, j), word(col::IN1, j));
             let diff = cx.sub(i0, i1);
             let t0 = cx.mul(eq, diff);
-            let zero_tested = if j < 4 {
+            let zero_tested = if j < 3 {
                 let c = cx.mul(cdl, word(col::INV, j));
                 cx.always(c);
                 iszero

@@ -177,7 +177,7 @@ fn public_calldata_ctl() -> CrossTableLookup<F> {
 /// `clk + 1`, is write, byte). Channel `i < 32` of MLOAD and MSTORE touches
 /// `offset + i` with byte `31 - i` of the word (`OUT` for MLOAD, `IN1` for
 /// MSTORE; the other is zero), and of CALLDATALOAD, when its offset is below
-/// 2^32 (`RES`), reads `CALLDATA_BASE + offset + i` into `OUT`; channel 32 is
+/// 2^24 (`RES`), reads `CALLDATA_BASE + offset + i` into `OUT`; channel 32 is
 /// MSTORE8's write of `IN1`'s low byte.
 fn memory_ctl() -> CrossTableLookup<F> {
     use cpu::col as c;

@@ -77,7 +77,8 @@ pub fn verify_chunk_sequence(proofs: &[ChunkProof]) -> Result<(), ZkevmError> {
     Ok(())
 }
 
-/// The statement must list one call per transaction of its range, in order.
+/// The statement must list one call per transaction of its range, in order,
+/// each with call data the tables can hold.
 pub(crate) fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
     let ids: Vec<u32> = s.calls.iter().map(|c| c.tx).collect();
     let expected: Vec<u32> = (s.first_tx..s.end_tx).collect();
@@ -85,6 +86,18 @@ pub(crate) fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
         return Err(ZkevmError::Statement(format!(
             "transactions {}..{} need one call each in order, the statement lists calls for {ids:?}",
             s.first_tx, s.end_tx
+        )));
+    }
+    if let Some(c) = s
+        .calls
+        .iter()
+        .find(|c| c.calldata.len() >= witness::memory::MAX_CALLDATA)
+    {
+        return Err(ZkevmError::Statement(format!(
+            "transaction {} has {} bytes of call data, the tables take fewer than {}",
+            c.tx,
+            c.calldata.len(),
+            witness::memory::MAX_CALLDATA
         )));
     }
     Ok(())
