@@ -19,9 +19,9 @@
 //! increasing time stamps, and are excluded from the cross-table lookups by
 //! `IS_REAL = 0`.
 
-use crate::rw::order;
+use crate::rw::pad_and_order;
 use crate::{range, WitnessError, F};
-use plonky2::field::types::{Field, PrimeField64};
+use plonky2::field::types::Field;
 
 /// Column indices of the memory table.
 pub mod col {
@@ -58,6 +58,19 @@ pub mod col {
     pub const RANGE_CHECKED: [usize; DELTA_BYTES + 1] = [DELTA, DELTA + 1, DELTA + 2, DELTA + 3, VAL];
     /// Width of an access tuple (TX..=VAL).
     pub const TUPLE: usize = VAL + 1 - TX;
+
+    /// The key, flag and ordering columns (four DELTA bytes).
+    pub const SORTED: crate::rw::SortedColumns = crate::rw::SortedColumns {
+        is_real: IS_REAL,
+        tx: TX,
+        addr: ADDR,
+        ts: TS,
+        is_write: IS_WRITE,
+        same: SAME,
+        tx_change: TX_CHANGE,
+        delta: DELTA,
+        delta_bytes: DELTA_BYTES,
+    };
 }
 
 /// First address of the call data in each transaction's address space.
@@ -151,34 +164,8 @@ pub fn generate(
         row[col::VAL] = F::from_canonical_u8(a.value);
         rows.push(row);
     }
-    let template = rows.last().copied().unwrap_or([F::ZERO; col::NUM_COLUMNS]);
-    while rows.len() < height {
-        let mut row = template;
-        row[col::IS_REAL] = F::ZERO;
-        row[col::IS_INIT] = F::ZERO;
-        row[col::IS_WRITE] = F::ZERO;
-        row[col::TS] = rows.last().map_or(F::ZERO, |r| r[col::TS] + F::ONE);
-        rows.push(row);
-    }
-    let key = |r: &[F; col::NUM_COLUMNS]| [col::TX, col::ADDR, col::TS].map(|c| r[c].to_canonical_u64());
-    for i in 0..height - 1 {
-        let (cur, next) = (key(&rows[i]), key(&rows[i + 1]));
-        let o = order(cur, next)
-            .filter(|o| o.delta < 1 << (8 * col::DELTA_BYTES))
-            .ok_or_else(|| {
-                malformed(
-                    cur[0] as u32,
-                    format!("memory accesses {cur:?} and {next:?} are not ordered within 32 bits"),
-                )
-            })?;
-        let row = &mut rows[i];
-        row[col::SAME] = F::from_bool(o.same);
-        row[col::TX_CHANGE] = F::from_bool(o.tx_change);
-        for k in 0..col::DELTA_BYTES {
-            row[col::DELTA + k] = F::from_canonical_u64((o.delta >> (8 * k)) & 0xff);
-        }
-    }
-    rows[height - 1][col::SAME] = F::ONE;
+    let cleared = [col::IS_REAL, col::IS_INIT, col::IS_WRITE];
+    pad_and_order(&mut rows, height, &col::SORTED, &cleared, "memory")?;
     range::fill(&mut rows, &col::RANGE_CHECKED, col::RANGE, col::FREQ);
     Ok(rows)
 }

@@ -14,10 +14,10 @@
 //! excluded from the cross-table lookup by `IS_REAL = 0`.
 
 use crate::cpu::StackAccess;
-use crate::rw::order;
+use crate::rw::pad_and_order;
 use crate::word::limbs;
 use crate::{range, WitnessError, F};
-use plonky2::field::types::{Field, PrimeField64};
+use plonky2::field::types::Field;
 
 /// Column indices of the stack table.
 pub mod col {
@@ -54,10 +54,20 @@ pub mod col {
 
     /// The columns checked to hold bytes by a lookup into RANGE.
     pub const RANGE_CHECKED: [usize; 5] = [ADDR_LO, ADDR_HI, DELTA, DELTA + 1, DELTA + 2];
-}
 
-/// Largest ordering difference the three DELTA bytes can hold.
-pub const MAX_DELTA: u64 = (1 << 24) - 1;
+    /// The key, flag and ordering columns (three DELTA bytes).
+    pub const SORTED: crate::rw::SortedColumns = crate::rw::SortedColumns {
+        is_real: IS_REAL,
+        tx: TX,
+        addr: ADDR,
+        ts: TS,
+        is_write: IS_WRITE,
+        same: SAME,
+        tx_change: TX_CHANGE,
+        delta: DELTA,
+        delta_bytes: 3,
+    };
+}
 
 /// Builds the stack table from the step table's accesses, padded to `2^rows_log` rows.
 pub fn generate(accesses: &[StackAccess], rows_log: usize) -> Result<Vec<[F; col::NUM_COLUMNS]>, WitnessError> {
@@ -89,33 +99,7 @@ pub fn generate(accesses: &[StackAccess], rows_log: usize) -> Result<Vec<[F; col
         }
         rows.push(row);
     }
-    // Padding: reads of the last slot's last value.
-    let template = rows.last().copied().unwrap_or([F::ZERO; col::NUM_COLUMNS]);
-    while rows.len() < height {
-        let mut row = template;
-        row[col::IS_REAL] = F::ZERO;
-        row[col::IS_WRITE] = F::ZERO;
-        row[col::TS] = rows.last().map_or(F::ZERO, |r| r[col::TS] + F::ONE);
-        rows.push(row);
-    }
-    let key = |r: &[F; col::NUM_COLUMNS]| [col::TX, col::ADDR, col::TS].map(|c| r[c].to_canonical_u64());
-    for i in 0..height - 1 {
-        let (cur, next) = (key(&rows[i]), key(&rows[i + 1]));
-        let o = order(cur, next)
-            .filter(|o| o.delta <= MAX_DELTA)
-            .ok_or_else(|| WitnessError::MalformedTrace {
-                tx: cur[0] as u32,
-                step: 0,
-                reason: format!("stack accesses {cur:?} and {next:?} are not ordered within 24 bits"),
-            })?;
-        let row = &mut rows[i];
-        row[col::SAME] = F::from_bool(o.same);
-        row[col::TX_CHANGE] = F::from_bool(o.tx_change);
-        for k in 0..3 {
-            row[col::DELTA + k] = F::from_canonical_u64((o.delta >> (8 * k)) & 0xff);
-        }
-    }
-    rows[height - 1][col::SAME] = F::ONE;
+    pad_and_order(&mut rows, height, &col::SORTED, &[col::IS_REAL, col::IS_WRITE], "stack")?;
     range::fill(&mut rows, &col::RANGE_CHECKED, col::RANGE, col::FREQ);
     Ok(rows)
 }

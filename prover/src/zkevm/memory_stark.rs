@@ -10,7 +10,7 @@
 //! statement's call data.
 
 use super::expr::{impl_stark_via_cx, Cx};
-use super::rw::{eval_range_column, eval_sorted, range_lookup, SortedLayout};
+use super::rw::{eval_range_column, eval_sorted, range_lookup};
 use plonky2::field::types::Field;
 use starky::lookup::Lookup;
 use witness::memory::col;
@@ -18,18 +18,6 @@ use witness::memory::col;
 /// The memory read/write table.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MemoryStark;
-
-/// The memory table's key and ordering columns.
-const LAYOUT: SortedLayout = SortedLayout {
-    is_real: col::IS_REAL,
-    tx: col::TX,
-    addr: col::ADDR,
-    ts: col::TS,
-    is_write: col::IS_WRITE,
-    same: col::SAME,
-    tx_change: col::TX_CHANGE,
-    delta: &[col::DELTA, col::DELTA + 1, col::DELTA + 2, col::DELTA + 3],
-};
 
 impl MemoryStark {
     /// Byte range checks of the ordering difference and of the values.
@@ -39,7 +27,7 @@ impl MemoryStark {
 
     /// All constraints of the table.
     pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], _pis: &[C::V]) {
-        eval_sorted(cx, lv, nv, &LAYOUT);
+        eval_sorted(cx, lv, nv, &col::SORTED);
 
         let init = lv[col::IS_INIT];
         cx.boolean(init);

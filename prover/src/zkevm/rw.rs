@@ -4,33 +4,14 @@
 use super::expr::Cx;
 use plonky2::field::types::Field;
 use starky::lookup::{Column, Filter, Lookup};
-
-/// Where a sorted read/write table keeps its key and ordering columns.
-pub(crate) struct SortedLayout {
-    /// 1 on rows holding a real access.
-    pub is_real: usize,
-    /// Transaction.
-    pub tx: usize,
-    /// Address within the transaction.
-    pub addr: usize,
-    /// Time stamp.
-    pub ts: usize,
-    /// 1 for a write.
-    pub is_write: usize,
-    /// 1 when the next row has the same (transaction, address).
-    pub same: usize,
-    /// 1 when the next row has a later transaction.
-    pub tx_change: usize,
-    /// The range-checked bytes of the ordering difference, least significant first.
-    pub delta: &'static [usize],
-}
+use witness::rw::SortedColumns;
 
 /// Flags are boolean, padding rows only follow padding rows, and the rows
 /// are sorted by (transaction, address, time stamp): the difference to the
 /// next row in the key that changes (the time stamp when `same`, the
 /// transaction when `tx_change`, the address otherwise), minus one, equals
 /// the little-endian DELTA bytes.
-pub(crate) fn eval_sorted<C: Cx>(cx: &mut C, lv: &[C::V], nv: &[C::V], l: &SortedLayout) {
+pub(crate) fn eval_sorted<C: Cx>(cx: &mut C, lv: &[C::V], nv: &[C::V], l: &SortedColumns) {
     let one = cx.int(1);
     for c in [l.is_real, l.is_write, l.same, l.tx_change] {
         cx.boolean(lv[c]);
@@ -59,7 +40,7 @@ pub(crate) fn eval_sorted<C: Cx>(cx: &mut C, lv: &[C::V], nv: &[C::V], l: &Sorte
     let t2 = cx.sub(tx_step, one);
     let t2 = cx.mul(tx_change, t2);
     let ordered = cx.sum(&[t0, t1, t2]);
-    let delta_bytes: Vec<C::V> = l.delta.iter().map(|&c| lv[c]).collect();
+    let delta_bytes: Vec<C::V> = l.delta_columns().map(|c| lv[c]).collect();
     let delta = cx.bytes_le(&delta_bytes);
     let c = cx.sub(ordered, delta);
     cx.transition(c);

@@ -7,7 +7,7 @@
 //! to a slot is a write (each transaction's stack starts empty).
 
 use super::expr::{impl_stark_via_cx, Cx};
-use super::rw::{eval_range_column, eval_sorted, range_lookup, SortedLayout};
+use super::rw::{eval_range_column, eval_sorted, range_lookup};
 use plonky2::field::types::Field;
 use starky::lookup::Lookup;
 use witness::stack::col;
@@ -17,18 +17,6 @@ use witness::word::LIMBS;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StackStark;
 
-/// The stack table's key and ordering columns.
-const LAYOUT: SortedLayout = SortedLayout {
-    is_real: col::IS_REAL,
-    tx: col::TX,
-    addr: col::ADDR,
-    ts: col::TS,
-    is_write: col::IS_WRITE,
-    same: col::SAME,
-    tx_change: col::TX_CHANGE,
-    delta: &[col::DELTA, col::DELTA + 1, col::DELTA + 2],
-};
-
 impl StackStark {
     /// Byte range checks of the slot and of the ordering difference.
     pub fn range_lookups<F: Field>(&self) -> Vec<Lookup<F>> {
@@ -37,7 +25,7 @@ impl StackStark {
 
     /// All constraints of the table.
     pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], _pis: &[C::V]) {
-        eval_sorted(cx, lv, nv, &LAYOUT);
+        eval_sorted(cx, lv, nv, &col::SORTED);
 
         // Slot = low byte + 256 * high byte.
         let hi = cx.scale(lv[col::ADDR_HI], 256);
