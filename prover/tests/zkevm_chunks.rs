@@ -124,6 +124,17 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
                     Family::And => a & b,
                     Family::Or => a | b,
                     Family::Xor => a ^ b,
+                    Family::Mul => a.wrapping_mul(b),
+                    Family::Div => a.checked_div(b).unwrap_or_default(),
+                    Family::Mod => a.checked_rem(b).unwrap_or_default(),
+                    Family::Shl => usize::try_from(a)
+                        .ok()
+                        .filter(|&s| s < 256)
+                        .map_or(U256::ZERO, |s| b << s),
+                    Family::Shr => usize::try_from(a)
+                        .ok()
+                        .filter(|&s| s < 256)
+                        .map_or(U256::ZERO, |s| b >> s),
                     _ => U256::from(a == b),
                 });
             }
@@ -218,6 +229,36 @@ fn memory_program() -> Vec<u8> {
     c
 }
 
+/// MUL, DIV, MOD, SHL and SHR: small operands, wrap-around (MAX * MAX),
+/// division and remainder by zero, a dividend below the divisor, full-width
+/// operands, shifts by 0, 4, 13, 255, 256 and 2^32.
+fn arith_program() -> Vec<u8> {
+    let mut c = vec![
+        0x60, 0x07, 0x60, 0x64, 0x02, 0x50, // PUSH1 7 PUSH1 100 MUL -> 700, POP
+        0x5f, 0x19, 0x80, 0x02, 0x50, // PUSH0 NOT DUP1 MUL -> 1, POP
+        0x60, 0x07, 0x60, 0x64, 0x04, 0x50, // DIV: 100 / 7 = 14
+        0x60, 0x07, 0x60, 0x64, 0x06, 0x50, // MOD: 100 mod 7 = 2
+        0x5f, 0x60, 0x64, 0x04, 0x50, // DIV by zero -> 0
+        0x5f, 0x60, 0x64, 0x06, 0x50, // MOD by zero -> 0
+        0x60, 0x02, 0x5f, 0x04, 0x50, // DIV: 0 / 2 = 0
+        0x60, 0x64, 0x60, 0x07, 0x06, 0x50, // MOD: 7 mod 100 = 7
+        0x7f, // PUSH32 0x01..0x20
+    ];
+    c.extend(1..=32u8);
+    c.extend([0x80, 0x5f, 0x19, 0x04, 0x50]); // DUP1 PUSH0 NOT DIV: MAX / b, POP
+    c.extend([0x5f, 0x19, 0x06, 0x50]); // PUSH0 NOT MOD: MAX mod b, POP
+    c.extend([
+        0x5f, 0x19, 0x60, 0x04, 0x1b, 0x50, // PUSH0 NOT PUSH1 4 SHL, POP
+        0x60, 0x64, 0x60, 0x0d, 0x1b, 0x50, // 100 << 13
+        0x60, 0x01, 0x61, 0x01, 0x00, 0x1b, 0x50, // 1 << 256 = 0
+        0x5f, 0x19, 0x60, 0xff, 0x1c, 0x50, // MAX >> 255 = 1
+        0x5f, 0x19, 0x5f, 0x1c, 0x50, // MAX >> 0 = MAX
+        0x60, 0x64, 0x64, 0x01, 0x00, 0x00, 0x00, 0x00, 0x1c, 0x50, // 100 >> 2^32 = 0
+        0x00,
+    ]);
+    c
+}
+
 fn block(programs: &[Vec<u8>]) -> (BlockTrace, HashMap<Address, Bytes>) {
     let txs = programs.iter().enumerate().map(|(i, p)| run(p, i as u32)).collect();
     let codes = programs
@@ -266,6 +307,55 @@ fn proves_memory_accesses_with_expansion() {
     prove_and_verify(w);
 }
 
+/// The word a step pushes, read from the step table's OUT limbs.
+fn pushed(w: &ChunkWitness, r: usize) -> U256 {
+    let bytes: [u8; 32] = std::array::from_fn(|j| w.cpu[r][witness::cpu::col::OUT + j].to_canonical_u64() as u8);
+    U256::from_le_bytes(bytes)
+}
+
+/// The rows of a table whose column `sel` is set.
+fn rows_with<const N: usize>(rows: &[[F; N]], sel: usize) -> Vec<usize> {
+    (0..rows.len()).filter(|&r| rows[r][sel] == F::ONE).collect()
+}
+
+#[test]
+fn proves_arithmetic_and_shifts() {
+    let ws = chunks(&[arith_program()], 8);
+    let w = &ws[0];
+    let arith_families = [Family::Mul, Family::Div, Family::Mod, Family::Shl, Family::Shr];
+    let results: Vec<U256> = (0..w.cpu.len())
+        .filter(|&r| {
+            arith_families
+                .iter()
+                .any(|&f| w.cpu[r][witness::cpu::col::sel(f)] == F::ONE)
+        })
+        .map(|r| pushed(w, r))
+        .collect();
+    let b = U256::from_be_bytes::<32>(std::array::from_fn(|k| k as u8 + 1));
+    let n = U256::from;
+    let expected = [
+        n(700u64),
+        n(1u64),
+        n(14u64),
+        n(2u64),
+        U256::ZERO,
+        U256::ZERO,
+        U256::ZERO,
+        n(7u64),
+        U256::MAX / b,
+        U256::MAX % b,
+        U256::MAX << 4,
+        n(100u64 << 13),
+        U256::ZERO,
+        n(1u64),
+        U256::MAX,
+        U256::ZERO,
+    ];
+    assert_eq!(results, expected);
+    assert_eq!(rows_with(&w.arith, witness::arith::col::sel(Family::Shr)).len(), 3);
+    prove_and_verify(w);
+}
+
 #[test]
 fn block_spanning_chunks_links_and_broken_links_are_rejected() {
     let prog = all_ops_program();
@@ -296,15 +386,15 @@ fn block_spanning_chunks_links_and_broken_links_are_rejected() {
 #[test]
 fn out_of_scope_opcode_is_rejected_with_its_name() {
     let (mut trace, codes) = block(&[vec![0x60, 0x01, 0x00]]);
-    trace.txs[0].steps[1].opcode = 0x02;
+    trace.txs[0].steps[1].opcode = 0x05;
     let mut codes = codes;
-    codes.insert(contract(0), Bytes::from(vec![0x60, 0x01, 0x02, 0x00]));
+    codes.insert(contract(0), Bytes::from(vec![0x60, 0x01, 0x05, 0x00]));
     let err = build_chunks(&trace, &codes, 8).unwrap_err();
     assert!(
-        matches!(err, WitnessError::UnsupportedOpcode { name: "MUL", .. }),
+        matches!(err, WitnessError::UnsupportedOpcode { name: "SDIV", .. }),
         "{err}"
     );
-    assert!(err.to_string().contains("MUL"));
+    assert!(err.to_string().contains("SDIV"));
 }
 
 /// Flips one cell and expects proving or verification to fail.
@@ -320,9 +410,11 @@ fn assert_rejected(w: &ChunkWitness, what: &str) {
 /// corruption, as a cheating prover would, so that only the constraint under test
 /// can catch it.
 fn refresh_range_frequencies(w: &mut ChunkWitness) {
+    use witness::arith::col as a;
     use witness::memory::col as m;
     witness::cpu::fill_range_table(&mut w.cpu);
     witness::range::fill(&mut w.memory, &m::RANGE_CHECKED, m::RANGE, m::FREQ);
+    witness::range::fill(&mut w.arith, &a::range_checked(), a::RANGE, a::FREQ);
 }
 
 /// Adds `delta` to limb `limb` of the word step `r` pushes, consistently in the
@@ -586,9 +678,92 @@ fn corrupted_memory_cells_are_rejected() {
     assert_rejected(&w, "a transaction starting with more gas than the statement's");
 }
 
+#[test]
+fn corrupted_arith_cells_are_rejected() {
+    use witness::arith::col as a;
+    use witness::cpu::col;
+    let base = &chunks(&[arith_program()], 8)[0];
+    let step = |w: &ChunkWitness, family: Family, nth: usize| rows_with(&w.cpu, col::sel(family))[nth];
+    let row = |w: &ChunkWitness, family: Family, nth: usize| rows_with(&w.arith, a::sel(family))[nth];
+    // A cheating prover keeps the arithmetic row's copy of the step's result in line
+    // with the word it comes from, so that only the constraint under test can fail.
+    let copy_out = |w: &mut ChunkWitness, r: usize, from: usize| {
+        for j in 0..32 {
+            w.arith[r][a::OUT + j] = w.arith[r][from + j];
+        }
+    };
+
+    // MUL's result is bound only by the arithmetic table: through the lookup, and by
+    // the product constraint when both tables agree on a wrong result.
+    let mut w = base.clone();
+    let s = step(&w, Family::Mul, 0);
+    shift_pushed(&mut w, s, 0, F::ONE);
+    assert_rejected(&w, "MUL result the arithmetic table does not hold");
+    let r = row(&w, Family::Mul, 0);
+    w.arith[r][a::W] += F::ONE;
+    copy_out(&mut w, r, a::W);
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "wrong MUL result agreed by both tables");
+
+    // 100 / 7 claimed to be 13 remainder 9: 13 * 7 + 9 = 100, but 9 is not below 7.
+    let mut w = base.clone();
+    let s = step(&w, Family::Div, 0);
+    shift_pushed(&mut w, s, 0, -F::ONE);
+    let r = row(&w, Family::Div, 0);
+    w.arith[r][a::X] = F::from_canonical_u64(13);
+    w.arith[r][a::Z] = F::from_canonical_u64(9);
+    w.arith[r][a::D] = -F::from_canonical_u64(3);
+    copy_out(&mut w, r, a::X);
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "DIV with a remainder not below the divisor");
+
+    // 100 mod 0 claimed to be 100 (the dividend) instead of 0.
+    let mut w = base.clone();
+    let s = step(&w, Family::Mod, 1);
+    shift_pushed(&mut w, s, 0, F::from_canonical_u64(100));
+    let r = row(&w, Family::Mod, 1);
+    w.arith[r][a::Z] = F::from_canonical_u64(100);
+    copy_out(&mut w, r, a::Z);
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "MOD by zero pushing the dividend");
+
+    // 0 / 2 claimed to be 2^255: 2^255 * 2 = 0 modulo 2^256, with a carry out of the top.
+    let mut w = base.clone();
+    let s = step(&w, Family::Div, 2);
+    shift_pushed(&mut w, s, 31, F::from_canonical_u64(128));
+    let r = row(&w, Family::Div, 2);
+    w.arith[r][a::X + 31] = F::from_canonical_u64(128);
+    w.arith[r][a::CARRY + 14] = F::ONE;
+    copy_out(&mut w, r, a::X);
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "DIV whose quotient times the divisor wraps around 2^256");
+
+    // 100 << 13 claimed to be 0, as if the shift were 256 or more.
+    let mut w = base.clone();
+    let s = step(&w, Family::Shl, 1);
+    for j in 0..32 {
+        let limb = w.cpu[s][col::OUT + j];
+        if limb != F::ZERO {
+            shift_pushed(&mut w, s, j, -limb);
+        }
+    }
+    let r = row(&w, Family::Shl, 1);
+    for c in (a::Y..a::Y + 32).chain(a::W..a::W + 32).chain(a::CARRY..a::D) {
+        w.arith[r][c] = F::ZERO;
+    }
+    w.arith[r][a::YINV] = F::ZERO;
+    w.arith[r][a::YZERO] = F::ONE;
+    w.arith[r][a::SBIG] = F::ONE;
+    w.arith[r][a::SSMALL] = F::ZERO;
+    copy_out(&mut w, r, a::W);
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "SHL claiming a shift of 256 or more");
+}
+
 /// A block executed by the executor (with trace capture): two transactions calling the
-/// all-opcodes contract and one calling the memory contract, proven from the
-/// executor's own traces (so revm's gas, including memory expansion, is checked).
+/// all-opcodes contract, one calling the memory contract and one the arithmetic
+/// contract, proven from the executor's own traces (so revm's gas, including memory
+/// expansion, and revm's results are checked).
 #[test]
 fn proves_a_block_from_executor_traces() {
     use executor::input::{BlockHeader, PreAccount, Transaction};
@@ -628,7 +803,14 @@ fn proves_a_block_from_executor_traces() {
             ..Default::default()
         },
     );
-    for (nonce, callee) in [(0, 0), (1, 0), (2, 1)] {
+    block.pre_state.insert(
+        contract(2),
+        PreAccount {
+            code: Bytes::from(arith_program()),
+            ..Default::default()
+        },
+    );
+    for (nonce, callee) in [(0, 0), (1, 0), (2, 1), (3, 2)] {
         block.transactions.push(Transaction {
             tx_type: 2,
             from: sender,
@@ -655,7 +837,7 @@ fn proves_a_block_from_executor_traces() {
     let trace = out.traces.expect("traces were captured");
     let ws = build_chunks(&trace, &witness::codes_of(&block), 8).expect("the traces are in scope");
     assert_eq!(ws[0].statement.first_tx, 0);
-    assert_eq!(ws.last().unwrap().statement.end_tx, 3);
+    assert_eq!(ws.last().unwrap().statement.end_tx, 4);
     let proofs: Vec<ChunkProof> = ws.iter().map(prove_and_verify).collect();
     verify_chunk_sequence(&proofs).expect("chunks link");
 }

@@ -6,7 +6,7 @@
 //! chunks link through their public transaction range: a chunk's `end_tx`
 //! is the next chunk's `first_tx`.
 
-use crate::{bytecode, context, cpu, logic, memory, stack, WitnessError, F, MIN_ROWS_LOG};
+use crate::{arith, bytecode, context, cpu, logic, memory, stack, WitnessError, F, MIN_ROWS_LOG};
 use executor::trace::{BlockTrace, TxTrace};
 use revm::primitives::{Address, Bytes, U256};
 use serde::{Deserialize, Serialize};
@@ -71,6 +71,8 @@ pub struct ChunkWitness {
     pub context: Vec<[F; context::col::NUM_COLUMNS]>,
     /// Memory table rows.
     pub memory: Vec<[F; memory::col::NUM_COLUMNS]>,
+    /// Arithmetic table rows.
+    pub arith: Vec<[F; arith::col::NUM_COLUMNS]>,
 }
 
 /// Checks that a transaction is in scope at transaction level and returns its call.
@@ -166,6 +168,7 @@ fn build_chunk(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkWitne
     let code_list: Vec<(u32, &[u8])> = txs.iter().map(|(t, c)| (t.tx_index, c.code.as_slice())).collect();
     let bytecode = bytecode::generate(&code_list, &cpu.executed, MIN_ROWS_LOG)?;
     let logic = logic::generate(&cpu.logic_ops, MIN_ROWS_LOG);
+    let arith = arith::generate(&cpu.arith_ops, MIN_ROWS_LOG);
     let calls: Vec<TxCall> = txs.iter().map(|(_, c)| c.clone()).collect();
     let context = context::generate(&calls, &cpu.context_reads, MIN_ROWS_LOG);
     let statement = ChunkStatement {
@@ -182,6 +185,7 @@ fn build_chunk(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkWitne
         logic,
         context,
         memory,
+        arith,
     })
 }
 

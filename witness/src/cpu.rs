@@ -5,7 +5,8 @@
 //! stack operands and result as byte limbs, and helper columns (carries, an
 //! auxiliary word, inverse witnesses, sign-flipped top bytes for the signed
 //! comparisons). AND, OR and XOR leave their result to the logic table
-//! ([`crate::logic`]). Stack traffic goes through four channels to the stack
+//! ([`crate::logic`]); MUL, DIV, MOD, SHL and SHR to the arithmetic table
+//! ([`crate::arith`]). Stack traffic goes through four channels to the stack
 //! read/write table:
 //!
 //! | channel | kind  | address                         | value  | used by |
@@ -28,6 +29,7 @@
 //! a memory access that needs more words expands both and pays the
 //! difference in gas.
 
+use crate::arith::ArithOp;
 use crate::chunk::TxCall;
 use crate::context;
 use crate::logic::LogicOp;
@@ -176,6 +178,8 @@ pub struct CpuWitness {
     pub executed: HashMap<(u32, u64), u64>,
     /// The AND, OR and XOR steps, in execution order, for the logic table.
     pub logic_ops: Vec<LogicOp>,
+    /// The MUL, DIV, MOD, SHL and SHR steps, in execution order, for the arithmetic table.
+    pub arith_ops: Vec<ArithOp>,
     /// How often each call-context field `(tx, field)` was read.
     pub context_reads: HashMap<(u32, u64), u64>,
     /// Every memory byte access, in execution order.
@@ -452,6 +456,11 @@ impl TxState<'_> {
                         let op = LogicOp { family, in0, in1 };
                         out = op.result();
                         out_tables.logic_ops.push(op);
+                    }
+                    Family::Mul | Family::Div | Family::Mod | Family::Shl | Family::Shr => {
+                        let op = ArithOp { family, in0, in1 };
+                        out = op.result();
+                        out_tables.arith_ops.push(op);
                     }
                     Family::Mload => {
                         let (offset, gas) = self.expand_memory(i, &mut row, in0, 32)?;

@@ -2,13 +2,14 @@
 //! block's steps into chunks whose public values link to their neighbours.
 //!
 //! Milestone-1 slice: the step (CPU) table, the stack read/write table, the
-//! bytecode table, the logic table, the call-context table and the memory
-//! read/write table for the opcodes listed in [`opcode`]. Every other opcode
+//! bytecode table, the logic table, the arithmetic table, the call-context
+//! table and the memory read/write table for the opcodes listed in [`opcode`]. Every other opcode
 //! (and any failed transaction) is rejected with an error naming it; nothing
 //! is proven with an unconstrained column. The column layouts live next to
 //! the row generators so that the prover's constraints and the witness agree
 //! on one definition.
 
+pub mod arith;
 pub mod bytecode;
 pub mod chunk;
 pub mod context;

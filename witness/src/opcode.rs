@@ -4,7 +4,8 @@
 //! Milestone-1 scope so far: STOP, ADD, SUB, LT, GT, SLT, SGT, EQ, ISZERO,
 //! AND, OR, XOR, NOT, POP, JUMP, JUMPI, PC, JUMPDEST, PUSH0..PUSH32,
 //! DUP1..DUP16, SWAP1..SWAP16, ADDRESS, CALLER, CALLVALUE, CALLDATASIZE,
-//! MLOAD, MSTORE, MSTORE8, MSIZE, CALLDATALOAD, GAS, RETURN. Every other opcode is rejected by
+//! MLOAD, MSTORE, MSTORE8, MSIZE, CALLDATALOAD, GAS, RETURN, MUL, DIV, MOD,
+//! SHL, SHR. Every other opcode is rejected by
 //! [`decode`] returning `None`.
 
 /// One opcode family: one selector column in the step table.
@@ -72,6 +73,16 @@ pub enum Family {
     /// RETURN: ends the transaction (its return data and memory expansion
     /// are not part of the statement yet).
     Return,
+    /// MUL (wrapping, proven by the arithmetic table).
+    Mul,
+    /// DIV (unsigned, x / 0 = 0, proven by the arithmetic table).
+    Div,
+    /// MOD (unsigned, x mod 0 = 0, proven by the arithmetic table).
+    Mod,
+    /// SHL (proven by the arithmetic table as a product with `2^shift`).
+    Shl,
+    /// SHR (proven by the arithmetic table as a quotient by `2^shift`).
+    Shr,
 }
 
 /// The call-context fields the [`Family::Env`] opcodes read (their `n`).
@@ -90,7 +101,7 @@ pub mod env {
 
 impl Family {
     /// Every family, in selector-column order.
-    pub const ALL: [Family; 30] = [
+    pub const ALL: [Family; 35] = [
         Family::Stop,
         Family::Push0,
         Family::Push,
@@ -121,10 +132,15 @@ impl Family {
         Family::CallDataLoad,
         Family::Gas,
         Family::Return,
+        Family::Mul,
+        Family::Div,
+        Family::Mod,
+        Family::Shl,
+        Family::Shr,
     ];
 
     /// The families that pop two words and push one result.
-    pub const BINARY: [Family; 10] = [
+    pub const BINARY: [Family; 15] = [
         Family::Add,
         Family::Sub,
         Family::Lt,
@@ -135,6 +151,11 @@ impl Family {
         Family::And,
         Family::Or,
         Family::Xor,
+        Family::Mul,
+        Family::Div,
+        Family::Mod,
+        Family::Shl,
+        Family::Shr,
     ];
 
     /// The families that access memory (and may expand it).
@@ -142,6 +163,9 @@ impl Family {
 
     /// The bitwise families the logic table proves.
     pub const LOGIC: [Family; 3] = [Family::And, Family::Or, Family::Xor];
+
+    /// The families the arithmetic table proves.
+    pub const ARITH: [Family; 5] = [Family::Mul, Family::Div, Family::Mod, Family::Shl, Family::Shr];
 
     /// Position of the family's selector among the selector columns.
     pub fn index(self) -> usize {
@@ -164,6 +188,7 @@ impl Family {
             Family::Push0 | Family::Pop | Family::Pc | Family::Env | Family::Msize | Family::Gas => 2,
             Family::Jump => 8,
             Family::Jumpi => 10,
+            Family::Mul | Family::Div | Family::Mod => 5,
             _ => 3,
         }
     }
@@ -209,7 +234,10 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
     let family = match opcode {
         0x00 => Family::Stop,
         0x01 => Family::Add,
+        0x02 => Family::Mul,
         0x03 => Family::Sub,
+        0x04 => Family::Div,
+        0x06 => Family::Mod,
         0x10 => Family::Lt,
         0x11 => Family::Gt,
         0x12 => Family::Slt,
@@ -220,6 +248,8 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x17 => Family::Or,
         0x18 => Family::Xor,
         0x19 => Family::Not,
+        0x1b => Family::Shl,
+        0x1c => Family::Shr,
         0x30 => return Some((Family::Env, env::ADDRESS)),
         0x33 => return Some((Family::Env, env::CALLER)),
         0x34 => return Some((Family::Env, env::CALLVALUE)),
@@ -377,7 +407,9 @@ mod tests {
         assert_eq!(decode(0x8f), Some((Family::Dup, 16)));
         assert_eq!(decode(0x90), Some((Family::Swap, 1)));
         assert_eq!(decode(0x5f), Some((Family::Push0, 0)));
-        assert_eq!(decode(0x02), None, "MUL is not in the slice");
+        assert_eq!(decode(0x02), Some((Family::Mul, 0)));
+        assert_eq!(decode(0x05), None, "SDIV is not in the slice");
+        assert_eq!(Family::Div.gas(), 5);
         assert_eq!(decode(0x18), Some((Family::Xor, 0)));
         assert_eq!(decode(0x34), Some((Family::Env, env::CALLVALUE)));
         assert_eq!(decode(0x35), Some((Family::CallDataLoad, 0)));

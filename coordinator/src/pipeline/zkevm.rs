@@ -33,7 +33,7 @@ use prover::zkevm::aggregate::{
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
-use witness::{bytecode, context, cpu, logic, memory, stack, ChunkStatement, ChunkWitness, F};
+use witness::{arith, bytecode, context, cpu, logic, memory, stack, ChunkStatement, ChunkWitness, F};
 
 /// Default chunk size: at most 2^10 step rows per chunk (as `zkr prove`).
 pub const DEFAULT_ROWS_LOG: usize = 10;
@@ -57,6 +57,8 @@ pub struct ChunkJobInput {
     pub context: Vec<F>,
     /// Memory table rows, one after the other.
     pub memory: Vec<F>,
+    /// Arithmetic table rows, one after the other.
+    pub arith: Vec<F>,
 }
 
 impl ChunkJobInput {
@@ -71,6 +73,7 @@ impl ChunkJobInput {
             logic: witness.logic.concat(),
             context: witness.context.concat(),
             memory: witness.memory.concat(),
+            arith: witness.arith.concat(),
         }
     }
 
@@ -85,6 +88,7 @@ impl ChunkJobInput {
             logic: rows::<{ logic::col::NUM_COLUMNS }>(self.logic, "logic")?,
             context: rows::<{ context::col::NUM_COLUMNS }>(self.context, "call-context")?,
             memory: rows::<{ memory::col::NUM_COLUMNS }>(self.memory, "memory")?,
+            arith: rows::<{ arith::col::NUM_COLUMNS }>(self.arith, "arithmetic")?,
         })
     }
 }

@@ -1,5 +1,5 @@
 //! The zkEVM chunk prover: starky tables for the step (CPU), stack,
-//! bytecode, logic, call-context and memory tables, proven together with shared cross-table lookup
+//! bytecode, logic, call-context, memory and arithmetic tables, proven together with shared cross-table lookup
 //! challenges, and their verifier.
 //!
 //! Entry points: [`prove_chunk`] turns a [`witness::ChunkWitness`] into a
@@ -7,6 +7,7 @@
 //! [`verify_chunk_sequence`] also checks that neighbouring chunks link up.
 
 pub mod aggregate;
+pub mod arith_stark;
 pub mod bytecode_stark;
 pub mod context_stark;
 pub mod cpu_stark;

@@ -30,6 +30,8 @@ pub struct ChunkProof {
     pub context: TableProof,
     /// Memory table proof.
     pub memory: TableProof,
+    /// Arithmetic table proof.
+    pub arith: TableProof,
 }
 
 /// Why a proof could not be encoded or decoded.
@@ -56,6 +58,7 @@ impl ChunkProof {
             &self.logic,
             &self.context,
             &self.memory,
+            &self.arith,
         ]
     }
 

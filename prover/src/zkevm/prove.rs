@@ -1,6 +1,7 @@
 //! Proving a chunk: commit to every table, draw the shared cross-table
 //! lookup challenges, then prove each table.
 
+use super::arith_stark::ArithStark;
 use super::bytecode_stark::BytecodeStark;
 use super::context_stark::ContextStark;
 use super::cpu_stark::CpuStark;
@@ -41,6 +42,7 @@ pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result
         trace_rows_to_poly_values(witness.logic.clone()),
         trace_rows_to_poly_values(witness.context.clone()),
         trace_rows_to_poly_values(witness.memory.clone()),
+        trace_rows_to_poly_values(witness.arith.clone()),
     ];
     let mut timing = TimingTree::default();
     let rate_bits = config.fri_config.rate_bits;
@@ -78,6 +80,7 @@ pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result
         logic: job(3).prove(&LogicStark, "logic", &[])?,
         context: job(4).prove(&ContextStark, "call-context", &[])?,
         memory: job(5).prove(&MemoryStark, "memory", &[])?,
+        arith: job(6).prove(&ArithStark, "arithmetic", &[])?,
     })
 }
 

@@ -5,7 +5,7 @@
 //! | 0   | step table, stack channels 0..3           | stack table (real rows)        |
 //! | 1   | step table (tx, pc, family, n, immediate) | bytecode table, multiplicity `MULT` |
 //! | 2   | the verifier's tuples from the public code | bytecode table (real rows)    |
-//! | 3   | step table (family, IN0, IN1, OUT) of AND/OR/XOR | logic table (selector set) |
+//! | 3   | logic table (family, operands recomposed from its bits, result) and arithmetic table (family, IN0, IN1, OUT) | step table (family, IN0, IN1, OUT) of AND/OR/XOR/MUL/DIV/MOD/SHL/SHR |
 //! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, and (tx, START_GAS, GAS) of each transaction's first step | call-context table, multiplicity `MULT` |
 //! | 5   | the verifier's tuples from the statement's calls | call-context table (real rows) |
 //! | 6   | step table, memory channels 0..32 of MLOAD/MSTORE/MSTORE8/CALLDATALOAD | memory table (step accesses) |
@@ -17,7 +17,7 @@ use starky::cross_table_lookup::{CrossTableLookup, TableWithColumns};
 use starky::lookup::{Column, Filter};
 use witness::opcode::Family;
 use witness::word::LIMBS;
-use witness::{bytecode, context, cpu, logic, memory, stack, F};
+use witness::{arith, bytecode, context, cpu, logic, memory, stack, F};
 
 /// Index of the step table.
 pub const CPU: usize = 0;
@@ -31,8 +31,10 @@ pub const LOGIC: usize = 3;
 pub const CONTEXT: usize = 4;
 /// Index of the memory read/write table.
 pub const MEMORY: usize = 5;
+/// Index of the arithmetic table.
+pub const ARITH: usize = 6;
 /// Number of tables in a chunk proof.
-pub const NUM_TABLES: usize = 6;
+pub const NUM_TABLES: usize = 7;
 /// Position of the CTL whose looking side is the public code.
 pub const CODE_CTL: usize = 2;
 /// Position of the CTL whose looking side is the public call context.
@@ -148,7 +150,7 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
         stack_ctl,
         code_ctl,
         public_code_ctl,
-        logic_ctl(family),
+        operation_ctl(family),
         context_ctl,
         public_context_ctl,
         memory_ctl(),
@@ -259,17 +261,20 @@ fn context_ctls() -> [CrossTableLookup<F>; 2] {
     [reads, public]
 }
 
-/// AND/OR/XOR steps against the logic table: (family id, IN0, IN1, OUT),
-/// the logic table's operands recomposed from its bits. `family` is the step
-/// table's family-id column.
-fn logic_ctl(family: Column<F>) -> CrossTableLookup<F> {
+/// The bitwise and arithmetic steps against the tables that prove them:
+/// the logic table's (family id, operands recomposed from its bits, result)
+/// and the arithmetic table's (family id, IN0, IN1, OUT) together make up
+/// the step table's (family id, IN0, IN1, OUT) of those families. `family`
+/// is the step table's family-id column. One lookup for both tables keeps
+/// the step table's lookup columns to one set.
+fn operation_ctl(family: Column<F>) -> CrossTableLookup<F> {
     let mut step_cols = vec![family];
     for base in [cpu::col::IN0, cpu::col::IN1, cpu::col::OUT] {
         step_cols.extend(limbs(base));
     }
-    let step = TableWithColumns::new(CPU, step_cols, Filter::new_simple(sum_of(&Family::LOGIC)));
+    let families: Vec<Family> = Family::LOGIC.iter().chain(&Family::ARITH).copied().collect();
+    let steps = TableWithColumns::new(CPU, step_cols, Filter::new_simple(sum_of(&families)));
 
-    let sels = Family::LOGIC.map(logic::col::sel);
     let mut logic_cols = vec![Column::linear_combination(
         Family::LOGIC.map(|f| (logic::col::sel(f), F::from_canonical_u64(f.id()))),
     )];
@@ -280,6 +285,16 @@ fn logic_ctl(family: Column<F>) -> CrossTableLookup<F> {
             }));
     }
     logic_cols.extend(limbs(logic::col::OUT));
-    let looked = TableWithColumns::new(LOGIC, logic_cols, Filter::new_simple(Column::sum(sels)));
-    CrossTableLookup::new(vec![step], looked)
+    let logic_rows = Column::sum(Family::LOGIC.map(logic::col::sel));
+    let logic = TableWithColumns::new(LOGIC, logic_cols, Filter::new_simple(logic_rows));
+
+    let mut arith_cols = vec![Column::linear_combination(
+        Family::ARITH.map(|f| (arith::col::sel(f), F::from_canonical_u64(f.id()))),
+    )];
+    for base in [arith::col::IN0, arith::col::IN1, arith::col::OUT] {
+        arith_cols.extend(limbs(base));
+    }
+    let arith_rows = Column::sum(Family::ARITH.map(arith::col::sel));
+    let arith = TableWithColumns::new(ARITH, arith_cols, Filter::new_simple(arith_rows));
+    CrossTableLookup::new(vec![logic, arith], steps)
 }

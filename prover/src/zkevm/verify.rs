@@ -2,6 +2,7 @@
 //! lookup challenges, the lookup balances (including the public-code side
 //! that the verifier computes itself), and links between neighbouring chunks.
 
+use super::arith_stark::ArithStark;
 use super::bytecode_stark::BytecodeStark;
 use super::context_stark::ContextStark;
 use super::cpu_stark::CpuStark;
@@ -51,6 +52,7 @@ pub fn verify_chunk(proof: &ChunkProof) -> Result<(), ZkevmError> {
     job(3).verify(&LogicStark, "logic", tables[3], &[])?;
     job(4).verify(&ContextStark, "call-context", tables[4], &[])?;
     job(5).verify(&MemoryStark, "memory", tables[5], &[])?;
+    job(6).verify(&ArithStark, "arithmetic", tables[6], &[])?;
 
     let zs_first: [Vec<F>; NUM_TABLES] = tables.map(|t| t.proof.openings.ctl_zs_first.clone().unwrap_or_default());
     let extra: hashbrown::HashMap<usize, Vec<F>> = PUBLIC_LOOKUPS

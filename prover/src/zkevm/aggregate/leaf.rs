@@ -1,7 +1,8 @@
-//! The chunk leaf circuit: verifies one [`ChunkProof`] (six STARK proofs
+//! The chunk leaf circuit: verifies one [`ChunkProof`] (seven STARK proofs
 //! with shared cross-table lookup challenges) and exposes its link values and
 //! statement digest.
 
+use super::super::arith_stark::ArithStark;
 use super::super::bytecode_stark::BytecodeStark;
 use super::super::context_stark::ContextStark;
 use super::super::cpu_stark::CpuStark;
@@ -70,6 +71,7 @@ impl ChunkLayout {
             witness.logic.len(),
             witness.context.len(),
             witness.memory.len(),
+            witness.arith.len(),
         ];
         rows.iter().all(|r| r.is_power_of_two()).then(|| Self {
             statement: witness.statement.clone(),
@@ -213,7 +215,8 @@ impl LeafCircuit {
         let zero = b.zero();
         let statement = b.add_virtual_targets(shape.statement_len);
         let tuples = shape.num_tuples.map(|n| b.add_virtual_targets(n));
-        let [cpu_bits, stack_bits, bytecode_bits, logic_bits, context_bits, memory_bits] = shape.degree_bits;
+        let [cpu_bits, stack_bits, bytecode_bits, logic_bits, context_bits, memory_bits, arith_bits] =
+            shape.degree_bits;
         let tables = [
             table_targets(&mut b, &CpuStark, &config, &ctls, 0, cpu_bits),
             table_targets(&mut b, &StackStark, &config, &ctls, 1, stack_bits),
@@ -221,6 +224,7 @@ impl LeafCircuit {
             table_targets(&mut b, &LogicStark, &config, &ctls, 3, logic_bits),
             table_targets(&mut b, &ContextStark, &config, &ctls, 4, context_bits),
             table_targets(&mut b, &MemoryStark, &config, &ctls, 5, memory_bits),
+            table_targets(&mut b, &ArithStark, &config, &ctls, 6, arith_bits),
         ];
 
         // Transcript: statement, trace caps, shared CTL challenges.
@@ -242,6 +246,7 @@ impl LeafCircuit {
         check.verify(&mut b, &LogicStark, 3, &tables[3], logic_bits);
         check.verify(&mut b, &ContextStark, 4, &tables[4], context_bits);
         check.verify(&mut b, &MemoryStark, 5, &tables[5], memory_bits);
+        check.verify(&mut b, &ArithStark, 6, &tables[6], arith_bits);
 
         // The step table's public inputs are the statement's link values.
         for (&p, &s) in tables[0].public_inputs.iter().zip(&statement) {

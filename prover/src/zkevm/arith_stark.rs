@@ -1,0 +1,224 @@
+//! Constraints of the arithmetic table; the column layout and the meaning of
+//! `X`, `Y`, `Z`, `W` per family are in [`witness::arith`].
+//!
+//! Per row: selectors are boolean and at most one is set. Product rows (MUL,
+//! SHL) and quotient rows with a nonzero divisor (`NZQ`) satisfy
+//! `X * Y + Z = W (mod 2^256)`, checked per 32-bit group with range-checked
+//! 16-bit carries; quotient rows also have no overflow (every high partial
+//! product sum and the last carry are zero) and `Z + D + 1 = Y` with
+//! range-checked `D`, so `Z < Y`. A quotient row with a zero divisor has a
+//! zero quotient and remainder; product rows have `Z = 0`. SHL/SHR build `Y`
+//! from the shift: zero when any of its bytes 1..32 is nonzero, otherwise
+//! `2^BIT` in byte `IDX`, where `S[0] = 8 IDX + BIT` (one-hot columns).
+//! IN0, IN1 and OUT copy the family's words, in the step table's order.
+
+use super::expr::{impl_stark_via_cx, Cx};
+use super::rw::{eval_range_column, range_lookup};
+use plonky2::field::types::Field;
+use starky::lookup::Lookup;
+use witness::arith::{col, GROUPS};
+use witness::opcode::Family;
+use witness::word::LIMBS;
+
+/// The arithmetic table.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ArithStark;
+
+/// `sum_k bytes[k] * 256^k` over the four bytes of 32-bit group `g` of the word at `base`.
+fn group<C: Cx>(cx: &mut C, lv: &[C::V], base: usize, g: usize) -> C::V {
+    let bytes: Vec<C::V> = (0..4).map(|k| lv[base + 4 * g + k]).collect();
+    cx.bytes_le(&bytes)
+}
+
+/// The partial product sum `sum_{i+j=b} X_i Y_j` of byte position `b` (0..63).
+fn partial_products<C: Cx>(cx: &mut C, lv: &[C::V], b: usize) -> C::V {
+    let lo = b.saturating_sub(LIMBS - 1);
+    let hi = b.min(LIMBS - 1);
+    let terms: Vec<C::V> = (lo..=hi).map(|i| cx.mul(lv[col::X + i], lv[col::Y + b - i])).collect();
+    cx.sum(&terms)
+}
+
+impl ArithStark {
+    /// Byte range checks of X, Z, D and the carries.
+    pub fn range_lookups<F: Field>(&self) -> Vec<Lookup<F>> {
+        range_lookup(&col::range_checked(), col::RANGE, col::FREQ)
+    }
+
+    /// All constraints of the table.
+    pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], _pis: &[C::V]) {
+        let [mul, div, modulo, shl, shr] = Family::ARITH.map(|f| lv[col::sel(f)]);
+        for s in [mul, div, modulo, shl, shr] {
+            cx.boolean(s);
+        }
+        let any = cx.sum(&[mul, div, modulo, shl, shr]);
+        cx.boolean(any);
+        let product = cx.add(mul, shl);
+        let quotient = cx.sum(&[div, modulo, shr]);
+        let shift = cx.add(shl, shr);
+
+        // YZERO = 1 iff Y = 0 (its bytes are nonnegative, so their sum is 0 only then).
+        let y_bytes: Vec<C::V> = (0..LIMBS).map(|j| lv[col::Y + j]).collect();
+        let y_sum = cx.sum(&y_bytes);
+        let y_zero = lv[col::YZERO];
+        let c = cx.mul(y_sum, y_zero);
+        cx.always(c);
+        let t = cx.mul(y_sum, lv[col::YINV]);
+        let c = cx.add(t, y_zero);
+        let c = cx.add_int(c, -1);
+        cx.always(c);
+        let nzq = lv[col::NZQ];
+        let not_y_zero = cx.not(y_zero);
+        let t = cx.mul(quotient, not_y_zero);
+        let c = cx.sub(nzq, t);
+        cx.always(c);
+        let checked = cx.add(product, nzq);
+
+        // A zero divisor: quotient and remainder are zero. Product rows add nothing.
+        let zero_div = cx.mul(quotient, y_zero);
+        for j in 0..LIMBS {
+            let c = cx.mul(zero_div, lv[col::X + j]);
+            cx.always(c);
+            let c = cx.mul(zero_div, lv[col::Z + j]);
+            cx.always(c);
+            let c = cx.mul(product, lv[col::Z + j]);
+            cx.always(c);
+        }
+
+        // X * Y + Z = W + 2^256 * overflow, per 32-bit group.
+        let mut carry_in = cx.int(0);
+        for g in 0..GROUPS {
+            let mut lhs = carry_in;
+            for k in (0..4).rev() {
+                let b = 4 * g + k;
+                let column = partial_products(cx, lv, b);
+                let column = cx.add(column, lv[col::Z + b]);
+                let weighted = cx.scale(column, 1 << (8 * k));
+                lhs = cx.add(lhs, weighted);
+            }
+            let carry = cx.bytes_le(&[lv[col::CARRY + 2 * g], lv[col::CARRY + 2 * g + 1]]);
+            let w = group(cx, lv, col::W, g);
+            let shifted = cx.scale(carry, 1 << 32);
+            let rhs = cx.add(w, shifted);
+            let c = cx.sub(lhs, rhs);
+            let c = cx.mul(checked, c);
+            cx.always(c);
+            carry_in = carry;
+        }
+        // Quotient rows do not overflow: the last carry and every high partial sum are zero.
+        let c = cx.mul(nzq, carry_in);
+        cx.always(c);
+        for b in LIMBS..2 * LIMBS - 1 {
+            let column = partial_products(cx, lv, b);
+            let c = cx.mul(nzq, column);
+            cx.always(c);
+        }
+
+        // Z + D + 1 = Y on quotient rows with a nonzero divisor, so Z < Y.
+        let mut carry_in = cx.int(1);
+        for g in 0..GROUPS {
+            let z = group(cx, lv, col::Z, g);
+            let d = group(cx, lv, col::D, g);
+            let y = group(cx, lv, col::Y, g);
+            let lhs = cx.sum(&[z, d, carry_in]);
+            let rhs = if g + 1 < GROUPS {
+                let carry = lv[col::DCARRY + g];
+                cx.boolean(carry);
+                let shifted = cx.scale(carry, 1 << 32);
+                carry_in = carry;
+                cx.add(y, shifted)
+            } else {
+                y
+            };
+            let c = cx.sub(lhs, rhs);
+            let c = cx.mul(nzq, c);
+            cx.always(c);
+        }
+
+        // The step's words, in the family's order (zero on padding rows).
+        let div_mod = cx.add(div, modulo);
+        let mul_div_mod = cx.add(mul, div_mod);
+        let div_shr = cx.add(div, shr);
+        for j in 0..LIMBS {
+            let (x, y, z, w, s) = (
+                lv[col::X + j],
+                lv[col::Y + j],
+                lv[col::Z + j],
+                lv[col::W + j],
+                lv[col::S + j],
+            );
+            let copies = [
+                (col::IN0, [(mul, x), (div_mod, w), (shift, s)]),
+                (col::IN1, [(mul_div_mod, y), (shl, x), (shr, w)]),
+                (col::OUT, [(product, w), (div_shr, x), (modulo, z)]),
+            ];
+            for (target, terms) in copies {
+                let terms: Vec<C::V> = terms.iter().map(|&(gate, v)| cx.mul(gate, v)).collect();
+                let copy = cx.sum(&terms);
+                let c = cx.sub(lv[target + j], copy);
+                cx.always(c);
+            }
+        }
+
+        self.eval_shift(cx, lv, shift);
+        eval_range_column(cx, lv, nv, col::RANGE);
+    }
+
+    /// SHL/SHR: `Y = 2^shift` below 256, zero from 256 on; other rows have no shift.
+    fn eval_shift<C: Cx>(&self, cx: &mut C, lv: &[C::V], shift: C::V) {
+        let not_shift = cx.not(shift);
+        for j in 0..LIMBS {
+            let c = cx.mul(not_shift, lv[col::S + j]);
+            cx.always(c);
+        }
+        // SBIG = 1 iff one of the shift's bytes 1..32 is nonzero.
+        let high: Vec<C::V> = (1..LIMBS).map(|j| lv[col::S + j]).collect();
+        let high = cx.sum(&high);
+        let big = lv[col::SBIG];
+        let t = cx.mul(high, lv[col::SINV]);
+        let c = cx.sub(big, t);
+        cx.always(c);
+        let not_big = cx.not(big);
+        let c = cx.mul(high, not_big);
+        cx.always(c);
+        let small = lv[col::SSMALL];
+        let t = cx.mul(shift, not_big);
+        let c = cx.sub(small, t);
+        cx.always(c);
+
+        // S[0] = 8 IDX + BIT with one-hot IDX and BIT on shift rows (all zero elsewhere).
+        let idx: Vec<C::V> = (0..LIMBS).map(|j| lv[col::IDX + j]).collect();
+        let bit: Vec<C::V> = (0..8).map(|k| lv[col::BIT + k]).collect();
+        for &v in idx.iter().chain(&bit) {
+            cx.boolean(v);
+        }
+        for flags in [&idx, &bit] {
+            let total = cx.sum(flags);
+            let c = cx.sub(total, shift);
+            cx.always(c);
+        }
+        let mut low = cx.int(0);
+        for (j, &v) in idx.iter().enumerate() {
+            let t = cx.scale(v, 8 * j as i64);
+            low = cx.add(low, t);
+        }
+        let mut power = cx.int(0);
+        for (k, &v) in bit.iter().enumerate() {
+            let t = cx.scale(v, k as i64);
+            low = cx.add(low, t);
+            let t = cx.scale(v, 1 << k);
+            power = cx.add(power, t);
+        }
+        let c = cx.sub(lv[col::S], low);
+        cx.always(c);
+        // Y's byte j is 2^BIT when j = IDX and the shift is small, else zero.
+        for (j, &v) in idx.iter().enumerate() {
+            let y = cx.mul(shift, lv[col::Y + j]);
+            let t = cx.mul(small, v);
+            let t = cx.mul(t, power);
+            let c = cx.sub(y, t);
+            cx.always(c);
+        }
+    }
+}
+
+impl_stark_via_cx!(ArithStark, witness::arith::col::NUM_COLUMNS, 0);

@@ -1,0 +1,307 @@
+//! The arithmetic table: one row per MUL, DIV, MOD, SHL or SHR step, each
+//! proven as one 256-bit multiply-add `X * Y + Z = W + 2^256 * overflow`
+//! over byte limbs.
+//!
+//! | family | X        | Y          | Z         | W          | step's (IN0, IN1, OUT) |
+//! |--------|----------|------------|-----------|------------|------------------------|
+//! | MUL    | a        | b          | 0         | a*b mod 2^256 | (X, Y, W)           |
+//! | DIV    | a / b    | b          | a mod b   | a          | (W, Y, X)              |
+//! | MOD    | a / b    | b          | a mod b   | a          | (W, Y, Z)              |
+//! | SHL    | value    | 2^shift    | 0         | result     | (S, X, W)              |
+//! | SHR    | result   | 2^shift    | remainder | value      | (S, W, X)              |
+//!
+//! The step's words are copied into IN0, IN1 and OUT columns, so that one
+//! cross-table lookup on (family, IN0, IN1, OUT) serves every family.
+//!
+//! MUL and SHL ("product" rows) keep the low 256 bits; DIV, MOD and SHR
+//! ("quotient" rows) must not overflow and need `Z < Y` (a range-checked
+//! difference `D = Y - Z - 1`). A zero divisor makes the quotient and the
+//! remainder zero, as the EVM defines; a shift of 256 or more makes
+//! `Y = 2^shift` zero, so SHL gives 0 and SHR divides by zero, also 0.
+//! The shift's `Y` is built from one-hot columns: `shift = 8 IDX + BIT`,
+//! `Y` has byte `IDX` equal to `2^BIT`.
+//!
+//! The product is checked per 32-bit group with a 16-bit carry (two
+//! range-checked bytes): group sums stay below 2^47, so the field equation
+//! is the integer one.
+
+use crate::opcode::Family;
+use crate::word::{limbs, LIMBS};
+use crate::{range, F};
+use plonky2::field::types::Field;
+use revm::primitives::U256;
+
+/// Number of 32-bit groups of a word (four bytes each).
+pub const GROUPS: usize = LIMBS / 4;
+
+/// Column indices of the arithmetic table.
+pub mod col {
+    use super::GROUPS;
+    use crate::opcode::Family;
+    use crate::word::LIMBS;
+
+    /// Selector of MUL; DIV, MOD, SHL and SHR follow (see [`sel`]).
+    pub const SEL: usize = 0;
+    /// First factor, byte limbs.
+    pub const X: usize = SEL + Family::ARITH.len();
+    /// Second factor, byte limbs.
+    pub const Y: usize = X + LIMBS;
+    /// Addend (the remainder of quotient rows), byte limbs.
+    pub const Z: usize = Y + LIMBS;
+    /// Low 256 bits of the sum, byte limbs.
+    pub const W: usize = Z + LIMBS;
+    /// Carry out of each 32-bit group, as (low byte, high byte) pairs.
+    pub const CARRY: usize = W + LIMBS;
+    /// Quotient rows with a nonzero divisor: `Y - Z - 1`, byte limbs.
+    pub const D: usize = CARRY + 2 * GROUPS;
+    /// Carry bits of `Z + D + 1 = Y` out of the 32-bit groups but the last.
+    pub const DCARRY: usize = D + LIMBS;
+    /// Inverse witness of the sum of `Y`'s bytes (when nonzero).
+    pub const YINV: usize = DCARRY + GROUPS - 1;
+    /// 1 when `Y` is zero.
+    pub const YZERO: usize = YINV + 1;
+    /// 1 on quotient rows whose divisor `Y` is nonzero.
+    pub const NZQ: usize = YZERO + 1;
+    /// SHL/SHR: the shift amount, byte limbs.
+    pub const S: usize = NZQ + 1;
+    /// Inverse witness of the sum of the shift's bytes 1..32 (when nonzero).
+    pub const SINV: usize = S + LIMBS;
+    /// 1 when the shift is 256 or more.
+    pub const SBIG: usize = SINV + 1;
+    /// SHL/SHR with a shift below 256.
+    pub const SSMALL: usize = SBIG + 1;
+    /// One-hot: the byte of `Y` that is nonzero (`shift / 8`).
+    pub const IDX: usize = SSMALL + 1;
+    /// One-hot: the bit set in that byte (`shift mod 8`).
+    pub const BIT: usize = IDX + LIMBS;
+    /// The step's first operand (a copy of X, W or S, by family), byte limbs.
+    pub const IN0: usize = BIT + 8;
+    /// The step's second operand (a copy of Y, X or W), byte limbs.
+    pub const IN1: usize = IN0 + LIMBS;
+    /// The step's result (a copy of W, X or Z), byte limbs.
+    pub const OUT: usize = IN1 + LIMBS;
+    /// Byte range table: 0, 1, ..., 255, 255, ...
+    pub const RANGE: usize = OUT + LIMBS;
+    /// How often each RANGE value is looked up.
+    pub const FREQ: usize = RANGE + 1;
+    /// Number of columns.
+    pub const NUM_COLUMNS: usize = FREQ + 1;
+
+    /// Selector column of an arithmetic family.
+    pub fn sel(family: Family) -> usize {
+        SEL + Family::ARITH
+            .iter()
+            .position(|&f| f == family)
+            .expect("only MUL, DIV, MOD, SHL and SHR have an arithmetic selector")
+    }
+
+    /// Columns checked to hold bytes: X, Z, D and the carries (Y, W and S
+    /// are the step table's range-checked words, or built from one-hot bits).
+    pub fn range_checked() -> Vec<usize> {
+        (X..X + LIMBS)
+            .chain(Z..Z + LIMBS)
+            .chain(D..D + LIMBS)
+            .chain(CARRY..CARRY + 2 * GROUPS)
+            .collect()
+    }
+}
+
+/// One arithmetic step, as the step table hands it over (its family is one
+/// of [`Family::ARITH`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArithOp {
+    /// MUL, DIV, MOD, SHL or SHR.
+    pub family: Family,
+    /// First operand (top of stack; the shift of SHL/SHR).
+    pub in0: U256,
+    /// Second operand.
+    pub in1: U256,
+}
+
+/// The multiply-add operands of one row.
+struct MulAdd {
+    x: U256,
+    y: U256,
+    z: U256,
+    w: U256,
+}
+
+impl ArithOp {
+    /// `2^shift`, or zero for a shift of 256 or more.
+    fn power(&self) -> U256 {
+        match usize::try_from(self.in0) {
+            Ok(s) if s < 256 => U256::from(1u8) << s,
+            _ => U256::ZERO,
+        }
+    }
+
+    /// `(a / b, a mod b)`, both zero when `b` is zero.
+    fn div_rem(a: U256, b: U256) -> (U256, U256) {
+        if b.is_zero() {
+            (U256::ZERO, U256::ZERO)
+        } else {
+            a.div_rem(b)
+        }
+    }
+
+    fn mul_add(&self) -> MulAdd {
+        let product = |x: U256, y: U256| MulAdd {
+            x,
+            y,
+            z: U256::ZERO,
+            w: x.wrapping_mul(y),
+        };
+        let quotient = |w: U256, y: U256| {
+            let (x, z) = Self::div_rem(w, y);
+            MulAdd { x, y, z, w }
+        };
+        match self.family {
+            Family::Mul => product(self.in0, self.in1),
+            Family::Shl => product(self.in1, self.power()),
+            Family::Shr => quotient(self.in1, self.power()),
+            // DIV and MOD, the other arithmetic families.
+            _ => quotient(self.in0, self.in1),
+        }
+    }
+
+    /// The result the step pushes.
+    pub fn result(&self) -> U256 {
+        let m = self.mul_add();
+        match self.family {
+            Family::Mul | Family::Shl => m.w,
+            Family::Mod => m.z,
+            // DIV and SHR push the quotient.
+            _ => m.x,
+        }
+    }
+}
+
+/// Writes the row of one operation.
+fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
+    row[col::sel(op.family)] = F::ONE;
+    let m = op.mul_add();
+    let (x, y, z, w) = (limbs(m.x), limbs(m.y), limbs(m.z), limbs(m.w));
+    let step = [limbs(op.in0), limbs(op.in1), limbs(op.result())];
+    for (base, bytes) in [
+        (col::X, &x),
+        (col::Y, &y),
+        (col::Z, &z),
+        (col::W, &w),
+        (col::IN0, &step[0]),
+        (col::IN1, &step[1]),
+        (col::OUT, &step[2]),
+    ] {
+        for (j, b) in bytes.iter().enumerate() {
+            row[base + j] = F::from_canonical_u8(*b);
+        }
+    }
+    let quotient_row = matches!(op.family, Family::Div | Family::Mod | Family::Shr);
+    let y_sum: u64 = y.iter().map(|&b| u64::from(b)).sum();
+    row[col::YZERO] = F::from_bool(y_sum == 0);
+    if y_sum != 0 {
+        row[col::YINV] = F::from_canonical_u64(y_sum).inverse();
+    }
+    let nzq = quotient_row && y_sum != 0;
+    row[col::NZQ] = F::from_bool(nzq);
+
+    // Carries of the product, per 32-bit group (none when the product is not checked).
+    if !quotient_row || nzq {
+        let mut carry: u128 = 0;
+        for g in 0..GROUPS {
+            let mut sum = carry;
+            for b in 4 * g..4 * g + 4 {
+                let column: u128 = (0..=b).map(|i| u128::from(x[i]) * u128::from(y[b - i])).sum();
+                sum += (column + u128::from(z[b])) << (8 * (b - 4 * g));
+            }
+            let low: u128 = (0..4).map(|k| u128::from(w[4 * g + k]) << (8 * k)).sum();
+            carry = (sum - low) >> 32;
+            row[col::CARRY + 2 * g] = F::from_canonical_u64((carry & 0xff) as u64);
+            row[col::CARRY + 2 * g + 1] = F::from_canonical_u64((carry >> 8) as u64);
+        }
+    }
+    if nzq {
+        let d = limbs(m.y - m.z - U256::from(1u8));
+        for (j, b) in d.iter().enumerate() {
+            row[col::D + j] = F::from_canonical_u8(*b);
+        }
+        // Carries of Z + D + 1 = Y per 32-bit group.
+        let group =
+            |bytes: &[u8; LIMBS], g: usize| -> u64 { (0..4).map(|k| u64::from(bytes[4 * g + k]) << (8 * k)).sum() };
+        let mut carry = 1u64;
+        for g in 0..GROUPS - 1 {
+            carry = (group(&z, g) + group(&d, g) + carry) >> 32;
+            row[col::DCARRY + g] = F::from_canonical_u64(carry);
+        }
+    }
+
+    if matches!(op.family, Family::Shl | Family::Shr) {
+        let s = limbs(op.in0);
+        for (j, b) in s.iter().enumerate() {
+            row[col::S + j] = F::from_canonical_u8(*b);
+        }
+        let high_sum: u64 = s[1..].iter().map(|&b| u64::from(b)).sum();
+        if high_sum != 0 {
+            row[col::SINV] = F::from_canonical_u64(high_sum).inverse();
+        }
+        row[col::SBIG] = F::from_bool(high_sum != 0);
+        row[col::SSMALL] = F::from_bool(high_sum == 0);
+        row[col::IDX + usize::from(s[0] / 8)] = F::ONE;
+        row[col::BIT + usize::from(s[0] % 8)] = F::ONE;
+    }
+}
+
+/// Builds the arithmetic table from the step table's arithmetic steps,
+/// padded with all-zero rows (their `YZERO` set) to `2^rows_log` rows or
+/// the next power of two that fits.
+pub fn generate(ops: &[ArithOp], rows_log: usize) -> Vec<[F; col::NUM_COLUMNS]> {
+    let height = ops.len().next_power_of_two().max(1 << rows_log);
+    let mut padding = [F::ZERO; col::NUM_COLUMNS];
+    padding[col::YZERO] = F::ONE;
+    let mut rows = vec![padding; height];
+    for (row, op) in rows.iter_mut().zip(ops) {
+        *row = [F::ZERO; col::NUM_COLUMNS];
+        fill_row(row, op);
+    }
+    range::fill(&mut rows, &col::range_checked(), col::RANGE, col::FREQ);
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(family: Family, in0: U256, in1: U256) -> ArithOp {
+        ArithOp { family, in0, in1 }
+    }
+
+    #[test]
+    fn results_follow_the_evm() {
+        let (a, b) = (U256::from(100u64), U256::from(7u64));
+        assert_eq!(op(Family::Mul, a, b).result(), U256::from(700u64));
+        assert_eq!(op(Family::Div, a, b).result(), U256::from(14u64));
+        assert_eq!(op(Family::Mod, a, b).result(), U256::from(2u64));
+        assert_eq!(op(Family::Div, a, U256::ZERO).result(), U256::ZERO);
+        assert_eq!(op(Family::Mod, a, U256::ZERO).result(), U256::ZERO);
+        assert_eq!(op(Family::Shl, U256::from(4u64), b).result(), U256::from(112u64));
+        assert_eq!(op(Family::Shr, U256::from(2u64), a).result(), U256::from(25u64));
+        assert_eq!(op(Family::Shl, U256::from(256u64), b).result(), U256::ZERO);
+        assert_eq!(op(Family::Shr, U256::from(1u64) << 200, a).result(), U256::ZERO);
+        assert_eq!(op(Family::Mul, U256::MAX, U256::MAX).result(), U256::from(1u64));
+    }
+
+    #[test]
+    fn rows_hold_the_multiply_add() {
+        let rows = generate(&[op(Family::Shr, U256::from(13u64), U256::MAX)], 8);
+        assert_eq!(rows.len(), 256);
+        let r = &rows[0];
+        assert_eq!(r[col::sel(Family::Shr)], F::ONE);
+        assert_eq!(r[col::IDX + 1], F::ONE, "13 = 8 * 1 + 5");
+        assert_eq!(r[col::BIT + 5], F::ONE);
+        assert_eq!(r[col::Y + 1], F::from_canonical_u64(32));
+        assert_eq!(r[col::NZQ], F::ONE);
+        assert_eq!(r[col::Z], F::from_canonical_u64(255), "MAX mod 2^13 = 2^13 - 1");
+        assert_eq!(r[col::Z + 1], F::from_canonical_u64(31));
+        assert_eq!(rows[1][col::YZERO], F::ONE);
+        assert_eq!(rows[1][col::NZQ], F::ZERO);
+    }
+}
