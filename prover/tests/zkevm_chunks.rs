@@ -4,7 +4,7 @@
 use executor::trace::{BlockTrace, Step, TxTrace};
 use plonky2::field::types::{Field, PrimeField64};
 use prover::zkevm::{prove_chunk, verify_chunk, verify_chunk_sequence, ChunkProof, ZkevmError};
-use revm::primitives::{Address, Bytes, B256, U256};
+use revm::primitives::{Address, Bytes, B256, I256, U256};
 use std::collections::HashMap;
 use witness::opcode::{decode, env, memory_cost, Family};
 use witness::{build_chunks, ChunkWitness, WitnessError, F};
@@ -135,6 +135,9 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
                         .ok()
                         .filter(|&s| s < 256)
                         .map_or(U256::ZERO, |s| b >> s),
+                    Family::Sar => I256::from_raw(b)
+                        .asr(usize::try_from(a).unwrap_or(255).min(255))
+                        .into_raw(),
                     _ => U256::from(a == b),
                 });
             }
@@ -229,9 +232,10 @@ fn memory_program() -> Vec<u8> {
     c
 }
 
-/// MUL, DIV, MOD, SHL and SHR: small operands, wrap-around (MAX * MAX),
+/// MUL, DIV, MOD, SHL, SHR and SAR: small operands, wrap-around (MAX * MAX),
 /// division and remainder by zero, a dividend below the divisor, full-width
-/// operands, shifts by 0, 4, 13, 255, 256 and 2^32.
+/// operands, shifts by 0, 4, 13, 255, 256 and 2^32, arithmetic shifts of
+/// negative and nonnegative values.
 fn arith_program() -> Vec<u8> {
     let mut c = vec![
         0x60, 0x07, 0x60, 0x64, 0x02, 0x50, // PUSH1 7 PUSH1 100 MUL -> 700, POP
@@ -254,6 +258,11 @@ fn arith_program() -> Vec<u8> {
         0x5f, 0x19, 0x60, 0xff, 0x1c, 0x50, // MAX >> 255 = 1
         0x5f, 0x19, 0x5f, 0x1c, 0x50, // MAX >> 0 = MAX
         0x60, 0x64, 0x64, 0x01, 0x00, 0x00, 0x00, 0x00, 0x1c, 0x50, // 100 >> 2^32 = 0
+        0x60, 0x64, 0x5f, 0x03, 0x60, 0x03, 0x1d, 0x50, // SAR: -100 >> 3 = -13
+        0x60, 0x64, 0x60, 0x03, 0x1d, 0x50, // SAR: 100 >> 3 = 12
+        0x60, 0x64, 0x5f, 0x03, 0x61, 0x01, 0x00, 0x1d, 0x50, // SAR: -100 >> 256 = -1
+        0x60, 0x64, 0x61, 0x01, 0x00, 0x1d, 0x50, // SAR: 100 >> 256 = 0
+        0x5f, 0x19, 0x60, 0x01, 0x1d, 0x50, // SAR: -1 >> 1 = -1
         0x00,
     ]);
     c
@@ -322,7 +331,7 @@ fn rows_with<const N: usize>(rows: &[[F; N]], sel: usize) -> Vec<usize> {
 fn proves_arithmetic_and_shifts() {
     let ws = chunks(&[arith_program()], 8);
     let w = &ws[0];
-    let arith_families = [Family::Mul, Family::Div, Family::Mod, Family::Shl, Family::Shr];
+    let arith_families = Family::ARITH;
     let results: Vec<U256> = (0..w.cpu.len())
         .filter(|&r| {
             arith_families
@@ -350,6 +359,11 @@ fn proves_arithmetic_and_shifts() {
         n(1u64),
         U256::MAX,
         U256::ZERO,
+        U256::ZERO - n(13u64),
+        n(12u64),
+        U256::MAX,
+        U256::ZERO,
+        U256::MAX,
     ];
     assert_eq!(results, expected);
     assert_eq!(rows_with(&w.arith, witness::arith::col::sel(Family::Shr)).len(), 3);
@@ -758,6 +772,33 @@ fn corrupted_arith_cells_are_rejected() {
     copy_out(&mut w, r, a::W);
     refresh_range_frequencies(&mut w);
     assert_rejected(&w, "SHL claiming a shift of 256 or more");
+
+    // -100 >> 3 shifted as if the value were nonnegative (SHR's row under SAR's selector):
+    // only the sign split of the top byte can catch it.
+    let mut w = base.clone();
+    let s = step(&w, Family::Sar, 0);
+    let minus_100 = U256::ZERO - U256::from(100u64);
+    let shr = witness::arith::ArithOp {
+        family: Family::Shr,
+        in0: U256::from(3u64),
+        in1: minus_100,
+    };
+    let wrong = shr.result().to_le_bytes::<32>();
+    for (j, &b) in wrong.iter().enumerate() {
+        let delta = F::from_canonical_u8(b) - w.cpu[s][col::OUT + j];
+        if delta != F::ZERO {
+            shift_pushed(&mut w, s, j, delta);
+        }
+    }
+    let r = row(&w, Family::Sar, 0);
+    let mut fake = witness::arith::generate(&[shr], 8)[0];
+    fake[a::sel(Family::Shr)] = F::ZERO;
+    fake[a::sel(Family::Sar)] = F::ONE;
+    fake[a::TOP_LOW] = F::from_canonical_u64(255);
+    fake[a::TOP_LOW_HI] = F::from_canonical_u64(255 + 128);
+    w.arith[r] = fake;
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "SAR of a negative value shifted as a nonnegative one");
 }
 
 /// A block executed by the executor (with trace capture): two transactions calling the

@@ -1,4 +1,4 @@
-//! The arithmetic table: one row per MUL, DIV, MOD, SHL or SHR step, each
+//! The arithmetic table: one row per MUL, DIV, MOD, SHL, SHR or SAR step, each
 //! proven as one 256-bit multiply-add `X * Y + Z = W + 2^256 * overflow`
 //! over byte limbs.
 //!
@@ -9,11 +9,17 @@
 //! | MOD    | a / b    | b          | a mod b   | a          | (W, Y, Z)              |
 //! | SHL    | value    | 2^shift    | 0         | result     | (S, X, W)              |
 //! | SHR    | result   | 2^shift    | remainder | value      | (S, W, X)              |
+//! | SAR    | result'  | 2^shift    | remainder | value'     | (S, W', X')            |
+//!
+//! SAR shifts the one's complement of a negative value (`NEG`, the value's
+//! sign bit) and complements the result back (`x' = 255 - x` per byte), since
+//! `floor(v / 2^s) = !(!v >> s)` for negative `v`; a nonnegative value is
+//! shifted as by SHR.
 //!
 //! The step's words are copied into IN0, IN1 and OUT columns, so that one
 //! cross-table lookup on (family, IN0, IN1, OUT) serves every family.
 //!
-//! MUL and SHL ("product" rows) keep the low 256 bits; DIV, MOD and SHR
+//! MUL and SHL ("product" rows) keep the low 256 bits; DIV, MOD, SHR and SAR
 //! ("quotient" rows) must not overflow and need `Z < Y` (a range-checked
 //! difference `D = Y - Z - 1`). A zero divisor makes the quotient and the
 //! remainder zero, as the EVM defines; a shift of 256 or more makes
@@ -40,7 +46,7 @@ pub mod col {
     use crate::opcode::Family;
     use crate::word::LIMBS;
 
-    /// Selector of MUL; DIV, MOD, SHL and SHR follow (see [`sel`]).
+    /// Selector of MUL; DIV, MOD, SHL, SHR and SAR follow (see [`sel`]).
     pub const SEL: usize = 0;
     /// First factor, byte limbs.
     pub const X: usize = SEL + Family::ARITH.len();
@@ -62,20 +68,26 @@ pub mod col {
     pub const YZERO: usize = YINV + 1;
     /// 1 on quotient rows whose divisor `Y` is nonzero.
     pub const NZQ: usize = YZERO + 1;
-    /// SHL/SHR: the shift amount, byte limbs.
+    /// SHL/SHR/SAR: the shift amount, byte limbs.
     pub const S: usize = NZQ + 1;
     /// Inverse witness of the sum of the shift's bytes 1..32 (when nonzero).
     pub const SINV: usize = S + LIMBS;
     /// 1 when the shift is 256 or more.
     pub const SBIG: usize = SINV + 1;
-    /// SHL/SHR with a shift below 256.
+    /// SHL/SHR/SAR with a shift below 256.
     pub const SSMALL: usize = SBIG + 1;
     /// One-hot: the byte of `Y` that is nonzero (`shift / 8`).
     pub const IDX: usize = SSMALL + 1;
     /// One-hot: the bit set in that byte (`shift mod 8`).
     pub const BIT: usize = IDX + LIMBS;
+    /// SAR: 1 when the value is negative (its top bit is set).
+    pub const NEG: usize = BIT + 8;
+    /// SAR: the value's top byte less `128 NEG` (below 128).
+    pub const TOP_LOW: usize = NEG + 1;
+    /// SAR: `TOP_LOW + 128` (a byte only when `TOP_LOW < 128`).
+    pub const TOP_LOW_HI: usize = TOP_LOW + 1;
     /// The step's first operand (a copy of X, W or S, by family), byte limbs.
-    pub const IN0: usize = BIT + 8;
+    pub const IN0: usize = TOP_LOW_HI + 1;
     /// The step's second operand (a copy of Y, X or W), byte limbs.
     pub const IN1: usize = IN0 + LIMBS;
     /// The step's result (a copy of W, X or Z), byte limbs.
@@ -92,16 +104,18 @@ pub mod col {
         SEL + Family::ARITH
             .iter()
             .position(|&f| f == family)
-            .expect("only MUL, DIV, MOD, SHL and SHR have an arithmetic selector")
+            .expect("only MUL, DIV, MOD, SHL, SHR and SAR have an arithmetic selector")
     }
 
-    /// Columns checked to hold bytes: X, Z, D and the carries (Y, W and S
-    /// are the step table's range-checked words, or built from one-hot bits).
+    /// Columns checked to hold bytes: X, Z, D, the carries and SAR's top-byte
+    /// split (Y, W and S are the step table's range-checked words, their
+    /// complements, or built from one-hot bits).
     pub fn range_checked() -> Vec<usize> {
         (X..X + LIMBS)
             .chain(Z..Z + LIMBS)
             .chain(D..D + LIMBS)
             .chain(CARRY..CARRY + 2 * GROUPS)
+            .chain([TOP_LOW, TOP_LOW_HI])
             .collect()
     }
 }
@@ -110,9 +124,9 @@ pub mod col {
 /// of [`Family::ARITH`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArithOp {
-    /// MUL, DIV, MOD, SHL or SHR.
+    /// MUL, DIV, MOD, SHL, SHR or SAR.
     pub family: Family,
-    /// First operand (top of stack; the shift of SHL/SHR).
+    /// First operand (top of stack; the shift of SHL/SHR/SAR).
     pub in0: U256,
     /// Second operand.
     pub in1: U256,
@@ -127,6 +141,11 @@ struct MulAdd {
 }
 
 impl ArithOp {
+    /// Whether SAR shifts a negative value (whose complement the table shifts).
+    fn negative(&self) -> bool {
+        self.family == Family::Sar && self.in1.bit(255)
+    }
+
     /// `2^shift`, or zero for a shift of 256 or more.
     fn power(&self) -> U256 {
         match usize::try_from(self.in0) {
@@ -159,6 +178,8 @@ impl ArithOp {
             Family::Mul => product(self.in0, self.in1),
             Family::Shl => product(self.in1, self.power()),
             Family::Shr => quotient(self.in1, self.power()),
+            Family::Sar if self.negative() => quotient(!self.in1, self.power()),
+            Family::Sar => quotient(self.in1, self.power()),
             // DIV and MOD, the other arithmetic families.
             _ => quotient(self.in0, self.in1),
         }
@@ -170,7 +191,8 @@ impl ArithOp {
         match self.family {
             Family::Mul | Family::Shl => m.w,
             Family::Mod => m.z,
-            // DIV and SHR push the quotient.
+            Family::Sar if self.negative() => !m.x,
+            // DIV, SHR and SAR of a nonnegative value push the quotient.
             _ => m.x,
         }
     }
@@ -195,7 +217,7 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
             row[base + j] = F::from_canonical_u8(*b);
         }
     }
-    let quotient_row = matches!(op.family, Family::Div | Family::Mod | Family::Shr);
+    let quotient_row = matches!(op.family, Family::Div | Family::Mod | Family::Shr | Family::Sar);
     let y_sum: u64 = y.iter().map(|&b| u64::from(b)).sum();
     row[col::YZERO] = F::from_bool(y_sum == 0);
     if y_sum != 0 {
@@ -234,7 +256,14 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
         }
     }
 
-    if matches!(op.family, Family::Shl | Family::Shr) {
+    if op.family == Family::Sar {
+        let negative = op.negative();
+        let top_low = limbs(op.in1)[LIMBS - 1] - if negative { 128 } else { 0 };
+        row[col::NEG] = F::from_bool(negative);
+        row[col::TOP_LOW] = F::from_canonical_u8(top_low);
+        row[col::TOP_LOW_HI] = F::from_canonical_u8(top_low + 128);
+    }
+    if matches!(op.family, Family::Shl | Family::Shr | Family::Sar) {
         let s = limbs(op.in0);
         for (j, b) in s.iter().enumerate() {
             row[col::S + j] = F::from_canonical_u8(*b);
@@ -287,6 +316,13 @@ mod tests {
         assert_eq!(op(Family::Shl, U256::from(256u64), b).result(), U256::ZERO);
         assert_eq!(op(Family::Shr, U256::from(1u64) << 200, a).result(), U256::ZERO);
         assert_eq!(op(Family::Mul, U256::MAX, U256::MAX).result(), U256::from(1u64));
+        let minus_100 = U256::ZERO - U256::from(100u64);
+        assert_eq!(
+            op(Family::Sar, U256::from(3u64), minus_100).result(),
+            U256::ZERO - U256::from(13u64)
+        );
+        assert_eq!(op(Family::Sar, U256::from(3u64), a).result(), U256::from(12u64));
+        assert_eq!(op(Family::Sar, U256::from(256u64), minus_100).result(), U256::MAX);
     }
 
     #[test]

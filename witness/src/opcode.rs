@@ -5,7 +5,7 @@
 //! AND, OR, XOR, NOT, POP, JUMP, JUMPI, PC, JUMPDEST, PUSH0..PUSH32,
 //! DUP1..DUP16, SWAP1..SWAP16, ADDRESS, CALLER, CALLVALUE, CALLDATASIZE,
 //! MLOAD, MSTORE, MSTORE8, MSIZE, CALLDATALOAD, GAS, RETURN, MUL, DIV, MOD,
-//! SHL, SHR. Every other opcode is rejected by
+//! SHL, SHR, SAR. Every other opcode is rejected by
 //! [`decode`] returning `None`.
 
 /// One opcode family: one selector column in the step table.
@@ -83,6 +83,9 @@ pub enum Family {
     Shl,
     /// SHR (proven by the arithmetic table as a quotient by `2^shift`).
     Shr,
+    /// SAR (proven by the arithmetic table as SHR of the value's one's
+    /// complement when it is negative, complemented back).
+    Sar,
 }
 
 /// The call-context fields the [`Family::Env`] opcodes read (their `n`).
@@ -101,7 +104,7 @@ pub mod env {
 
 impl Family {
     /// Every family, in selector-column order.
-    pub const ALL: [Family; 35] = [
+    pub const ALL: [Family; 36] = [
         Family::Stop,
         Family::Push0,
         Family::Push,
@@ -137,10 +140,11 @@ impl Family {
         Family::Mod,
         Family::Shl,
         Family::Shr,
+        Family::Sar,
     ];
 
     /// The families that pop two words and push one result.
-    pub const BINARY: [Family; 15] = [
+    pub const BINARY: [Family; 16] = [
         Family::Add,
         Family::Sub,
         Family::Lt,
@@ -156,6 +160,7 @@ impl Family {
         Family::Mod,
         Family::Shl,
         Family::Shr,
+        Family::Sar,
     ];
 
     /// The families that access memory (and may expand it).
@@ -165,7 +170,14 @@ impl Family {
     pub const LOGIC: [Family; 3] = [Family::And, Family::Or, Family::Xor];
 
     /// The families the arithmetic table proves.
-    pub const ARITH: [Family; 5] = [Family::Mul, Family::Div, Family::Mod, Family::Shl, Family::Shr];
+    pub const ARITH: [Family; 6] = [
+        Family::Mul,
+        Family::Div,
+        Family::Mod,
+        Family::Shl,
+        Family::Shr,
+        Family::Sar,
+    ];
 
     /// Position of the family's selector among the selector columns.
     pub fn index(self) -> usize {
@@ -250,6 +262,7 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x19 => Family::Not,
         0x1b => Family::Shl,
         0x1c => Family::Shr,
+        0x1d => Family::Sar,
         0x30 => return Some((Family::Env, env::ADDRESS)),
         0x33 => return Some((Family::Env, env::CALLER)),
         0x34 => return Some((Family::Env, env::CALLVALUE)),

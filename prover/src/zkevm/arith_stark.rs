@@ -10,7 +10,10 @@
 //! zero quotient and remainder; product rows have `Z = 0`. SHL/SHR build `Y`
 //! from the shift: zero when any of its bytes 1..32 is nonzero, otherwise
 //! `2^BIT` in byte `IDX`, where `S[0] = 8 IDX + BIT` (one-hot columns).
-//! IN0, IN1 and OUT copy the family's words, in the step table's order.
+//! SAR is a quotient row on the value's complement when its sign bit `NEG`
+//! is set (`top byte = 128 NEG + TOP_LOW`, `TOP_LOW < 128` by two range
+//! checks). IN0, IN1 and OUT copy the family's words, in the step table's
+//! order (complemented per byte, `255 - x`, for a negative SAR).
 
 use super::expr::{impl_stark_via_cx, Cx};
 use super::rw::{eval_range_column, range_lookup};
@@ -46,15 +49,15 @@ impl ArithStark {
 
     /// All constraints of the table.
     pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], _pis: &[C::V]) {
-        let [mul, div, modulo, shl, shr] = Family::ARITH.map(|f| lv[col::sel(f)]);
-        for s in [mul, div, modulo, shl, shr] {
+        let [mul, div, modulo, shl, shr, sar] = Family::ARITH.map(|f| lv[col::sel(f)]);
+        for s in [mul, div, modulo, shl, shr, sar] {
             cx.boolean(s);
         }
-        let any = cx.sum(&[mul, div, modulo, shl, shr]);
+        let any = cx.sum(&[mul, div, modulo, shl, shr, sar]);
         cx.boolean(any);
         let product = cx.add(mul, shl);
-        let quotient = cx.sum(&[div, modulo, shr]);
-        let shift = cx.add(shl, shr);
+        let quotient = cx.sum(&[div, modulo, shr, sar]);
+        let shift = cx.sum(&[shl, shr, sar]);
 
         // YZERO = 1 iff Y = 0 (its bytes are nonnegative, so their sum is 0 only then).
         let y_bytes: Vec<C::V> = (0..LIMBS).map(|j| lv[col::Y + j]).collect();
@@ -134,10 +137,28 @@ impl ArithStark {
             cx.always(c);
         }
 
-        // The step's words, in the family's order (zero on padding rows).
+        // SAR's sign: the value's top byte is 128 NEG + TOP_LOW with TOP_LOW < 128.
+        let neg = lv[col::NEG];
+        cx.boolean(neg);
+        let not_sar = cx.not(sar);
+        let c = cx.mul(not_sar, neg);
+        cx.always(c);
+        let top = cx.scale(neg, 128);
+        let top = cx.add(top, lv[col::TOP_LOW]);
+        let c = cx.sub(lv[col::IN1 + LIMBS - 1], top);
+        let c = cx.mul(sar, c);
+        cx.always(c);
+        let hi = cx.add_int(lv[col::TOP_LOW], 128);
+        let c = cx.sub(lv[col::TOP_LOW_HI], hi);
+        let c = cx.mul(sar, c);
+        cx.always(c);
+
+        // The step's words, in the family's order (zero on padding rows); a negative
+        // SAR's value and result are the complements of W and X.
         let div_mod = cx.add(div, modulo);
         let mul_div_mod = cx.add(mul, div_mod);
-        let div_shr = cx.add(div, shr);
+        let shr_sar = cx.add(shr, sar);
+        let div_shr_sar = cx.add(div, shr_sar);
         for j in 0..LIMBS {
             let (x, y, z, w, s) = (
                 lv[col::X + j],
@@ -146,13 +167,23 @@ impl ArithStark {
                 lv[col::W + j],
                 lv[col::S + j],
             );
+            // NEG * (255 - 2v) turns v into 255 - v on a negative SAR's row.
+            let flip = |cx: &mut C, v: C::V| {
+                let twice = cx.scale(v, 2);
+                let top = cx.int(255);
+                let d = cx.sub(top, twice);
+                cx.mul(neg, d)
+            };
+            let flip_w = flip(cx, w);
+            let flip_x = flip(cx, x);
             let copies = [
-                (col::IN0, [(mul, x), (div_mod, w), (shift, s)]),
-                (col::IN1, [(mul_div_mod, y), (shl, x), (shr, w)]),
-                (col::OUT, [(product, w), (div_shr, x), (modulo, z)]),
+                (col::IN0, [(mul, x), (div_mod, w), (shift, s)], None),
+                (col::IN1, [(mul_div_mod, y), (shl, x), (shr_sar, w)], Some(flip_w)),
+                (col::OUT, [(product, w), (div_shr_sar, x), (modulo, z)], Some(flip_x)),
             ];
-            for (target, terms) in copies {
-                let terms: Vec<C::V> = terms.iter().map(|&(gate, v)| cx.mul(gate, v)).collect();
+            for (target, terms, flipped) in copies {
+                let mut terms: Vec<C::V> = terms.iter().map(|&(gate, v)| cx.mul(gate, v)).collect();
+                terms.extend(flipped);
                 let copy = cx.sum(&terms);
                 let c = cx.sub(lv[target + j], copy);
                 cx.always(c);
@@ -163,7 +194,7 @@ impl ArithStark {
         eval_range_column(cx, lv, nv, col::RANGE);
     }
 
-    /// SHL/SHR: `Y = 2^shift` below 256, zero from 256 on; other rows have no shift.
+    /// SHL/SHR/SAR: `Y = 2^shift` below 256, zero from 256 on; other rows have no shift.
     fn eval_shift<C: Cx>(&self, cx: &mut C, lv: &[C::V], shift: C::V) {
         let not_shift = cx.not(shift);
         for j in 0..LIMBS {
