@@ -458,6 +458,35 @@ fn shift_pushed(w: &mut ChunkWitness, r: usize, limb: usize, delta: F) {
     }
 }
 
+/// Adds one gas to every step from row `from` on, and to what GAS pushes and
+/// what STOP/RETURN hold as the gas left, as a cheating prover would: only
+/// the gas step into row `from` (or the starting gas) stays inconsistent.
+fn add_gas_from(w: &mut ChunkWitness, from: usize) {
+    use witness::cpu::col;
+    for r in from..w.cpu.len() {
+        if w.cpu[r][col::IS_REAL] != F::ONE {
+            continue;
+        }
+        w.cpu[r][col::GAS] += F::ONE;
+        let holds_gas = [Family::Gas, Family::Stop, Family::Return]
+            .iter()
+            .any(|&f| w.cpu[r][col::sel(f)] == F::ONE);
+        if !holds_gas {
+            continue;
+        }
+        assert!(
+            w.cpu[r][col::OUT].to_canonical_u64() < 255,
+            "no carry into the next byte"
+        );
+        if w.cpu[r][col::sel(Family::Gas)] == F::ONE {
+            shift_pushed(w, r, 0, F::ONE);
+        } else {
+            w.cpu[r][col::OUT] += F::ONE;
+        }
+    }
+    refresh_range_frequencies(w);
+}
+
 fn find_row(w: &ChunkWitness, family: Family) -> usize {
     w.cpu
         .iter()
@@ -556,8 +585,7 @@ fn corrupted_cells_are_rejected() {
     // constraints reject a result its bits do not give.
     let mut w = base.clone();
     let r = find_row(&w, Family::And);
-    bump(&mut w, r, col::OUT);
-    refresh_range_frequencies(&mut w);
+    shift_pushed(&mut w, r, 0, F::ONE);
     assert_rejected(&w, "wrong AND result in the step table");
 
     use witness::logic::col as lcol;
@@ -572,6 +600,35 @@ fn corrupted_cells_are_rejected() {
         .expect("the second operand has a zero bit");
     w.logic[0][lcol::A_BITS + k] = F::ONE - w.logic[0][lcol::A_BITS + k];
     assert_rejected(&w, "logic operand bit that disagrees with the stack");
+}
+
+/// A transaction whose statement gives it one gas less than it uses: every step's
+/// gas moves down consistently (the step, call-context and statement values agree),
+/// so the gas left at its STOP would be -1, which seven range-checked bytes cannot hold.
+#[test]
+fn a_transaction_running_out_of_gas_is_rejected() {
+    use witness::context::col as x;
+    use witness::cpu::col;
+    let base = &chunks(&[all_ops_program()], 8)[0];
+    let end = find_row(base, Family::Stop);
+    let left = base.cpu[end][col::GAS];
+    assert_eq!(
+        (0..7).fold(0u64, |acc, j| acc
+            + (base.cpu[end][col::OUT + j].to_canonical_u64() << (8 * j))),
+        left.to_canonical_u64(),
+        "STOP holds the gas left"
+    );
+    let mut w = base.clone();
+    let delta = -(left + F::ONE);
+    for r in 0..=end {
+        w.cpu[r][col::GAS] += delta;
+    }
+    w.statement.calls[0].gas -= left.to_canonical_u64() + 1;
+    let start = (0..w.context.len())
+        .find(|&r| w.context[r][x::FIELD] == F::from_canonical_u64(witness::context::START_GAS))
+        .expect("the starting gas is in the call-context table");
+    w.context[start][x::VAL] += delta;
+    assert_rejected(&w, "a transaction that runs out of gas");
 }
 
 #[test]
@@ -631,11 +688,7 @@ fn corrupted_memory_cells_are_rejected() {
     let r = (0..w.cpu.len())
         .rfind(|&r| w.cpu[r][col::EXPAND] == F::ONE)
         .expect("memory expands");
-    for row in &mut w.cpu[r + 1..] {
-        if row[col::IS_REAL] == F::ONE {
-            row[col::GAS] += F::ONE;
-        }
-    }
+    add_gas_from(&mut w, r + 1);
     assert_rejected(&w, "memory expansion charged too little gas");
 
     // Claiming the expansion's square has a larger remainder (and a smaller
@@ -685,10 +738,7 @@ fn corrupted_memory_cells_are_rejected() {
     // One more gas on every step (and in what GAS pushes) is consistent
     // everywhere but at the start, which the call context pins.
     let mut w = base.clone();
-    for row in w.cpu.iter_mut().filter(|row| row[col::IS_REAL] == F::ONE) {
-        row[col::GAS] += F::ONE;
-    }
-    shift_pushed(&mut w, r, 0, F::ONE);
+    add_gas_from(&mut w, 0);
     assert_rejected(&w, "a transaction starting with more gas than the statement's");
 }
 

@@ -15,6 +15,10 @@ use std::collections::HashMap;
 /// Largest supported chunk size (log2 of step rows); stack time stamps must fit 24 bits.
 pub const MAX_ROWS_LOG: usize = 22;
 
+/// Largest starting gas a transaction may have (the step table holds gas
+/// amounts in seven bytes; real gas limits are below 2^25).
+pub const MAX_START_GAS: u64 = (1 << 56) - 1;
+
 /// The call one transaction makes, part of a chunk's public statement:
 /// the code it runs and the call context that code can read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +93,12 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
     }
     if tx.steps.is_empty() {
         return Err(unsupported("a transaction that runs no code (plain value transfer)"));
+    }
+    if tx.steps[0].gas > MAX_START_GAS {
+        return Err(unsupported(&format!(
+            "a starting gas of {} (above 2^56 - 1)",
+            tx.steps[0].gas
+        )));
     }
     if tx.input.len() >= crate::memory::MAX_CALLDATA {
         return Err(unsupported(&format!("{} bytes of call data", tx.input.len())));

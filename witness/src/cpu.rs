@@ -377,7 +377,9 @@ impl TxState<'_> {
         let mut reads = Vec::new();
         let mut writes = Vec::new();
         match family {
-            Family::Stop | Family::Jumpdest => {}
+            Family::Jumpdest => {}
+            // The gas left at the end, shown to be nonnegative by its range-checked bytes.
+            Family::Stop => out = U256::from(step.gas),
             Family::Push0 => writes.push((sp, 2, U256::ZERO)),
             Family::Push => {
                 let start = step.pc as usize + 1;
@@ -506,6 +508,7 @@ impl TxState<'_> {
                             true,
                         );
                     }
+                    Family::Return => out = U256::from(step.gas),
                     Family::Jump => next_pc = jump_target(in0),
                     Family::Jumpi if !in1.is_zero() => next_pc = jump_target(in0),
                     _ => {}

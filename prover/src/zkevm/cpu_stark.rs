@@ -246,6 +246,8 @@ impl CpuStark {
             cx.not(s)
         };
         let (act0, act1, act2) = (idle(cx, &CHANNEL0), idle(cx, &CHANNEL1), idle(cx, &CHANNEL2));
+        // STOP and RETURN use OUT for the gas left without pushing it.
+        let act2 = cx.sub(act2, stop);
         let cmp = sum_of(cx, &COMPARISONS);
         let not_cmp = cx.not(cmp);
         let signed = sum_of(cx, &[Family::Slt, Family::Sgt]);
@@ -304,7 +306,10 @@ impl CpuStark {
             let c = cx.mul(sel(Family::Not), d);
             cx.always(c);
         }
-        // GAS pushes the gas left after its own cost (below 2^56: seven bytes).
+        // GAS pushes the gas left after its own cost; STOP and RETURN hold the gas left
+        // at the end of the transaction in OUT (not pushed). Seven range-checked bytes
+        // make both nonnegative: gas only decreases, by less than 2^62 over a chunk, from
+        // at most 2^56 - 1, so a transaction that ran out would end far above 2^56.
         let gas_op = sel(Family::Gas);
         let left_limbs: Vec<C::V> = (0..7).map(|j| word(col::OUT, j)).collect();
         let left = cx.bytes_le(&left_limbs);
@@ -312,8 +317,12 @@ impl CpuStark {
         let d = cx.sub(left, gas_after);
         let c = cx.mul(gas_op, d);
         cx.always(c);
+        let d = cx.sub(left, lv[col::GAS]);
+        let c = cx.mul(stop, d);
+        cx.always(c);
+        let gas_word = cx.add(gas_op, stop);
         for j in 7..LIMBS {
-            let c = cx.mul(gas_op, word(col::OUT, j));
+            let c = cx.mul(gas_word, word(col::OUT, j));
             cx.always(c);
         }
         let pc_limbs: Vec<C::V> = (0..4).map(|j| word(col::OUT, j)).collect();

@@ -80,7 +80,7 @@ pub fn verify_chunk_sequence(proofs: &[ChunkProof]) -> Result<(), ZkevmError> {
 }
 
 /// The statement must list one call per transaction of its range, in order,
-/// each with call data the tables can hold.
+/// each with starting gas and call data the tables can hold.
 pub(crate) fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
     let ids: Vec<u32> = s.calls.iter().map(|c| c.tx).collect();
     let expected: Vec<u32> = (s.first_tx..s.end_tx).collect();
@@ -88,6 +88,14 @@ pub(crate) fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
         return Err(ZkevmError::Statement(format!(
             "transactions {}..{} need one call each in order, the statement lists calls for {ids:?}",
             s.first_tx, s.end_tx
+        )));
+    }
+    if let Some(c) = s.calls.iter().find(|c| c.gas > witness::chunk::MAX_START_GAS) {
+        return Err(ZkevmError::Statement(format!(
+            "transaction {} starts with {} gas, the tables take at most {}",
+            c.tx,
+            c.gas,
+            witness::chunk::MAX_START_GAS
         )));
     }
     if let Some(c) = s
