@@ -135,6 +135,10 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
                         .ok()
                         .filter(|&s| s < 256)
                         .map_or(U256::ZERO, |s| b >> s),
+                    Family::Byte => usize::try_from(a)
+                        .ok()
+                        .filter(|&i| i < 32)
+                        .map_or(U256::ZERO, |i| U256::from(b.byte(31 - i))),
                     Family::Sar => I256::from_raw(b)
                         .asr(usize::try_from(a).unwrap_or(255).min(255))
                         .into_raw(),
@@ -235,7 +239,7 @@ fn memory_program() -> Vec<u8> {
 /// MUL, DIV, MOD, SHL, SHR and SAR: small operands, wrap-around (MAX * MAX),
 /// division and remainder by zero, a dividend below the divisor, full-width
 /// operands, shifts by 0, 4, 13, 255, 256 and 2^32, arithmetic shifts of
-/// negative and nonnegative values.
+/// negative and nonnegative values, BYTE inside and outside the word.
 fn arith_program() -> Vec<u8> {
     let mut c = vec![
         0x60, 0x07, 0x60, 0x64, 0x02, 0x50, // PUSH1 7 PUSH1 100 MUL -> 700, POP
@@ -263,8 +267,21 @@ fn arith_program() -> Vec<u8> {
         0x60, 0x64, 0x5f, 0x03, 0x61, 0x01, 0x00, 0x1d, 0x50, // SAR: -100 >> 256 = -1
         0x60, 0x64, 0x61, 0x01, 0x00, 0x1d, 0x50, // SAR: 100 >> 256 = 0
         0x5f, 0x19, 0x60, 0x01, 0x1d, 0x50, // SAR: -1 >> 1 = -1
-        0x00,
+        0x7f, // PUSH32 0x01..0x20, then BYTE 0, 5, 31, 32 and 2^32 of it
     ]);
+    c.extend(1..=32u8);
+    for index in [
+        &[0x5f][..],
+        &[0x60, 5],
+        &[0x60, 31],
+        &[0x60, 32],
+        &[0x64, 1, 0, 0, 0, 0],
+    ] {
+        c.push(0x80); // DUP1
+        c.extend(index);
+        c.extend([0x1a, 0x50]); // BYTE POP
+    }
+    c.extend([0x50, 0x00]); // POP STOP
     c
 }
 
@@ -364,6 +381,11 @@ fn proves_arithmetic_and_shifts() {
         U256::MAX,
         U256::ZERO,
         U256::MAX,
+        n(1u64),
+        n(6u64),
+        n(32u64),
+        U256::ZERO,
+        U256::ZERO,
     ];
     assert_eq!(results, expected);
     assert_eq!(rows_with(&w.arith, witness::arith::col::sel(Family::Shr)).len(), 3);
@@ -849,6 +871,29 @@ fn corrupted_arith_cells_are_rejected() {
     w.arith[r] = fake;
     refresh_range_frequencies(&mut w);
     assert_rejected(&w, "SAR of a negative value shifted as a nonnegative one");
+
+    // BYTE 5 of the word claimed to be 0, as if the index were 32 or more: the
+    // row of an out-of-range index, but with index 5.
+    let mut w = base.clone();
+    let s = step(&w, Family::Byte, 1);
+    shift_pushed(&mut w, s, 0, -F::from_canonical_u64(6));
+    let r = row(&w, Family::Byte, 1);
+    let word = U256::from_be_bytes::<32>(std::array::from_fn(|k| k as u8 + 1));
+    let out_of_range = witness::arith::ArithOp {
+        family: Family::Byte,
+        in0: U256::from(40u64),
+        in1: word,
+    };
+    let mut fake = witness::arith::generate(&[out_of_range], 8)[0];
+    fake[a::S] = F::from_canonical_u64(5);
+    fake[a::IN0] = F::from_canonical_u64(5);
+    fake[a::IDX + 5] = F::ZERO;
+    fake[a::IDX] = F::ONE;
+    fake[a::BIT] = F::ZERO;
+    fake[a::BIT + 5] = F::ONE;
+    w.arith[r] = fake;
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "BYTE inside the word claimed to be out of range");
 }
 
 /// A block executed by the executor (with trace capture): two transactions calling the

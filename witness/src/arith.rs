@@ -1,4 +1,4 @@
-//! The arithmetic table: one row per MUL, DIV, MOD, SHL, SHR or SAR step, each
+//! The arithmetic table: one row per MUL, DIV, MOD, SHL, SHR, SAR or BYTE step, each
 //! proven as one 256-bit multiply-add `X * Y + Z = W + 2^256 * overflow`
 //! over byte limbs.
 //!
@@ -10,6 +10,7 @@
 //! | SHL    | value    | 2^shift    | 0         | result     | (S, X, W)              |
 //! | SHR    | result   | 2^shift    | remainder | value      | (S, W, X)              |
 //! | SAR    | result'  | 2^shift    | remainder | value'     | (S, W', X')            |
+//! | BYTE   | value / 256^(31-i) | 256^(31-i) | remainder | value | (S, W, X's low byte) |
 //!
 //! SAR shifts the one's complement of a negative value (`NEG`, the value's
 //! sign bit) and complements the result back (`x' = 255 - x` per byte), since
@@ -19,13 +20,15 @@
 //! The step's words are copied into IN0, IN1 and OUT columns, so that one
 //! cross-table lookup on (family, IN0, IN1, OUT) serves every family.
 //!
-//! MUL and SHL ("product" rows) keep the low 256 bits; DIV, MOD, SHR and SAR
-//! ("quotient" rows) must not overflow and need `Z < Y` (a range-checked
+//! MUL and SHL ("product" rows) keep the low 256 bits; DIV, MOD, SHR, SAR
+//! and BYTE ("quotient" rows) must not overflow and need `Z < Y` (a range-checked
 //! difference `D = Y - Z - 1`). A zero divisor makes the quotient and the
 //! remainder zero, as the EVM defines; a shift of 256 or more makes
 //! `Y = 2^shift` zero, so SHL gives 0 and SHR divides by zero, also 0.
 //! The shift's `Y` is built from one-hot columns: `shift = 8 IDX + BIT`,
-//! `Y` has byte `IDX` equal to `2^BIT`.
+//! `Y` has byte `IDX` equal to `2^BIT`. BYTE's index `i` (in `S`) splits
+//! the same way; below 32 (`BSMALL`), `Y` has byte `31 - i` equal to 1, and
+//! from 32 on `Y` is zero, so the quotient and the pushed byte are zero.
 //!
 //! The product is checked per 32-bit group with a 16-bit carry (two
 //! range-checked bytes): group sums stay below 2^47, so the field equation
@@ -46,7 +49,7 @@ pub mod col {
     use crate::opcode::Family;
     use crate::word::LIMBS;
 
-    /// Selector of MUL; DIV, MOD, SHL, SHR and SAR follow (see [`sel`]).
+    /// Selector of MUL; DIV, MOD, SHL, SHR, SAR and BYTE follow (see [`sel`]).
     pub const SEL: usize = 0;
     /// First factor, byte limbs.
     pub const X: usize = SEL + Family::ARITH.len();
@@ -68,17 +71,19 @@ pub mod col {
     pub const YZERO: usize = YINV + 1;
     /// 1 on quotient rows whose divisor `Y` is nonzero.
     pub const NZQ: usize = YZERO + 1;
-    /// SHL/SHR/SAR: the shift amount, byte limbs.
+    /// SHL/SHR/SAR: the shift amount; BYTE: the byte index; byte limbs.
     pub const S: usize = NZQ + 1;
-    /// Inverse witness of the sum of the shift's bytes 1..32 (when nonzero).
+    /// Inverse witness of the sum of `S`'s bytes 1..32 (when nonzero).
     pub const SINV: usize = S + LIMBS;
-    /// 1 when the shift is 256 or more.
+    /// 1 when `S` is 256 or more.
     pub const SBIG: usize = SINV + 1;
     /// SHL/SHR/SAR with a shift below 256.
     pub const SSMALL: usize = SBIG + 1;
-    /// One-hot: the byte of `Y` that is nonzero (`shift / 8`).
-    pub const IDX: usize = SSMALL + 1;
-    /// One-hot: the bit set in that byte (`shift mod 8`).
+    /// BYTE with an index below 32.
+    pub const BSMALL: usize = SSMALL + 1;
+    /// One-hot: `S[0] / 8` (for shifts, the byte of `Y` that is nonzero).
+    pub const IDX: usize = BSMALL + 1;
+    /// One-hot: `S[0] mod 8` (for shifts, the bit set in that byte).
     pub const BIT: usize = IDX + LIMBS;
     /// SAR: 1 when the value is negative (its top bit is set).
     pub const NEG: usize = BIT + 8;
@@ -104,7 +109,7 @@ pub mod col {
         SEL + Family::ARITH
             .iter()
             .position(|&f| f == family)
-            .expect("only MUL, DIV, MOD, SHL, SHR and SAR have an arithmetic selector")
+            .expect("only MUL, DIV, MOD, SHL, SHR, SAR and BYTE have an arithmetic selector")
     }
 
     /// Columns checked to hold bytes: X, Z, D, the carries and SAR's top-byte
@@ -124,9 +129,9 @@ pub mod col {
 /// of [`Family::ARITH`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArithOp {
-    /// MUL, DIV, MOD, SHL, SHR or SAR.
+    /// MUL, DIV, MOD, SHL, SHR, SAR or BYTE.
     pub family: Family,
-    /// First operand (top of stack; the shift of SHL/SHR/SAR).
+    /// First operand (top of stack; the shift of SHL/SHR/SAR, BYTE's index).
     pub in0: U256,
     /// Second operand.
     pub in1: U256,
@@ -150,6 +155,14 @@ impl ArithOp {
     fn power(&self) -> U256 {
         match usize::try_from(self.in0) {
             Ok(s) if s < 256 => U256::from(1u8) << s,
+            _ => U256::ZERO,
+        }
+    }
+
+    /// BYTE's divisor `256^(31 - i)`, or zero for an index of 32 or more.
+    fn byte_divisor(&self) -> U256 {
+        match usize::try_from(self.in0) {
+            Ok(i) if i < 32 => U256::from(1u8) << (8 * (31 - i)),
             _ => U256::ZERO,
         }
     }
@@ -180,6 +193,7 @@ impl ArithOp {
             Family::Shr => quotient(self.in1, self.power()),
             Family::Sar if self.negative() => quotient(!self.in1, self.power()),
             Family::Sar => quotient(self.in1, self.power()),
+            Family::Byte => quotient(self.in1, self.byte_divisor()),
             // DIV and MOD, the other arithmetic families.
             _ => quotient(self.in0, self.in1),
         }
@@ -192,6 +206,7 @@ impl ArithOp {
             Family::Mul | Family::Shl => m.w,
             Family::Mod => m.z,
             Family::Sar if self.negative() => !m.x,
+            Family::Byte => m.x & U256::from(0xffu8),
             // DIV, SHR and SAR of a nonnegative value push the quotient.
             _ => m.x,
         }
@@ -217,7 +232,10 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
             row[base + j] = F::from_canonical_u8(*b);
         }
     }
-    let quotient_row = matches!(op.family, Family::Div | Family::Mod | Family::Shr | Family::Sar);
+    let quotient_row = matches!(
+        op.family,
+        Family::Div | Family::Mod | Family::Shr | Family::Sar | Family::Byte
+    );
     let y_sum: u64 = y.iter().map(|&b| u64::from(b)).sum();
     row[col::YZERO] = F::from_bool(y_sum == 0);
     if y_sum != 0 {
@@ -263,7 +281,7 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
         row[col::TOP_LOW] = F::from_canonical_u8(top_low);
         row[col::TOP_LOW_HI] = F::from_canonical_u8(top_low + 128);
     }
-    if matches!(op.family, Family::Shl | Family::Shr | Family::Sar) {
+    if matches!(op.family, Family::Shl | Family::Shr | Family::Sar | Family::Byte) {
         let s = limbs(op.in0);
         for (j, b) in s.iter().enumerate() {
             row[col::S + j] = F::from_canonical_u8(*b);
@@ -273,7 +291,9 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
             row[col::SINV] = F::from_canonical_u64(high_sum).inverse();
         }
         row[col::SBIG] = F::from_bool(high_sum != 0);
-        row[col::SSMALL] = F::from_bool(high_sum == 0);
+        let shift = op.family != Family::Byte;
+        row[col::SSMALL] = F::from_bool(shift && high_sum == 0);
+        row[col::BSMALL] = F::from_bool(!shift && high_sum == 0 && s[0] < 32);
         row[col::IDX + usize::from(s[0] / 8)] = F::ONE;
         row[col::BIT + usize::from(s[0] % 8)] = F::ONE;
     }
@@ -323,6 +343,10 @@ mod tests {
         );
         assert_eq!(op(Family::Sar, U256::from(3u64), a).result(), U256::from(12u64));
         assert_eq!(op(Family::Sar, U256::from(256u64), minus_100).result(), U256::MAX);
+        let word = U256::from_be_bytes::<32>(std::array::from_fn(|k| k as u8 + 1));
+        assert_eq!(op(Family::Byte, U256::ZERO, word).result(), U256::from(1u64));
+        assert_eq!(op(Family::Byte, U256::from(31u64), word).result(), U256::from(32u64));
+        assert_eq!(op(Family::Byte, U256::from(32u64), word).result(), U256::ZERO);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! stack operands and result as byte limbs, and helper columns (carries, an
 //! auxiliary word, inverse witnesses, sign-flipped top bytes for the signed
 //! comparisons). AND, OR and XOR leave their result to the logic table
-//! ([`crate::logic`]); MUL, DIV, MOD, SHL, SHR and SAR to the arithmetic table
+//! ([`crate::logic`]); MUL, DIV, MOD, SHL, SHR, SAR and BYTE to the arithmetic table
 //! ([`crate::arith`]). Stack traffic goes through four channels to the stack
 //! read/write table:
 //!
@@ -459,7 +459,13 @@ impl TxState<'_> {
                         out = op.result();
                         out_tables.logic_ops.push(op);
                     }
-                    Family::Mul | Family::Div | Family::Mod | Family::Shl | Family::Shr | Family::Sar => {
+                    Family::Mul
+                    | Family::Div
+                    | Family::Mod
+                    | Family::Shl
+                    | Family::Shr
+                    | Family::Sar
+                    | Family::Byte => {
                         let op = ArithOp { family, in0, in1 };
                         out = op.result();
                         out_tables.arith_ops.push(op);

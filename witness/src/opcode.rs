@@ -5,7 +5,7 @@
 //! AND, OR, XOR, NOT, POP, JUMP, JUMPI, PC, JUMPDEST, PUSH0..PUSH32,
 //! DUP1..DUP16, SWAP1..SWAP16, ADDRESS, CALLER, CALLVALUE, CALLDATASIZE,
 //! MLOAD, MSTORE, MSTORE8, MSIZE, CALLDATALOAD, GAS, RETURN, MUL, DIV, MOD,
-//! SHL, SHR, SAR. Every other opcode is rejected by
+//! SHL, SHR, SAR, BYTE. Every other opcode is rejected by
 //! [`decode`] returning `None`.
 
 /// One opcode family: one selector column in the step table.
@@ -86,6 +86,9 @@ pub enum Family {
     /// SAR (proven by the arithmetic table as SHR of the value's one's
     /// complement when it is negative, complemented back).
     Sar,
+    /// BYTE (proven by the arithmetic table: the low byte of the value
+    /// divided by `256^(31 - i)`).
+    Byte,
 }
 
 /// The call-context fields the [`Family::Env`] opcodes read (their `n`).
@@ -104,7 +107,7 @@ pub mod env {
 
 impl Family {
     /// Every family, in selector-column order.
-    pub const ALL: [Family; 36] = [
+    pub const ALL: [Family; 37] = [
         Family::Stop,
         Family::Push0,
         Family::Push,
@@ -141,10 +144,11 @@ impl Family {
         Family::Shl,
         Family::Shr,
         Family::Sar,
+        Family::Byte,
     ];
 
     /// The families that pop two words and push one result.
-    pub const BINARY: [Family; 16] = [
+    pub const BINARY: [Family; 17] = [
         Family::Add,
         Family::Sub,
         Family::Lt,
@@ -161,6 +165,7 @@ impl Family {
         Family::Shl,
         Family::Shr,
         Family::Sar,
+        Family::Byte,
     ];
 
     /// The families that access memory (and may expand it).
@@ -170,13 +175,14 @@ impl Family {
     pub const LOGIC: [Family; 3] = [Family::And, Family::Or, Family::Xor];
 
     /// The families the arithmetic table proves.
-    pub const ARITH: [Family; 6] = [
+    pub const ARITH: [Family; 7] = [
         Family::Mul,
         Family::Div,
         Family::Mod,
         Family::Shl,
         Family::Shr,
         Family::Sar,
+        Family::Byte,
     ];
 
     /// Position of the family's selector among the selector columns.
@@ -262,6 +268,7 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x19 => Family::Not,
         0x1b => Family::Shl,
         0x1c => Family::Shr,
+        0x1a => Family::Byte,
         0x1d => Family::Sar,
         0x30 => return Some((Family::Env, env::ADDRESS)),
         0x33 => return Some((Family::Env, env::CALLER)),

@@ -13,7 +13,10 @@
 //! SAR is a quotient row on the value's complement when its sign bit `NEG`
 //! is set (`top byte = 128 NEG + TOP_LOW`, `TOP_LOW < 128` by two range
 //! checks). IN0, IN1 and OUT copy the family's words, in the step table's
-//! order (complemented per byte, `255 - x`, for a negative SAR).
+//! order (complemented per byte, `255 - x`, for a negative SAR). BYTE is a
+//! quotient row dividing by `256^(31 - i)` (`Y` with byte `31 - i` set when
+//! `i < 32`, from the same one-hot split of `S[0]`, else zero) and pushes the
+//! quotient's low byte.
 
 use super::expr::{impl_stark_via_cx, Cx};
 use super::rw::{eval_range_column, range_lookup};
@@ -49,15 +52,16 @@ impl ArithStark {
 
     /// All constraints of the table.
     pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], _pis: &[C::V]) {
-        let [mul, div, modulo, shl, shr, sar] = Family::ARITH.map(|f| lv[col::sel(f)]);
-        for s in [mul, div, modulo, shl, shr, sar] {
+        let [mul, div, modulo, shl, shr, sar, byte] = Family::ARITH.map(|f| lv[col::sel(f)]);
+        for s in [mul, div, modulo, shl, shr, sar, byte] {
             cx.boolean(s);
         }
-        let any = cx.sum(&[mul, div, modulo, shl, shr, sar]);
+        let any = cx.sum(&[mul, div, modulo, shl, shr, sar, byte]);
         cx.boolean(any);
         let product = cx.add(mul, shl);
-        let quotient = cx.sum(&[div, modulo, shr, sar]);
+        let quotient = cx.sum(&[div, modulo, shr, sar, byte]);
         let shift = cx.sum(&[shl, shr, sar]);
+        let indexed = cx.add(shift, byte);
 
         // YZERO = 1 iff Y = 0 (its bytes are nonnegative, so their sum is 0 only then).
         let y_bytes: Vec<C::V> = (0..LIMBS).map(|j| lv[col::Y + j]).collect();
@@ -158,6 +162,7 @@ impl ArithStark {
         let div_mod = cx.add(div, modulo);
         let mul_div_mod = cx.add(mul, div_mod);
         let shr_sar = cx.add(shr, sar);
+        let shr_sar_byte = cx.add(shr_sar, byte);
         let div_shr_sar = cx.add(div, shr_sar);
         for j in 0..LIMBS {
             let (x, y, z, w, s) = (
@@ -176,32 +181,44 @@ impl ArithStark {
             };
             let flip_w = flip(cx, w);
             let flip_x = flip(cx, x);
+            // BYTE pushes the quotient's low byte only.
+            let low_byte = if j == 0 { Some(cx.mul(byte, x)) } else { None };
             let copies = [
-                (col::IN0, [(mul, x), (div_mod, w), (shift, s)], None),
-                (col::IN1, [(mul_div_mod, y), (shl, x), (shr_sar, w)], Some(flip_w)),
-                (col::OUT, [(product, w), (div_shr_sar, x), (modulo, z)], Some(flip_x)),
+                (col::IN0, [(mul, x), (div_mod, w), (indexed, s)], [None, None]),
+                (
+                    col::IN1,
+                    [(mul_div_mod, y), (shl, x), (shr_sar_byte, w)],
+                    [Some(flip_w), None],
+                ),
+                (
+                    col::OUT,
+                    [(product, w), (div_shr_sar, x), (modulo, z)],
+                    [Some(flip_x), low_byte],
+                ),
             ];
-            for (target, terms, flipped) in copies {
+            for (target, terms, extra) in copies {
                 let mut terms: Vec<C::V> = terms.iter().map(|&(gate, v)| cx.mul(gate, v)).collect();
-                terms.extend(flipped);
+                terms.extend(extra.into_iter().flatten());
                 let copy = cx.sum(&terms);
                 let c = cx.sub(lv[target + j], copy);
                 cx.always(c);
             }
         }
 
-        self.eval_shift(cx, lv, shift);
+        self.eval_shift(cx, lv, shift, byte);
         eval_range_column(cx, lv, nv, col::RANGE);
     }
 
-    /// SHL/SHR/SAR: `Y = 2^shift` below 256, zero from 256 on; other rows have no shift.
-    fn eval_shift<C: Cx>(&self, cx: &mut C, lv: &[C::V], shift: C::V) {
-        let not_shift = cx.not(shift);
+    /// SHL/SHR/SAR: `Y = 2^shift` below 256, zero from 256 on; BYTE:
+    /// `Y = 256^(31 - i)` below 32, zero from 32 on; other rows have no `S`.
+    fn eval_shift<C: Cx>(&self, cx: &mut C, lv: &[C::V], shift: C::V, byte: C::V) {
+        let indexed = cx.add(shift, byte);
+        let not_indexed = cx.not(indexed);
         for j in 0..LIMBS {
-            let c = cx.mul(not_shift, lv[col::S + j]);
+            let c = cx.mul(not_indexed, lv[col::S + j]);
             cx.always(c);
         }
-        // SBIG = 1 iff one of the shift's bytes 1..32 is nonzero.
+        // SBIG = 1 iff one of S's bytes 1..32 is nonzero.
         let high: Vec<C::V> = (1..LIMBS).map(|j| lv[col::S + j]).collect();
         let high = cx.sum(&high);
         let big = lv[col::SBIG];
@@ -216,7 +233,7 @@ impl ArithStark {
         let c = cx.sub(small, t);
         cx.always(c);
 
-        // S[0] = 8 IDX + BIT with one-hot IDX and BIT on shift rows (all zero elsewhere).
+        // S[0] = 8 IDX + BIT with one-hot IDX and BIT on rows with S (all zero elsewhere).
         let idx: Vec<C::V> = (0..LIMBS).map(|j| lv[col::IDX + j]).collect();
         let bit: Vec<C::V> = (0..8).map(|k| lv[col::BIT + k]).collect();
         for &v in idx.iter().chain(&bit) {
@@ -224,9 +241,16 @@ impl ArithStark {
         }
         for flags in [&idx, &bit] {
             let total = cx.sum(flags);
-            let c = cx.sub(total, shift);
+            let c = cx.sub(total, indexed);
             cx.always(c);
         }
+        // BSMALL: a BYTE index below 32 (S[0] / 8 below 4 and no high bytes).
+        let ge4 = cx.sum(&idx[4..]);
+        let below = cx.not(ge4);
+        let t = cx.mul(byte, not_big);
+        let t = cx.mul(t, below);
+        let c = cx.sub(lv[col::BSMALL], t);
+        cx.always(c);
         let mut low = cx.int(0);
         for (j, &v) in idx.iter().enumerate() {
             let t = cx.scale(v, 8 * j as i64);
@@ -241,12 +265,17 @@ impl ArithStark {
         }
         let c = cx.sub(lv[col::S], low);
         cx.always(c);
-        // Y's byte j is 2^BIT when j = IDX and the shift is small, else zero.
+        // Y's byte j is 2^BIT when j = IDX and the shift is small; for BYTE it is 1
+        // when 8 IDX + BIT = 31 - j and the index is small; else zero.
         for (j, &v) in idx.iter().enumerate() {
-            let y = cx.mul(shift, lv[col::Y + j]);
+            let y = cx.mul(indexed, lv[col::Y + j]);
             let t = cx.mul(small, v);
             let t = cx.mul(t, power);
             let c = cx.sub(y, t);
+            let i = LIMBS - 1 - j;
+            let t = cx.mul(lv[col::BSMALL], idx[i / 8]);
+            let t = cx.mul(t, bit[i % 8]);
+            let c = cx.sub(c, t);
             cx.always(c);
         }
     }

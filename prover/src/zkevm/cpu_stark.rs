@@ -10,7 +10,7 @@
 //! MLOAD/MSTORE/MSTORE8 and MSIZE pushes the size; results, the comparison
 //! difference, the flipped top bytes and the memory witnesses are bytes
 //! (range lookup). Columns a family does not use are forced to zero. Stack
-//! values, instructions, AND/OR/XOR results, MUL/DIV/MOD/SHL/SHR/SAR results,
+//! values, instructions, AND/OR/XOR results, MUL/DIV/MOD/SHL/SHR/SAR/BYTE results,
 //! call-context values and memory bytes come from the other tables through
 //! cross-table lookups.
 
@@ -27,7 +27,7 @@ use witness::word::LIMBS;
 pub struct CpuStark;
 
 /// Families using stack channel 0 (read of `IN0`).
-pub(crate) const CHANNEL0: [Family; 28] = with_binary([
+pub(crate) const CHANNEL0: [Family; 29] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Pop,
@@ -42,7 +42,7 @@ pub(crate) const CHANNEL0: [Family; 28] = with_binary([
     Family::Return,
 ]);
 /// Families using stack channel 1 (read of `IN1`).
-pub(crate) const CHANNEL1: [Family; 21] = with_binary([
+pub(crate) const CHANNEL1: [Family; 22] = with_binary([
     Family::Jumpi,
     Family::Swap,
     Family::Mstore,
@@ -50,7 +50,7 @@ pub(crate) const CHANNEL1: [Family; 21] = with_binary([
     Family::Return,
 ]);
 /// Families using stack channel 2 (write of `OUT`).
-pub(crate) const CHANNEL2: [Family; 28] = with_binary([
+pub(crate) const CHANNEL2: [Family; 29] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Push0,

@@ -5,7 +5,7 @@
 //! | 0   | step table, stack channels 0..3           | stack table (real rows)        |
 //! | 1   | step table (tx, pc, family, n, immediate) | bytecode table, multiplicity `MULT` |
 //! | 2   | the verifier's tuples from the public code | bytecode table (real rows)    |
-//! | 3   | logic table (family, operands recomposed from its bits, result) and arithmetic table (family, IN0, IN1, OUT) | step table (family, IN0, IN1, OUT) of AND/OR/XOR/MUL/DIV/MOD/SHL/SHR/SAR |
+//! | 3   | logic table (family, operands recomposed from its bits, result) and arithmetic table (family, IN0, IN1, OUT) | step table (family, IN0, IN1, OUT) of AND/OR/XOR/MUL/DIV/MOD/SHL/SHR/SAR/BYTE |
 //! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, and (tx, START_GAS, GAS) of each transaction's first step | call-context table, multiplicity `MULT` |
 //! | 5   | the verifier's tuples from the statement's calls | call-context table (real rows) |
 //! | 6   | step table, memory channels 0..32 of MLOAD/MSTORE/MSTORE8/CALLDATALOAD | memory table (step accesses) |
