@@ -64,7 +64,7 @@ pub fn run(args: ZkevmArgs) -> anyhow::Result<ExitCode> {
     );
     let progress = ProgressBar::new(args.rows_logs.len() as u64);
     for &rows_log in &args.rows_logs {
-        let steps_per_tx = 7 * usize::from(args.iterations) + 3;
+        let steps_per_tx = 7 * usize::from(args.iterations) + 9;
         let txs = ((1usize << rows_log) / steps_per_tx).max(1);
         let block = counter_loop_block(txs, args.iterations);
         let options = ExecOptions {

@@ -140,5 +140,8 @@ pub fn run(args: ProveArgs) -> anyhow::Result<ExitCode> {
         aggregated.num_chunks(),
         path.display()
     );
+    for line in witness::describe_storage(&witness::storage_changes(chunks.iter().map(|c| &c.statement)), 8) {
+        println!("{line}");
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -56,9 +56,12 @@ fn scope_reason(e: &WitnessError) -> Option<String> {
 /// The most gas a transaction of `case` can use if its execution fits one
 /// chunk of `2^rows_log` proven steps: an upper bound of its intrinsic gas
 /// (calldata at 16 per byte, access list) plus the dearest proven opcode's
-/// static gas per step. Memory expansion beyond that is not attempted (a
-/// guard against tracing memory-heavy cases).
+/// static gas per step, and the dearest storage access (a cold SSTORE
+/// setting a zero slot) for each SLOAD or SSTORE byte in the called code.
+/// Memory expansion beyond that, or storage accesses in loops, are not
+/// attempted (a guard against tracing memory-heavy cases).
 fn provable_gas(case: &StateTestCase, rows_log: usize) -> u64 {
+    use witness::storage::gas::{COLD_SSTORE_EXTRA, SET};
     let step_gas = witness::opcode::Family::ALL.iter().map(|f| f.gas()).max().unwrap_or(0);
     let execution = step_gas << rows_log;
     case.block
@@ -66,7 +69,18 @@ fn provable_gas(case: &StateTestCase, rows_log: usize) -> u64 {
         .iter()
         .map(|tx| {
             let keys: usize = tx.access_list.iter().map(|item| item.storage_keys.len()).sum();
-            21_000 + 16 * tx.input.len() as u64 + 2_400 * tx.access_list.len() as u64 + 1_900 * keys as u64 + execution
+            let code = tx.to.and_then(|to| case.block.pre_state.get(&to)).map(|a| &a.code[..]);
+            let storage_ops = code
+                .unwrap_or_default()
+                .iter()
+                .filter(|&&b| b == 0x54 || b == 0x55)
+                .count() as u64;
+            21_000
+                + 16 * tx.input.len() as u64
+                + 2_400 * tx.access_list.len() as u64
+                + 1_900 * keys as u64
+                + execution
+                + storage_ops * (SET + COLD_SSTORE_EXTRA)
         })
         .sum()
 }
@@ -234,13 +248,21 @@ mod tests {
     #[test]
     fn in_scope_cases_are_proven_and_the_rest_say_what_is_missing() {
         assert!(matches!(prove(&case(counter_loop_block(1, 5)), 8), Proving::Proven));
-        match prove(&case(block(Workload::Erc20, 2)), 12) {
-            Proving::OutOfScope(reason) => assert!(reason.starts_with("opcode "), "{reason}"),
-            _ => panic!("token transfers are not in the proven scope yet"),
+        // Token transfers (storage reads and writes, a balance check) and swaps are in scope.
+        assert!(matches!(prove(&case(block(Workload::Erc20, 2)), 8), Proving::Proven));
+        assert!(matches!(prove(&case(block(Workload::Uniswap, 2)), 8), Proving::Proven));
+        let mut signed = counter_loop_block(1, 5);
+        for account in signed.pre_state.values_mut().filter(|a| !a.code.is_empty()) {
+            account.code = revm::primitives::Bytes::from_static(&[0x60, 0x01, 0x60, 0x02, 0x05, 0x00]);
         }
-        // 200 loop rounds burn more gas than 2^8 proven steps can (caught
-        // before tracing); 80 rounds (560 steps) do not, but still do not fit.
-        match prove(&case(counter_loop_block(1, 200)), 8) {
+        match prove(&case(signed), 8) {
+            Proving::OutOfScope(reason) => assert_eq!(reason, "opcode SDIV"),
+            _ => panic!("SDIV is not in the proven scope yet"),
+        }
+        // 2000 loop rounds burn more gas than 2^8 proven steps and two storage
+        // accesses can (caught before tracing); 80 rounds (569 steps) do not,
+        // but still do not fit.
+        match prove(&case(counter_loop_block(1, 2000)), 8) {
             Proving::OutOfScope(reason) => assert!(reason.starts_with("more gas"), "{reason}"),
             _ => panic!("a transaction longer than a chunk is out of scope"),
         }

@@ -60,7 +60,15 @@ fn verify_chunks(proofs: &[ChunkProof], what: &Path) -> anyhow::Result<()> {
         proofs.len(),
         start.elapsed().as_secs_f64() * 1e3
     );
+    print_storage(proofs.iter().map(|p| &p.statement));
     Ok(())
+}
+
+/// The storage the proven transactions read and leave, one line per slot.
+fn print_storage<'a>(statements: impl IntoIterator<Item = &'a witness::ChunkStatement>) {
+    for line in witness::describe_storage(&witness::storage_changes(statements), 8) {
+        println!("{line}");
+    }
 }
 
 fn verify_aggregate(proof: &AggregatedProof, path: &Path) -> anyhow::Result<()> {
@@ -82,6 +90,7 @@ fn verify_aggregate(proof: &AggregatedProof, path: &Path) -> anyhow::Result<()> 
         data.circuit.common.degree_bits(),
         start.elapsed().as_secs_f64() * 1e3
     );
+    print_storage(proof.chunks.iter().map(|c| &c.statement));
     Ok(())
 }
 

@@ -208,7 +208,9 @@ pub fn sample_block() -> BlockInput {
 
 /// The counter-loop contract: `PUSH2 iterations`, then `iterations` rounds of
 /// JUMPDEST, PUSH1 1, SWAP1, SUB, DUP1, PUSH1 3, JUMPI (7 steps, 26 gas),
-/// then POP, STOP. It runs only opcodes the zkEVM's first tables prove.
+/// then POP, and adds the rounds to the counter in storage slot 0 (PUSH0,
+/// SLOAD, PUSH2 iterations, ADD, PUSH0, SSTORE), STOP: `7 iterations + 9`
+/// steps. It runs only opcodes the zkEVM's tables prove.
 pub fn counter_loop_code(iterations: u16) -> Bytes {
     let [hi, lo] = iterations.to_be_bytes();
     Bytes::from(vec![
@@ -216,7 +218,9 @@ pub fn counter_loop_code(iterations: u16) -> Bytes {
         0x5b, // 3: JUMPDEST
         0x60, 0x01, 0x90, 0x03, // PUSH1 1 SWAP1 SUB
         0x80, 0x60, 0x03, 0x57, // DUP1 PUSH1 3 JUMPI
-        0x50, 0x00, // POP STOP
+        0x50, // POP
+        0x5f, 0x54, 0x61, hi, lo, 0x01, // PUSH0 SLOAD PUSH2 iterations ADD
+        0x5f, 0x55, 0x00, // PUSH0 SSTORE STOP
     ])
 }
 
@@ -225,7 +229,7 @@ pub fn counter_loop_code(iterations: u16) -> Bytes {
 pub fn counter_loop_block(txs: usize, iterations: u16) -> BlockInput {
     let sender = Address::with_last_byte(0xaa);
     let contract = Address::with_last_byte(0x10);
-    let gas_per_tx = 100_000 + 26 * u64::from(iterations);
+    let gas_per_tx = 130_000 + 26 * u64::from(iterations);
     let pre_state = BTreeMap::from([
         (
             sender,

@@ -14,7 +14,7 @@ use witness::{build_chunks, codes_of, F};
 /// Chunk proofs of a block of `txs` counter-loop calls, executed by the
 /// executor with traces, one chunk each (2^8 rows per chunk).
 fn chunk_proofs(txs: u32) -> Vec<ChunkProof> {
-    // 19 rounds: 1 + 19 * 7 + 2 = 136 steps, so one transaction per chunk needs more than half of 255 rows.
+    // 19 rounds: 19 * 7 + 9 = 142 steps, so one transaction per chunk needs more than half of 255 rows.
     let block = executor::synthetic::counter_loop_block(txs as usize, 19);
     let options = executor::ExecOptions {
         capture_traces: true,

@@ -142,6 +142,15 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
                     Family::Sar => I256::from_raw(b)
                         .asr(usize::try_from(a).unwrap_or(255).min(255))
                         .into_raw(),
+                    Family::SignExtend => usize::try_from(a).ok().filter(|&i| i < 31).map_or(b, |i| {
+                        let sign = 8 * i + 7;
+                        let mask = (U256::from(1u8) << (sign + 1)) - U256::from(1u8);
+                        if b.bit(sign) {
+                            b | !mask
+                        } else {
+                            b & mask
+                        }
+                    }),
                     _ => U256::from(a == b),
                 });
             }
@@ -281,7 +290,17 @@ fn arith_program() -> Vec<u8> {
         c.extend(index);
         c.extend([0x1a, 0x50]); // BYTE POP
     }
-    c.extend([0x50, 0x00]); // POP STOP
+    c.push(0x50); // POP
+    c.extend([
+        0x61, 0x12, 0x80, 0x5f, 0x0b, 0x50, // SIGNEXTEND(0, 0x1280) = -128
+        0x61, 0x12, 0x80, 0x60, 0x01, 0x0b, 0x50, // SIGNEXTEND(1, 0x1280) = 0x1280
+        0x61, 0x12, 0x80, 0x64, 0x01, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x50, // index 2^32: unchanged
+        0x5f, 0x19, 0x60, 0x08, 0x1c, 0x60, 0x1e, 0x0b, 0x50, // SIGNEXTEND(30, MAX >> 8) = MAX
+        0x5f, 0x19, 0x60, 0x09, 0x1c, 0x60, 0x1e, 0x0b, 0x50, // SIGNEXTEND(30, MAX >> 9) = MAX >> 9
+        0x5f, 0x19, 0x60, 0x1f, 0x0b, 0x50, // SIGNEXTEND(31, MAX) = MAX
+        0x60, 0x7f, 0x5f, 0x0b, 0x50, // SIGNEXTEND(0, 0x7f) = 0x7f
+        0x00, // STOP
+    ]);
     c
 }
 
@@ -386,9 +405,18 @@ fn proves_arithmetic_and_shifts() {
         n(32u64),
         U256::ZERO,
         U256::ZERO,
+        U256::MAX - n(0x7fu64),
+        n(0x1280u64),
+        n(0x1280u64),
+        U256::MAX >> 8,
+        U256::MAX,
+        U256::MAX >> 9,
+        U256::MAX >> 9,
+        U256::MAX,
+        n(0x7fu64),
     ];
     assert_eq!(results, expected);
-    assert_eq!(rows_with(&w.arith, witness::arith::col::sel(Family::Shr)).len(), 3);
+    assert_eq!(rows_with(&w.arith, witness::arith::col::sel(Family::Shr)).len(), 5);
     prove_and_verify(w);
 }
 
@@ -894,17 +922,34 @@ fn corrupted_arith_cells_are_rejected() {
     w.arith[r] = fake;
     refresh_range_frequencies(&mut w);
     assert_rejected(&w, "BYTE inside the word claimed to be out of range");
+
+    // SIGNEXTEND(0, 0x1280) claimed to be 0x80, as if byte 0 were nonnegative: only
+    // the sign split of the selected byte (128 would need a low part of 128) catches it.
+    let mut w = base.clone();
+    let s = step(&w, Family::SignExtend, 0);
+    for j in 1..32 {
+        shift_pushed(&mut w, s, j, -F::from_canonical_u64(255));
+    }
+    let r = row(&w, Family::SignExtend, 0);
+    w.arith[r][a::SXNEG] = F::ZERO;
+    w.arith[r][a::TOP_LOW] = F::from_canonical_u64(128);
+    w.arith[r][a::TOP_LOW_HI] = F::from_canonical_u64(256);
+    for j in 1..32 {
+        w.arith[r][a::OUT + j] = F::ZERO;
+    }
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "SIGNEXTEND of a negative byte claimed nonnegative");
 }
 
-/// A block executed by the executor (with trace capture): two transactions calling the
-/// all-opcodes contract, one calling the memory contract and one the arithmetic
-/// contract, proven from the executor's own traces (so revm's gas, including memory
-/// expansion, and revm's results are checked).
-#[test]
-fn proves_a_block_from_executor_traces() {
+/// A contract's code and its non-zero storage slots (key, value).
+type Contract<'a> = (Vec<u8>, &'a [(u64, u64)]);
+
+/// Executes one transaction per entry of `calls` (an index into `contracts`,
+/// each deployed at `contract(i)` with its code and non-zero storage) with the
+/// executor, capturing traces, under Cancun rules.
+fn execute(contracts: &[Contract], calls: &[u32]) -> (executor::BlockInput, BlockTrace) {
     use executor::input::{BlockHeader, PreAccount, Transaction};
     use executor::{execute_block, BlockInput, ExecOptions};
-    let sender = Address::with_last_byte(0xaa);
     let mut block = BlockInput {
         header: BlockHeader {
             number: 1,
@@ -919,40 +964,29 @@ fn proves_a_block_from_executor_traces() {
         ..Default::default()
     };
     block.pre_state.insert(
-        sender,
+        SENDER,
         PreAccount {
             balance: U256::from(10u64).pow(U256::from(18)),
             ..Default::default()
         },
     );
-    block.pre_state.insert(
-        contract(0),
-        PreAccount {
-            code: Bytes::from(all_ops_program()),
-            ..Default::default()
-        },
-    );
-    block.pre_state.insert(
-        contract(1),
-        PreAccount {
-            code: Bytes::from(memory_program()),
-            ..Default::default()
-        },
-    );
-    block.pre_state.insert(
-        contract(2),
-        PreAccount {
-            code: Bytes::from(arith_program()),
-            ..Default::default()
-        },
-    );
-    for (nonce, callee) in [(0, 0), (1, 0), (2, 1), (3, 2)] {
+    for (i, (code, storage)) in contracts.iter().enumerate() {
+        block.pre_state.insert(
+            contract(i as u32),
+            PreAccount {
+                code: Bytes::from(code.clone()),
+                storage: storage.iter().map(|&(k, v)| (U256::from(k), U256::from(v))).collect(),
+                ..Default::default()
+            },
+        );
+    }
+    for (nonce, &callee) in calls.iter().enumerate() {
         block.transactions.push(Transaction {
             tx_type: 2,
-            from: sender,
+            from: SENDER,
             to: Some(contract(callee)),
-            nonce,
-            gas_limit: 100_000,
+            nonce: nonce as u64,
+            gas_limit: 300_000,
             gas_price: 10,
             value: U256::from(VALUE),
             input: Bytes::from(CALLDATA.to_vec()),
@@ -970,10 +1004,188 @@ fn proves_a_block_from_executor_traces() {
         },
     )
     .expect("block executes");
-    let trace = out.traces.expect("traces were captured");
+    assert!(out.txs.iter().all(|t| t.success), "every transaction succeeds");
+    (block, out.traces.expect("traces were captured"))
+}
+
+/// A block executed by the executor (with trace capture): two transactions calling the
+/// all-opcodes contract, one calling the memory contract and one the arithmetic
+/// contract, proven from the executor's own traces (so revm's gas, including memory
+/// expansion, and revm's results are checked).
+#[test]
+fn proves_a_block_from_executor_traces() {
+    let contracts = [
+        (all_ops_program(), &[][..]),
+        (memory_program(), &[]),
+        (arith_program(), &[]),
+    ];
+    let (block, trace) = execute(&contracts, &[0, 0, 1, 2]);
     let ws = build_chunks(&trace, &witness::codes_of(&block), 8).expect("the traces are in scope");
     assert_eq!(ws[0].statement.first_tx, 0);
     assert_eq!(ws.last().unwrap().statement.end_tx, 4);
     let proofs: Vec<ChunkProof> = ws.iter().map(prove_and_verify).collect();
     verify_chunk_sequence(&proofs).expect("chunks link");
+}
+
+/// Storage traffic: a cold SLOAD, a first change of the slot, a warm SLOAD, a cold
+/// SSTORE of a zero slot, an SSTORE that changes nothing, a reset and a write back
+/// to the original value, and a cold SLOAD of a never-written slot; then 35
+/// PUSH0 POP pairs so that two transactions fill a chunk of 2^8 rows.
+fn storage_program() -> Vec<u8> {
+    let mut c = vec![
+        0x60, 0x00, 0x54, // PUSH1 0 SLOAD (cold)
+        0x60, 0x01, 0x01, // PUSH1 1 ADD
+        0x80, 0x60, 0x00, 0x55, // DUP1 PUSH1 0 SSTORE (first change)
+        0x60, 0x00, 0x54, 0x50, // PUSH1 0 SLOAD POP (warm)
+        0x60, 0x01, 0x55, // PUSH1 1 SSTORE (cold)
+        0x60, 0x07, 0x60, 0x02, 0x55, // PUSH1 7 PUSH1 2 SSTORE (cold)
+        0x5f, 0x60, 0x02, 0x55, // PUSH0 PUSH1 2 SSTORE (warm)
+        0x60, 0x07, 0x60, 0x02, 0x55, // PUSH1 7 PUSH1 2 SSTORE (warm, back to the original)
+        0x60, 0x03, 0x54, 0x50, // PUSH1 3 SLOAD POP (cold, never written)
+    ];
+    for _ in 0..35 {
+        c.extend([0x5f, 0x50]);
+    }
+    c.push(0x00);
+    c
+}
+
+/// Two contracts with the storage program (the first with slots 0 and 2 set),
+/// called four times by the executor, in two chunks.
+fn storage_chunks() -> Vec<ChunkWitness> {
+    let contracts = [(storage_program(), &[(0, 5), (2, 7)][..]), (storage_program(), &[])];
+    let (block, trace) = execute(&contracts, &[0, 0, 1, 0]);
+    build_chunks(&trace, &witness::codes_of(&block), 8).expect("the traces are in scope")
+}
+
+/// SLOAD and SSTORE across transactions and chunks, from revm's traces (so revm's
+/// values and its EIP-2929/2200 gas are checked), with each chunk's storage slots
+/// linking to the next chunk's.
+#[test]
+fn proves_storage_traffic_across_transactions_and_chunks() {
+    let ws = storage_chunks();
+    assert_eq!(ws.len(), 2, "two transactions per chunk");
+    use witness::storage::col as s;
+    let costs: Vec<u64> = ws[0]
+        .storage
+        .iter()
+        .filter(|r| r[s::IS_REAL] == F::ONE && r[s::IS_INIT] == F::ZERO && r[s::IS_FINAL] == F::ZERO)
+        .map(|r| r[s::COST].to_canonical_u64())
+        .collect();
+    // Per slot, in time order: slot 0 (tx 0: cold read, reset, warm read; tx 1 the
+    // same), slot 1 (set; then reset), slot 2 (no change, reset, back; then no
+    // change, reset, back), slot 3 (cold reads).
+    assert_eq!(
+        costs,
+        [2100, 2900, 100, 2100, 2900, 100, 22_100, 5000, 2200, 2900, 100, 2200, 2900, 100, 2100, 2100]
+    );
+    let slot0 = &ws[0].statement.storage[0];
+    assert_eq!((slot0.before, slot0.after), (U256::from(5u8), U256::from(7u8)));
+    assert_eq!(
+        ws[1].statement.storage[0].before,
+        U256::from(7u8),
+        "chunk 1 starts where chunk 0 left"
+    );
+    let proofs: Vec<ChunkProof> = ws.iter().map(prove_and_verify).collect();
+    verify_chunk_sequence(&proofs).expect("chunks link");
+
+    let mut unlinked = proofs.clone();
+    unlinked.remove(0);
+    let mut first = proofs[0].clone();
+    first.statement.storage[0].after = U256::from(6u8);
+    unlinked.insert(0, first);
+    let err = verify_chunk_sequence(&unlinked).unwrap_err();
+    assert!(err.to_string().contains("the earlier chunks left 6"), "{err}");
+}
+
+/// Changes the storage gas of step `r` to `cost`, and the gas of every later step of
+/// its transaction with what the step holds from it (SSTORE's gas above the sentry,
+/// STOP's gas left), as a cheating prover would.
+fn reprice(w: &mut ChunkWitness, r: usize, cost: u64) {
+    use witness::cpu::col;
+    let old = w.cpu[r][col::SCOST].to_canonical_u64();
+    w.cpu[r][col::SCOST] = F::from_canonical_u64(cost);
+    let tx = w.cpu[r][col::TX];
+    let bytes = |v: u64| (0..7).map(move |k| F::from_canonical_u64((v >> (8 * k)) & 0xff));
+    for row in w.cpu[r + 1..]
+        .iter_mut()
+        .take_while(|row| row[col::TX] == tx && row[col::IS_REAL] == F::ONE)
+    {
+        let gas = row[col::GAS].to_canonical_u64() + old - cost;
+        row[col::GAS] = F::from_canonical_u64(gas);
+        assert_eq!(row[col::sel(Family::Gas)], F::ZERO, "no GAS step to repush");
+        if row[col::sel(Family::Sstore)] == F::ONE {
+            for (k, b) in bytes(gas - 2301).enumerate() {
+                row[col::AUX + k] = b;
+            }
+        }
+        if row[col::sel(Family::Stop)] == F::ONE {
+            for (k, b) in bytes(gas).enumerate() {
+                row[col::OUT + k] = b;
+            }
+        }
+    }
+    refresh_range_frequencies(w);
+}
+
+/// The storage-table row of step `r`'s access.
+fn storage_row(w: &ChunkWitness, r: usize) -> usize {
+    use witness::storage::col as s;
+    let ts = w.cpu[r][witness::cpu::col::CLK] + F::ONE;
+    w.storage
+        .iter()
+        .position(|row| row[s::TS] == ts && row[s::IS_REAL] == F::ONE)
+        .expect("the access is in the storage table")
+}
+
+#[test]
+fn corrupted_storage_cells_are_rejected() {
+    use witness::cpu::col;
+    use witness::storage::col as s;
+    let base = storage_chunks().remove(0);
+    let sloads: Vec<usize> = rows_with(&base.cpu, col::sel(Family::Sload));
+    let sstores: Vec<usize> = rows_with(&base.cpu, col::sel(Family::Sstore));
+    let warm_sload = sloads[1];
+
+    let mut w = base.clone();
+    shift_pushed(&mut w, warm_sload, 0, F::ONE);
+    let i = storage_row(&w, warm_sload);
+    w.storage[i][s::VAL] += F::ONE;
+    witness::storage::fill_comparisons(&mut w.storage);
+    assert_rejected(&w, "SLOAD returning another value than the slot holds");
+
+    let mut w = base.clone();
+    w.statement.storage[0].before += U256::from(1u8);
+    assert_rejected(&w, "a slot's value before the chunk differing from the statement");
+
+    let mut w = base.clone();
+    let i = storage_row(&w, warm_sload);
+    w.storage[i][s::COLD] = F::ONE;
+    w.storage[i][s::COST] = F::from_canonical_u64(2100);
+    for j in 0..32 {
+        w.storage[i][s::ORIG + j] = w.storage[i - 1][s::VAL + j];
+    }
+    witness::storage::fill_comparisons(&mut w.storage);
+    reprice(&mut w, warm_sload, 2100);
+    assert_rejected(&w, "a warm SLOAD priced as cold");
+
+    let mut w = base.clone();
+    let set = sstores[1];
+    let i = storage_row(&w, set);
+    assert_eq!(
+        w.storage[i][s::COST],
+        F::from_canonical_u64(22_100),
+        "a cold SSTORE of a zero slot"
+    );
+    w.storage[i][s::ORIG_ZERO] = F::ZERO;
+    w.storage[i][s::CREATES] = F::ZERO;
+    w.storage[i][s::COST] = F::from_canonical_u64(5000);
+    reprice(&mut w, set, 5000);
+    assert_rejected(&w, "an SSTORE of a zero slot priced as a reset");
+
+    let mut w = base.clone();
+    let sstore = sstores[0];
+    w.cpu[sstore][col::AUX + 6] += F::ONE;
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "SSTORE's gas above the sentry not matching its gas");
 }

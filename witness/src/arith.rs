@@ -1,4 +1,4 @@
-//! The arithmetic table: one row per MUL, DIV, MOD, SHL, SHR, SAR or BYTE step, each
+//! The arithmetic table: one row per MUL, DIV, MOD, SHL, SHR, SAR, BYTE or SIGNEXTEND step, each
 //! proven as one 256-bit multiply-add `X * Y + Z = W + 2^256 * overflow`
 //! over byte limbs.
 //!
@@ -11,6 +11,7 @@
 //! | SHR    | result   | 2^shift    | remainder | value      | (S, W, X)              |
 //! | SAR    | result'  | 2^shift    | remainder | value'     | (S, W', X')            |
 //! | BYTE   | value / 256^(31-i) | 256^(31-i) | remainder | value | (S, W, X's low byte) |
+//! | SIGNEXTEND | value / 256^(b+1) | 256^(b+1) | remainder | value | (S, W, Z sign-extended) |
 //!
 //! SAR shifts the one's complement of a negative value (`NEG`, the value's
 //! sign bit) and complements the result back (`x' = 255 - x` per byte), since
@@ -29,6 +30,11 @@
 //! `Y` has byte `IDX` equal to `2^BIT`. BYTE's index `i` (in `S`) splits
 //! the same way; below 32 (`BSMALL`), `Y` has byte `31 - i` equal to 1, and
 //! from 32 on `Y` is zero, so the quotient and the pushed byte are zero.
+//! SIGNEXTEND's `b` (in `S`) splits the same way; below 31 (`XSMALL`), `Y`
+//! has byte `b + 1` equal to 1, the remainder's byte `b` (`SELB`) holds the
+//! sign bit (`SXNEG`, split off as SAR's is), and the result is the
+//! remainder with every byte above `b` set to `255 SXNEG`; from 31 on `Y` is
+//! zero and the result is the value.
 //!
 //! The product is checked per 32-bit group with a 16-bit carry (two
 //! range-checked bytes): group sums stay below 2^47, so the field equation
@@ -49,7 +55,7 @@ pub mod col {
     use crate::opcode::Family;
     use crate::word::LIMBS;
 
-    /// Selector of MUL; DIV, MOD, SHL, SHR, SAR and BYTE follow (see [`sel`]).
+    /// Selector of MUL; DIV, MOD, SHL, SHR, SAR, BYTE and SIGNEXTEND follow (see [`sel`]).
     pub const SEL: usize = 0;
     /// First factor, byte limbs.
     pub const X: usize = SEL + Family::ARITH.len();
@@ -71,7 +77,7 @@ pub mod col {
     pub const YZERO: usize = YINV + 1;
     /// 1 on quotient rows whose divisor `Y` is nonzero.
     pub const NZQ: usize = YZERO + 1;
-    /// SHL/SHR/SAR: the shift amount; BYTE: the byte index; byte limbs.
+    /// SHL/SHR/SAR: the shift amount; BYTE, SIGNEXTEND: the byte index; byte limbs.
     pub const S: usize = NZQ + 1;
     /// Inverse witness of the sum of `S`'s bytes 1..32 (when nonzero).
     pub const SINV: usize = S + LIMBS;
@@ -81,13 +87,22 @@ pub mod col {
     pub const SSMALL: usize = SBIG + 1;
     /// BYTE with an index below 32.
     pub const BSMALL: usize = SSMALL + 1;
+    /// SIGNEXTEND with an index below 31.
+    pub const XSMALL: usize = BSMALL + 1;
+    /// `IDX[3] * BIT[7]`: `S[0]` is 31.
+    pub const S31: usize = XSMALL + 1;
+    /// The byte of `Z` at index `S[0]` (zero when `S[0]` is 32 or more).
+    pub const SELB: usize = S31 + 1;
+    /// SIGNEXTEND below 31: the sign bit of `SELB`.
+    pub const SXNEG: usize = SELB + 1;
     /// One-hot: `S[0] / 8` (for shifts, the byte of `Y` that is nonzero).
-    pub const IDX: usize = BSMALL + 1;
+    pub const IDX: usize = SXNEG + 1;
     /// One-hot: `S[0] mod 8` (for shifts, the bit set in that byte).
     pub const BIT: usize = IDX + LIMBS;
     /// SAR: 1 when the value is negative (its top bit is set).
     pub const NEG: usize = BIT + 8;
-    /// SAR: the value's top byte less `128 NEG` (below 128).
+    /// SAR: the value's top byte less `128 NEG`; SIGNEXTEND: `SELB` less
+    /// `128 SXNEG` (below 128).
     pub const TOP_LOW: usize = NEG + 1;
     /// SAR: `TOP_LOW + 128` (a byte only when `TOP_LOW < 128`).
     pub const TOP_LOW_HI: usize = TOP_LOW + 1;
@@ -109,7 +124,7 @@ pub mod col {
         SEL + Family::ARITH
             .iter()
             .position(|&f| f == family)
-            .expect("only MUL, DIV, MOD, SHL, SHR, SAR and BYTE have an arithmetic selector")
+            .expect("only the arithmetic families have an arithmetic selector")
     }
 
     /// Columns checked to hold bytes: X, Z, D, the carries and SAR's top-byte
@@ -129,9 +144,9 @@ pub mod col {
 /// of [`Family::ARITH`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArithOp {
-    /// MUL, DIV, MOD, SHL, SHR, SAR or BYTE.
+    /// MUL, DIV, MOD, SHL, SHR, SAR, BYTE or SIGNEXTEND.
     pub family: Family,
-    /// First operand (top of stack; the shift of SHL/SHR/SAR, BYTE's index).
+    /// First operand (top of stack; the shift of SHL/SHR/SAR, the byte index of BYTE and SIGNEXTEND).
     pub in0: U256,
     /// Second operand.
     pub in1: U256,
@@ -167,6 +182,22 @@ impl ArithOp {
         }
     }
 
+    /// SIGNEXTEND's divisor `256^(b + 1)`, or zero for an index `b` of 31 or more.
+    fn extend_divisor(&self) -> U256 {
+        match usize::try_from(self.in0) {
+            Ok(b) if b < 31 => U256::from(1u8) << (8 * (b + 1)),
+            _ => U256::ZERO,
+        }
+    }
+
+    /// Whether SIGNEXTEND extends a negative value (the top bit of byte `b`, below 31).
+    fn extends_negative(&self) -> bool {
+        match usize::try_from(self.in0) {
+            Ok(b) if self.family == Family::SignExtend && b < 31 => self.in1.bit(8 * b + 7),
+            _ => false,
+        }
+    }
+
     /// `(a / b, a mod b)`, both zero when `b` is zero.
     fn div_rem(a: U256, b: U256) -> (U256, U256) {
         if b.is_zero() {
@@ -194,6 +225,7 @@ impl ArithOp {
             Family::Sar if self.negative() => quotient(!self.in1, self.power()),
             Family::Sar => quotient(self.in1, self.power()),
             Family::Byte => quotient(self.in1, self.byte_divisor()),
+            Family::SignExtend => quotient(self.in1, self.extend_divisor()),
             // DIV and MOD, the other arithmetic families.
             _ => quotient(self.in0, self.in1),
         }
@@ -207,6 +239,9 @@ impl ArithOp {
             Family::Mod => m.z,
             Family::Sar if self.negative() => !m.x,
             Family::Byte => m.x & U256::from(0xffu8),
+            Family::SignExtend if m.y.is_zero() => self.in1,
+            Family::SignExtend if self.extends_negative() => m.z | !(m.y - U256::from(1u8)),
+            Family::SignExtend => m.z,
             // DIV, SHR and SAR of a nonnegative value push the quotient.
             _ => m.x,
         }
@@ -234,7 +269,7 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
     }
     let quotient_row = matches!(
         op.family,
-        Family::Div | Family::Mod | Family::Shr | Family::Sar | Family::Byte
+        Family::Div | Family::Mod | Family::Shr | Family::Sar | Family::Byte | Family::SignExtend
     );
     let y_sum: u64 = y.iter().map(|&b| u64::from(b)).sum();
     row[col::YZERO] = F::from_bool(y_sum == 0);
@@ -281,7 +316,10 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
         row[col::TOP_LOW] = F::from_canonical_u8(top_low);
         row[col::TOP_LOW_HI] = F::from_canonical_u8(top_low + 128);
     }
-    if matches!(op.family, Family::Shl | Family::Shr | Family::Sar | Family::Byte) {
+    if matches!(
+        op.family,
+        Family::Shl | Family::Shr | Family::Sar | Family::Byte | Family::SignExtend
+    ) {
         let s = limbs(op.in0);
         for (j, b) in s.iter().enumerate() {
             row[col::S + j] = F::from_canonical_u8(*b);
@@ -291,11 +329,23 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
             row[col::SINV] = F::from_canonical_u64(high_sum).inverse();
         }
         row[col::SBIG] = F::from_bool(high_sum != 0);
-        let shift = op.family != Family::Byte;
+        let shift = matches!(op.family, Family::Shl | Family::Shr | Family::Sar);
         row[col::SSMALL] = F::from_bool(shift && high_sum == 0);
-        row[col::BSMALL] = F::from_bool(!shift && high_sum == 0 && s[0] < 32);
+        row[col::BSMALL] = F::from_bool(op.family == Family::Byte && high_sum == 0 && s[0] < 32);
+        let xsmall = op.family == Family::SignExtend && high_sum == 0 && s[0] < 31;
+        row[col::XSMALL] = F::from_bool(xsmall);
+        row[col::S31] = F::from_bool(s[0] == 31);
         row[col::IDX + usize::from(s[0] / 8)] = F::ONE;
         row[col::BIT + usize::from(s[0] % 8)] = F::ONE;
+        let selected = z.get(usize::from(s[0])).copied().unwrap_or(0);
+        row[col::SELB] = F::from_canonical_u8(selected);
+        if xsmall {
+            let negative = op.extends_negative();
+            let low = selected - if negative { 128 } else { 0 };
+            row[col::SXNEG] = F::from_bool(negative);
+            row[col::TOP_LOW] = F::from_canonical_u8(low);
+            row[col::TOP_LOW_HI] = F::from_canonical_u8(low + 128);
+        }
     }
 }
 
@@ -347,6 +397,21 @@ mod tests {
         assert_eq!(op(Family::Byte, U256::ZERO, word).result(), U256::from(1u64));
         assert_eq!(op(Family::Byte, U256::from(31u64), word).result(), U256::from(32u64));
         assert_eq!(op(Family::Byte, U256::from(32u64), word).result(), U256::ZERO);
+        let x = U256::from(0x12_80u64);
+        assert_eq!(
+            op(Family::SignExtend, U256::ZERO, x).result(),
+            U256::MAX - U256::from(0x7fu64)
+        );
+        assert_eq!(op(Family::SignExtend, U256::from(1u64), x).result(), x);
+        assert_eq!(op(Family::SignExtend, U256::from(31u64), U256::MAX).result(), U256::MAX);
+        assert_eq!(
+            op(Family::SignExtend, U256::from(30u64), U256::MAX >> 8).result(),
+            U256::MAX
+        );
+        assert_eq!(
+            op(Family::SignExtend, U256::from(30u64), U256::MAX >> 9).result(),
+            U256::MAX >> 9
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! chunks link through their public transaction range: a chunk's `end_tx`
 //! is the next chunk's `first_tx`.
 
+use crate::storage::{self, StorageSlot};
 use crate::{arith, bytecode, context, cpu, logic, memory, stack, WitnessError, F, MIN_ROWS_LOG};
 use executor::trace::{BlockTrace, TxTrace};
 use revm::primitives::{Address, Bytes, U256};
@@ -45,7 +46,8 @@ pub struct TxCall {
 /// `steps` interpreter steps of the given code in the given call context,
 /// starting with the given gas, each step following the EVM rules for its
 /// opcode, and every transaction ended with STOP or RETURN (return data is
-/// not part of the statement yet).
+/// not part of the statement yet); the storage slots they touched held the
+/// listed values before and after them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkStatement {
     /// Index of the chunk's first transaction in the block.
@@ -56,6 +58,37 @@ pub struct ChunkStatement {
     pub steps: u64,
     /// The call each transaction makes, in transaction order.
     pub calls: Vec<TxCall>,
+    /// The storage slots the chunk touches, sorted by (contract, key).
+    pub storage: Vec<StorageSlot>,
+}
+
+/// The storage slots consecutive chunks of a block touch, each with its
+/// value before the first of them and after the last, sorted by (contract, key).
+pub fn storage_changes<'a>(statements: impl IntoIterator<Item = &'a ChunkStatement>) -> Vec<StorageSlot> {
+    let mut slots: std::collections::BTreeMap<(Address, U256), StorageSlot> = std::collections::BTreeMap::new();
+    for slot in statements.into_iter().flat_map(|s| &s.storage) {
+        slots
+            .entry((slot.address, slot.key))
+            .and_modify(|s| s.after = slot.after)
+            .or_insert_with(|| slot.clone());
+    }
+    slots.into_values().collect()
+}
+
+/// A summary line, then one indented line per storage slot (`contract[key]:
+/// before -> after`), at most `max` of them.
+pub fn describe_storage(slots: &[StorageSlot], max: usize) -> Vec<String> {
+    let mut lines = vec![format!("storage: {} slots (value before -> after)", slots.len())];
+    lines.extend(
+        slots
+            .iter()
+            .take(max)
+            .map(|s| format!("  {}[{}]: {} -> {}", s.address, s.key, s.before, s.after)),
+    );
+    if slots.len() > max {
+        lines.push(format!("  ... and {} more slots", slots.len() - max));
+    }
+    lines
 }
 
 /// A chunk's statement and the rows of each of its tables.
@@ -77,6 +110,8 @@ pub struct ChunkWitness {
     pub memory: Vec<[F; memory::col::NUM_COLUMNS]>,
     /// Arithmetic table rows.
     pub arith: Vec<[F; arith::col::NUM_COLUMNS]>,
+    /// Storage table rows.
+    pub storage: Vec<[F; storage::col::NUM_COLUMNS]>,
 }
 
 /// Checks that a transaction is in scope at transaction level and returns its call.
@@ -181,11 +216,16 @@ fn build_chunk(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkWitne
     let arith = arith::generate(&cpu.arith_ops, MIN_ROWS_LOG);
     let calls: Vec<TxCall> = txs.iter().map(|(_, c)| c.clone()).collect();
     let context = context::generate(&calls, &cpu.context_reads, MIN_ROWS_LOG);
+    let slots = cpu.storage.slots();
+    let accesses = cpu.storage.accesses();
+    let storage_log = rows_log_for(2 * slots.len() + accesses.len());
+    let storage = storage::generate(&slots, accesses, storage_log)?;
     let statement = ChunkStatement {
         first_tx: txs[0].0.tx_index,
         end_tx: txs[txs.len() - 1].0.tx_index + 1,
         steps: txs.iter().map(|(t, _)| t.steps.len() as u64).sum(),
         calls,
+        storage: slots,
     };
     Ok(ChunkWitness {
         statement,
@@ -196,6 +236,7 @@ fn build_chunk(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkWitne
         context,
         memory,
         arith,
+        storage,
     })
 }
 

@@ -5,7 +5,7 @@
 //! stack operands and result as byte limbs, and helper columns (carries, an
 //! auxiliary word, inverse witnesses, sign-flipped top bytes for the signed
 //! comparisons). AND, OR and XOR leave their result to the logic table
-//! ([`crate::logic`]); MUL, DIV, MOD, SHL, SHR, SAR and BYTE to the arithmetic table
+//! ([`crate::logic`]); MUL, DIV, MOD, SHL, SHR, SAR, BYTE and SIGNEXTEND to the arithmetic table
 //! ([`crate::arith`]). Stack traffic goes through four channels to the stack
 //! read/write table:
 //!
@@ -28,13 +28,19 @@
 //! Each row carries the memory size `MEM` and what it has cost (`MCOST`);
 //! a memory access that needs more words expands both and pays the
 //! difference in gas.
+//!
+//! SLOAD and SSTORE send (tx, time stamp `clk + 1`, is write, key `IN0`,
+//! value `OUT` or `IN1`, gas `SCOST`) to the storage table
+//! ([`crate::storage`]), which prices the access; SSTORE's `AUX` holds the
+//! gas left above the 2300 sentry.
 
 use crate::arith::ArithOp;
 use crate::chunk::TxCall;
 use crate::context;
 use crate::logic::LogicOp;
 use crate::memory::{self, MemoryAccess};
-use crate::opcode::{self, Family};
+use crate::opcode::{self, env, Family};
+use crate::storage::{self, StorageState};
 use crate::word::{limbs, limbs_f, LIMBS};
 use crate::{range, WitnessError, F};
 use executor::trace::TxTrace;
@@ -109,8 +115,10 @@ pub mod col {
     pub const SQ_R_HI: usize = SQ_R_LO + 1;
     /// 1 on a transaction's first step, whose gas is the call's starting gas.
     pub const IS_START: usize = SQ_R_HI + 1;
+    /// SLOAD/SSTORE: the gas the storage table prices the access at.
+    pub const SCOST: usize = IS_START + 1;
     /// Byte range table: 0, 1, ..., 255, 255, ...
-    pub const RANGE: usize = IS_START + 1;
+    pub const RANGE: usize = SCOST + 1;
     /// How often each RANGE value is looked up.
     pub const FREQ: usize = RANGE + 1;
     /// Number of columns.
@@ -178,12 +186,14 @@ pub struct CpuWitness {
     pub executed: HashMap<(u32, u64), u64>,
     /// The AND, OR and XOR steps, in execution order, for the logic table.
     pub logic_ops: Vec<LogicOp>,
-    /// The MUL, DIV, MOD, SHL and SHR steps, in execution order, for the arithmetic table.
+    /// The steps of the arithmetic families, in execution order, for the arithmetic table.
     pub arith_ops: Vec<ArithOp>,
     /// How often each call-context field `(tx, field)` was read.
     pub context_reads: HashMap<(u32, u64), u64>,
     /// Every memory byte access, in execution order.
     pub memory_accesses: Vec<MemoryAccess>,
+    /// The storage slots the steps touch and every SLOAD and SSTORE.
+    pub storage: StorageState,
 }
 
 /// Simulated machine state of one transaction.
@@ -207,6 +217,7 @@ pub fn generate(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<CpuWitnes
     let mut out = CpuWitness::default();
     for (tx, call) in txs {
         *out.context_reads.entry((tx.tx_index, context::START_GAS)).or_default() += 1;
+        out.storage.begin_tx();
         let mut state = TxState {
             tx,
             call,
@@ -374,6 +385,7 @@ impl TxState<'_> {
         let (mut in0, mut in1, mut out, mut aux) = (U256::ZERO, U256::ZERO, U256::ZERO, U256::ZERO);
         let mut next_pc = step.pc + 1;
         let mut memory_gas = 0;
+        let mut storage_gas = 0;
         let mut reads = Vec::new();
         let mut writes = Vec::new();
         match family {
@@ -465,7 +477,8 @@ impl TxState<'_> {
                     | Family::Shl
                     | Family::Shr
                     | Family::Sar
-                    | Family::Byte => {
+                    | Family::Byte
+                    | Family::SignExtend => {
                         let op = ArithOp { family, in0, in1 };
                         out = op.result();
                         out_tables.arith_ops.push(op);
@@ -514,6 +527,31 @@ impl TxState<'_> {
                             true,
                         );
                     }
+                    Family::Sload | Family::Sstore => {
+                        let slot = (self.call.address, in0);
+                        let traced = step
+                            .storage
+                            .iter()
+                            .find(|a| (a.address, a.slot) == slot)
+                            .ok_or_else(|| self.malformed(i, format!("no storage record of slot {in0}")))?
+                            .old;
+                        let written = (family == Family::Sstore).then_some(in1);
+                        let (current, cost) = out_tables
+                            .storage
+                            .access((tx_index, clk + 1), slot, traced, written)
+                            .map_err(|reason| self.malformed(i, reason))?;
+                        storage_gas = cost;
+                        row[col::SCOST] = F::from_canonical_u64(cost);
+                        *out_tables.context_reads.entry((tx_index, env::ADDRESS)).or_default() += 1;
+                        if written.is_some() {
+                            let above = step.gas.checked_sub(storage::gas::SENTRY + 1);
+                            aux = U256::from(above.ok_or_else(|| {
+                                self.malformed(i, format!("SSTORE with {} gas, at most the sentry", step.gas))
+                            })?);
+                        } else {
+                            out = current;
+                        }
+                    }
                     Family::Return => out = U256::from(step.gas),
                     Family::Jump => next_pc = jump_target(in0),
                     Family::Jumpi if !in1.is_zero() => next_pc = jump_target(in0),
@@ -522,7 +560,7 @@ impl TxState<'_> {
                 if family.is_binary()
                     || matches!(
                         family,
-                        Family::IsZero | Family::Not | Family::Mload | Family::CallDataLoad
+                        Family::IsZero | Family::Not | Family::Mload | Family::CallDataLoad | Family::Sload
                     )
                 {
                     let addr = self.stack.len() as u64;
@@ -574,7 +612,19 @@ impl TxState<'_> {
                 if pc != next_pc {
                     return Err(self.malformed(i, format!("next pc is {pc}, expected {next_pc}")));
                 }
-                let cost = family.gas() + memory_gas;
+                let cost = family.gas() + memory_gas + storage_gas;
+                let cold_extra = match family {
+                    Family::Sload => storage::gas::COLD_SLOAD_EXTRA,
+                    Family::Sstore => storage::gas::COLD_SSTORE_EXTRA,
+                    _ => 0,
+                };
+                let warm_cost = cost.checked_sub(cold_extra).filter(|_| cold_extra > 0);
+                if warm_cost.and_then(|c| step.gas.checked_sub(c)) == Some(gas) {
+                    return Err(WitnessError::UnsupportedFeature {
+                        tx: tx_index,
+                        feature: format!("a storage slot ({in0}) warmed by the access list"),
+                    });
+                }
                 if step.gas.checked_sub(cost) != Some(gas) {
                     return Err(self.malformed(
                         i,

@@ -3,7 +3,8 @@
 //!
 //! Milestone-1 slice: the step (CPU) table, the stack read/write table, the
 //! bytecode table, the logic table, the arithmetic table, the call-context
-//! table and the memory read/write table for the opcodes listed in [`opcode`]. Every other opcode
+//! table, the memory read/write table and the storage read/write table for
+//! the opcodes listed in [`opcode`]. Every other opcode
 //! (and any failed transaction) is rejected with an error naming it; nothing
 //! is proven with an unconstrained column. The column layouts live next to
 //! the row generators so that the prover's constraints and the witness agree
@@ -21,9 +22,10 @@ pub mod opcode;
 pub mod range;
 pub mod rw;
 pub mod stack;
+pub mod storage;
 pub mod word;
 
-pub use chunk::{build_chunks, codes_of, ChunkStatement, ChunkWitness, TxCall};
+pub use chunk::{build_chunks, codes_of, describe_storage, storage_changes, ChunkStatement, ChunkWitness, TxCall};
 pub use error::WitnessError;
 
 /// The field every table is written in (Goldilocks).

@@ -5,7 +5,7 @@
 //! AND, OR, XOR, NOT, POP, JUMP, JUMPI, PC, JUMPDEST, PUSH0..PUSH32,
 //! DUP1..DUP16, SWAP1..SWAP16, ADDRESS, CALLER, CALLVALUE, CALLDATASIZE,
 //! MLOAD, MSTORE, MSTORE8, MSIZE, CALLDATALOAD, GAS, RETURN, MUL, DIV, MOD,
-//! SHL, SHR, SAR, BYTE. Every other opcode is rejected by
+//! SHL, SHR, SAR, BYTE, SIGNEXTEND, SLOAD, SSTORE. Every other opcode is rejected by
 //! [`decode`] returning `None`.
 
 /// One opcode family: one selector column in the step table.
@@ -89,6 +89,13 @@ pub enum Family {
     /// BYTE (proven by the arithmetic table: the low byte of the value
     /// divided by `256^(31 - i)`).
     Byte,
+    /// SLOAD: pushes a storage slot's value (read and priced by the storage table).
+    Sload,
+    /// SSTORE: writes a storage slot (priced by the storage table).
+    Sstore,
+    /// SIGNEXTEND (proven by the arithmetic table: the value modulo
+    /// `256^(b + 1)`, its higher bytes set to its sign).
+    SignExtend,
 }
 
 /// The call-context fields the [`Family::Env`] opcodes read (their `n`).
@@ -107,7 +114,7 @@ pub mod env {
 
 impl Family {
     /// Every family, in selector-column order.
-    pub const ALL: [Family; 37] = [
+    pub const ALL: [Family; 40] = [
         Family::Stop,
         Family::Push0,
         Family::Push,
@@ -145,10 +152,13 @@ impl Family {
         Family::Shr,
         Family::Sar,
         Family::Byte,
+        Family::Sload,
+        Family::Sstore,
+        Family::SignExtend,
     ];
 
     /// The families that pop two words and push one result.
-    pub const BINARY: [Family; 17] = [
+    pub const BINARY: [Family; 18] = [
         Family::Add,
         Family::Sub,
         Family::Lt,
@@ -166,16 +176,20 @@ impl Family {
         Family::Shr,
         Family::Sar,
         Family::Byte,
+        Family::SignExtend,
     ];
 
     /// The families that access memory (and may expand it).
     pub const MEMORY: [Family; 3] = [Family::Mload, Family::Mstore, Family::Mstore8];
 
+    /// The families that access storage.
+    pub const STORAGE: [Family; 2] = [Family::Sload, Family::Sstore];
+
     /// The bitwise families the logic table proves.
     pub const LOGIC: [Family; 3] = [Family::And, Family::Or, Family::Xor];
 
     /// The families the arithmetic table proves.
-    pub const ARITH: [Family; 7] = [
+    pub const ARITH: [Family; 8] = [
         Family::Mul,
         Family::Div,
         Family::Mod,
@@ -183,6 +197,7 @@ impl Family {
         Family::Shr,
         Family::Sar,
         Family::Byte,
+        Family::SignExtend,
     ];
 
     /// Position of the family's selector among the selector columns.
@@ -198,15 +213,16 @@ impl Family {
         self.index() as u64 + 1
     }
 
-    /// Static gas cost (memory expansion comes on top, see [`memory_cost`]).
+    /// Static gas cost (memory expansion comes on top, see [`memory_cost`];
+    /// storage accesses cost what the storage table prices).
     pub fn gas(self) -> u64 {
         match self {
-            Family::Stop | Family::Return => 0,
+            Family::Stop | Family::Return | Family::Sload | Family::Sstore => 0,
             Family::Jumpdest => 1,
             Family::Push0 | Family::Pop | Family::Pc | Family::Env | Family::Msize | Family::Gas => 2,
             Family::Jump => 8,
             Family::Jumpi => 10,
-            Family::Mul | Family::Div | Family::Mod => 5,
+            Family::Mul | Family::Div | Family::Mod | Family::SignExtend => 5,
             _ => 3,
         }
     }
@@ -216,9 +232,9 @@ impl Family {
         match self {
             Family::Push0 | Family::Push | Family::Dup | Family::Pc | Family::Env | Family::Msize | Family::Gas => 1,
             Family::Pop | Family::Jump => -1,
-            Family::Jumpi | Family::Mstore | Family::Mstore8 | Family::Return => -2,
+            Family::Jumpi | Family::Mstore | Family::Mstore8 | Family::Return | Family::Sstore => -2,
             f if f.is_binary() => -1,
-            // STOP, SWAP, ISZERO, NOT, JUMPDEST, MLOAD, CALLDATALOAD.
+            // STOP, SWAP, ISZERO, NOT, JUMPDEST, MLOAD, CALLDATALOAD, SLOAD.
             _ => 0,
         }
     }
@@ -227,8 +243,14 @@ impl Family {
     pub fn pops(self, n: u64) -> usize {
         match self {
             f if f.is_binary() => 2,
-            Family::Jumpi | Family::Mstore | Family::Mstore8 | Family::Return => 2,
-            Family::IsZero | Family::Not | Family::Pop | Family::Jump | Family::Mload | Family::CallDataLoad => 1,
+            Family::Jumpi | Family::Mstore | Family::Mstore8 | Family::Return | Family::Sstore => 2,
+            Family::IsZero
+            | Family::Not
+            | Family::Pop
+            | Family::Jump
+            | Family::Mload
+            | Family::CallDataLoad
+            | Family::Sload => 1,
             Family::Dup => n as usize,
             Family::Swap => n as usize + 1,
             _ => 0,
@@ -256,6 +278,7 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x03 => Family::Sub,
         0x04 => Family::Div,
         0x06 => Family::Mod,
+        0x0b => Family::SignExtend,
         0x10 => Family::Lt,
         0x11 => Family::Gt,
         0x12 => Family::Slt,
@@ -279,6 +302,8 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x51 => Family::Mload,
         0x52 => Family::Mstore,
         0x53 => Family::Mstore8,
+        0x54 => Family::Sload,
+        0x55 => Family::Sstore,
         0x56 => Family::Jump,
         0x57 => Family::Jumpi,
         0x58 => Family::Pc,
@@ -435,7 +460,8 @@ mod tests {
         assert_eq!(decode(0x35), Some((Family::CallDataLoad, 0)));
         assert_eq!(Family::Not.stack_delta(), 0);
         assert_eq!(Family::Slt.pops(0), 2);
-        assert_eq!(decode(0x54), None, "SLOAD is not in the slice");
+        assert_eq!(decode(0x54), Some((Family::Sload, 0)));
+        assert_eq!(Family::Sstore.stack_delta(), -2);
         assert_eq!(decode(0x53), Some((Family::Mstore8, 0)));
         assert_eq!(Family::Mstore.stack_delta(), -2);
         assert_eq!(memory_cost(1), 3);

@@ -33,7 +33,7 @@ use prover::zkevm::aggregate::{
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
-use witness::{arith, bytecode, context, cpu, logic, memory, stack, ChunkStatement, ChunkWitness, F};
+use witness::{arith, bytecode, context, cpu, logic, memory, stack, storage, ChunkStatement, ChunkWitness, F};
 
 /// Default chunk size: at most 2^10 step rows per chunk (as `zkr prove`).
 pub const DEFAULT_ROWS_LOG: usize = 10;
@@ -59,6 +59,8 @@ pub struct ChunkJobInput {
     pub memory: Vec<F>,
     /// Arithmetic table rows, one after the other.
     pub arith: Vec<F>,
+    /// Storage table rows, one after the other.
+    pub storage: Vec<F>,
 }
 
 impl ChunkJobInput {
@@ -74,6 +76,7 @@ impl ChunkJobInput {
             context: witness.context.concat(),
             memory: witness.memory.concat(),
             arith: witness.arith.concat(),
+            storage: witness.storage.concat(),
         }
     }
 
@@ -89,6 +92,7 @@ impl ChunkJobInput {
             context: rows::<{ context::col::NUM_COLUMNS }>(self.context, "call-context")?,
             memory: rows::<{ memory::col::NUM_COLUMNS }>(self.memory, "memory")?,
             arith: rows::<{ arith::col::NUM_COLUMNS }>(self.arith, "arithmetic")?,
+            storage: rows::<{ storage::col::NUM_COLUMNS }>(self.storage, "storage")?,
         })
     }
 }

@@ -16,7 +16,12 @@
 //! order (complemented per byte, `255 - x`, for a negative SAR). BYTE is a
 //! quotient row dividing by `256^(31 - i)` (`Y` with byte `31 - i` set when
 //! `i < 32`, from the same one-hot split of `S[0]`, else zero) and pushes the
-//! quotient's low byte.
+//! quotient's low byte. SIGNEXTEND is a quotient row dividing by `256^(b + 1)`
+//! when `b < 31` (`XSMALL`); the remainder's byte `b` (`SELB`, selected by
+//! the one-hot columns) splits into its sign bit `SXNEG` and seven low bits
+//! as SAR's top byte does, and the result is the remainder with every byte
+//! above `b` equal to `255 SXNEG`; from 31 on the divisor is zero and the
+//! result is the value.
 
 use super::expr::{impl_stark_via_cx, Cx};
 use super::rw::{eval_range_column, range_lookup};
@@ -52,16 +57,18 @@ impl ArithStark {
 
     /// All constraints of the table.
     pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], _pis: &[C::V]) {
-        let [mul, div, modulo, shl, shr, sar, byte] = Family::ARITH.map(|f| lv[col::sel(f)]);
-        for s in [mul, div, modulo, shl, shr, sar, byte] {
+        let [mul, div, modulo, shl, shr, sar, byte, extend] = Family::ARITH.map(|f| lv[col::sel(f)]);
+        for s in [mul, div, modulo, shl, shr, sar, byte, extend] {
             cx.boolean(s);
         }
-        let any = cx.sum(&[mul, div, modulo, shl, shr, sar, byte]);
+        let any = cx.sum(&[mul, div, modulo, shl, shr, sar, byte, extend]);
         cx.boolean(any);
         let product = cx.add(mul, shl);
-        let quotient = cx.sum(&[div, modulo, shr, sar, byte]);
+        let quotient = cx.sum(&[div, modulo, shr, sar, byte, extend]);
         let shift = cx.sum(&[shl, shr, sar]);
-        let indexed = cx.add(shift, byte);
+        let indexed = cx.sum(&[shift, byte, extend]);
+        let idx: Vec<C::V> = (0..LIMBS).map(|j| lv[col::IDX + j]).collect();
+        let bit: Vec<C::V> = (0..8).map(|k| lv[col::BIT + k]).collect();
 
         // YZERO = 1 iff Y = 0 (its bytes are nonnegative, so their sum is 0 only then).
         let y_bytes: Vec<C::V> = (0..LIMBS).map(|j| lv[col::Y + j]).collect();
@@ -154,15 +161,28 @@ impl ArithStark {
         cx.always(c);
         let hi = cx.add_int(lv[col::TOP_LOW], 128);
         let c = cx.sub(lv[col::TOP_LOW_HI], hi);
-        let c = cx.mul(sar, c);
+        let signed = cx.add(sar, lv[col::XSMALL]);
+        let c = cx.mul(signed, c);
         cx.always(c);
+        // SIGNEXTEND's sign: SELB is 128 SXNEG + TOP_LOW with TOP_LOW < 128.
+        let (xsmall, sxneg) = (lv[col::XSMALL], lv[col::SXNEG]);
+        cx.boolean(sxneg);
+        let not_xsmall = cx.not(xsmall);
+        let c = cx.mul(not_xsmall, sxneg);
+        cx.always(c);
+        let sel_byte = cx.scale(sxneg, 128);
+        let sel_byte = cx.add(sel_byte, lv[col::TOP_LOW]);
+        let c = cx.sub(lv[col::SELB], sel_byte);
+        let c = cx.mul(xsmall, c);
+        cx.always(c);
+        let kept = cx.sub(extend, xsmall);
 
         // The step's words, in the family's order (zero on padding rows); a negative
         // SAR's value and result are the complements of W and X.
         let div_mod = cx.add(div, modulo);
         let mul_div_mod = cx.add(mul, div_mod);
         let shr_sar = cx.add(shr, sar);
-        let shr_sar_byte = cx.add(shr_sar, byte);
+        let shr_sar_byte = cx.sum(&[shr_sar, byte, extend]);
         let div_shr_sar = cx.add(div, shr_sar);
         for j in 0..LIMBS {
             let (x, y, z, w, s) = (
@@ -183,17 +203,28 @@ impl ArithStark {
             let flip_x = flip(cx, x);
             // BYTE pushes the quotient's low byte only.
             let low_byte = if j == 0 { Some(cx.mul(byte, x)) } else { None };
+            // SIGNEXTEND pushes the remainder with the bytes above b set to the sign
+            // (the remainder's are zero there), or the value itself from b = 31 on.
+            let above = {
+                let below_j: Vec<C::V> = (0..j).map(|i| cx.mul(idx[i / 8], bit[i % 8])).collect();
+                cx.sum(&below_j)
+            };
+            let sign_fill = cx.mul(sxneg, above);
+            let sign_fill = cx.scale(sign_fill, 255);
+            let remainder = cx.mul(extend, z);
+            let value = cx.mul(kept, lv[col::IN1 + j]);
+            let extended = cx.sum(&[sign_fill, remainder, value]);
             let copies = [
-                (col::IN0, [(mul, x), (div_mod, w), (indexed, s)], [None, None]),
+                (col::IN0, [(mul, x), (div_mod, w), (indexed, s)], [None, None, None]),
                 (
                     col::IN1,
                     [(mul_div_mod, y), (shl, x), (shr_sar_byte, w)],
-                    [Some(flip_w), None],
+                    [Some(flip_w), None, None],
                 ),
                 (
                     col::OUT,
                     [(product, w), (div_shr_sar, x), (modulo, z)],
-                    [Some(flip_x), low_byte],
+                    [Some(flip_x), low_byte, Some(extended)],
                 ),
             ];
             for (target, terms, extra) in copies {
@@ -205,14 +236,15 @@ impl ArithStark {
             }
         }
 
-        self.eval_shift(cx, lv, shift, byte);
+        self.eval_shift(cx, lv, shift, byte, extend);
         eval_range_column(cx, lv, nv, col::RANGE);
     }
 
     /// SHL/SHR/SAR: `Y = 2^shift` below 256, zero from 256 on; BYTE:
-    /// `Y = 256^(31 - i)` below 32, zero from 32 on; other rows have no `S`.
-    fn eval_shift<C: Cx>(&self, cx: &mut C, lv: &[C::V], shift: C::V, byte: C::V) {
-        let indexed = cx.add(shift, byte);
+    /// `Y = 256^(31 - i)` below 32, zero from 32 on; SIGNEXTEND: `Y =
+    /// 256^(b + 1)` below 31, zero from 31 on; other rows have no `S`.
+    fn eval_shift<C: Cx>(&self, cx: &mut C, lv: &[C::V], shift: C::V, byte: C::V, extend: C::V) {
+        let indexed = cx.sum(&[shift, byte, extend]);
         let not_indexed = cx.not(indexed);
         for j in 0..LIMBS {
             let c = cx.mul(not_indexed, lv[col::S + j]);
@@ -251,6 +283,25 @@ impl ArithStark {
         let t = cx.mul(t, below);
         let c = cx.sub(lv[col::BSMALL], t);
         cx.always(c);
+        // XSMALL: a SIGNEXTEND index below 31 (below 32 and not 31).
+        let s31 = cx.mul(idx[3], bit[7]);
+        let c = cx.sub(lv[col::S31], s31);
+        cx.always(c);
+        let below31 = cx.sub(below, lv[col::S31]);
+        let t = cx.mul(extend, not_big);
+        let t = cx.mul(t, below31);
+        let c = cx.sub(lv[col::XSMALL], t);
+        cx.always(c);
+        // SELB: the byte of Z at index S[0].
+        let selected: Vec<C::V> = (0..LIMBS)
+            .map(|j| {
+                let t = cx.mul(idx[j / 8], bit[j % 8]);
+                cx.mul(t, lv[col::Z + j])
+            })
+            .collect();
+        let selected = cx.sum(&selected);
+        let c = cx.sub(lv[col::SELB], selected);
+        cx.always(c);
         let mut low = cx.int(0);
         for (j, &v) in idx.iter().enumerate() {
             let t = cx.scale(v, 8 * j as i64);
@@ -276,6 +327,14 @@ impl ArithStark {
             let t = cx.mul(lv[col::BSMALL], idx[i / 8]);
             let t = cx.mul(t, bit[i % 8]);
             let c = cx.sub(c, t);
+            // SIGNEXTEND: byte b + 1 is 1.
+            let c = if j >= 1 {
+                let t = cx.mul(lv[col::XSMALL], idx[(j - 1) / 8]);
+                let t = cx.mul(t, bit[(j - 1) % 8]);
+                cx.sub(c, t)
+            } else {
+                c
+            };
             cx.always(c);
         }
     }

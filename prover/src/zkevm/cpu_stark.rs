@@ -10,9 +10,10 @@
 //! MLOAD/MSTORE/MSTORE8 and MSIZE pushes the size; results, the comparison
 //! difference, the flipped top bytes and the memory witnesses are bytes
 //! (range lookup). Columns a family does not use are forced to zero. Stack
-//! values, instructions, AND/OR/XOR results, MUL/DIV/MOD/SHL/SHR/SAR/BYTE results,
-//! call-context values and memory bytes come from the other tables through
-//! cross-table lookups.
+//! values, instructions, AND/OR/XOR results, MUL/DIV/MOD/SHL/SHR/SAR/BYTE/SIGNEXTEND results,
+//! call-context values, memory bytes and SLOAD values with the storage gas
+//! come from the other tables through cross-table lookups; SSTORE checks
+//! that more gas than the 2300 sentry is left.
 
 use super::expr::{impl_stark_via_cx, Cx};
 use super::rw::{eval_range_column, range_lookup};
@@ -27,7 +28,7 @@ use witness::word::LIMBS;
 pub struct CpuStark;
 
 /// Families using stack channel 0 (read of `IN0`).
-pub(crate) const CHANNEL0: [Family; 29] = with_binary([
+pub(crate) const CHANNEL0: [Family; 32] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Pop,
@@ -40,17 +41,20 @@ pub(crate) const CHANNEL0: [Family; 29] = with_binary([
     Family::Mstore8,
     Family::CallDataLoad,
     Family::Return,
+    Family::Sload,
+    Family::Sstore,
 ]);
 /// Families using stack channel 1 (read of `IN1`).
-pub(crate) const CHANNEL1: [Family; 22] = with_binary([
+pub(crate) const CHANNEL1: [Family; 24] = with_binary([
     Family::Jumpi,
     Family::Swap,
     Family::Mstore,
     Family::Mstore8,
     Family::Return,
+    Family::Sstore,
 ]);
 /// Families using stack channel 2 (write of `OUT`).
-pub(crate) const CHANNEL2: [Family; 29] = with_binary([
+pub(crate) const CHANNEL2: [Family; 31] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Push0,
@@ -63,6 +67,7 @@ pub(crate) const CHANNEL2: [Family; 29] = with_binary([
     Family::Msize,
     Family::CallDataLoad,
     Family::Gas,
+    Family::Sload,
 ]);
 
 /// The binary families followed by `extra` (`N` must be their total count).
@@ -182,8 +187,13 @@ impl CpuStark {
         let d = cx.add(d, cost);
         let expansion_gas = cx.sub(nv[col::MCOST], lv[col::MCOST]);
         let d = cx.add(d, expansion_gas);
+        let d = cx.add(d, lv[col::SCOST]);
         let c = cx.mul(running, d);
         cx.transition(c);
+        let storage_op = sum_of(cx, &Family::STORAGE);
+        let not_storage = cx.not(storage_op);
+        let c = cx.mul(not_storage, lv[col::SCOST]);
+        cx.always(c);
         self.eval_memory_size(cx, lv, nv, running, stop_next);
 
         // Program counter.
@@ -249,7 +259,10 @@ impl CpuStark {
         // STOP and RETURN use OUT for the gas left without pushing it.
         let act2 = cx.sub(act2, stop);
         let cmp = sum_of(cx, &COMPARISONS);
-        let not_cmp = cx.not(cmp);
+        // SSTORE uses AUX for the gas left above the sentry.
+        let sstore = sel(Family::Sstore);
+        let aux_used = cx.add(cmp, sstore);
+        let not_aux = cx.not(aux_used);
         let signed = sum_of(cx, &[Family::Slt, Family::Sgt]);
         let not_signed = cx.not(signed);
         for c in [col::FLIP0, col::FLIP1] {
@@ -266,7 +279,7 @@ impl CpuStark {
                 (act0, col::IN0),
                 (act1, col::IN1),
                 (act2, col::OUT),
-                (not_cmp, col::AUX),
+                (not_aux, col::AUX),
                 (not_zero_test, col::INV),
                 (not_push, col::PUSHV),
             ] {
@@ -323,6 +336,17 @@ impl CpuStark {
         let gas_word = cx.add(gas_op, stop);
         for j in 7..LIMBS {
             let c = cx.mul(gas_word, word(col::OUT, j));
+            cx.always(c);
+        }
+        // SSTORE needs more gas left than the sentry: GAS - 2301 is seven bytes.
+        let above_limbs: Vec<C::V> = (0..7).map(|j| word(col::AUX, j)).collect();
+        let above = cx.bytes_le(&above_limbs);
+        let sentry = cx.add_int(lv[col::GAS], -(witness::storage::gas::SENTRY as i64 + 1));
+        let d = cx.sub(above, sentry);
+        let c = cx.mul(sstore, d);
+        cx.always(c);
+        for j in 7..LIMBS {
+            let c = cx.mul(sstore, word(col::AUX, j));
             cx.always(c);
         }
         let pc_limbs: Vec<C::V> = (0..4).map(|j| word(col::OUT, j)).collect();

@@ -1,6 +1,7 @@
 //! The zkEVM chunk prover: starky tables for the step (CPU), stack,
-//! bytecode, logic, call-context, memory and arithmetic tables, proven together with shared cross-table lookup
-//! challenges, and their verifier.
+//! bytecode, logic, call-context, memory, arithmetic and storage tables,
+//! proven together with shared cross-table lookup challenges, and their
+//! verifier.
 //!
 //! Entry points: [`prove_chunk`] turns a [`witness::ChunkWitness`] into a
 //! [`ChunkProof`]; [`verify_chunk`] checks one proof against its statement;
@@ -19,6 +20,7 @@ pub mod prove;
 pub mod rw;
 pub mod stack_stark;
 pub mod statement;
+pub mod storage_stark;
 pub mod tables;
 pub mod verify;
 

@@ -32,6 +32,8 @@ pub struct ChunkProof {
     pub memory: TableProof,
     /// Arithmetic table proof.
     pub arith: TableProof,
+    /// Storage table proof.
+    pub storage: TableProof,
 }
 
 /// Why a proof could not be encoded or decoded.
@@ -59,6 +61,7 @@ impl ChunkProof {
             &self.context,
             &self.memory,
             &self.arith,
+            &self.storage,
         ]
     }
 

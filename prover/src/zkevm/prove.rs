@@ -10,6 +10,7 @@ use super::memory_stark::MemoryStark;
 use super::proof::{ChunkProof, TableProof, C, D};
 use super::stack_stark::StackStark;
 use super::statement::{cpu_public_inputs, observe_statement};
+use super::storage_stark::StorageStark;
 use super::tables::{cross_table_lookups, NUM_TABLES};
 use super::{stark_config, ZkevmError};
 use crate::backend::Backend;
@@ -43,6 +44,7 @@ pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result
         trace_rows_to_poly_values(witness.context.clone()),
         trace_rows_to_poly_values(witness.memory.clone()),
         trace_rows_to_poly_values(witness.arith.clone()),
+        trace_rows_to_poly_values(witness.storage.clone()),
     ];
     let mut timing = TimingTree::default();
     let rate_bits = config.fri_config.rate_bits;
@@ -81,6 +83,7 @@ pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result
         context: job(4).prove(&ContextStark, "call-context", &[])?,
         memory: job(5).prove(&MemoryStark, "memory", &[])?,
         arith: job(6).prove(&ArithStark, "arithmetic", &[])?,
+        storage: job(7).prove(&StorageStark, "storage", &[])?,
     })
 }
 

@@ -46,6 +46,25 @@ pub(crate) fn eval_sorted<C: Cx>(cx: &mut C, lv: &[C::V], nv: &[C::V], l: &Sorte
     cx.transition(c);
 }
 
+/// Within one key (`SAME`), a read returns the value above: the `width`
+/// value columns from `val` of a next row that reads equal this row's.
+pub(crate) fn eval_reads_return_last<C: Cx>(
+    cx: &mut C,
+    lv: &[C::V],
+    nv: &[C::V],
+    l: &SortedColumns,
+    val: usize,
+    width: usize,
+) {
+    let next_read = cx.not(nv[l.is_write]);
+    let same_read = cx.mul(lv[l.same], next_read);
+    for j in val..val + width {
+        let d = cx.sub(nv[j], lv[j]);
+        let c = cx.mul(same_read, d);
+        cx.transition(c);
+    }
+}
+
 /// The byte range table column: 0, 1, ..., 255 and then 255 repeated.
 pub(crate) fn eval_range_column<C: Cx>(cx: &mut C, lv: &[C::V], nv: &[C::V], range: usize) {
     let one = cx.int(1);

@@ -7,7 +7,7 @@
 //! to a slot is a write (each transaction's stack starts empty).
 
 use super::expr::{impl_stark_via_cx, Cx};
-use super::rw::{eval_range_column, eval_sorted, range_lookup};
+use super::rw::{eval_range_column, eval_reads_return_last, eval_sorted, range_lookup};
 use plonky2::field::types::Field;
 use starky::lookup::Lookup;
 use witness::stack::col;
@@ -35,14 +35,9 @@ impl StackStark {
 
         // Memory consistency: a read returns the previous value of its slot,
         // and a slot's first access is a write.
+        eval_reads_return_last(cx, lv, nv, &col::SORTED, col::VAL, LIMBS);
         let same = lv[col::SAME];
         let next_read = cx.not(nv[col::IS_WRITE]);
-        let same_read = cx.mul(same, next_read);
-        for j in 0..LIMBS {
-            let d = cx.sub(nv[col::VAL + j], lv[col::VAL + j]);
-            let c = cx.mul(same_read, d);
-            cx.transition(c);
-        }
         let not_same = cx.not(same);
         let c = cx.mul(not_same, next_read);
         cx.transition(c);

@@ -1,16 +1,17 @@
 //! What a chunk proof's statement contributes to proving and verification:
 //! the step table's public inputs, the field elements the transcript absorbs
 //! before any challenge, and the public side of the cross-table lookups that
-//! pin the bytecode and call-context tables and the memory table's call data
-//! to the statement.
+//! pin the bytecode and call-context tables, the memory table's call data and
+//! the storage table's slots to the statement.
 
-use super::tables::{CALLDATA_CTL, CODE_CTL, CONTEXT_CTL};
+use super::tables::{CALLDATA_CTL, CODE_CTL, CONTEXT_CTL, SLOTS_CTL};
 use plonky2::field::types::Field;
 use plonky2::iop::challenger::Challenger;
 use plonky2::plonk::config::Hasher;
 use witness::bytecode::instruction_tuples;
 use witness::context::context_tuples;
 use witness::memory::calldata_tuples;
+use witness::storage::slot_tuples;
 use witness::{ChunkStatement, F};
 
 /// The step table's public inputs for a statement.
@@ -25,7 +26,9 @@ pub fn cpu_public_inputs(statement: &ChunkStatement) -> Vec<F> {
 /// The elements the chunk transcript absorbs for a statement, in order: the
 /// step table's public inputs, then per transaction its id, code length and
 /// code bytes, callee and caller (20 bytes each), value (32 bytes,
-/// big-endian), call-data length and call-data bytes, starting gas.
+/// big-endian), call-data length and call-data bytes, starting gas; then
+/// the number of storage slots and per slot its contract (20 bytes), key,
+/// value before and value after (32 bytes each, big-endian).
 pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
     let bytes = |b: &[u8]| b.iter().map(|&x| F::from_canonical_u8(x)).collect::<Vec<F>>();
     let mut out = cpu_public_inputs(statement);
@@ -39,6 +42,13 @@ pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
         out.push(F::from_canonical_usize(call.calldata.len()));
         out.extend(bytes(&call.calldata));
         out.push(F::from_canonical_u64(call.gas));
+    }
+    out.push(F::from_canonical_usize(statement.storage.len()));
+    for slot in &statement.storage {
+        out.extend(bytes(slot.address.as_slice()));
+        for word in [slot.key, slot.before, slot.after] {
+            out.extend(bytes(&word.to_be_bytes::<32>()));
+        }
     }
     out
 }
@@ -58,9 +68,10 @@ pub struct PublicLookup {
 }
 
 /// The public lookups: the instruction tuples of every call's code, the
-/// call-context tuples of every call, then the call-data bytes of every call
-/// ([`public_tuples`] in the same order).
-pub const PUBLIC_LOOKUPS: [PublicLookup; 3] = [
+/// call-context tuples of every call, the call-data bytes of every call, then
+/// the initial and final tuples of every storage slot ([`public_tuples`] in
+/// the same order).
+pub const PUBLIC_LOOKUPS: [PublicLookup; 4] = [
     PublicLookup {
         ctl: CODE_CTL,
         width: witness::bytecode::col::TUPLE,
@@ -73,10 +84,14 @@ pub const PUBLIC_LOOKUPS: [PublicLookup; 3] = [
         ctl: CALLDATA_CTL,
         width: witness::memory::col::TUPLE,
     },
+    PublicLookup {
+        ctl: SLOTS_CTL,
+        width: witness::storage::col::TUPLE,
+    },
 ];
 
 /// The tuples of each of [`PUBLIC_LOOKUPS`] for a statement, flattened.
-pub fn public_tuples(statement: &ChunkStatement) -> [Vec<F>; 3] {
+pub fn public_tuples(statement: &ChunkStatement) -> [Vec<F>; 4] {
     let calls = &statement.calls;
     [
         calls
@@ -90,5 +105,6 @@ pub fn public_tuples(statement: &ChunkStatement) -> [Vec<F>; 3] {
             .flat_map(|c| calldata_tuples(c.tx, &c.calldata))
             .flatten()
             .collect(),
+        slot_tuples(&statement.storage).into_iter().flatten().collect(),
     ]
 }

@@ -5,11 +5,13 @@
 //! | 0   | step table, stack channels 0..3           | stack table (real rows)        |
 //! | 1   | step table (tx, pc, family, n, immediate) | bytecode table, multiplicity `MULT` |
 //! | 2   | the verifier's tuples from the public code | bytecode table (real rows)    |
-//! | 3   | logic table (family, operands recomposed from its bits, result) and arithmetic table (family, IN0, IN1, OUT) | step table (family, IN0, IN1, OUT) of AND/OR/XOR/MUL/DIV/MOD/SHL/SHR/SAR/BYTE |
-//! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, and (tx, START_GAS, GAS) of each transaction's first step | call-context table, multiplicity `MULT` |
+//! | 3   | logic table (family, operands recomposed from its bits, result) and arithmetic table (family, IN0, IN1, OUT) | step table (family, IN0, IN1, OUT) of AND/OR/XOR/MUL/DIV/MOD/SHL/SHR/SAR/BYTE/SIGNEXTEND |
+//! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, and (tx, START_GAS, GAS) of each transaction's first step; storage table (tx, ADDRESS, contract) of each access | call-context table, multiplicity `MULT` |
 //! | 5   | the verifier's tuples from the statement's calls | call-context table (real rows) |
 //! | 6   | step table, memory channels 0..32 of MLOAD/MSTORE/MSTORE8/CALLDATALOAD | memory table (step accesses) |
 //! | 7   | the verifier's call-data tuples from the statement's calls | memory table (initial writes) |
+//! | 8   | step table (tx, `clk + 1`, is write, key, value, storage gas) of SLOAD/SSTORE | storage table (accesses) |
+//! | 9   | the verifier's slot tuples from the statement's storage list | storage table (initial writes and final reads) |
 
 use super::cpu_stark::{CHANNEL0, CHANNEL1, CHANNEL2};
 use plonky2::field::types::Field;
@@ -17,7 +19,7 @@ use starky::cross_table_lookup::{CrossTableLookup, TableWithColumns};
 use starky::lookup::{Column, Filter};
 use witness::opcode::Family;
 use witness::word::LIMBS;
-use witness::{arith, bytecode, context, cpu, logic, memory, stack, F};
+use witness::{arith, bytecode, context, cpu, logic, memory, stack, storage, F};
 
 /// Index of the step table.
 pub const CPU: usize = 0;
@@ -33,14 +35,18 @@ pub const CONTEXT: usize = 4;
 pub const MEMORY: usize = 5;
 /// Index of the arithmetic table.
 pub const ARITH: usize = 6;
+/// Index of the storage read/write table.
+pub const STORAGE: usize = 7;
 /// Number of tables in a chunk proof.
-pub const NUM_TABLES: usize = 7;
+pub const NUM_TABLES: usize = 8;
 /// Position of the CTL whose looking side is the public code.
 pub const CODE_CTL: usize = 2;
 /// Position of the CTL whose looking side is the public call context.
 pub const CONTEXT_CTL: usize = 5;
 /// Position of the CTL whose looking side is the public call data.
 pub const CALLDATA_CTL: usize = 7;
+/// Position of the CTL whose looking side is the statement's storage slots.
+pub const SLOTS_CTL: usize = 9;
 
 fn sum_of(families: &[Family]) -> Column<F> {
     Column::sum(families.iter().map(|&f| cpu::col::sel(f)))
@@ -89,6 +95,7 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
         Family::Swap,
         Family::Mload,
         Family::CallDataLoad,
+        Family::Sload,
     ] {
         addr2_terms.push((c::sel(f), -one));
     }
@@ -155,7 +162,57 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
         public_context_ctl,
         memory_ctl(),
         public_calldata_ctl(),
+        storage_ctl(),
+        public_slots_ctl(),
     ]
+}
+
+/// SLOAD and SSTORE steps against the storage table's accesses: (tx, time
+/// stamp `clk + 1`, is write, key, value, gas). The value is `OUT` for SLOAD
+/// and `IN1` for SSTORE (the other is zero).
+fn storage_ctl() -> CrossTableLookup<F> {
+    use cpu::col as c;
+    let mut step_cols = vec![
+        Column::single(c::TX),
+        Column::linear_combination_with_constant([(c::CLK, F::ONE)], F::ONE),
+        Column::single(c::sel(Family::Sstore)),
+    ];
+    step_cols.extend(limbs(c::IN0));
+    step_cols.extend((0..LIMBS).map(|j| Column::sum([c::OUT + j, c::IN1 + j])));
+    step_cols.push(Column::single(c::SCOST));
+    let steps = TableWithColumns::new(CPU, step_cols, Filter::new_simple(sum_of(&Family::STORAGE)));
+    let s = |i: usize| Column::single(i);
+    let mut table_cols = vec![s(storage::col::TX), s(storage::col::TS), s(storage::col::IS_WRITE)];
+    table_cols.extend(limbs(storage::col::KEY));
+    table_cols.extend(limbs(storage::col::VAL));
+    table_cols.push(s(storage::col::COST));
+    CrossTableLookup::new(
+        vec![steps],
+        TableWithColumns::new(STORAGE, table_cols, Filter::new_simple(storage_accesses())),
+    )
+}
+
+/// The storage table's access rows: real, neither initial nor final.
+fn storage_accesses() -> Column<F> {
+    Column::linear_combination([
+        (storage::col::IS_REAL, F::ONE),
+        (storage::col::IS_INIT, -F::ONE),
+        (storage::col::IS_FINAL, -F::ONE),
+    ])
+}
+
+/// The storage table's initial writes and final reads against the
+/// verifier's slot tuples.
+fn public_slots_ctl() -> CrossTableLookup<F> {
+    let tuple = (storage::col::IDX..storage::col::ORIG).map(Column::single).collect();
+    CrossTableLookup::new(
+        vec![],
+        TableWithColumns::new(
+            STORAGE,
+            tuple,
+            Filter::new_simple(Column::sum([storage::col::IS_INIT, storage::col::IS_FINAL])),
+        ),
+    )
 }
 
 /// The memory table's access tuple columns.
@@ -226,9 +283,9 @@ fn memory_ctl() -> CrossTableLookup<F> {
     )
 }
 
-/// Context steps and each transaction's first step (its gas) against the
-/// call-context table (with multiplicities), and the call-context table
-/// against the verifier's tuples.
+/// Context steps, each transaction's first step (its gas) and each storage
+/// access (its transaction's contract) against the call-context table (with
+/// multiplicities), and the call-context table against the verifier's tuples.
 fn context_ctls() -> [CrossTableLookup<F>; 2] {
     let mut step_cols = vec![Column::single(cpu::col::TX), Column::single(cpu::col::N)];
     step_cols.extend(limbs(cpu::col::OUT));
@@ -238,6 +295,12 @@ fn context_ctls() -> [CrossTableLookup<F>; 2] {
         Column::single(cpu::col::GAS),
     ];
     start_cols.extend((1..LIMBS).map(|_| Column::constant(F::ZERO)));
+    let mut contract_cols = vec![
+        Column::single(storage::col::TX),
+        Column::constant(F::from_canonical_u64(witness::opcode::env::ADDRESS)),
+    ];
+    contract_cols.extend((storage::col::ADDR..storage::col::ADDR + storage::col::ADDR_BYTES).map(Column::single));
+    contract_cols.extend((storage::col::ADDR_BYTES..LIMBS).map(|_| Column::constant(F::ZERO)));
     let tuple = || -> Vec<Column<F>> { (context::col::TX..context::col::MULT).map(Column::single).collect() };
     let reads = CrossTableLookup::new(
         vec![
@@ -247,6 +310,7 @@ fn context_ctls() -> [CrossTableLookup<F>; 2] {
                 Filter::new_simple(Column::single(cpu::col::sel(Family::Env))),
             ),
             TableWithColumns::new(CPU, start_cols, Filter::new_simple(Column::single(cpu::col::IS_START))),
+            TableWithColumns::new(STORAGE, contract_cols, Filter::new_simple(storage_accesses())),
         ],
         TableWithColumns::new(CONTEXT, tuple(), Filter::new_simple(Column::single(context::col::MULT))),
     );

@@ -11,6 +11,7 @@ use super::memory_stark::MemoryStark;
 use super::proof::{ChunkProof, TableProof, C, D};
 use super::stack_stark::StackStark;
 use super::statement::{cpu_public_inputs, observe_statement, public_tuples, PUBLIC_LOOKUPS};
+use super::storage_stark::StorageStark;
 use super::tables::{cross_table_lookups, NUM_TABLES};
 use super::{stark_config, ZkevmError};
 use plonky2::field::types::Field;
@@ -53,6 +54,7 @@ pub fn verify_chunk(proof: &ChunkProof) -> Result<(), ZkevmError> {
     job(4).verify(&ContextStark, "call-context", tables[4], &[])?;
     job(5).verify(&MemoryStark, "memory", tables[5], &[])?;
     job(6).verify(&ArithStark, "arithmetic", tables[6], &[])?;
+    job(7).verify(&StorageStark, "storage", tables[7], &[])?;
 
     let zs_first: [Vec<F>; NUM_TABLES] = tables.map(|t| t.proof.openings.ctl_zs_first.clone().unwrap_or_default());
     let extra: hashbrown::HashMap<usize, Vec<F>> = PUBLIC_LOOKUPS
@@ -64,8 +66,11 @@ pub fn verify_chunk(proof: &ChunkProof) -> Result<(), ZkevmError> {
         .map_err(|e| ZkevmError::CrossTable(format!("{e:#}")))
 }
 
-/// Verifies consecutive chunk proofs of one block and that each starts where the previous ended.
+/// Verifies consecutive chunk proofs of one block and that each starts
+/// where the previous ended: at the next transaction, with the storage the
+/// previous chunks left.
 pub fn verify_chunk_sequence(proofs: &[ChunkProof]) -> Result<(), ZkevmError> {
+    check_storage_links(proofs.iter().map(|p| &p.statement))?;
     for (i, p) in proofs.iter().enumerate() {
         if i > 0 && p.statement.first_tx != proofs[i - 1].statement.end_tx {
             return Err(ZkevmError::BrokenLink {
@@ -79,8 +84,30 @@ pub fn verify_chunk_sequence(proofs: &[ChunkProof]) -> Result<(), ZkevmError> {
     Ok(())
 }
 
+/// Each chunk's storage slots must start with the values the earlier chunks
+/// of the block left in them.
+pub(crate) fn check_storage_links<'a>(
+    statements: impl IntoIterator<Item = &'a ChunkStatement>,
+) -> Result<(), ZkevmError> {
+    let mut left = std::collections::HashMap::new();
+    for (i, s) in statements.into_iter().enumerate() {
+        for slot in &s.storage {
+            if let Some(after) = left.insert((slot.address, slot.key), slot.after) {
+                if after != slot.before {
+                    return Err(ZkevmError::Statement(format!(
+                        "chunk {i} starts slot {} of {} at {}, the earlier chunks left {after}",
+                        slot.key, slot.address, slot.before
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The statement must list one call per transaction of its range, in order,
-/// each with starting gas and call data the tables can hold.
+/// each with starting gas and call data the tables can hold, and its storage
+/// slots in strictly increasing (contract, key) order.
 pub(crate) fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
     let ids: Vec<u32> = s.calls.iter().map(|c| c.tx).collect();
     let expected: Vec<u32> = (s.first_tx..s.end_tx).collect();
@@ -108,6 +135,16 @@ pub(crate) fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
             c.tx,
             c.calldata.len(),
             witness::memory::MAX_CALLDATA
+        )));
+    }
+    if let Some(pair) = s
+        .storage
+        .windows(2)
+        .find(|p| (p[0].address, p[0].key) >= (p[1].address, p[1].key))
+    {
+        return Err(ZkevmError::Statement(format!(
+            "storage slot {} of {} is listed after slot {} of {}: slots must be distinct and sorted",
+            pair[1].key, pair[1].address, pair[0].key, pair[0].address
         )));
     }
     Ok(())

@@ -1,4 +1,4 @@
-//! The chunk leaf circuit: verifies one [`ChunkProof`] (seven STARK proofs
+//! The chunk leaf circuit: verifies one [`ChunkProof`] (eight STARK proofs
 //! with shared cross-table lookup challenges) and exposes its link values and
 //! statement digest.
 
@@ -12,6 +12,7 @@ use super::super::proof::{ChunkProof, C, D};
 use super::super::stack_stark::StackStark;
 use super::super::stark_config;
 use super::super::statement::{cpu_public_inputs, public_tuples, statement_elements, PUBLIC_LOOKUPS};
+use super::super::storage_stark::StorageStark;
 use super::super::tables::{cross_table_lookups, NUM_TABLES};
 use super::{circuit_config, pi, PlonkProof};
 use plonky2::field::types::Field;
@@ -72,6 +73,7 @@ impl ChunkLayout {
             witness.context.len(),
             witness.memory.len(),
             witness.arith.len(),
+            witness.storage.len(),
         ];
         rows.iter().all(|r| r.is_power_of_two()).then(|| Self {
             statement: witness.statement.clone(),
@@ -104,8 +106,8 @@ pub struct LeafShape {
     pub degree_bits: [usize; NUM_TABLES],
     /// Number of field elements the statement adds to the transcript.
     pub statement_len: usize,
-    /// Number of elements of each public lookup's tuples (instruction
-    /// tuples, then call-context tuples).
+    /// Number of elements of each public lookup's tuples (instruction,
+    /// call-context, call-data and storage-slot tuples).
     pub num_tuples: [usize; PUBLIC_LOOKUPS.len()],
 }
 
@@ -215,7 +217,7 @@ impl LeafCircuit {
         let zero = b.zero();
         let statement = b.add_virtual_targets(shape.statement_len);
         let tuples = shape.num_tuples.map(|n| b.add_virtual_targets(n));
-        let [cpu_bits, stack_bits, bytecode_bits, logic_bits, context_bits, memory_bits, arith_bits] =
+        let [cpu_bits, stack_bits, bytecode_bits, logic_bits, context_bits, memory_bits, arith_bits, storage_bits] =
             shape.degree_bits;
         let tables = [
             table_targets(&mut b, &CpuStark, &config, &ctls, 0, cpu_bits),
@@ -225,6 +227,7 @@ impl LeafCircuit {
             table_targets(&mut b, &ContextStark, &config, &ctls, 4, context_bits),
             table_targets(&mut b, &MemoryStark, &config, &ctls, 5, memory_bits),
             table_targets(&mut b, &ArithStark, &config, &ctls, 6, arith_bits),
+            table_targets(&mut b, &StorageStark, &config, &ctls, 7, storage_bits),
         ];
 
         // Transcript: statement, trace caps, shared CTL challenges.
@@ -247,6 +250,7 @@ impl LeafCircuit {
         check.verify(&mut b, &ContextStark, 4, &tables[4], context_bits);
         check.verify(&mut b, &MemoryStark, 5, &tables[5], memory_bits);
         check.verify(&mut b, &ArithStark, 6, &tables[6], arith_bits);
+        check.verify(&mut b, &StorageStark, 7, &tables[7], storage_bits);
 
         // The step table's public inputs are the statement's link values.
         for (&p, &s) in tables[0].public_inputs.iter().zip(&statement) {

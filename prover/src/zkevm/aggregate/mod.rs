@@ -1,10 +1,10 @@
 //! Aggregation of chunk proofs into one plonky2 proof per block.
 //!
 //! A **leaf** circuit ([`leaf`]) verifies one [`ChunkProof`] recursively:
-//! it replays the chunk transcript in-circuit (statement, the six trace
+//! it replays the chunk transcript in-circuit (statement, the eight trace
 //! caps, the shared cross-table lookup challenges, then each table's own
 //! challenges on a copy of the sponge, exactly as `prove.rs`/`verify.rs` do
-//! natively), verifies the six STARK proofs with starky's recursive
+//! natively), verifies the eight STARK proofs with starky's recursive
 //! verifier and checks the cross-table lookup balances, including the
 //! public sides (the instruction and call-context tuples the native verifier
 //! derives from the statement's calls; see [`super::statement`]).
@@ -24,7 +24,7 @@
 //! the circuit, bound to the statement by the digest, which the verifier
 //! recomputes from the statements an [`AggregatedProof`] carries.
 //!
-//! **Shapes.** A leaf circuit depends on the degrees of the seven tables
+//! **Shapes.** A leaf circuit depends on the degrees of the eight tables
 //! (the step table always has `2^k` rows; the other tables grow with the
 //! chunk's stack and memory accesses, code, bitwise and arithmetic steps and transactions) and on the number of statement
 //! elements and instruction tuples: the [`LeafShape`]. One leaf circuit is

@@ -2,7 +2,7 @@
 //! chunk layouts it claims.
 
 use super::super::proof::{C, D};
-use super::super::verify::check_statement;
+use super::super::verify::{check_statement, check_storage_links};
 use super::circuits::Circuits;
 use super::leaf::ChunkLayout;
 use super::merge::merged_public_inputs;
@@ -43,6 +43,8 @@ impl VerifierData {
                 )));
             }
         }
+        check_storage_links(chunks.iter().map(|c| &c.statement))
+            .map_err(|e| AggregationError::Statement(e.to_string()))?;
         let leaves = chunks
             .iter()
             .map(|c| (circuits.leaf(c.shape()).data.verifier_data(), c.public_inputs()))

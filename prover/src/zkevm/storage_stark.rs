@@ -1,0 +1,187 @@
+//! Constraints of the storage read/write table; the column layout is
+//! [`witness::storage::col`].
+//!
+//! Rows are sorted by (slot index, time stamp) with a 32-bit ordering
+//! difference. Each slot's rows start with its initial write and end with
+//! its final read, both pinned to the statement by a lookup, and share the
+//! slot's contract and key; reads return the row above's value. On access
+//! rows (real, neither initial nor final):
+//! - `COLD` holds exactly when the row above belongs to another transaction
+//!   (initial writes belong to [`INIT_TX`], which no step has);
+//! - `ORIG`, the value at the start of the transaction, is the row above's
+//!   value on cold rows and the row above's `ORIG` otherwise;
+//! - `COST` is `100 + 2000 COLD` for SLOAD and, for SSTORE,
+//!   `100 + 2100 COLD` plus `2800` when it first changes the slot in the
+//!   transaction (`FIRST_CHANGE`: the new value differs from the current one,
+//!   which still equals `ORIG`) plus `17100` more when `ORIG` is zero.
+//!
+//! Value, key and contract bytes are bytes because they come from the step
+//! table's words and the verifier's tuples, so a sum of squared byte
+//! differences is zero exactly when two words are equal.
+
+use super::expr::{impl_stark_via_cx, Cx};
+use super::rw::{eval_range_column, eval_reads_return_last, eval_sorted, range_lookup};
+use plonky2::field::types::Field;
+use starky::lookup::Lookup;
+use witness::storage::{col, gas, FINAL_TS, INIT_TX};
+use witness::word::LIMBS;
+
+/// The storage read/write table.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StorageStark;
+
+/// `flag = 1` exactly when `sum` is zero, with `inv` its inverse otherwise.
+fn is_zero<C: Cx>(cx: &mut C, sum: C::V, flag: C::V, inv: C::V) {
+    let c = cx.mul(flag, sum);
+    cx.transition(c);
+    let c = cx.mul(sum, inv);
+    let not_flag = cx.not(flag);
+    let c = cx.sub(c, not_flag);
+    cx.transition(c);
+}
+
+/// The sum over the word's limbs of `(a_j - b_j)^2`.
+fn squared_distance<C: Cx>(cx: &mut C, a: &[C::V], b: &[C::V]) -> C::V {
+    let squares: Vec<C::V> = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| {
+            let d = cx.sub(x, y);
+            cx.mul(d, d)
+        })
+        .collect();
+    cx.sum(&squares)
+}
+
+impl StorageStark {
+    /// Byte range checks of the ordering difference.
+    pub fn range_lookups<F: Field>(&self) -> Vec<Lookup<F>> {
+        range_lookup(&col::RANGE_CHECKED, col::RANGE, col::FREQ)
+    }
+
+    /// All constraints of the table.
+    pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], _pis: &[C::V]) {
+        eval_sorted(cx, lv, nv, &col::SORTED);
+        let (real, init, fin, write) = (lv[col::IS_REAL], lv[col::IS_INIT], lv[col::IS_FINAL], lv[col::IS_WRITE]);
+        for c in [
+            col::IS_INIT,
+            col::IS_FINAL,
+            col::COLD,
+            col::NOOP,
+            col::CLEAN,
+            col::ORIG_ZERO,
+        ] {
+            cx.boolean(lv[c]);
+        }
+
+        // Initial writes and final reads.
+        let not_real = cx.not(real);
+        let not_write = cx.not(write);
+        let init_tx = cx.add_int(lv[col::TX], -(INIT_TX as i64));
+        let final_ts = cx.add_int(lv[col::TS], -(FINAL_TS as i64));
+        for (flag, c) in [
+            (init, not_real),
+            (init, not_write),
+            (init, lv[col::TS]),
+            (init, init_tx),
+            (fin, not_real),
+            (fin, write),
+            (fin, final_ts),
+        ] {
+            let c = cx.mul(flag, c);
+            cx.always(c);
+        }
+
+        // Each slot's rows run from its initial write to its final read.
+        let same = lv[col::SAME];
+        let not_same = cx.not(same);
+        let not_init = cx.not(init);
+        let first = cx.mul(real, not_init);
+        cx.first_row(first);
+        let next_not_init = cx.not(nv[col::IS_INIT]);
+        let c = cx.mul(not_same, nv[col::IS_REAL]);
+        let c = cx.mul(c, next_not_init);
+        cx.transition(c);
+        let open = cx.sub(real, fin);
+        let c = cx.mul(open, not_same);
+        cx.transition(c);
+        let next_pad = cx.not(nv[col::IS_REAL]);
+        let c = cx.mul(open, next_pad);
+        cx.transition(c);
+        cx.last_row(open);
+
+        // One contract and key per slot; reads return the value above.
+        for c in (col::ADDR..col::ADDR + col::ADDR_BYTES).chain(col::KEY..col::KEY + LIMBS) {
+            let d = cx.sub(nv[c], lv[c]);
+            let c = cx.mul(same, d);
+            cx.transition(c);
+        }
+        eval_reads_return_last(cx, lv, nv, &col::SORTED, col::VAL, LIMBS);
+
+        // Warmth and the value at the start of the transaction (on the next row).
+        let access = cx.sub(open, init);
+        let not_access = cx.not(access);
+        let c = cx.mul(lv[col::COLD], not_access);
+        cx.always(c);
+        let next_access = {
+            let t = cx.sub(nv[col::IS_REAL], nv[col::IS_INIT]);
+            cx.sub(t, nv[col::IS_FINAL])
+        };
+        let next_cold = nv[col::COLD];
+        let next_warm = cx.not(next_cold);
+        let next_warm = cx.mul(next_access, next_warm);
+        let tx_step = cx.sub(nv[col::TX], lv[col::TX]);
+        let c = cx.mul(tx_step, nv[col::TX_INV]);
+        let c = cx.add_int(c, -1);
+        let c = cx.mul(next_cold, c);
+        cx.transition(c);
+        let c = cx.mul(next_warm, tx_step);
+        cx.transition(c);
+        for j in 0..LIMBS {
+            let d = cx.sub(nv[col::ORIG + j], lv[col::VAL + j]);
+            let c = cx.mul(next_cold, d);
+            cx.transition(c);
+            let d = cx.sub(nv[col::ORIG + j], lv[col::ORIG + j]);
+            let c = cx.mul(next_warm, d);
+            cx.transition(c);
+        }
+
+        // Comparisons of the next row's value and ORIG with this row's value.
+        let above: Vec<C::V> = (0..LIMBS).map(|j| lv[col::VAL + j]).collect();
+        let value: Vec<C::V> = (0..LIMBS).map(|j| nv[col::VAL + j]).collect();
+        let orig: Vec<C::V> = (0..LIMBS).map(|j| nv[col::ORIG + j]).collect();
+        let noop = squared_distance(cx, &value, &above);
+        is_zero(cx, noop, nv[col::NOOP], nv[col::NOOP_INV]);
+        let clean = squared_distance(cx, &orig, &above);
+        is_zero(cx, clean, nv[col::CLEAN], nv[col::CLEAN_INV]);
+        let orig_sum = cx.sum(&orig);
+        is_zero(cx, orig_sum, nv[col::ORIG_ZERO], nv[col::ORIG_ZERO_INV]);
+        let changes = cx.not(lv[col::NOOP]);
+        let changes = cx.mul(changes, lv[col::CLEAN]);
+        let c = cx.sub(lv[col::FIRST_CHANGE], changes);
+        cx.always(c);
+        let creates = cx.mul(lv[col::FIRST_CHANGE], lv[col::ORIG_ZERO]);
+        let c = cx.sub(lv[col::CREATES], creates);
+        cx.always(c);
+
+        // The price of the access.
+        let cold = lv[col::COLD];
+        let read_cost = cx.scale(cold, gas::COLD_SLOAD_EXTRA as i64);
+        let read_cost = cx.add_int(read_cost, gas::WARM as i64);
+        let write_extra = {
+            let t0 = cx.scale(cold, (gas::COLD_SSTORE_EXTRA - gas::COLD_SLOAD_EXTRA) as i64);
+            let t1 = cx.scale(lv[col::FIRST_CHANGE], (gas::RESET - gas::WARM) as i64);
+            let t2 = cx.scale(lv[col::CREATES], (gas::SET - gas::RESET) as i64);
+            cx.sum(&[t0, t1, t2])
+        };
+        let write_extra = cx.mul(write, write_extra);
+        let expected = cx.add(read_cost, write_extra);
+        let d = cx.sub(lv[col::COST], expected);
+        let c = cx.mul(access, d);
+        cx.always(c);
+
+        eval_range_column(cx, lv, nv, col::RANGE);
+    }
+}
+
+impl_stark_via_cx!(StorageStark, witness::storage::col::NUM_COLUMNS, 0);

@@ -1,0 +1,495 @@
+//! The storage read/write table: every SLOAD and SSTORE of a chunk, grouped
+//! by storage slot and sorted by time stamp, with the gas each one costs.
+//!
+//! The chunk's statement lists the slots it touches ([`StorageSlot`]: the
+//! contract, the key, the value before the chunk and the value after it),
+//! sorted by (contract, key); a slot's position in that list is its index
+//! `IDX`, the table's sort key. Each slot's rows are:
+//!
+//! 1. an initial write of its value before the chunk (`IS_INIT`, time stamp 0),
+//! 2. the step table's accesses (time stamp `clk + 1`), reads returning the
+//!    previous row's value,
+//! 3. a final read of its value after the chunk (`IS_FINAL`, time stamp
+//!    [`FINAL_TS`]).
+//!
+//! The initial and final rows are pinned by a lookup to tuples the verifier
+//! derives from the statement ([`slot_tuples`]), so the table holds exactly
+//! the listed slots, each access row carries its slot's contract and key,
+//! and what the chunk reads and leaves behind is what the statement says.
+//!
+//! Gas (EIP-2929 and EIP-2200 as of Cancun): an access is cold when it is
+//! the first to its slot in its transaction (`COLD`: the row above belongs
+//! to another transaction, and initial rows belong to none, [`INIT_TX`]);
+//! SSTORE's price depends on the slot's value at the start of the
+//! transaction (`ORIG`), its current value (the row above) and the new one.
+//! The table computes the cost (`COST`) and the step table charges it.
+
+use crate::rw::pad_and_order;
+use crate::word::{limbs, LIMBS};
+use crate::{range, WitnessError, F};
+use plonky2::field::types::Field;
+use revm::primitives::{Address, U256};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// Column indices of the storage table.
+pub mod col {
+    use crate::word::LIMBS;
+
+    /// 1 on rows holding an access, an initial write or a final read.
+    pub const IS_REAL: usize = 0;
+    /// 1 on a slot's initial write (its value before the chunk).
+    pub const IS_INIT: usize = 1;
+    /// 1 on a slot's final read (its value after the chunk).
+    pub const IS_FINAL: usize = 2;
+    /// Transaction of an access ([`super::INIT_TX`] on initial writes).
+    pub const TX: usize = 3;
+    /// Gas the access costs.
+    pub const COST: usize = 4;
+    /// The slot's index in the statement's list.
+    pub const IDX: usize = 5;
+    /// Time stamp: the step's row counter plus one; 0 for initial writes,
+    /// [`super::FINAL_TS`] for final reads.
+    pub const TS: usize = 6;
+    /// 1 for a write (SSTORE, initial writes).
+    pub const IS_WRITE: usize = 7;
+    /// The slot's contract, the little-endian bytes of its word (as ADDRESS pushes it).
+    pub const ADDR: usize = 8;
+    /// Number of ADDR bytes.
+    pub const ADDR_BYTES: usize = 20;
+    /// The slot's key, byte limbs.
+    pub const KEY: usize = ADDR + ADDR_BYTES;
+    /// The value read or written, byte limbs.
+    pub const VAL: usize = KEY + LIMBS;
+    /// Accesses: the slot's value at the start of the transaction, byte limbs.
+    pub const ORIG: usize = VAL + LIMBS;
+    /// 1 when the next row has the same slot.
+    pub const SAME: usize = ORIG + LIMBS;
+    /// 1 when the next row has a later slot.
+    pub const NEW_SLOT: usize = SAME + 1;
+    /// Bytes of the ordering difference to the next row (minus one).
+    pub const DELTA: usize = NEW_SLOT + 1;
+    /// Number of DELTA bytes.
+    pub const DELTA_BYTES: usize = 4;
+    /// 1 on an access that is its transaction's first to the slot.
+    pub const COLD: usize = DELTA + DELTA_BYTES;
+    /// Inverse of the transaction step from the row above (on cold accesses).
+    pub const TX_INV: usize = COLD + 1;
+    /// 1 when the value equals the row above's (an SSTORE that changes nothing).
+    pub const NOOP: usize = TX_INV + 1;
+    /// Inverse witness of NOOP's test.
+    pub const NOOP_INV: usize = NOOP + 1;
+    /// 1 when ORIG equals the row above's value (a slot not yet changed in the transaction).
+    pub const CLEAN: usize = NOOP_INV + 1;
+    /// Inverse witness of CLEAN's test.
+    pub const CLEAN_INV: usize = CLEAN + 1;
+    /// 1 when ORIG is zero.
+    pub const ORIG_ZERO: usize = CLEAN_INV + 1;
+    /// Inverse witness of ORIG_ZERO's test.
+    pub const ORIG_ZERO_INV: usize = ORIG_ZERO + 1;
+    /// `(1 - NOOP) * CLEAN`: an SSTORE that pays the set or reset price.
+    pub const FIRST_CHANGE: usize = ORIG_ZERO_INV + 1;
+    /// `FIRST_CHANGE * ORIG_ZERO`: an SSTORE that pays the set price.
+    pub const CREATES: usize = FIRST_CHANGE + 1;
+    /// Byte range table.
+    pub const RANGE: usize = CREATES + 1;
+    /// Lookup frequencies of RANGE.
+    pub const FREQ: usize = RANGE + 1;
+    /// Number of columns.
+    pub const NUM_COLUMNS: usize = FREQ + 1;
+
+    /// The columns checked to hold bytes by a lookup into RANGE.
+    pub const RANGE_CHECKED: [usize; DELTA_BYTES] = [DELTA, DELTA + 1, DELTA + 2, DELTA + 3];
+    /// Width of a slot tuple (IDX..ORIG: index, time stamp, is write, contract, key, value).
+    pub const TUPLE: usize = ORIG - IDX;
+
+    /// The key, flag and ordering columns. The slot index is the only key
+    /// above the time stamp, so it stands for both the transaction and the
+    /// address level of the shared ordering (`NEW_SLOT` is the level change).
+    pub const SORTED: crate::rw::SortedColumns = crate::rw::SortedColumns {
+        is_real: IS_REAL,
+        tx: IDX,
+        addr: IDX,
+        ts: TS,
+        is_write: IS_WRITE,
+        same: SAME,
+        tx_change: NEW_SLOT,
+        delta: DELTA,
+        delta_bytes: DELTA_BYTES,
+    };
+}
+
+/// The transaction column of initial writes: no transaction has this
+/// index, so the first access after an initial write is always cold.
+pub const INIT_TX: u64 = 1 << 32;
+
+/// Time stamp of final reads, after every step of a chunk.
+pub const FINAL_TS: u64 = (1 << 32) - 1;
+
+/// Storage gas prices (EIP-2929, EIP-2200 with EIP-3529's figures).
+pub mod gas {
+    /// A warm access: SLOAD, or an SSTORE that changes nothing or a slot already changed.
+    pub const WARM: u64 = 100;
+    /// Surcharge of a cold SLOAD over a warm one.
+    pub const COLD_SLOAD_EXTRA: u64 = 2000;
+    /// Surcharge of a cold SSTORE.
+    pub const COLD_SSTORE_EXTRA: u64 = 2100;
+    /// SSTORE making a slot that was zero at the start of the transaction nonzero.
+    pub const SET: u64 = 20_000;
+    /// SSTORE first changing a slot that was nonzero at the start of the transaction.
+    pub const RESET: u64 = 2900;
+    /// SSTORE fails unless more gas than this is left.
+    pub const SENTRY: u64 = 2300;
+}
+
+/// Gas of an SLOAD.
+pub fn sload_cost(cold: bool) -> u64 {
+    gas::WARM + if cold { gas::COLD_SLOAD_EXTRA } else { 0 }
+}
+
+/// Gas of an SSTORE writing `new` over `current`, the slot holding
+/// `original` at the start of the transaction.
+pub fn sstore_cost(cold: bool, original: U256, current: U256, new: U256) -> u64 {
+    let price = if new != current && original == current {
+        if original.is_zero() {
+            gas::SET
+        } else {
+            gas::RESET
+        }
+    } else {
+        gas::WARM
+    };
+    price + if cold { gas::COLD_SSTORE_EXTRA } else { 0 }
+}
+
+/// A storage slot a chunk touches, part of its public statement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageSlot {
+    /// The contract owning the slot.
+    pub address: Address,
+    /// The slot's key.
+    pub key: U256,
+    /// Its value before the chunk.
+    pub before: U256,
+    /// Its value after the chunk.
+    pub after: U256,
+}
+
+/// One SLOAD or SSTORE of the step table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StorageAccess {
+    /// Transaction.
+    pub tx: u32,
+    /// Time stamp: the step's row counter plus one.
+    pub ts: u64,
+    /// SSTORE (true) or SLOAD.
+    pub write: bool,
+    /// The contract whose storage is accessed.
+    pub address: Address,
+    /// The slot's key.
+    pub key: U256,
+    /// The value read or written.
+    pub value: U256,
+}
+
+/// The values of the slots a chunk touches as its steps run, and which
+/// ones its current transaction has touched (warm) with their values at
+/// the start of that transaction.
+#[derive(Clone, Debug, Default)]
+pub struct StorageState {
+    /// (before the chunk, now) of each touched slot.
+    slots: BTreeMap<(Address, U256), (U256, U256)>,
+    /// Value at the start of the current transaction of each slot it touched.
+    original: HashMap<(Address, U256), U256>,
+    /// Every access so far.
+    accesses: Vec<StorageAccess>,
+}
+
+impl StorageState {
+    /// Starts a transaction: every slot is cold again.
+    pub fn begin_tx(&mut self) {
+        self.original.clear();
+    }
+
+    /// Records an access of transaction `tx` at time stamp `ts` to `slot`,
+    /// which the trace says held `traced` before it, writing `written` if
+    /// any. Returns the value before the access and the gas it costs, or a
+    /// description of how the trace contradicts earlier accesses.
+    pub fn access(
+        &mut self,
+        (tx, ts): (u32, u64),
+        slot: (Address, U256),
+        traced: U256,
+        written: Option<U256>,
+    ) -> Result<(U256, u64), String> {
+        let (_, current) = *self.slots.entry(slot).or_insert((traced, traced));
+        if current != traced {
+            return Err(format!(
+                "slot {} of {} holds {current} but the trace reads {traced}",
+                slot.1, slot.0
+            ));
+        }
+        let cold = !self.original.contains_key(&slot);
+        let original = *self.original.entry(slot).or_insert(current);
+        let cost = match written {
+            None => sload_cost(cold),
+            Some(new) => {
+                self.slots.get_mut(&slot).expect("inserted above").1 = new;
+                sstore_cost(cold, original, current, new)
+            }
+        };
+        self.accesses.push(StorageAccess {
+            tx,
+            ts,
+            write: written.is_some(),
+            address: slot.0,
+            key: slot.1,
+            value: written.unwrap_or(current),
+        });
+        Ok((current, cost))
+    }
+
+    /// The touched slots in (contract, key) order, with their values before and after.
+    pub fn slots(&self) -> Vec<StorageSlot> {
+        self.slots
+            .iter()
+            .map(|(&(address, key), &(before, after))| StorageSlot {
+                address,
+                key,
+                before,
+                after,
+            })
+            .collect()
+    }
+
+    /// Every access, in execution order.
+    pub fn accesses(&self) -> &[StorageAccess] {
+        &self.accesses
+    }
+}
+
+/// The bytes of `address`'s word, least significant first (the ADDR columns).
+fn address_limbs(address: Address) -> [u8; col::ADDR_BYTES] {
+    let mut out: [u8; col::ADDR_BYTES] = address.into_array();
+    out.reverse();
+    out
+}
+
+/// The slot tuples (index, time stamp, is write, contract, key, value) of
+/// the statement's `slots`: per slot its initial write of `before` and its
+/// final read of `after`.
+pub fn slot_tuples(slots: &[StorageSlot]) -> Vec<[F; col::TUPLE]> {
+    slots
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            [(0, true, s.before), (FINAL_TS, false, s.after)].map(|(ts, write, value)| {
+                let mut t = [F::ZERO; col::TUPLE];
+                t[0] = F::from_canonical_usize(i);
+                t[1] = F::from_canonical_u64(ts);
+                t[2] = F::from_bool(write);
+                let bytes = address_limbs(s.address)
+                    .into_iter()
+                    .chain(limbs(s.key))
+                    .chain(limbs(value));
+                for (cell, b) in t[3..].iter_mut().zip(bytes) {
+                    *cell = F::from_canonical_u8(b);
+                }
+                t
+            })
+        })
+        .collect()
+}
+
+/// One row before the gas and helper columns are filled.
+fn base_row(idx: usize, slot: &StorageSlot, tx: u64, ts: u64, write: bool, value: U256) -> [F; col::NUM_COLUMNS] {
+    let mut row = [F::ZERO; col::NUM_COLUMNS];
+    row[col::IS_REAL] = F::ONE;
+    row[col::IDX] = F::from_canonical_usize(idx);
+    row[col::TX] = F::from_canonical_u64(tx);
+    row[col::TS] = F::from_canonical_u64(ts);
+    row[col::IS_WRITE] = F::from_bool(write);
+    for (j, b) in address_limbs(slot.address).iter().enumerate() {
+        row[col::ADDR + j] = F::from_canonical_u8(*b);
+    }
+    for (j, (k, v)) in limbs(slot.key).iter().zip(limbs(value)).enumerate() {
+        row[col::KEY + j] = F::from_canonical_u8(*k);
+        row[col::VAL + j] = F::from_canonical_u8(v);
+    }
+    row
+}
+
+/// Builds the storage table of a chunk from its `slots` (see
+/// [`StorageState::slots`]) and `accesses` (execution order), padded to
+/// `2^rows_log` rows.
+pub fn generate(
+    slots: &[StorageSlot],
+    accesses: &[StorageAccess],
+    rows_log: usize,
+) -> Result<Vec<[F; col::NUM_COLUMNS]>, WitnessError> {
+    let height = 1usize << rows_log;
+    let total = 2 * slots.len() + accesses.len();
+    let malformed = |reason: String| WitnessError::MalformedTrace {
+        tx: accesses.first().map_or(0, |a| a.tx),
+        step: 0,
+        reason,
+    };
+    if total > height {
+        return Err(malformed(format!(
+            "{total} storage rows do not fit a storage table of {height} rows"
+        )));
+    }
+    let index: HashMap<(Address, U256), usize> =
+        slots.iter().enumerate().map(|(i, s)| ((s.address, s.key), i)).collect();
+    let mut by_slot: Vec<Vec<&StorageAccess>> = vec![Vec::new(); slots.len()];
+    for a in accesses {
+        let i = index
+            .get(&(a.address, a.key))
+            .ok_or_else(|| malformed(format!("slot {} of {} is not in the chunk's list", a.key, a.address)))?;
+        by_slot[*i].push(a);
+    }
+    let mut rows: Vec<[F; col::NUM_COLUMNS]> = Vec::with_capacity(height);
+    for (i, (slot, list)) in slots.iter().zip(&by_slot).enumerate() {
+        let mut init = base_row(i, slot, INIT_TX, 0, true, slot.before);
+        init[col::IS_INIT] = F::ONE;
+        rows.push(init);
+        let (mut tx, mut value, mut original) = (None, slot.before, slot.before);
+        for a in list {
+            let cold = tx != Some(a.tx);
+            if cold {
+                original = value;
+            }
+            let mut row = base_row(i, slot, u64::from(a.tx), a.ts, a.write, a.value);
+            row[col::COLD] = F::from_bool(cold);
+            row[col::COST] = F::from_canonical_u64(if a.write {
+                sstore_cost(cold, original, value, a.value)
+            } else {
+                sload_cost(cold)
+            });
+            for (j, b) in limbs(original).iter().enumerate() {
+                row[col::ORIG + j] = F::from_canonical_u8(*b);
+            }
+            rows.push(row);
+            (tx, value) = (Some(a.tx), a.value);
+        }
+        if value != slot.after {
+            return Err(malformed(format!(
+                "slot {} of {} ends at {value}, the chunk lists {}",
+                slot.key, slot.address, slot.after
+            )));
+        }
+        let mut last = base_row(i, slot, 0, FINAL_TS, false, slot.after);
+        last[col::IS_FINAL] = F::ONE;
+        rows.push(last);
+    }
+    let cleared = [
+        col::IS_REAL,
+        col::IS_INIT,
+        col::IS_FINAL,
+        col::IS_WRITE,
+        col::COLD,
+        col::COST,
+    ];
+    pad_and_order(&mut rows, height, &col::SORTED, &cleared, "storage")?;
+    fill_comparisons(&mut rows);
+    range::fill(&mut rows, &col::RANGE_CHECKED, col::RANGE, col::FREQ);
+    Ok(rows)
+}
+
+/// Fills, on every row after the first, the tests against the row above:
+/// the transaction step's inverse on cold accesses, NOOP, CLEAN,
+/// ORIG_ZERO, FIRST_CHANGE and CREATES.
+pub fn fill_comparisons(rows: &mut [[F; col::NUM_COLUMNS]]) {
+    for i in 1..rows.len() {
+        let (above, row) = {
+            let (head, tail) = rows.split_at_mut(i);
+            (&head[i - 1], &mut tail[0])
+        };
+        if row[col::COLD] == F::ONE {
+            row[col::TX_INV] = (row[col::TX] - above[col::TX]).try_inverse().unwrap_or(F::ZERO);
+        }
+        let squares = |a: usize, b: &[F]| -> F {
+            (0..LIMBS)
+                .map(|j| {
+                    let d = row[a + j] - b[col::VAL + j];
+                    d * d
+                })
+                .sum()
+        };
+        let noop = squares(col::VAL, above);
+        let clean = squares(col::ORIG, above);
+        let orig: F = (0..LIMBS).map(|j| row[col::ORIG + j]).sum();
+        for (sum, flag, inv) in [
+            (noop, col::NOOP, col::NOOP_INV),
+            (clean, col::CLEAN, col::CLEAN_INV),
+            (orig, col::ORIG_ZERO, col::ORIG_ZERO_INV),
+        ] {
+            row[flag] = F::from_bool(sum == F::ZERO);
+            row[inv] = if sum == F::ZERO { F::ZERO } else { sum.inverse() };
+        }
+        row[col::FIRST_CHANGE] = (F::ONE - row[col::NOOP]) * row[col::CLEAN];
+        row[col::CREATES] = row[col::FIRST_CHANGE] * row[col::ORIG_ZERO];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plonky2::field::types::PrimeField64;
+
+    fn slot(key: u64) -> (Address, U256) {
+        (Address::with_last_byte(0x10), U256::from(key))
+    }
+
+    #[test]
+    fn prices_follow_eip_2929_and_2200() {
+        let (zero, one, two) = (U256::ZERO, U256::from(1u8), U256::from(2u8));
+        assert_eq!(sload_cost(true), 2100);
+        assert_eq!(sload_cost(false), 100);
+        assert_eq!(sstore_cost(true, zero, zero, one), 22_100);
+        assert_eq!(sstore_cost(false, one, one, two), 2900);
+        assert_eq!(sstore_cost(false, one, two, zero), 100, "already changed");
+        assert_eq!(sstore_cost(true, one, one, one), 2200, "no change");
+    }
+
+    #[test]
+    fn tracks_values_warmth_and_originals_across_transactions() {
+        let mut s = StorageState::default();
+        s.begin_tx();
+        let (v, cost) = s.access((0, 1), slot(5), U256::from(7u8), None).unwrap();
+        assert_eq!((v, cost), (U256::from(7u8), 2100));
+        let (_, cost) = s
+            .access((0, 2), slot(5), U256::from(7u8), Some(U256::from(9u8)))
+            .unwrap();
+        assert_eq!(cost, 2900);
+        assert!(
+            s.access((0, 3), slot(5), U256::from(7u8), None).is_err(),
+            "the trace contradicts the write"
+        );
+        s.begin_tx();
+        let (_, cost) = s.access((1, 4), slot(5), U256::from(9u8), Some(U256::ZERO)).unwrap();
+        assert_eq!(cost, 2100 + 2900);
+        let slots = s.slots();
+        assert_eq!(slots.len(), 1);
+        assert_eq!((slots[0].before, slots[0].after), (U256::from(7u8), U256::ZERO));
+
+        let rows = generate(&slots, s.accesses(), 8).unwrap();
+        assert_eq!(rows[0][col::IS_INIT], F::ONE);
+        assert_eq!(rows[0][col::TX], F::from_canonical_u64(INIT_TX));
+        let costs: Vec<u64> = rows[1..4].iter().map(|r| r[col::COST].to_canonical_u64()).collect();
+        assert_eq!(costs, [2100, 2900, 5000]);
+        let cold: Vec<bool> = rows[1..4].iter().map(|r| r[col::COLD] == F::ONE).collect();
+        assert_eq!(cold, [true, false, true]);
+        assert_eq!(
+            rows[3][col::ORIG],
+            F::from_canonical_u64(9),
+            "value at the start of tx 1"
+        );
+        assert_eq!(rows[2][col::FIRST_CHANGE], F::ONE);
+        assert_eq!(rows[4][col::IS_FINAL], F::ONE);
+        assert_eq!(rows[4][col::TS], F::from_canonical_u64(FINAL_TS));
+        assert_eq!(rows[4][col::VAL], F::ZERO);
+        assert_eq!(rows[5][col::IS_REAL], F::ZERO);
+        assert_eq!(&slot_tuples(&slots)[1][..], &rows[4][col::IDX..col::ORIG]);
+    }
+}
