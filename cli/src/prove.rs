@@ -140,8 +140,6 @@ pub fn run(args: ProveArgs) -> anyhow::Result<ExitCode> {
         aggregated.num_chunks(),
         path.display()
     );
-    for line in witness::describe_storage(&witness::storage_changes(chunks.iter().map(|c| &c.statement)), 8) {
-        println!("{line}");
-    }
+    crate::verify::print_storage(chunks.iter().map(|c| &c.statement));
     Ok(ExitCode::SUCCESS)
 }

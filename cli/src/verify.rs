@@ -65,7 +65,7 @@ fn verify_chunks(proofs: &[ChunkProof], what: &Path) -> anyhow::Result<()> {
 }
 
 /// The storage the proven transactions read and leave, one line per slot.
-fn print_storage<'a>(statements: impl IntoIterator<Item = &'a witness::ChunkStatement>) {
+pub(crate) fn print_storage<'a>(statements: impl IntoIterator<Item = &'a witness::ChunkStatement>) {
     for line in witness::describe_storage(&witness::storage_changes(statements), 8) {
         println!("{line}");
     }

@@ -190,6 +190,12 @@ pub struct StorageAccess {
     pub key: U256,
     /// The value read or written.
     pub value: U256,
+    /// Whether it is its transaction's first access to the slot.
+    pub cold: bool,
+    /// The slot's value at the start of the transaction.
+    pub original: U256,
+    /// The gas it costs.
+    pub cost: u64,
 }
 
 /// The values of the slots a chunk touches as its steps run, and which
@@ -245,6 +251,9 @@ impl StorageState {
             address: slot.0,
             key: slot.1,
             value: written.unwrap_or(current),
+            cold,
+            original,
+            cost,
         });
         Ok((current, cost))
     }
@@ -320,7 +329,8 @@ fn base_row(idx: usize, slot: &StorageSlot, tx: u64, ts: u64, write: bool, value
 }
 
 /// Builds the storage table of a chunk from its `slots` (see
-/// [`StorageState::slots`]) and `accesses` (execution order), padded to
+/// [`StorageState::slots`]) and `accesses` (execution order, priced by
+/// [`StorageState::access`]), padded to
 /// `2^rows_log` rows.
 pub fn generate(
     slots: &[StorageSlot],
@@ -353,24 +363,16 @@ pub fn generate(
         let mut init = base_row(i, slot, INIT_TX, 0, true, slot.before);
         init[col::IS_INIT] = F::ONE;
         rows.push(init);
-        let (mut tx, mut value, mut original) = (None, slot.before, slot.before);
+        let mut value = slot.before;
         for a in list {
-            let cold = tx != Some(a.tx);
-            if cold {
-                original = value;
-            }
             let mut row = base_row(i, slot, u64::from(a.tx), a.ts, a.write, a.value);
-            row[col::COLD] = F::from_bool(cold);
-            row[col::COST] = F::from_canonical_u64(if a.write {
-                sstore_cost(cold, original, value, a.value)
-            } else {
-                sload_cost(cold)
-            });
-            for (j, b) in limbs(original).iter().enumerate() {
+            row[col::COLD] = F::from_bool(a.cold);
+            row[col::COST] = F::from_canonical_u64(a.cost);
+            for (j, b) in limbs(a.original).iter().enumerate() {
                 row[col::ORIG + j] = F::from_canonical_u8(*b);
             }
             rows.push(row);
-            (tx, value) = (Some(a.tx), a.value);
+            value = a.value;
         }
         if value != slot.after {
             return Err(malformed(format!(
