@@ -140,6 +140,6 @@ pub fn run(args: ProveArgs) -> anyhow::Result<ExitCode> {
         aggregated.num_chunks(),
         path.display()
     );
-    crate::verify::print_storage(chunks.iter().map(|c| &c.statement));
+    crate::verify::print_effects(chunks.iter().map(|c| &c.statement));
     Ok(ExitCode::SUCCESS)
 }

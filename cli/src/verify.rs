@@ -60,12 +60,26 @@ fn verify_chunks(proofs: &[ChunkProof], what: &Path) -> anyhow::Result<()> {
         proofs.len(),
         start.elapsed().as_secs_f64() * 1e3
     );
-    print_storage(proofs.iter().map(|p| &p.statement));
+    print_effects(proofs.iter().map(|p| &p.statement));
     Ok(())
 }
 
-/// The storage the proven transactions read and leave, one line per slot.
-pub(crate) fn print_storage<'a>(statements: impl IntoIterator<Item = &'a witness::ChunkStatement>) {
+/// Which proven transactions reverted, then the storage they read and
+/// leave, one line per slot.
+pub(crate) fn print_effects<'a>(statements: impl IntoIterator<Item = &'a witness::ChunkStatement>) {
+    let statements: Vec<&witness::ChunkStatement> = statements.into_iter().collect();
+    let reverted: Vec<String> = statements
+        .iter()
+        .flat_map(|s| &s.calls)
+        .filter(|c| c.reverted)
+        .map(|c| c.tx.to_string())
+        .collect();
+    if !reverted.is_empty() {
+        println!(
+            "reverted (storage writes rolled back): transactions {}",
+            reverted.join(", ")
+        );
+    }
     for line in witness::describe_storage(&witness::storage_changes(statements), 8) {
         println!("{line}");
     }
@@ -90,7 +104,7 @@ fn verify_aggregate(proof: &AggregatedProof, path: &Path) -> anyhow::Result<()> 
         data.circuit.common.degree_bits(),
         start.elapsed().as_secs_f64() * 1e3
     );
-    print_storage(proof.chunks.iter().map(|c| &c.statement));
+    print_effects(proof.chunks.iter().map(|c| &c.statement));
     Ok(())
 }
 

@@ -946,8 +946,15 @@ type Contract<'a> = (Vec<u8>, &'a [(u64, u64)]);
 
 /// Executes one transaction per entry of `calls` (an index into `contracts`,
 /// each deployed at `contract(i)` with its code and non-zero storage) with the
-/// executor, capturing traces, under Cancun rules.
+/// executor, capturing traces, under Cancun rules; every transaction must succeed.
 fn execute(contracts: &[Contract], calls: &[u32]) -> (executor::BlockInput, BlockTrace) {
+    let (block, trace, success) = execute_with_status(contracts, calls);
+    assert!(success.iter().all(|&s| s), "every transaction succeeds");
+    (block, trace)
+}
+
+/// [`execute`], also returning whether each transaction succeeded.
+fn execute_with_status(contracts: &[Contract], calls: &[u32]) -> (executor::BlockInput, BlockTrace, Vec<bool>) {
     use executor::input::{BlockHeader, PreAccount, Transaction};
     use executor::{execute_block, BlockInput, ExecOptions};
     let mut block = BlockInput {
@@ -1004,8 +1011,8 @@ fn execute(contracts: &[Contract], calls: &[u32]) -> (executor::BlockInput, Bloc
         },
     )
     .expect("block executes");
-    assert!(out.txs.iter().all(|t| t.success), "every transaction succeeds");
-    (block, out.traces.expect("traces were captured"))
+    let success = out.txs.iter().map(|t| t.success).collect();
+    (block, out.traces.expect("traces were captured"), success)
 }
 
 /// A block executed by the executor (with trace capture): two transactions calling the
@@ -1188,4 +1195,108 @@ fn corrupted_storage_cells_are_rejected() {
     w.cpu[sstore][col::AUX + 6] += F::ONE;
     refresh_range_frequencies(&mut w);
     assert_rejected(&w, "SSTORE's gas above the sentry not matching its gas");
+}
+
+/// Increments slot 0, sets slot 1 to 9, reads slot 0 back (warm) and slot 2,
+/// then reverts.
+fn reverting_program() -> Vec<u8> {
+    vec![
+        0x60, 0x00, 0x54, // PUSH1 0 SLOAD (cold)
+        0x60, 0x01, 0x01, // PUSH1 1 ADD
+        0x60, 0x00, 0x55, // PUSH1 0 SSTORE (first change)
+        0x60, 0x09, 0x60, 0x01, 0x55, // PUSH1 9 PUSH1 1 SSTORE (cold, set)
+        0x60, 0x00, 0x54, 0x50, // PUSH1 0 SLOAD POP (warm: the new value)
+        0x60, 0x02, 0x54, 0x50, // PUSH1 2 SLOAD POP (read only)
+        0x5f, 0x5f, 0xfd, // PUSH0 PUSH0 REVERT
+    ]
+}
+
+/// The reverting contract (slot 0 holding 3) called before and after a
+/// successful storage transaction: one chunk.
+fn reverting_chunk() -> ChunkWitness {
+    let contracts = [
+        (storage_program(), &[(0, 5), (2, 7)][..]),
+        (reverting_program(), &[(0, 3)][..]),
+    ];
+    let (block, trace, success) = execute_with_status(&contracts, &[1, 0, 1]);
+    assert_eq!(success, [false, true, false], "the executor's receipts");
+    let mut ws = build_chunks(&trace, &witness::codes_of(&block), 8).expect("reverts are in scope");
+    assert_eq!(ws.len(), 1);
+    ws.remove(0)
+}
+
+/// REVERT from revm's traces: the reverted transactions' writes are rolled back
+/// (the second call reads slot 0 at 3 again, cold, and the statement lists the
+/// reverting contract's slots unchanged), the statement records which
+/// transactions reverted, and the tampered twins are rejected.
+#[test]
+fn reverted_transactions_roll_back_their_storage() {
+    use witness::storage::col as s;
+    let base = reverting_chunk();
+    let reverted: Vec<bool> = base.statement.calls.iter().map(|c| c.reverted).collect();
+    assert_eq!(reverted, [true, false, true]);
+    let reverting = contract(1);
+    let slots: Vec<(u64, u64, u64)> = base
+        .statement
+        .storage
+        .iter()
+        .filter(|slot| slot.address == reverting)
+        .map(|slot| (slot.key.to(), slot.before.to(), slot.after.to()))
+        .collect();
+    assert_eq!(slots, [(0, 3, 3), (1, 0, 0), (2, 0, 0)], "rolled back");
+    let rollbacks: Vec<(u64, u64)> = base
+        .storage
+        .iter()
+        .filter(|r| r[s::IS_ROLLBACK] == F::ONE)
+        .map(|r| (r[s::TX].to_canonical_u64(), r[s::VAL].to_canonical_u64()))
+        .collect();
+    assert_eq!(
+        rollbacks,
+        [(0, 3), (2, 3), (0, 0), (2, 0)],
+        "slot 0 back to 3, slot 1 back to 0"
+    );
+    prove_and_verify(&base);
+
+    let mut w = base.clone();
+    w.statement.calls[0].reverted = false;
+    assert_rejected(&w, "a reverted transaction claimed successful");
+
+    let mut w = base.clone();
+    w.statement
+        .storage
+        .iter_mut()
+        .find(|slot| slot.address == reverting)
+        .unwrap()
+        .after = U256::from(4u8);
+    assert_rejected(&w, "the reverted write claimed to stand");
+
+    let rollback = base.storage.iter().position(|r| r[s::IS_ROLLBACK] == F::ONE).unwrap();
+    let mut w = base.clone();
+    w.storage[rollback][s::VAL] += F::ONE;
+    witness::storage::fill_comparisons(&mut w.storage);
+    assert_rejected(&w, "a rollback writing another value than the original");
+
+    let mut w = base.clone();
+    w.storage[rollback][s::IS_ROLLBACK] = F::ZERO;
+    assert_rejected(&w, "a rollback passed off as a step's write");
+
+    let mut w = base.clone();
+    for row in w
+        .storage
+        .iter_mut()
+        .filter(|r| r[s::REV] == F::ONE && r[s::IS_ROLLBACK] == F::ZERO)
+    {
+        row[s::REV] = F::ZERO;
+    }
+    assert_rejected(&w, "a reverted transaction's accesses claimed not reverted");
+}
+
+/// A transaction that fails without REVERT (here the INVALID opcode) is out of
+/// scope, and says so.
+#[test]
+fn an_exceptional_halt_is_out_of_scope() {
+    let (block, trace, success) = execute_with_status(&[(vec![0x5f, 0xfe], &[])], &[0]);
+    assert_eq!(success, [false]);
+    let err = build_chunks(&trace, &witness::codes_of(&block), 8).unwrap_err();
+    assert!(err.to_string().contains("exceptional halt"), "{err}");
 }

@@ -40,14 +40,18 @@ pub struct TxCall {
     /// intrinsic gas; checking that difference is transaction-level
     /// accounting, outside this statement).
     pub gas: u64,
+    /// Whether the transaction ended with REVERT (its receipt's status is
+    /// failure and its storage writes are rolled back).
+    pub reverted: bool,
 }
 
 /// What a chunk proof claims: the transactions `first_tx..end_tx` ran
 /// `steps` interpreter steps of the given code in the given call context,
 /// starting with the given gas, each step following the EVM rules for its
-/// opcode, and every transaction ended with STOP or RETURN (return data is
-/// not part of the statement yet); the storage slots they touched held the
-/// listed values before and after them.
+/// opcode, and every transaction ended with STOP or RETURN, or with REVERT
+/// where its `reverted` flag says so (return and revert data are not part of
+/// the statement yet); the storage slots they touched held the listed values
+/// before and after them, a reverted transaction's writes rolled back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkStatement {
     /// Index of the chunk's first transaction in the block.
@@ -123,8 +127,9 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
     let Some(to) = tx.to else {
         return Err(unsupported("contract creation"));
     };
-    if !tx.success {
-        return Err(unsupported("a failed transaction (revert or exceptional halt)"));
+    let reverted = !tx.success;
+    if reverted && tx.steps.last().map(|s| (s.opcode, s.depth)) != Some((0xfd, 0)) {
+        return Err(unsupported("a failed transaction (exceptional halt)"));
     }
     if tx.steps.is_empty() {
         return Err(unsupported("a transaction that runs no code (plain value transfer)"));
@@ -153,6 +158,7 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
         value: tx.value,
         calldata: tx.input.to_vec(),
         gas: tx.steps[0].gas,
+        reverted,
     })
 }
 

@@ -1,8 +1,9 @@
 //! The call-context table: one row per (transaction, field) of the chunk's
 //! calls, holding the value ADDRESS, CALLER, CALLVALUE or CALLDATASIZE push,
-//! and the gas the transaction's first step starts with ([`START_GAS`],
+//! the gas the transaction's first step starts with ([`START_GAS`],
 //! held as one field element in the first value limb, as the step table's
-//! gas column is).
+//! gas column is) and whether it reverts ([`REVERTED`], 0 or 1 in the first
+//! limb, read by its last step and by its storage accesses).
 //!
 //! Like the bytecode table, the rows carry no constraints of their own: the
 //! verifier recomputes the same tuples from the statement's calls
@@ -46,8 +47,18 @@ fn address_word(address: Address) -> U256 {
 /// The context field holding the gas available to a transaction's first step.
 pub const START_GAS: u64 = 5;
 
+/// The context field saying whether a transaction ends with REVERT.
+pub const REVERTED: u64 = 6;
+
 /// Every context field, in table order.
-pub const FIELDS: [u64; 5] = [env::ADDRESS, env::CALLER, env::CALLVALUE, env::CALLDATASIZE, START_GAS];
+pub const FIELDS: [u64; 6] = [
+    env::ADDRESS,
+    env::CALLER,
+    env::CALLVALUE,
+    env::CALLDATASIZE,
+    START_GAS,
+    REVERTED,
+];
 
 /// The value of context field `field` (one of [`env::ALL`]) of a call.
 pub fn field_value(call: &TxCall, field: u64) -> U256 {
@@ -71,6 +82,8 @@ pub fn context_tuples(call: &TxCall) -> Vec<[F; col::TUPLE]> {
             t[1] = F::from_canonical_u64(field);
             if field == START_GAS {
                 t[2] = F::from_canonical_u64(call.gas);
+            } else if field == REVERTED {
+                t[2] = F::from_bool(call.reverted);
             } else {
                 for (j, b) in limbs(field_value(call, field)).iter().enumerate() {
                     t[2 + j] = F::from_canonical_u8(*b);
@@ -111,6 +124,7 @@ mod tests {
             value: U256::from(500u64),
             calldata: vec![1, 2, 3],
             gas: 70_000,
+            reverted: true,
         };
         let reads = HashMap::from([((3, env::CALLER), 2)]);
         let rows = generate(&[call], &reads, 8);
@@ -124,6 +138,8 @@ mod tests {
         assert_eq!(rows[3][col::VAL], F::from_canonical_u64(3));
         assert_eq!(rows[0][col::MULT], F::ZERO);
         assert_eq!(rows[4][col::VAL], F::from_canonical_u64(70_000));
-        assert_eq!(rows[5][col::IS_REAL], F::ZERO);
+        assert_eq!(rows[5][col::FIELD], F::from_canonical_u64(REVERTED));
+        assert_eq!(rows[5][col::VAL], F::ONE);
+        assert_eq!(rows[6][col::IS_REAL], F::ZERO);
     }
 }

@@ -33,6 +33,11 @@
 //! value `OUT` or `IN1`, gas `SCOST`) to the storage table
 //! ([`crate::storage`]), which prices the access; SSTORE's `AUX` holds the
 //! gas left above the 2300 sentry.
+//!
+//! A transaction's last step (STOP, RETURN or REVERT) reads its
+//! [`context::REVERTED`] field, which must be 1 exactly for REVERT; a
+//! reverted transaction's storage writes are then rolled back, at time stamp
+//! `clk + 1` of that step (see [`StorageState::revert_tx`]).
 
 use crate::arith::ArithOp;
 use crate::chunk::TxCall;
@@ -230,6 +235,28 @@ pub fn generate(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<CpuWitnes
             let row = state.step_row(i, clk, next.map(|s| (s.pc, s.gas)), &mut out)?;
             *out.executed.entry((tx.tx_index, step.pc)).or_default() += 1;
             out.rows.push(row);
+        }
+        *out.context_reads.entry((tx.tx_index, context::REVERTED)).or_default() += 1;
+        let ended_with_revert = tx.steps.last().and_then(|s| opcode::decode(s.opcode)) == Some((Family::Revert, 0));
+        if ended_with_revert != call.reverted {
+            return Err(WitnessError::MalformedTrace {
+                tx: tx.tx_index,
+                step: tx.steps.len().saturating_sub(1),
+                reason: format!(
+                    "the call is {} but its last step is {}",
+                    if call.reverted { "reverted" } else { "successful" },
+                    tx.steps.last().map_or("missing", |s| opcode::name(s.opcode))
+                ),
+            });
+        }
+        if call.reverted {
+            out.storage.revert_tx(tx.tx_index, out.rows.len() as u64);
+        }
+    }
+    // Each storage row, rollbacks included, looks up its transaction's contract and reverted flag.
+    for a in out.storage.accesses() {
+        for field in [env::ADDRESS, context::REVERTED] {
+            *out.context_reads.entry((a.tx, field)).or_default() += 1;
         }
     }
     if out.rows.len() >= height {
@@ -444,7 +471,7 @@ impl TxState<'_> {
                 writes.push((deep, 3, in0));
             }
             // Every other family pops its operands: POP, JUMP, JUMPI, ISZERO, NOT, the binary
-            // ones, the memory ones, CALLDATALOAD and RETURN.
+            // ones, the memory ones, CALLDATALOAD, RETURN and REVERT.
             _ => {
                 in0 = self.pop(i)?;
                 reads.push(read(sp - 1, 0, in0));
@@ -542,7 +569,6 @@ impl TxState<'_> {
                             .map_err(|reason| self.malformed(i, reason))?;
                         storage_gas = cost;
                         row[col::SCOST] = F::from_canonical_u64(cost);
-                        *out_tables.context_reads.entry((tx_index, env::ADDRESS)).or_default() += 1;
                         if written.is_some() {
                             let above = step.gas.checked_sub(storage::gas::SENTRY + 1);
                             aux = U256::from(above.ok_or_else(|| {
@@ -552,7 +578,7 @@ impl TxState<'_> {
                             out = current;
                         }
                     }
-                    Family::Return => out = U256::from(step.gas),
+                    Family::Return | Family::Revert => out = U256::from(step.gas),
                     Family::Jump => next_pc = jump_target(in0),
                     Family::Jumpi if !in1.is_zero() => next_pc = jump_target(in0),
                     _ => {}
@@ -603,7 +629,7 @@ impl TxState<'_> {
                 return Err(self.malformed(
                     i,
                     format!(
-                        "the transaction ends at {} instead of STOP or RETURN",
+                        "the transaction ends at {} instead of STOP, RETURN or REVERT",
                         opcode::name(step.opcode)
                     ),
                 ))

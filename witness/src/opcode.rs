@@ -5,7 +5,7 @@
 //! AND, OR, XOR, NOT, POP, JUMP, JUMPI, PC, JUMPDEST, PUSH0..PUSH32,
 //! DUP1..DUP16, SWAP1..SWAP16, ADDRESS, CALLER, CALLVALUE, CALLDATASIZE,
 //! MLOAD, MSTORE, MSTORE8, MSIZE, CALLDATALOAD, GAS, RETURN, MUL, DIV, MOD,
-//! SHL, SHR, SAR, BYTE, SIGNEXTEND, SLOAD, SSTORE. Every other opcode is rejected by
+//! SHL, SHR, SAR, BYTE, SIGNEXTEND, SLOAD, SSTORE, REVERT. Every other opcode is rejected by
 //! [`decode`] returning `None`.
 
 /// One opcode family: one selector column in the step table.
@@ -96,6 +96,10 @@ pub enum Family {
     /// SIGNEXTEND (proven by the arithmetic table: the value modulo
     /// `256^(b + 1)`, its higher bytes set to its sign).
     SignExtend,
+    /// REVERT: ends the transaction as failed, rolling back its storage
+    /// writes (its revert data and memory expansion are not part of the
+    /// statement yet).
+    Revert,
 }
 
 /// The call-context fields the [`Family::Env`] opcodes read (their `n`).
@@ -114,7 +118,7 @@ pub mod env {
 
 impl Family {
     /// Every family, in selector-column order.
-    pub const ALL: [Family; 40] = [
+    pub const ALL: [Family; 41] = [
         Family::Stop,
         Family::Push0,
         Family::Push,
@@ -155,7 +159,11 @@ impl Family {
         Family::Sload,
         Family::Sstore,
         Family::SignExtend,
+        Family::Revert,
     ];
+
+    /// The families that end a transaction.
+    pub const ENDS: [Family; 3] = [Family::Stop, Family::Return, Family::Revert];
 
     /// The families that pop two words and push one result.
     pub const BINARY: [Family; 18] = [
@@ -217,7 +225,7 @@ impl Family {
     /// storage accesses cost what the storage table prices).
     pub fn gas(self) -> u64 {
         match self {
-            Family::Stop | Family::Return | Family::Sload | Family::Sstore => 0,
+            Family::Stop | Family::Return | Family::Revert | Family::Sload | Family::Sstore => 0,
             Family::Jumpdest => 1,
             Family::Push0 | Family::Pop | Family::Pc | Family::Env | Family::Msize | Family::Gas => 2,
             Family::Jump => 8,
@@ -232,7 +240,7 @@ impl Family {
         match self {
             Family::Push0 | Family::Push | Family::Dup | Family::Pc | Family::Env | Family::Msize | Family::Gas => 1,
             Family::Pop | Family::Jump => -1,
-            Family::Jumpi | Family::Mstore | Family::Mstore8 | Family::Return | Family::Sstore => -2,
+            Family::Jumpi | Family::Mstore | Family::Mstore8 | Family::Return | Family::Revert | Family::Sstore => -2,
             f if f.is_binary() => -1,
             // STOP, SWAP, ISZERO, NOT, JUMPDEST, MLOAD, CALLDATALOAD, SLOAD.
             _ => 0,
@@ -243,7 +251,7 @@ impl Family {
     pub fn pops(self, n: u64) -> usize {
         match self {
             f if f.is_binary() => 2,
-            Family::Jumpi | Family::Mstore | Family::Mstore8 | Family::Return | Family::Sstore => 2,
+            Family::Jumpi | Family::Mstore | Family::Mstore8 | Family::Return | Family::Revert | Family::Sstore => 2,
             Family::IsZero
             | Family::Not
             | Family::Pop
@@ -257,9 +265,9 @@ impl Family {
         }
     }
 
-    /// Whether the family ends the transaction (STOP, RETURN).
+    /// Whether the family ends the transaction (STOP, RETURN, REVERT).
     pub fn ends(self) -> bool {
-        matches!(self, Family::Stop | Family::Return)
+        Family::ENDS.contains(&self)
     }
 
     /// Whether the family pops two words and pushes one result.
@@ -311,6 +319,7 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x5a => Family::Gas,
         0x5b => Family::Jumpdest,
         0xf3 => Family::Return,
+        0xfd => Family::Revert,
         0x5f => Family::Push0,
         0x60..=0x7f => return Some((Family::Push, u64::from(opcode - 0x5f))),
         0x80..=0x8f => return Some((Family::Dup, u64::from(opcode - 0x7f))),

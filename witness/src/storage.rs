@@ -23,6 +23,13 @@
 //! SSTORE's price depends on the slot's value at the start of the
 //! transaction (`ORIG`), its current value (the row above) and the new one.
 //! The table computes the cost (`COST`) and the step table charges it.
+//!
+//! Reverts: access rows carry their transaction's [`crate::context::REVERTED`]
+//! flag (`REV`, bound by a lookup into the call-context table). A reverted
+//! transaction's last row in each slot (`LAST`) must leave the slot at
+//! `ORIG`; where it changed the slot, an unpriced rollback write of `ORIG`
+//! (`IS_ROLLBACK`, at the time stamp after its REVERT step, not matched by any
+//! step) ends its rows.
 
 use crate::rw::pad_and_order;
 use crate::word::{limbs, LIMBS};
@@ -91,8 +98,14 @@ pub mod col {
     pub const FIRST_CHANGE: usize = ORIG_ZERO_INV + 1;
     /// `FIRST_CHANGE * ORIG_ZERO`: an SSTORE that pays the set price.
     pub const CREATES: usize = FIRST_CHANGE + 1;
+    /// Accesses: 1 when the transaction reverts.
+    pub const REV: usize = CREATES + 1;
+    /// 1 on a rollback write (a reverted transaction restoring `ORIG`).
+    pub const IS_ROLLBACK: usize = REV + 1;
+    /// 1 on an access that is its transaction's last to the slot.
+    pub const LAST: usize = IS_ROLLBACK + 1;
     /// Byte range table.
-    pub const RANGE: usize = CREATES + 1;
+    pub const RANGE: usize = LAST + 1;
     /// Lookup frequencies of RANGE.
     pub const FREQ: usize = RANGE + 1;
     /// Number of columns.
@@ -196,6 +209,10 @@ pub struct StorageAccess {
     pub original: U256,
     /// The gas it costs.
     pub cost: u64,
+    /// Whether its transaction reverts.
+    pub reverted: bool,
+    /// Whether it is a reverted transaction's rollback of the slot (not a step).
+    pub rollback: bool,
 }
 
 /// The values of the slots a chunk touches as its steps run, and which
@@ -254,8 +271,41 @@ impl StorageState {
             cold,
             original,
             cost,
+            reverted: false,
+            rollback: false,
         });
         Ok((current, cost))
+    }
+
+    /// Ends transaction `tx` as reverted, at time stamp `ts` (after its last
+    /// step): marks its accesses, and rolls each slot it changed back to its
+    /// value at the start of the transaction with an unpriced write.
+    pub fn revert_tx(&mut self, tx: u32, ts: u64) {
+        for a in self.accesses.iter_mut().rev().take_while(|a| a.tx == tx) {
+            a.reverted = true;
+        }
+        let mut touched: Vec<((Address, U256), U256)> = self.original.iter().map(|(&k, &v)| (k, v)).collect();
+        touched.sort();
+        for ((address, key), original) in touched {
+            let (_, current) = self.slots.get_mut(&(address, key)).expect("touched slots are recorded");
+            if *current == original {
+                continue;
+            }
+            *current = original;
+            self.accesses.push(StorageAccess {
+                tx,
+                ts,
+                write: true,
+                address,
+                key,
+                value: original,
+                cold: false,
+                original,
+                cost: 0,
+                reverted: true,
+                rollback: true,
+            });
+        }
     }
 
     /// The touched slots in (contract, key) order, with their values before and after.
@@ -368,6 +418,8 @@ pub fn generate(
             let mut row = base_row(i, slot, u64::from(a.tx), a.ts, a.write, a.value);
             row[col::COLD] = F::from_bool(a.cold);
             row[col::COST] = F::from_canonical_u64(a.cost);
+            row[col::REV] = F::from_bool(a.reverted);
+            row[col::IS_ROLLBACK] = F::from_bool(a.rollback);
             for (j, b) in limbs(a.original).iter().enumerate() {
                 row[col::ORIG + j] = F::from_canonical_u8(*b);
             }
@@ -400,8 +452,14 @@ pub fn generate(
 
 /// Fills, on every row after the first, the tests against the row above:
 /// the transaction step's inverse on cold accesses, NOOP, CLEAN,
-/// ORIG_ZERO, FIRST_CHANGE and CREATES.
+/// ORIG_ZERO, FIRST_CHANGE and CREATES; then `LAST` on every access row
+/// not followed by a warm access (the same transaction's, to the same slot).
 pub fn fill_comparisons(rows: &mut [[F; col::NUM_COLUMNS]]) {
+    let access = |r: &[F; col::NUM_COLUMNS]| r[col::IS_REAL] - r[col::IS_INIT] - r[col::IS_FINAL] == F::ONE;
+    for i in 0..rows.len() {
+        let next_warm = rows.get(i + 1).is_some_and(|n| access(n) && n[col::COLD] == F::ZERO);
+        rows[i][col::LAST] = F::from_bool(access(&rows[i]) && !next_warm);
+    }
     for i in 1..rows.len() {
         let (above, row) = {
             let (head, tail) = rows.split_at_mut(i);
@@ -493,5 +551,36 @@ mod tests {
         assert_eq!(rows[4][col::VAL], F::ZERO);
         assert_eq!(rows[5][col::IS_REAL], F::ZERO);
         assert_eq!(&slot_tuples(&slots)[1][..], &rows[4][col::IDX..col::ORIG]);
+    }
+
+    #[test]
+    fn a_reverted_transaction_rolls_its_changes_back() {
+        let (seven, nine) = (U256::from(7u8), U256::from(9u8));
+        let mut s = StorageState::default();
+        s.begin_tx();
+        s.access((0, 1), slot(5), seven, Some(nine)).unwrap();
+        s.access((0, 2), slot(6), U256::ZERO, None).unwrap();
+        s.revert_tx(0, 3);
+        s.begin_tx();
+        let (value, cost) = s.access((1, 4), slot(5), seven, None).unwrap();
+        assert_eq!((value, cost), (seven, 2100), "back at 7, and cold again");
+        let slots = s.slots();
+        assert_eq!((slots[0].before, slots[0].after), (seven, seven));
+        let a = s.accesses();
+        assert_eq!(a.len(), 4, "write, read, one rollback (slot 6 was only read), read");
+        assert!(a[0].reverted && a[1].reverted && !a[3].reverted);
+        assert!(a[2].rollback && !a[0].rollback);
+        assert_eq!(
+            (a[2].key, a[2].ts, a[2].value, a[2].cost),
+            (U256::from(5u8), 3, seven, 0)
+        );
+
+        let rows = generate(&slots, a, 8).unwrap();
+        // Slot 5: initial write, the write, the rollback, tx 1's read, final read.
+        let flags = |c: usize| -> Vec<u64> { rows[..5].iter().map(|r| r[c].to_canonical_u64()).collect() };
+        assert_eq!(flags(col::IS_ROLLBACK), [0, 0, 1, 0, 0]);
+        assert_eq!(flags(col::REV), [0, 1, 1, 0, 0]);
+        assert_eq!(flags(col::LAST), [0, 0, 1, 1, 0]);
+        assert_eq!(flags(col::VAL), [7, 9, 7, 7, 7]);
     }
 }

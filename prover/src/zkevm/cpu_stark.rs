@@ -28,7 +28,7 @@ use witness::word::LIMBS;
 pub struct CpuStark;
 
 /// Families using stack channel 0 (read of `IN0`).
-pub(crate) const CHANNEL0: [Family; 32] = with_binary([
+pub(crate) const CHANNEL0: [Family; 33] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Pop,
@@ -41,16 +41,18 @@ pub(crate) const CHANNEL0: [Family; 32] = with_binary([
     Family::Mstore8,
     Family::CallDataLoad,
     Family::Return,
+    Family::Revert,
     Family::Sload,
     Family::Sstore,
 ]);
 /// Families using stack channel 1 (read of `IN1`).
-pub(crate) const CHANNEL1: [Family; 24] = with_binary([
+pub(crate) const CHANNEL1: [Family; 25] = with_binary([
     Family::Jumpi,
     Family::Swap,
     Family::Mstore,
     Family::Mstore8,
     Family::Return,
+    Family::Revert,
     Family::Sstore,
 ]);
 /// Families using stack channel 2 (write of `OUT`).
@@ -135,9 +137,10 @@ impl CpuStark {
         cx.first_row(c);
         cx.last_row(lv[col::IS_REAL]);
 
-        // Transaction boundaries: STOP or RETURN ends a transaction, the next one
-        // starts at pc 0 with an empty stack.
-        let stop = cx.add(sel(Family::Stop), sel(Family::Return));
+        // Transaction boundaries: STOP, RETURN or REVERT ends a transaction, the
+        // next one starts at pc 0 with an empty stack. (That step's read of the
+        // transaction's REVERTED flag is a cross-table lookup.)
+        let stop = sum_of(cx, &Family::ENDS);
         let next_real = nv[col::IS_REAL];
         let stop_next = cx.mul(stop, next_real);
         let tx_step = cx.sub(nv[col::TX], lv[col::TX]);
@@ -256,7 +259,7 @@ impl CpuStark {
             cx.not(s)
         };
         let (act0, act1, act2) = (idle(cx, &CHANNEL0), idle(cx, &CHANNEL1), idle(cx, &CHANNEL2));
-        // STOP and RETURN use OUT for the gas left without pushing it.
+        // STOP, RETURN and REVERT use OUT for the gas left without pushing it.
         let act2 = cx.sub(act2, stop);
         let cmp = sum_of(cx, &COMPARISONS);
         // SSTORE uses AUX for the gas left above the sentry.
@@ -319,7 +322,7 @@ impl CpuStark {
             let c = cx.mul(sel(Family::Not), d);
             cx.always(c);
         }
-        // GAS pushes the gas left after its own cost; STOP and RETURN hold the gas left
+        // GAS pushes the gas left after its own cost; STOP, RETURN and REVERT hold the gas left
         // at the end of the transaction in OUT (not pushed). Seven range-checked bytes
         // make both nonnegative: gas only decreases, by less than 2^62 over a chunk, from
         // at most 2^56 - 1, so a transaction that ran out would end far above 2^56.

@@ -26,7 +26,8 @@ pub fn cpu_public_inputs(statement: &ChunkStatement) -> Vec<F> {
 /// The elements the chunk transcript absorbs for a statement, in order: the
 /// step table's public inputs, then per transaction its id, code length and
 /// code bytes, callee and caller (20 bytes each), value (32 bytes,
-/// big-endian), call-data length and call-data bytes, starting gas; then
+/// big-endian), call-data length and call-data bytes, starting gas, whether
+/// it reverts; then
 /// the number of storage slots and per slot its contract (20 bytes), key,
 /// value before and value after (32 bytes each, big-endian).
 pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
@@ -42,6 +43,7 @@ pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
         out.push(F::from_canonical_usize(call.calldata.len()));
         out.extend(bytes(&call.calldata));
         out.push(F::from_canonical_u64(call.gas));
+        out.push(F::from_bool(call.reverted));
     }
     out.push(F::from_canonical_usize(statement.storage.len()));
     for slot in &statement.storage {

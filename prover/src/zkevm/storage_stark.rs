@@ -13,7 +13,15 @@
 //! - `COST` is `100 + 2000 COLD` for SLOAD and, for SSTORE,
 //!   `100 + 2100 COLD` plus `2800` when it first changes the slot in the
 //!   transaction (`FIRST_CHANGE`: the new value differs from the current one,
-//!   which still equals `ORIG`) plus `17100` more when `ORIG` is zero.
+//!   which still equals `ORIG`) plus `17100` more when `ORIG` is zero;
+//! - `REV`, the transaction's reverted flag (a lookup into the call-context
+//!   table), is 1 only on access rows; `LAST` marks an access not followed by
+//!   a warm one (the transaction's last to the slot), and where `REV` is set
+//!   that row's value is `ORIG`: a reverted transaction leaves every slot as
+//!   it found it;
+//! - rollback rows (`IS_ROLLBACK`) are unpriced writes that only a reverted
+//!   transaction's `LAST` row can be; no step matches them (the step lookup
+//!   excludes them), and the rule above makes them write `ORIG`.
 //!
 //! Value, key and contract bytes are bytes because they come from the step
 //! table's words and the verifier's tuples, so a sum of squared byte
@@ -123,6 +131,7 @@ impl StorageStark {
         let not_access = cx.not(access);
         let c = cx.mul(lv[col::COLD], not_access);
         cx.always(c);
+        let rollback = lv[col::IS_ROLLBACK];
         let next_access = {
             let t = cx.sub(nv[col::IS_REAL], nv[col::IS_INIT]);
             cx.sub(t, nv[col::IS_FINAL])
@@ -144,6 +153,34 @@ impl StorageStark {
             let d = cx.sub(nv[col::ORIG + j], lv[col::ORIG + j]);
             let c = cx.mul(next_warm, d);
             cx.transition(c);
+        }
+
+        // Reverts and rollbacks.
+        let (rev, last) = (lv[col::REV], lv[col::LAST]);
+        cx.boolean(rev);
+        cx.boolean(rollback);
+        let not_rev = cx.not(rev);
+        let not_last = cx.not(last);
+        for (flag, c) in [
+            (rev, not_access),
+            (rollback, not_access),
+            (rollback, not_write),
+            (rollback, not_rev),
+            (rollback, not_last),
+        ] {
+            let c = cx.mul(flag, c);
+            cx.always(c);
+        }
+        let next_not_warm = cx.not(next_warm);
+        let ends_run = cx.mul(access, next_not_warm);
+        let c = cx.sub(last, ends_run);
+        cx.transition(c);
+        cx.last_row(last);
+        let restores = cx.mul(rev, last);
+        for j in 0..LIMBS {
+            let d = cx.sub(lv[col::VAL + j], lv[col::ORIG + j]);
+            let c = cx.mul(restores, d);
+            cx.always(c);
         }
 
         // Comparisons of the next row's value and ORIG with this row's value.
@@ -177,7 +214,8 @@ impl StorageStark {
         let write_extra = cx.mul(write, write_extra);
         let expected = cx.add(read_cost, write_extra);
         let d = cx.sub(lv[col::COST], expected);
-        let c = cx.mul(access, d);
+        let priced = cx.sub(access, rollback);
+        let c = cx.mul(priced, d);
         cx.always(c);
 
         eval_range_column(cx, lv, nv, col::RANGE);

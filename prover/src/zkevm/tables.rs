@@ -6,11 +6,11 @@
 //! | 1   | step table (tx, pc, family, n, immediate) | bytecode table, multiplicity `MULT` |
 //! | 2   | the verifier's tuples from the public code | bytecode table (real rows)    |
 //! | 3   | logic table (family, operands recomposed from its bits, result) and arithmetic table (family, IN0, IN1, OUT) | step table (family, IN0, IN1, OUT) of AND/OR/XOR/MUL/DIV/MOD/SHL/SHR/SAR/BYTE/SIGNEXTEND |
-//! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, and (tx, START_GAS, GAS) of each transaction's first step; storage table (tx, ADDRESS, contract) of each access | call-context table, multiplicity `MULT` |
+//! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, (tx, START_GAS, GAS) of each transaction's first step and (tx, REVERTED, is REVERT) of its last; storage table (tx, ADDRESS, contract) and (tx, REVERTED, `REV`) of each access and rollback | call-context table, multiplicity `MULT` |
 //! | 5   | the verifier's tuples from the statement's calls | call-context table (real rows) |
 //! | 6   | step table, memory channels 0..32 of MLOAD/MSTORE/MSTORE8/CALLDATALOAD | memory table (step accesses) |
 //! | 7   | the verifier's call-data tuples from the statement's calls | memory table (initial writes) |
-//! | 8   | step table (tx, `clk + 1`, is write, key, value, storage gas) of SLOAD/SSTORE | storage table (accesses) |
+//! | 8   | step table (tx, `clk + 1`, is write, key, value, storage gas) of SLOAD/SSTORE | storage table (accesses other than rollbacks) |
 //! | 9   | the verifier's slot tuples from the statement's storage list | storage table (initial writes and final reads) |
 
 use super::cpu_stark::{CHANNEL0, CHANNEL1, CHANNEL2};
@@ -186,13 +186,20 @@ fn storage_ctl() -> CrossTableLookup<F> {
     table_cols.extend(limbs(storage::col::KEY));
     table_cols.extend(limbs(storage::col::VAL));
     table_cols.push(s(storage::col::COST));
+    let step_accesses = Column::linear_combination([
+        (storage::col::IS_REAL, F::ONE),
+        (storage::col::IS_INIT, -F::ONE),
+        (storage::col::IS_FINAL, -F::ONE),
+        (storage::col::IS_ROLLBACK, -F::ONE),
+    ]);
     CrossTableLookup::new(
         vec![steps],
-        TableWithColumns::new(STORAGE, table_cols, Filter::new_simple(storage_accesses())),
+        TableWithColumns::new(STORAGE, table_cols, Filter::new_simple(step_accesses)),
     )
 }
 
-/// The storage table's access rows: real, neither initial nor final.
+/// The storage table's access rows (rollbacks included): real, neither
+/// initial nor final.
 fn storage_accesses() -> Column<F> {
     Column::linear_combination([
         (storage::col::IS_REAL, F::ONE),
@@ -283,9 +290,10 @@ fn memory_ctl() -> CrossTableLookup<F> {
     )
 }
 
-/// Context steps, each transaction's first step (its gas) and each storage
-/// access (its transaction's contract) against the call-context table (with
-/// multiplicities), and the call-context table against the verifier's tuples.
+/// Context steps, each transaction's first step (its gas) and last step (is
+/// it REVERT), and each storage access (its transaction's contract and
+/// whether it reverts) against the call-context table (with multiplicities),
+/// and the call-context table against the verifier's tuples.
 fn context_ctls() -> [CrossTableLookup<F>; 2] {
     let mut step_cols = vec![Column::single(cpu::col::TX), Column::single(cpu::col::N)];
     step_cols.extend(limbs(cpu::col::OUT));
@@ -301,6 +309,17 @@ fn context_ctls() -> [CrossTableLookup<F>; 2] {
     ];
     contract_cols.extend((storage::col::ADDR..storage::col::ADDR + storage::col::ADDR_BYTES).map(Column::single));
     contract_cols.extend((storage::col::ADDR_BYTES..LIMBS).map(|_| Column::constant(F::ZERO)));
+    let flag = |table_tx: usize, value: Column<F>| -> Vec<Column<F>> {
+        let mut cols = vec![
+            Column::single(table_tx),
+            Column::constant(F::from_canonical_u64(context::REVERTED)),
+            value,
+        ];
+        cols.extend((1..LIMBS).map(|_| Column::constant(F::ZERO)));
+        cols
+    };
+    let end_cols = flag(cpu::col::TX, Column::single(cpu::col::sel(Family::Revert)));
+    let status_cols = flag(storage::col::TX, Column::single(storage::col::REV));
     let tuple = || -> Vec<Column<F>> { (context::col::TX..context::col::MULT).map(Column::single).collect() };
     let reads = CrossTableLookup::new(
         vec![
@@ -310,7 +329,9 @@ fn context_ctls() -> [CrossTableLookup<F>; 2] {
                 Filter::new_simple(Column::single(cpu::col::sel(Family::Env))),
             ),
             TableWithColumns::new(CPU, start_cols, Filter::new_simple(Column::single(cpu::col::IS_START))),
+            TableWithColumns::new(CPU, end_cols, Filter::new_simple(sum_of(&Family::ENDS))),
             TableWithColumns::new(STORAGE, contract_cols, Filter::new_simple(storage_accesses())),
+            TableWithColumns::new(STORAGE, status_cols, Filter::new_simple(storage_accesses())),
         ],
         TableWithColumns::new(CONTEXT, tuple(), Filter::new_simple(Column::single(context::col::MULT))),
     );
