@@ -251,13 +251,13 @@ mod tests {
         // Token transfers (storage reads and writes, a balance check) and swaps are in scope.
         assert!(matches!(prove(&case(block(Workload::Erc20, 2)), 8), Proving::Proven));
         assert!(matches!(prove(&case(block(Workload::Uniswap, 2)), 8), Proving::Proven));
-        let mut signed = counter_loop_block(1, 5);
-        for account in signed.pre_state.values_mut().filter(|a| !a.code.is_empty()) {
-            account.code = revm::primitives::Bytes::from_static(&[0x60, 0x01, 0x60, 0x02, 0x05, 0x00]);
+        let mut modular = counter_loop_block(1, 5);
+        for account in modular.pre_state.values_mut().filter(|a| !a.code.is_empty()) {
+            account.code = revm::primitives::Bytes::from_static(&[0x60, 0x01, 0x60, 0x02, 0x60, 0x03, 0x08, 0x00]);
         }
-        match prove(&case(signed), 8) {
-            Proving::OutOfScope(reason) => assert_eq!(reason, "opcode SDIV"),
-            _ => panic!("SDIV is not in the proven scope yet"),
+        match prove(&case(modular), 8) {
+            Proving::OutOfScope(reason) => assert_eq!(reason, "opcode ADDMOD"),
+            _ => panic!("ADDMOD is not in the proven scope yet"),
         }
         // 2000 loop rounds burn more gas than 2^8 proven steps and two storage
         // accesses can (caught before tracing); 80 rounds (569 steps) do not,

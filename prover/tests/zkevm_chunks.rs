@@ -139,6 +139,10 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
                         .ok()
                         .filter(|&i| i < 32)
                         .map_or(U256::ZERO, |i| U256::from(b.byte(31 - i))),
+                    Family::Sdiv if b.is_zero() => U256::ZERO,
+                    Family::Sdiv => I256::from_raw(a).wrapping_div(I256::from_raw(b)).into_raw(),
+                    Family::Smod if b.is_zero() => U256::ZERO,
+                    Family::Smod => I256::from_raw(a).wrapping_rem(I256::from_raw(b)).into_raw(),
                     Family::Sar => I256::from_raw(b)
                         .asr(usize::try_from(a).unwrap_or(255).min(255))
                         .into_raw(),
@@ -420,6 +424,96 @@ fn proves_arithmetic_and_shifts() {
     prove_and_verify(w);
 }
 
+/// SDIV and SMOD of every sign combination, by zero, and of -2^255 by -1.
+fn signed_division_program() -> Vec<u8> {
+    let minus_one = [0x5f, 0x19]; // PUSH0 NOT
+    let min: Vec<u8> = [0x7f, 0x80].into_iter().chain([0; 31]).collect(); // PUSH32 -2^255
+    let neg = |v: u8| vec![0x60, v, 0x5f, 0x03]; // PUSH1 v PUSH0 SUB
+    let pos = |v: u8| vec![0x60, v];
+    let cases: Vec<(Vec<u8>, Vec<u8>, u8)> = vec![
+        (pos(7), neg(100), 0x05),                // -100 / 7 = -14
+        (neg(7), neg(100), 0x05),                // -100 / -7 = 14
+        (neg(7), pos(100), 0x05),                // 100 / -7 = -14
+        (pos(7), neg(3), 0x05),                  // -3 / 7 = 0 (toward zero)
+        (vec![0x5f], neg(100), 0x05),            // -100 / 0 = 0
+        (minus_one.to_vec(), min.clone(), 0x05), // -2^255 / -1 = -2^255
+        (pos(7), neg(100), 0x07),                // -100 smod 7 = -2
+        (neg(7), pos(100), 0x07),                // 100 smod -7 = 2
+        (vec![0x5f], neg(100), 0x07),            // -100 smod 0 = 0
+        (pos(7), neg(98), 0x07),                 // -98 smod 7 = 0
+        (minus_one.to_vec(), min, 0x07),         // -2^255 smod -1 = 0
+    ];
+    let mut c = Vec::new();
+    for (divisor, dividend, op) in cases {
+        c.extend(divisor);
+        c.extend(dividend);
+        c.extend([op, 0x50]);
+    }
+    c.push(0x00);
+    c
+}
+
+/// SDIV and SMOD results from the magnitudes, and tampered signs rejected.
+#[test]
+fn proves_signed_division() {
+    use witness::arith::col as a;
+    let w = chunks(&[signed_division_program()], 8).remove(0);
+    let results: Vec<U256> = (0..w.cpu.len())
+        .filter(|&r| {
+            [Family::Sdiv, Family::Smod]
+                .iter()
+                .any(|&f| w.cpu[r][witness::cpu::col::sel(f)] == F::ONE)
+        })
+        .map(|r| pushed(&w, r))
+        .collect();
+    let neg = |v: u64| U256::ZERO - U256::from(v);
+    let min = U256::from(1u8) << 255;
+    let zero = U256::ZERO;
+    assert_eq!(
+        results,
+        [
+            neg(14),
+            U256::from(14u8),
+            neg(14),
+            zero,
+            zero,
+            min,
+            neg(2),
+            U256::from(2u8),
+            zero,
+            zero,
+            zero
+        ]
+    );
+    prove_and_verify(&w);
+
+    // -100 / 7 claimed to be +14 by both tables: the result's sign is not the magnitude's flag.
+    let mut claimed = w.clone();
+    let s = rows_with(&claimed.cpu, witness::cpu::col::sel(Family::Sdiv))[0];
+    let r = rows_with(&claimed.arith, a::sel(Family::Sdiv))[0];
+    let fourteen = witness::word::limbs(U256::from(14u8));
+    for (j, &byte) in fourteen.iter().enumerate() {
+        let delta = F::from_canonical_u8(byte) - claimed.cpu[s][witness::cpu::col::OUT + j];
+        if delta != F::ZERO {
+            shift_pushed(&mut claimed, s, j, delta);
+        }
+        claimed.arith[r][a::OUT + j] = F::from_canonical_u8(byte);
+    }
+    claimed.arith[r][a::NEGO] = F::ZERO;
+    for g in 0..7 {
+        claimed.arith[r][a::NCARRY + 2 * 7 + g] = F::ZERO;
+    }
+    refresh_range_frequencies(&mut claimed);
+    assert_rejected(&claimed, "SDIV of operands of opposite signs claimed positive");
+
+    // The dividend claimed nonnegative: its top byte no longer splits.
+    let mut w2 = w.clone();
+    w2.arith[r][a::NEGA] = F::ZERO;
+    w2.arith[r][a::QSIGN] = F::ZERO;
+    w2.arith[r][a::NEGO] = F::ZERO;
+    assert_rejected(&w2, "a negative dividend's sign bit cleared");
+}
+
 #[test]
 fn block_spanning_chunks_links_and_broken_links_are_rejected() {
     let prog = all_ops_program();
@@ -450,15 +544,15 @@ fn block_spanning_chunks_links_and_broken_links_are_rejected() {
 #[test]
 fn out_of_scope_opcode_is_rejected_with_its_name() {
     let (mut trace, codes) = block(&[vec![0x60, 0x01, 0x00]]);
-    trace.txs[0].steps[1].opcode = 0x05;
+    trace.txs[0].steps[1].opcode = 0x08;
     let mut codes = codes;
-    codes.insert(contract(0), Bytes::from(vec![0x60, 0x01, 0x05, 0x00]));
+    codes.insert(contract(0), Bytes::from(vec![0x60, 0x01, 0x08, 0x00]));
     let err = build_chunks(&trace, &codes, 8).unwrap_err();
     assert!(
-        matches!(err, WitnessError::UnsupportedOpcode { name: "SDIV", .. }),
+        matches!(err, WitnessError::UnsupportedOpcode { name: "ADDMOD", .. }),
         "{err}"
     );
-    assert!(err.to_string().contains("SDIV"));
+    assert!(err.to_string().contains("ADDMOD"));
 }
 
 /// Flips one cell and expects proving or verification to fail.
@@ -518,8 +612,9 @@ fn add_gas_from(w: &mut ChunkWitness, from: usize) {
             continue;
         }
         w.cpu[r][col::GAS] += F::ONE;
-        let holds_gas = [Family::Gas, Family::Stop, Family::Return]
+        let holds_gas = [Family::Gas]
             .iter()
+            .chain(&Family::ENDS)
             .any(|&f| w.cpu[r][col::sel(f)] == F::ONE);
         if !holds_gas {
             continue;

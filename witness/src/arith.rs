@@ -1,4 +1,4 @@
-//! The arithmetic table: one row per MUL, DIV, MOD, SHL, SHR, SAR, BYTE or SIGNEXTEND step, each
+//! The arithmetic table: one row per MUL, DIV, MOD, SDIV, SMOD, SHL, SHR, SAR, BYTE or SIGNEXTEND step, each
 //! proven as one 256-bit multiply-add `X * Y + Z = W + 2^256 * overflow`
 //! over byte limbs.
 //!
@@ -12,11 +12,21 @@
 //! | SAR    | result'  | 2^shift    | remainder | value'     | (S, W', X')            |
 //! | BYTE   | value / 256^(31-i) | 256^(31-i) | remainder | value | (S, W, X's low byte) |
 //! | SIGNEXTEND | value / 256^(b+1) | 256^(b+1) | remainder | value | (S, W, Z sign-extended) |
+//! | SDIV   | \|a\| / \|b\| | \|b\|   | \|a\| mod \|b\| | \|a\| | (±W, ±Y, ±X)   |
+//! | SMOD   | \|a\| / \|b\| | \|b\|   | \|a\| mod \|b\| | \|a\| | (±W, ±Y, ±Z)   |
 //!
 //! SAR shifts the one's complement of a negative value (`NEG`, the value's
 //! sign bit) and complements the result back (`x' = 255 - x` per byte), since
 //! `floor(v / 2^s) = !(!v >> s)` for negative `v`; a nonnegative value is
 //! shifted as by SHR.
+//!
+//! SDIV and SMOD divide the magnitudes. Each signed word and its magnitude
+//! are equal, or add up to exactly 2^256 when the flag says the word is the
+//! negation (checked per 32-bit group with carry bits `NCARRY`): the
+//! dividend's and divisor's flags are their sign bits (`NEGA`, `NEGB`, split
+//! off their top bytes as SAR's is), the result's (`NEGO`) is `NEGA xor
+//! NEGB` for SDIV and `NEGA` for SMOD, unless the magnitude is zero. So
+//! `-2^255 / -1` pushes `2^255 = -2^255`, as the EVM's wrapping defines.
 //!
 //! The step's words are copied into IN0, IN1 and OUT columns, so that one
 //! cross-table lookup on (family, IN0, IN1, OUT) serves every family.
@@ -106,8 +116,31 @@ pub mod col {
     pub const TOP_LOW: usize = NEG + 1;
     /// SAR: `TOP_LOW + 128` (a byte only when `TOP_LOW < 128`).
     pub const TOP_LOW_HI: usize = TOP_LOW + 1;
+    /// SDIV/SMOD: the dividend's (IN0's) sign bit.
+    pub const NEGA: usize = TOP_LOW_HI + 1;
+    /// SDIV/SMOD: IN0's top byte less `128 NEGA` (below 128).
+    pub const ALOW: usize = NEGA + 1;
+    /// `ALOW + 128` (a byte only when `ALOW < 128`).
+    pub const ALOW_HI: usize = ALOW + 1;
+    /// SDIV/SMOD: the divisor's (IN1's) sign bit.
+    pub const NEGB: usize = ALOW_HI + 1;
+    /// SDIV/SMOD: IN1's top byte less `128 NEGB` (below 128).
+    pub const BLOW: usize = NEGB + 1;
+    /// `BLOW + 128` (a byte only when `BLOW < 128`).
+    pub const BLOW_HI: usize = BLOW + 1;
+    /// The sign a nonzero result takes: `NEGA xor NEGB` for SDIV, `NEGA` for SMOD.
+    pub const QSIGN: usize = BLOW_HI + 1;
+    /// SDIV/SMOD: 1 when the result's magnitude (X for SDIV, Z for SMOD) is nonzero.
+    pub const VNZ: usize = QSIGN + 1;
+    /// Inverse witness of the sum of the magnitude's bytes (when nonzero).
+    pub const VINV: usize = VNZ + 1;
+    /// SDIV/SMOD: 1 when the result is its magnitude's negation (`QSIGN VNZ`).
+    pub const NEGO: usize = VINV + 1;
+    /// Carry bits of `IN0 + W`, `IN1 + Y` and `OUT + magnitude` (each 2^256
+    /// when negated) out of the 32-bit groups but the last, `GROUPS - 1` per sum.
+    pub const NCARRY: usize = NEGO + 1;
     /// The step's first operand (a copy of X, W or S, by family), byte limbs.
-    pub const IN0: usize = TOP_LOW_HI + 1;
+    pub const IN0: usize = NCARRY + 3 * (GROUPS - 1);
     /// The step's second operand (a copy of Y, X or W), byte limbs.
     pub const IN1: usize = IN0 + LIMBS;
     /// The step's result (a copy of W, X or Z), byte limbs.
@@ -127,15 +160,17 @@ pub mod col {
             .expect("only the arithmetic families have an arithmetic selector")
     }
 
-    /// Columns checked to hold bytes: X, Z, D, the carries and SAR's top-byte
-    /// split (Y, W and S are the step table's range-checked words, their
-    /// complements, or built from one-hot bits).
+    /// Columns checked to hold bytes: X, Y, Z, W, D, the carries and the
+    /// top-byte splits (S is built from one-hot bits; IN0, IN1 and OUT are
+    /// the step table's range-checked words).
     pub fn range_checked() -> Vec<usize> {
         (X..X + LIMBS)
+            .chain(Y..Y + LIMBS)
             .chain(Z..Z + LIMBS)
+            .chain(W..W + LIMBS)
             .chain(D..D + LIMBS)
             .chain(CARRY..CARRY + 2 * GROUPS)
-            .chain([TOP_LOW, TOP_LOW_HI])
+            .chain([TOP_LOW, TOP_LOW_HI, ALOW, ALOW_HI, BLOW, BLOW_HI])
             .collect()
     }
 }
@@ -144,7 +179,7 @@ pub mod col {
 /// of [`Family::ARITH`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArithOp {
-    /// MUL, DIV, MOD, SHL, SHR, SAR, BYTE or SIGNEXTEND.
+    /// MUL, DIV, MOD, SDIV, SMOD, SHL, SHR, SAR, BYTE or SIGNEXTEND.
     pub family: Family,
     /// First operand (top of stack; the shift of SHL/SHR/SAR, the byte index of BYTE and SIGNEXTEND).
     pub in0: U256,
@@ -198,6 +233,15 @@ impl ArithOp {
         }
     }
 
+    /// SDIV: whether the quotient is negated; SMOD: whether the remainder is
+    /// (when nonzero).
+    fn result_sign(&self) -> bool {
+        match self.family {
+            Family::Sdiv => self.in0.bit(255) ^ self.in1.bit(255),
+            _ => self.in0.bit(255),
+        }
+    }
+
     /// `(a / b, a mod b)`, both zero when `b` is zero.
     fn div_rem(a: U256, b: U256) -> (U256, U256) {
         if b.is_zero() {
@@ -226,6 +270,7 @@ impl ArithOp {
             Family::Sar => quotient(self.in1, self.power()),
             Family::Byte => quotient(self.in1, self.byte_divisor()),
             Family::SignExtend => quotient(self.in1, self.extend_divisor()),
+            Family::Sdiv | Family::Smod => quotient(magnitude(self.in0), magnitude(self.in1)),
             // DIV and MOD, the other arithmetic families.
             _ => quotient(self.in0, self.in1),
         }
@@ -242,8 +287,62 @@ impl ArithOp {
             Family::SignExtend if m.y.is_zero() => self.in1,
             Family::SignExtend if self.extends_negative() => m.z | !(m.y - U256::from(1u8)),
             Family::SignExtend => m.z,
+            Family::Sdiv if self.result_sign() => m.x.wrapping_neg(),
+            Family::Smod if self.result_sign() => m.z.wrapping_neg(),
+            Family::Sdiv => m.x,
+            Family::Smod => m.z,
             // DIV, SHR and SAR of a nonnegative value push the quotient.
             _ => m.x,
+        }
+    }
+}
+
+/// The magnitude of a two's-complement word (`2^255` for `-2^255`).
+fn magnitude(v: U256) -> U256 {
+    if v.bit(255) {
+        v.wrapping_neg()
+    } else {
+        v
+    }
+}
+
+/// SDIV/SMOD: the sign splits, the result's sign flags and the carries of
+/// each signed word and its magnitude.
+fn fill_signed(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp, m: &MulAdd) {
+    for (word, flag, low, low_hi) in [
+        (op.in0, col::NEGA, col::ALOW, col::ALOW_HI),
+        (op.in1, col::NEGB, col::BLOW, col::BLOW_HI),
+    ] {
+        let top = limbs(word)[LIMBS - 1];
+        row[flag] = F::from_bool(top >= 128);
+        row[low] = F::from_canonical_u8(top & 0x7f);
+        row[low_hi] = F::from_canonical_u8((top & 0x7f) + 128);
+    }
+    let magnitude = if op.family == Family::Sdiv { m.x } else { m.z };
+    let sum: u64 = limbs(magnitude).iter().map(|&b| u64::from(b)).sum();
+    let sign = op.result_sign();
+    row[col::QSIGN] = F::from_bool(sign);
+    row[col::VNZ] = F::from_bool(sum != 0);
+    if sum != 0 {
+        row[col::VINV] = F::from_canonical_u64(sum).inverse();
+    }
+    let negated_out = sign && sum != 0;
+    row[col::NEGO] = F::from_bool(negated_out);
+    let group = |bytes: &[u8; LIMBS], g: usize| -> u64 { (0..4).map(|k| u64::from(bytes[4 * g + k]) << (8 * k)).sum() };
+    let pairs = [
+        (op.in0, m.w, op.in0.bit(255)),
+        (op.in1, m.y, op.in1.bit(255)),
+        (op.result(), magnitude, negated_out),
+    ];
+    for (k, (signed, magnitude, negated)) in pairs.into_iter().enumerate() {
+        if !negated {
+            continue;
+        }
+        let (s, v) = (limbs(signed), limbs(magnitude));
+        let mut carry = 0u64;
+        for g in 0..GROUPS - 1 {
+            carry = (group(&s, g) + group(&v, g) + carry) >> 32;
+            row[col::NCARRY + k * (GROUPS - 1) + g] = F::from_canonical_u64(carry);
         }
     }
 }
@@ -269,7 +368,14 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
     }
     let quotient_row = matches!(
         op.family,
-        Family::Div | Family::Mod | Family::Shr | Family::Sar | Family::Byte | Family::SignExtend
+        Family::Div
+            | Family::Mod
+            | Family::Sdiv
+            | Family::Smod
+            | Family::Shr
+            | Family::Sar
+            | Family::Byte
+            | Family::SignExtend
     );
     let y_sum: u64 = y.iter().map(|&b| u64::from(b)).sum();
     row[col::YZERO] = F::from_bool(y_sum == 0);
@@ -309,6 +415,9 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
         }
     }
 
+    if matches!(op.family, Family::Sdiv | Family::Smod) {
+        fill_signed(row, op, &m);
+    }
     if op.family == Family::Sar {
         let negative = op.negative();
         let top_low = limbs(op.in1)[LIMBS - 1] - if negative { 128 } else { 0 };
@@ -412,6 +521,26 @@ mod tests {
             op(Family::SignExtend, U256::from(30u64), U256::MAX >> 9).result(),
             U256::MAX >> 9
         );
+        let neg = |v: u64| U256::ZERO - U256::from(v);
+        assert_eq!(op(Family::Sdiv, neg(100), b).result(), neg(14));
+        assert_eq!(op(Family::Sdiv, neg(100), neg(7)).result(), U256::from(14u64));
+        assert_eq!(op(Family::Sdiv, a, neg(7)).result(), neg(14));
+        assert_eq!(
+            op(Family::Sdiv, neg(3), b).result(),
+            U256::ZERO,
+            "truncates toward zero"
+        );
+        assert_eq!(op(Family::Sdiv, neg(100), U256::ZERO).result(), U256::ZERO);
+        let min = U256::from(1u8) << 255;
+        assert_eq!(op(Family::Sdiv, min, U256::MAX).result(), min, "-2^255 / -1 wraps");
+        assert_eq!(op(Family::Smod, neg(100), b).result(), neg(2));
+        assert_eq!(
+            op(Family::Smod, a, neg(7)).result(),
+            U256::from(2u64),
+            "the dividend's sign"
+        );
+        assert_eq!(op(Family::Smod, neg(100), U256::ZERO).result(), U256::ZERO);
+        assert_eq!(op(Family::Smod, neg(98), b).result(), U256::ZERO);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! stack operands and result as byte limbs, and helper columns (carries, an
 //! auxiliary word, inverse witnesses, sign-flipped top bytes for the signed
 //! comparisons). AND, OR and XOR leave their result to the logic table
-//! ([`crate::logic`]); MUL, DIV, MOD, SHL, SHR, SAR, BYTE and SIGNEXTEND to the arithmetic table
+//! ([`crate::logic`]); MUL, DIV, MOD, SDIV, SMOD, SHL, SHR, SAR, BYTE and SIGNEXTEND to the arithmetic table
 //! ([`crate::arith`]). Stack traffic goes through four channels to the stack
 //! read/write table:
 //!
@@ -505,7 +505,9 @@ impl TxState<'_> {
                     | Family::Shr
                     | Family::Sar
                     | Family::Byte
-                    | Family::SignExtend => {
+                    | Family::SignExtend
+                    | Family::Sdiv
+                    | Family::Smod => {
                         let op = ArithOp { family, in0, in1 };
                         out = op.result();
                         out_tables.arith_ops.push(op);

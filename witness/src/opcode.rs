@@ -5,7 +5,7 @@
 //! AND, OR, XOR, NOT, POP, JUMP, JUMPI, PC, JUMPDEST, PUSH0..PUSH32,
 //! DUP1..DUP16, SWAP1..SWAP16, ADDRESS, CALLER, CALLVALUE, CALLDATASIZE,
 //! MLOAD, MSTORE, MSTORE8, MSIZE, CALLDATALOAD, GAS, RETURN, MUL, DIV, MOD,
-//! SHL, SHR, SAR, BYTE, SIGNEXTEND, SLOAD, SSTORE, REVERT. Every other opcode is rejected by
+//! SHL, SHR, SAR, BYTE, SIGNEXTEND, SLOAD, SSTORE, REVERT, SDIV, SMOD. Every other opcode is rejected by
 //! [`decode`] returning `None`.
 
 /// One opcode family: one selector column in the step table.
@@ -100,6 +100,12 @@ pub enum Family {
     /// writes (its revert data and memory expansion are not part of the
     /// statement yet).
     Revert,
+    /// SDIV (signed, truncating toward zero, x / 0 = 0; proven by the
+    /// arithmetic table on the operands' magnitudes).
+    Sdiv,
+    /// SMOD (signed, the result takes the dividend's sign, x mod 0 = 0;
+    /// proven by the arithmetic table on the operands' magnitudes).
+    Smod,
 }
 
 /// The call-context fields the [`Family::Env`] opcodes read (their `n`).
@@ -118,7 +124,7 @@ pub mod env {
 
 impl Family {
     /// Every family, in selector-column order.
-    pub const ALL: [Family; 41] = [
+    pub const ALL: [Family; 43] = [
         Family::Stop,
         Family::Push0,
         Family::Push,
@@ -160,13 +166,15 @@ impl Family {
         Family::Sstore,
         Family::SignExtend,
         Family::Revert,
+        Family::Sdiv,
+        Family::Smod,
     ];
 
     /// The families that end a transaction.
     pub const ENDS: [Family; 3] = [Family::Stop, Family::Return, Family::Revert];
 
     /// The families that pop two words and push one result.
-    pub const BINARY: [Family; 18] = [
+    pub const BINARY: [Family; 20] = [
         Family::Add,
         Family::Sub,
         Family::Lt,
@@ -185,6 +193,8 @@ impl Family {
         Family::Sar,
         Family::Byte,
         Family::SignExtend,
+        Family::Sdiv,
+        Family::Smod,
     ];
 
     /// The families that access memory (and may expand it).
@@ -197,7 +207,7 @@ impl Family {
     pub const LOGIC: [Family; 3] = [Family::And, Family::Or, Family::Xor];
 
     /// The families the arithmetic table proves.
-    pub const ARITH: [Family; 8] = [
+    pub const ARITH: [Family; 10] = [
         Family::Mul,
         Family::Div,
         Family::Mod,
@@ -206,6 +216,8 @@ impl Family {
         Family::Sar,
         Family::Byte,
         Family::SignExtend,
+        Family::Sdiv,
+        Family::Smod,
     ];
 
     /// Position of the family's selector among the selector columns.
@@ -230,7 +242,7 @@ impl Family {
             Family::Push0 | Family::Pop | Family::Pc | Family::Env | Family::Msize | Family::Gas => 2,
             Family::Jump => 8,
             Family::Jumpi => 10,
-            Family::Mul | Family::Div | Family::Mod | Family::SignExtend => 5,
+            Family::Mul | Family::Div | Family::Mod | Family::SignExtend | Family::Sdiv | Family::Smod => 5,
             _ => 3,
         }
     }
@@ -285,7 +297,9 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x02 => Family::Mul,
         0x03 => Family::Sub,
         0x04 => Family::Div,
+        0x05 => Family::Sdiv,
         0x06 => Family::Mod,
+        0x07 => Family::Smod,
         0x0b => Family::SignExtend,
         0x10 => Family::Lt,
         0x11 => Family::Gt,
@@ -462,7 +476,8 @@ mod tests {
         assert_eq!(decode(0x90), Some((Family::Swap, 1)));
         assert_eq!(decode(0x5f), Some((Family::Push0, 0)));
         assert_eq!(decode(0x02), Some((Family::Mul, 0)));
-        assert_eq!(decode(0x05), None, "SDIV is not in the slice");
+        assert_eq!(decode(0x05), Some((Family::Sdiv, 0)));
+        assert_eq!(decode(0x08), None, "ADDMOD is not in the slice");
         assert_eq!(Family::Div.gas(), 5);
         assert_eq!(decode(0x18), Some((Family::Xor, 0)));
         assert_eq!(decode(0x34), Some((Family::Env, env::CALLVALUE)));

@@ -21,7 +21,13 @@
 //! the one-hot columns) splits into its sign bit `SXNEG` and seven low bits
 //! as SAR's top byte does, and the result is the remainder with every byte
 //! above `b` equal to `255 SXNEG`; from 31 on the divisor is zero and the
-//! result is the value.
+//! result is the value. SDIV and SMOD are quotient rows on the magnitudes
+//! (`W = |a|`, `Y = |b|`); each signed word (IN0, IN1, OUT) equals its
+//! magnitude (W, Y, and X for SDIV or Z for SMOD) or, when its flag is set,
+//! adds up with it to exactly 2^256, per 32-bit group with carry bits. The
+//! flags are IN0's and IN1's sign bits (split off their top bytes) and, for
+//! the result, `NEGO = QSIGN VNZ`: the quotient's sign `NEGA xor NEGB` (the
+//! remainder's, `NEGA`) unless the magnitude is zero.
 
 use super::expr::{impl_stark_via_cx, Cx};
 use super::rw::{eval_range_column, range_lookup};
@@ -49,6 +55,47 @@ fn partial_products<C: Cx>(cx: &mut C, lv: &[C::V], b: usize) -> C::V {
     cx.sum(&terms)
 }
 
+/// On `gate` rows, the word at `word` equals the magnitude at `magnitude`
+/// (`negated` = 0), or the two add up to 2^256 (`negated` = 1): per 32-bit
+/// group, `word + (2 negated - 1) magnitude + negated (carry in - 2^32 carry
+/// out) = 0`, with boolean carries at `carries` (zero unless negated) and a
+/// last carry of 1.
+fn eval_negation<C: Cx>(
+    cx: &mut C,
+    lv: &[C::V],
+    word: usize,
+    magnitude: usize,
+    negated: C::V,
+    gate: C::V,
+    carries: usize,
+) {
+    let not_negated = cx.not(negated);
+    for g in 0..GROUPS - 1 {
+        let carry = lv[carries + g];
+        cx.boolean(carry);
+        let c = cx.mul(not_negated, carry);
+        cx.always(c);
+    }
+    let mut carry_in = cx.int(0);
+    for g in 0..GROUPS {
+        let carry_out = if g + 1 < GROUPS { lv[carries + g] } else { cx.int(1) };
+        let s = group(cx, lv, word, g);
+        let m = group(cx, lv, magnitude, g);
+        let sign = cx.scale(negated, 2);
+        let sign = cx.add_int(sign, -1);
+        let signed_m = cx.mul(sign, m);
+        let shifted = cx.scale(carry_out, 1 << 32);
+        let flow = cx.sub(carry_in, shifted);
+        let flow = cx.mul(negated, flow);
+        let total = cx.sum(&[s, signed_m, flow]);
+        let c = cx.mul(gate, total);
+        cx.always(c);
+        if g + 1 < GROUPS {
+            carry_in = lv[carries + g];
+        }
+    }
+}
+
 impl ArithStark {
     /// Byte range checks of X, Z, D and the carries.
     pub fn range_lookups<F: Field>(&self) -> Vec<Lookup<F>> {
@@ -57,14 +104,15 @@ impl ArithStark {
 
     /// All constraints of the table.
     pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], _pis: &[C::V]) {
-        let [mul, div, modulo, shl, shr, sar, byte, extend] = Family::ARITH.map(|f| lv[col::sel(f)]);
-        for s in [mul, div, modulo, shl, shr, sar, byte, extend] {
+        let [mul, div, modulo, shl, shr, sar, byte, extend, sdiv, smod] = Family::ARITH.map(|f| lv[col::sel(f)]);
+        for s in [mul, div, modulo, shl, shr, sar, byte, extend, sdiv, smod] {
             cx.boolean(s);
         }
-        let any = cx.sum(&[mul, div, modulo, shl, shr, sar, byte, extend]);
+        let any = cx.sum(&[mul, div, modulo, shl, shr, sar, byte, extend, sdiv, smod]);
         cx.boolean(any);
         let product = cx.add(mul, shl);
-        let quotient = cx.sum(&[div, modulo, shr, sar, byte, extend]);
+        let signed = cx.add(sdiv, smod);
+        let quotient = cx.sum(&[div, modulo, shr, sar, byte, extend, signed]);
         let shift = cx.sum(&[shl, shr, sar]);
         let indexed = cx.sum(&[shift, byte, extend]);
         let idx: Vec<C::V> = (0..LIMBS).map(|j| lv[col::IDX + j]).collect();
@@ -161,8 +209,8 @@ impl ArithStark {
         cx.always(c);
         let hi = cx.add_int(lv[col::TOP_LOW], 128);
         let c = cx.sub(lv[col::TOP_LOW_HI], hi);
-        let signed = cx.add(sar, lv[col::XSMALL]);
-        let c = cx.mul(signed, c);
+        let split_top = cx.add(sar, lv[col::XSMALL]);
+        let c = cx.mul(split_top, c);
         cx.always(c);
         // SIGNEXTEND's sign: SELB is 128 SXNEG + TOP_LOW with TOP_LOW < 128.
         let (xsmall, sxneg) = (lv[col::XSMALL], lv[col::SXNEG]);
@@ -178,7 +226,8 @@ impl ArithStark {
         let kept = cx.sub(extend, xsmall);
 
         // The step's words, in the family's order (zero on padding rows); a negative
-        // SAR's value and result are the complements of W and X.
+        // SAR's value and result are the complements of W and X; SDIV and SMOD tie
+        // theirs to the magnitudes below (`signed * word` exempts them here).
         let div_mod = cx.add(div, modulo);
         let mul_div_mod = cx.add(mul, div_mod);
         let shr_sar = cx.add(shr, sar);
@@ -230,6 +279,7 @@ impl ArithStark {
             for (target, terms, extra) in copies {
                 let mut terms: Vec<C::V> = terms.iter().map(|&(gate, v)| cx.mul(gate, v)).collect();
                 terms.extend(extra.into_iter().flatten());
+                terms.push(cx.mul(signed, lv[target + j]));
                 let copy = cx.sum(&terms);
                 let c = cx.sub(lv[target + j], copy);
                 cx.always(c);
@@ -237,7 +287,78 @@ impl ArithStark {
         }
 
         self.eval_shift(cx, lv, shift, byte, extend);
+        self.eval_signed(cx, lv, sdiv, smod);
         eval_range_column(cx, lv, nv, col::RANGE);
+    }
+
+    /// SDIV/SMOD: the operands' sign bits, the result's sign, and each signed
+    /// word against its magnitude.
+    fn eval_signed<C: Cx>(&self, cx: &mut C, lv: &[C::V], sdiv: C::V, smod: C::V) {
+        let signed = cx.add(sdiv, smod);
+        let unsigned = cx.not(signed);
+        // The top bytes of IN0 and IN1 are 128 NEG + LOW with LOW < 128 (two range checks).
+        for (flag, low, low_hi, word) in [
+            (col::NEGA, col::ALOW, col::ALOW_HI, col::IN0),
+            (col::NEGB, col::BLOW, col::BLOW_HI, col::IN1),
+        ] {
+            cx.boolean(lv[flag]);
+            for c in [flag, low, low_hi] {
+                let c = cx.mul(unsigned, lv[c]);
+                cx.always(c);
+            }
+            let top = cx.scale(lv[flag], 128);
+            let top = cx.add(top, lv[low]);
+            let c = cx.sub(lv[word + LIMBS - 1], top);
+            let c = cx.mul(signed, c);
+            cx.always(c);
+            let hi = cx.add_int(lv[low], 128);
+            let c = cx.sub(lv[low_hi], hi);
+            let c = cx.mul(signed, c);
+            cx.always(c);
+        }
+        let (nega, negb) = (lv[col::NEGA], lv[col::NEGB]);
+        // QSIGN: NEGA xor NEGB for SDIV, NEGA for SMOD.
+        let both = cx.mul(nega, negb);
+        let both = cx.scale(both, 2);
+        let either = cx.add(nega, negb);
+        let xor = cx.sub(either, both);
+        let t0 = cx.mul(sdiv, xor);
+        let t1 = cx.mul(smod, nega);
+        let expected = cx.add(t0, t1);
+        let c = cx.sub(lv[col::QSIGN], expected);
+        cx.always(c);
+        // VNZ = 1 iff the result's magnitude (X for SDIV, Z for SMOD) is nonzero.
+        let bytes: Vec<C::V> = (0..LIMBS)
+            .map(|j| {
+                let x = cx.mul(sdiv, lv[col::X + j]);
+                let z = cx.mul(smod, lv[col::Z + j]);
+                cx.add(x, z)
+            })
+            .collect();
+        let sum = cx.sum(&bytes);
+        let vnz = lv[col::VNZ];
+        let not_vnz = cx.not(vnz);
+        let c = cx.mul(sum, not_vnz);
+        cx.always(c);
+        let t = cx.mul(sum, lv[col::VINV]);
+        let c = cx.sub(vnz, t);
+        cx.always(c);
+        let c = cx.mul(unsigned, lv[col::VINV]);
+        cx.always(c);
+        let t = cx.mul(vnz, lv[col::QSIGN]);
+        let c = cx.sub(lv[col::NEGO], t);
+        cx.always(c);
+        // Each signed word against its magnitude.
+        let relations = [
+            (col::IN0, col::W, col::NEGA, signed, 0),
+            (col::IN1, col::Y, col::NEGB, signed, 1),
+            (col::OUT, col::X, col::NEGO, sdiv, 2),
+            (col::OUT, col::Z, col::NEGO, smod, 2),
+        ];
+        for (word, magnitude, flag, gate, k) in relations {
+            let carries = col::NCARRY + k * (GROUPS - 1);
+            eval_negation(cx, lv, word, magnitude, lv[flag], gate, carries);
+        }
     }
 
     /// SHL/SHR/SAR: `Y = 2^shift` below 256, zero from 256 on; BYTE:

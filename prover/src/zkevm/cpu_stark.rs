@@ -10,7 +10,7 @@
 //! MLOAD/MSTORE/MSTORE8 and MSIZE pushes the size; results, the comparison
 //! difference, the flipped top bytes and the memory witnesses are bytes
 //! (range lookup). Columns a family does not use are forced to zero. Stack
-//! values, instructions, AND/OR/XOR results, MUL/DIV/MOD/SHL/SHR/SAR/BYTE/SIGNEXTEND results,
+//! values, instructions, AND/OR/XOR results, MUL/DIV/MOD/SDIV/SMOD/SHL/SHR/SAR/BYTE/SIGNEXTEND results,
 //! call-context values, memory bytes and SLOAD values with the storage gas
 //! come from the other tables through cross-table lookups; SSTORE checks
 //! that more gas than the 2300 sentry is left.
@@ -28,7 +28,7 @@ use witness::word::LIMBS;
 pub struct CpuStark;
 
 /// Families using stack channel 0 (read of `IN0`).
-pub(crate) const CHANNEL0: [Family; 33] = with_binary([
+pub(crate) const CHANNEL0: [Family; 35] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Pop,
@@ -46,7 +46,7 @@ pub(crate) const CHANNEL0: [Family; 33] = with_binary([
     Family::Sstore,
 ]);
 /// Families using stack channel 1 (read of `IN1`).
-pub(crate) const CHANNEL1: [Family; 25] = with_binary([
+pub(crate) const CHANNEL1: [Family; 27] = with_binary([
     Family::Jumpi,
     Family::Swap,
     Family::Mstore,
@@ -56,7 +56,7 @@ pub(crate) const CHANNEL1: [Family; 25] = with_binary([
     Family::Sstore,
 ]);
 /// Families using stack channel 2 (write of `OUT`).
-pub(crate) const CHANNEL2: [Family; 31] = with_binary([
+pub(crate) const CHANNEL2: [Family; 33] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Push0,
