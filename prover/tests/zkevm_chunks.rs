@@ -1395,3 +1395,43 @@ fn an_exceptional_halt_is_out_of_scope() {
     let err = build_chunks(&trace, &witness::codes_of(&block), 8).unwrap_err();
     assert!(err.to_string().contains("exceptional halt"), "{err}");
 }
+
+/// RETURN and REVERT pay for expanding memory to their data (none when it is
+/// empty, whatever the offset), from revm's gas; a gas left that skips the
+/// expansion is rejected.
+#[test]
+fn returned_data_pays_for_its_memory() {
+    use witness::cpu::col;
+    let contracts = [
+        (vec![0x60, 0x40, 0x60, 0x20, 0xf3], &[][..]), // RETURN(0x20, 0x40): 3 words
+        (vec![0x5f, 0x5f, 0x19, 0xf3], &[][..]),       // RETURN(2^256 - 1, 0): nothing
+        (vec![0x60, 0x20, 0x5f, 0xfd], &[][..]),       // REVERT(0, 0x20): 1 word
+    ];
+    let (block, trace, success) = execute_with_status(&contracts, &[0, 1, 2]);
+    assert_eq!(success, [true, true, false]);
+    let w = build_chunks(&trace, &witness::codes_of(&block), 8)
+        .expect("in scope")
+        .remove(0);
+    let ends: Vec<usize> = (0..w.cpu.len())
+        .filter(|&r| Family::ENDS.iter().any(|&f| w.cpu[r][col::sel(f)] == F::ONE))
+        .collect();
+    let left = |r: usize| {
+        (0..7)
+            .map(|k| w.cpu[r][col::OUT + k].to_canonical_u64() << (8 * k))
+            .sum::<u64>()
+    };
+    let paid: Vec<u64> = ends
+        .iter()
+        .map(|&r| w.cpu[r][col::GAS].to_canonical_u64() - left(r))
+        .collect();
+    assert_eq!(paid, [memory_cost(3), 0, memory_cost(1)]);
+    prove_and_verify(&w);
+
+    let mut free = w.clone();
+    let gas = w.cpu[ends[0]][col::GAS].to_canonical_u64();
+    for k in 0..7 {
+        free.cpu[ends[0]][col::OUT + k] = F::from_canonical_u64((gas >> (8 * k)) & 0xff);
+    }
+    refresh_range_frequencies(&mut free);
+    assert_rejected(&free, "RETURN's memory expansion not paid");
+}

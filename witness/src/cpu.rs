@@ -71,8 +71,8 @@ pub mod col {
     pub const SP: usize = 5;
     /// Size parameter: n of PUSHn, DUPn, SWAPn; 0 otherwise.
     pub const N: usize = 6;
-    /// Is-zero result: 1 when the tested word (EQ: IN0-IN1, ISZERO: IN0, JUMPI: IN1,
-    /// CALLDATALOAD: IN0's bytes 4..32) is zero.
+    /// Is-zero result: 1 when the tested word (EQ: IN0-IN1, ISZERO: IN0, JUMPI,
+    /// RETURN, REVERT: IN1, CALLDATALOAD: IN0's bytes 4..32) is zero.
     pub const RES: usize = 7;
     /// Stack address read by channel 0.
     pub const ADDR0: usize = 8;
@@ -315,7 +315,7 @@ impl TxState<'_> {
                 .map_err(|_| self.malformed(i, format!("memory offset {offset} is beyond what gas can pay for")))?,
         );
         let words = self.memory.len() as u64 / 32;
-        let need = (offset + len).div_ceil(32);
+        let need = offset.saturating_add(len).div_ceil(32);
         if need > MAX_MEMORY_WORDS {
             return Err(self.malformed(i, format!("a memory of {need} words is beyond what gas can pay for")));
         }
@@ -580,7 +580,20 @@ impl TxState<'_> {
                             out = current;
                         }
                     }
-                    Family::Return | Family::Revert => out = U256::from(step.gas),
+                    // The gas left after expanding memory to the returned bytes (none when empty).
+                    Family::Return | Family::Revert => {
+                        let mut left = step.gas;
+                        if !in1.is_zero() {
+                            let len = u64::try_from(in1).map_err(|_| {
+                                self.malformed(i, format!("{in1} bytes of return data are beyond what gas can pay for"))
+                            })?;
+                            let (_, gas) = self.expand_memory(i, &mut row, in0, len)?;
+                            left = left.checked_sub(gas).ok_or_else(|| {
+                                self.malformed(i, format!("{gas} gas of memory expansion with {left} left"))
+                            })?;
+                        }
+                        out = U256::from(left);
+                    }
                     Family::Jump => next_pc = jump_target(in0),
                     Family::Jumpi if !in1.is_zero() => next_pc = jump_target(in0),
                     _ => {}
@@ -731,7 +744,8 @@ fn fill_carries(row: &mut [F; col::NUM_COLUMNS], family: Family, in0: U256, in1:
     }
 }
 
-/// Result and inverse witnesses of the is-zero test.
+/// Result and inverse witnesses of the is-zero test (RETURN and REVERT test
+/// their size: empty return data expands no memory).
 fn fill_is_zero(row: &mut [F; col::NUM_COLUMNS], family: Family, in0: U256, in1: U256) {
     let diff: [F; LIMBS] = match family {
         Family::Eq => {
@@ -739,7 +753,7 @@ fn fill_is_zero(row: &mut [F; col::NUM_COLUMNS], family: Family, in0: U256, in1:
             std::array::from_fn(|j| a[j] - b[j])
         }
         Family::IsZero => limbs_f(in0),
-        Family::Jumpi => limbs_f(in1),
+        Family::Jumpi | Family::Return | Family::Revert => limbs_f(in1),
         // CALLDATALOAD tests the offset's high bytes: RES = 1 when it is below 2^24.
         Family::CallDataLoad => {
             let mut high = limbs_f(in0);

@@ -70,8 +70,8 @@ pub enum Family {
     CallDataLoad,
     /// GAS: pushes the gas left after paying for itself.
     Gas,
-    /// RETURN: ends the transaction (its return data and memory expansion
-    /// are not part of the statement yet).
+    /// RETURN: ends the transaction, paying for memory expansion to its
+    /// data (the data is not part of the statement yet).
     Return,
     /// MUL (wrapping, proven by the arithmetic table).
     Mul,
@@ -97,8 +97,8 @@ pub enum Family {
     /// `256^(b + 1)`, its higher bytes set to its sign).
     SignExtend,
     /// REVERT: ends the transaction as failed, rolling back its storage
-    /// writes (its revert data and memory expansion are not part of the
-    /// statement yet).
+    /// writes, paying for memory expansion to its data (the data is not part
+    /// of the statement yet).
     Revert,
     /// SDIV (signed, truncating toward zero, x / 0 = 0; proven by the
     /// arithmetic table on the operands' magnitudes).

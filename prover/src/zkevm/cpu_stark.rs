@@ -272,7 +272,17 @@ impl CpuStark {
             let c = cx.mul(not_signed, lv[c]);
             cx.always(c);
         }
-        let zero_test = sum_of(cx, &[Family::Eq, Family::IsZero, Family::Jumpi, Family::CallDataLoad]);
+        let zero_test = sum_of(
+            cx,
+            &[
+                Family::Eq,
+                Family::IsZero,
+                Family::Jumpi,
+                Family::CallDataLoad,
+                Family::Return,
+                Family::Revert,
+            ],
+        );
         let not_zero_test = cx.not(zero_test);
         let not_push = cx.not(sel(Family::Push));
         let c = cx.mul(not_zero_test, res);
@@ -333,7 +343,15 @@ impl CpuStark {
         let d = cx.sub(left, gas_after);
         let c = cx.mul(gas_op, d);
         cx.always(c);
+        // RETURN and REVERT first pay for expanding memory to their data.
+        let need_bytes: Vec<C::V> = (0..3).map(|k| lv[col::NEED + k]).collect();
+        let need = cx.bytes_le(&need_bytes);
+        let new_cost = cx.scale(need, 3);
+        let new_cost = cx.add(new_cost, lv[col::SQ_Q]);
+        let expansion = cx.sub(new_cost, lv[col::MCOST]);
+        let expansion = cx.mul(lv[col::EXPAND], expansion);
         let d = cx.sub(left, lv[col::GAS]);
+        let d = cx.add(d, expansion);
         let c = cx.mul(stop, d);
         cx.always(c);
         let gas_word = cx.add(gas_op, stop);
@@ -428,8 +446,9 @@ impl CpuStark {
 
         // Is-zero test: RES = 1 iff the tested word is zero. CALLDATALOAD tests
         // its offset's bytes 3..32 (an offset of 2^24 or more reads only zeros: call
-        // data is shorter).
+        // data is shorter); RETURN and REVERT their size (empty data expands nothing).
         let (eq, iszero, cdl) = (sel(Family::Eq), sel(Family::IsZero), sel(Family::CallDataLoad));
+        let in1_tested = sum_of(cx, &[Family::Jumpi, Family::Return, Family::Revert]);
         cx.boolean(res);
         let mut inv_sum = cx.int(0);
         for j in 0..LIMBS {
@@ -444,7 +463,7 @@ impl CpuStark {
                 cx.add(iszero, cdl)
             };
             let t1 = cx.mul(zero_tested, i0);
-            let t2 = cx.mul(jumpi, i1);
+            let t2 = cx.mul(in1_tested, i1);
             let t = cx.add(t0, t1);
             let tested = cx.add(t, t2);
             let c = cx.mul(res, tested);
@@ -476,9 +495,14 @@ impl CpuStark {
     /// transition charges; MSIZE pushes `32 MEM`.
     fn eval_memory_size<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], running: C::V, stop_next: C::V) {
         let sel = |f: Family| lv[col::sel(f)];
+        // RETURN and REVERT with a nonzero size access their data's memory.
+        let returns = cx.add(sel(Family::Return), sel(Family::Revert));
+        let not_empty = cx.not(lv[col::RES]);
+        let returns_data = cx.mul(returns, not_empty);
         let mem_ops = {
             let v = Family::MEMORY.map(sel);
-            cx.sum(&v)
+            let fixed = cx.sum(&v);
+            cx.add(fixed, returns_data)
         };
         let need_bytes: Vec<C::V> = (0..3).map(|k| lv[col::NEED + k]).collect();
         let need = cx.bytes_le(&need_bytes);
@@ -509,9 +533,11 @@ impl CpuStark {
             cx.always(c);
         }
 
-        // 32 NEED = offset + len + rem, rem < 32, offset < 2^32.
+        // 32 NEED = offset + len + rem, rem < 32, offset < 2^32 (and RETURN's size).
         for j in 4..LIMBS {
             let c = cx.mul(mem_ops, lv[col::IN0 + j]);
+            cx.always(c);
+            let c = cx.mul(returns_data, lv[col::IN1 + j]);
             cx.always(c);
         }
         let offset_bytes: Vec<C::V> = (0..4).map(|j| lv[col::IN0 + j]).collect();
@@ -520,6 +546,10 @@ impl CpuStark {
         let words = cx.add(sel(Family::Mload), sel(Family::Mstore));
         let len = cx.scale(words, 32);
         let len = cx.add(len, sel(Family::Mstore8));
+        let size_bytes: Vec<C::V> = (0..4).map(|j| lv[col::IN1 + j]).collect();
+        let size = cx.bytes_le(&size_bytes);
+        let size = cx.mul(returns_data, size);
+        let len = cx.add(len, size);
         let rem = {
             let mut acc = cx.int(0);
             for &b in rem_bits.iter().rev() {
@@ -561,19 +591,20 @@ impl CpuStark {
             let c = cx.mul(stop_next, nv[c]);
             cx.transition(c);
         }
+        // (RETURN and REVERT end the transaction: their expansion only costs gas.)
         let step = cx.sub(nv[col::MEM], mem);
-        let step = cx.mul(running, step);
         let grown = cx.sub(need, mem);
         let grown = cx.mul(expand, grown);
         let c = cx.sub(step, grown);
+        let c = cx.mul(running, c);
         cx.transition(c);
         let step = cx.sub(nv[col::MCOST], lv[col::MCOST]);
-        let step = cx.mul(running, step);
         let new_cost = cx.scale(need, 3);
         let new_cost = cx.add(new_cost, lv[col::SQ_Q]);
         let grown = cx.sub(new_cost, lv[col::MCOST]);
         let grown = cx.mul(expand, grown);
         let c = cx.sub(step, grown);
+        let c = cx.mul(running, c);
         cx.transition(c);
 
         // MSIZE pushes 32 MEM (below 2^29, so four bytes).
