@@ -306,9 +306,14 @@ fn magnitude(v: U256) -> U256 {
     }
 }
 
+/// The value of 32-bit group `g` of a word's byte limbs.
+fn group(bytes: &[u8; LIMBS], g: usize) -> u64 {
+    (0..4).map(|k| u64::from(bytes[4 * g + k]) << (8 * k)).sum()
+}
+
 /// SDIV/SMOD: the sign splits, the result's sign flags and the carries of
-/// each signed word and its magnitude.
-fn fill_signed(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp, m: &MulAdd) {
+/// each signed word and its magnitude (`result` is what the step pushes).
+fn fill_signed(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp, m: &MulAdd, result: U256) {
     for (word, flag, low, low_hi) in [
         (op.in0, col::NEGA, col::ALOW, col::ALOW_HI),
         (op.in1, col::NEGB, col::BLOW, col::BLOW_HI),
@@ -328,11 +333,10 @@ fn fill_signed(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp, m: &MulAdd) {
     }
     let negated_out = sign && sum != 0;
     row[col::NEGO] = F::from_bool(negated_out);
-    let group = |bytes: &[u8; LIMBS], g: usize| -> u64 { (0..4).map(|k| u64::from(bytes[4 * g + k]) << (8 * k)).sum() };
     let pairs = [
         (op.in0, m.w, op.in0.bit(255)),
         (op.in1, m.y, op.in1.bit(255)),
-        (op.result(), magnitude, negated_out),
+        (result, magnitude, negated_out),
     ];
     for (k, (signed, magnitude, negated)) in pairs.into_iter().enumerate() {
         if !negated {
@@ -352,7 +356,8 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
     row[col::sel(op.family)] = F::ONE;
     let m = op.mul_add();
     let (x, y, z, w) = (limbs(m.x), limbs(m.y), limbs(m.z), limbs(m.w));
-    let step = [limbs(op.in0), limbs(op.in1), limbs(op.result())];
+    let result = op.result();
+    let step = [limbs(op.in0), limbs(op.in1), limbs(result)];
     for (base, bytes) in [
         (col::X, &x),
         (col::Y, &y),
@@ -406,8 +411,6 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
             row[col::D + j] = F::from_canonical_u8(*b);
         }
         // Carries of Z + D + 1 = Y per 32-bit group.
-        let group =
-            |bytes: &[u8; LIMBS], g: usize| -> u64 { (0..4).map(|k| u64::from(bytes[4 * g + k]) << (8 * k)).sum() };
         let mut carry = 1u64;
         for g in 0..GROUPS - 1 {
             carry = (group(&z, g) + group(&d, g) + carry) >> 32;
@@ -416,7 +419,7 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
     }
 
     if matches!(op.family, Family::Sdiv | Family::Smod) {
-        fill_signed(row, op, &m);
+        fill_signed(row, op, &m, result);
     }
     if op.family == Family::Sar {
         let negative = op.negative();

@@ -128,8 +128,16 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
         return Err(unsupported("contract creation"));
     };
     let reverted = !tx.success;
-    if reverted && tx.steps.last().map(|s| (s.opcode, s.depth)) != Some((0xfd, 0)) {
+    let ends_with_revert = tx.steps.last().map(|s| (s.opcode, s.depth)) == Some((0xfd, 0));
+    if reverted && !ends_with_revert {
         return Err(unsupported("a failed transaction (exceptional halt)"));
+    }
+    if !reverted && ends_with_revert {
+        return Err(WitnessError::MalformedTrace {
+            tx: tx.tx_index,
+            step: tx.steps.len() - 1,
+            reason: "a successful transaction ends with REVERT".into(),
+        });
     }
     if tx.steps.is_empty() {
         return Err(unsupported("a transaction that runs no code (plain value transfer)"));

@@ -237,18 +237,6 @@ pub fn generate(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<CpuWitnes
             out.rows.push(row);
         }
         *out.context_reads.entry((tx.tx_index, context::REVERTED)).or_default() += 1;
-        let ended_with_revert = tx.steps.last().and_then(|s| opcode::decode(s.opcode)) == Some((Family::Revert, 0));
-        if ended_with_revert != call.reverted {
-            return Err(WitnessError::MalformedTrace {
-                tx: tx.tx_index,
-                step: tx.steps.len().saturating_sub(1),
-                reason: format!(
-                    "the call is {} but its last step is {}",
-                    if call.reverted { "reverted" } else { "successful" },
-                    tx.steps.last().map_or("missing", |s| opcode::name(s.opcode))
-                ),
-            });
-        }
         if call.reverted {
             out.storage.revert_tx(tx.tx_index, out.rows.len() as u64);
         }

@@ -197,7 +197,7 @@ impl CpuStark {
         let not_storage = cx.not(storage_op);
         let c = cx.mul(not_storage, lv[col::SCOST]);
         cx.always(c);
-        self.eval_memory_size(cx, lv, nv, running, stop_next);
+        let expansion = self.eval_memory_size(cx, lv, nv, running, stop_next);
 
         // Program counter.
         let (jump, jumpi, res) = (sel(Family::Jump), sel(Family::Jumpi), lv[col::RES]);
@@ -344,12 +344,6 @@ impl CpuStark {
         let c = cx.mul(gas_op, d);
         cx.always(c);
         // RETURN and REVERT first pay for expanding memory to their data.
-        let need_bytes: Vec<C::V> = (0..3).map(|k| lv[col::NEED + k]).collect();
-        let need = cx.bytes_le(&need_bytes);
-        let new_cost = cx.scale(need, 3);
-        let new_cost = cx.add(new_cost, lv[col::SQ_Q]);
-        let expansion = cx.sub(new_cost, lv[col::MCOST]);
-        let expansion = cx.mul(lv[col::EXPAND], expansion);
         let d = cx.sub(left, lv[col::GAS]);
         let d = cx.add(d, expansion);
         let c = cx.mul(stop, d);
@@ -492,8 +486,10 @@ impl CpuStark {
     /// bytes, so memory addresses stay below the call data's); when that exceeds `MEM`
     /// (`EXPAND`, decided by a range-checked difference) memory grows to
     /// `NEED` words and `MCOST` to `3 NEED + NEED^2 / 512`, which the gas
-    /// transition charges; MSIZE pushes `32 MEM`.
-    fn eval_memory_size<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], running: C::V, stop_next: C::V) {
+    /// transition charges (RETURN and REVERT, which end the transaction, pay it
+    /// from the gas they leave); MSIZE pushes `32 MEM`. Returns the expansion
+    /// gas, `EXPAND (3 NEED + NEED^2 / 512 - MCOST)`.
+    fn eval_memory_size<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], running: C::V, stop_next: C::V) -> C::V {
         let sel = |f: Family| lv[col::sel(f)];
         // RETURN and REVERT with a nonzero size access their data's memory.
         let returns = cx.add(sel(Family::Return), sel(Family::Revert));
@@ -591,7 +587,6 @@ impl CpuStark {
             let c = cx.mul(stop_next, nv[c]);
             cx.transition(c);
         }
-        // (RETURN and REVERT end the transaction: their expansion only costs gas.)
         let step = cx.sub(nv[col::MEM], mem);
         let grown = cx.sub(need, mem);
         let grown = cx.mul(expand, grown);
@@ -601,9 +596,9 @@ impl CpuStark {
         let step = cx.sub(nv[col::MCOST], lv[col::MCOST]);
         let new_cost = cx.scale(need, 3);
         let new_cost = cx.add(new_cost, lv[col::SQ_Q]);
-        let grown = cx.sub(new_cost, lv[col::MCOST]);
-        let grown = cx.mul(expand, grown);
-        let c = cx.sub(step, grown);
+        let expansion = cx.sub(new_cost, lv[col::MCOST]);
+        let expansion = cx.mul(expand, expansion);
+        let c = cx.sub(step, expansion);
         let c = cx.mul(running, c);
         cx.transition(c);
 
@@ -619,6 +614,7 @@ impl CpuStark {
             let c = cx.mul(msize, lv[col::OUT + j]);
             cx.always(c);
         }
+        expansion
     }
 }
 
