@@ -251,13 +251,19 @@ mod tests {
         // Token transfers (storage reads and writes, a balance check) and swaps are in scope.
         assert!(matches!(prove(&case(block(Workload::Erc20, 2)), 8), Proving::Proven));
         assert!(matches!(prove(&case(block(Workload::Uniswap, 2)), 8), Proving::Proven));
-        let mut modular = counter_loop_block(1, 5);
-        for account in modular.pre_state.values_mut().filter(|a| !a.code.is_empty()) {
-            account.code = revm::primitives::Bytes::from_static(&[0x60, 0x01, 0x60, 0x02, 0x60, 0x03, 0x08, 0x00]);
-        }
-        match prove(&case(modular), 8) {
-            Proving::OutOfScope(reason) => assert_eq!(reason, "opcode ADDMOD"),
-            _ => panic!("ADDMOD is not in the proven scope yet"),
+        let with_code = |code: &'static [u8]| {
+            let mut block = counter_loop_block(1, 5);
+            for account in block.pre_state.values_mut().filter(|a| !a.code.is_empty()) {
+                account.code = revm::primitives::Bytes::from_static(code);
+            }
+            case(block)
+        };
+        // ADDMOD(3, 2, 1) is proven; EXP(2, 3) is not in scope yet.
+        let modular = with_code(&[0x60, 0x01, 0x60, 0x02, 0x60, 0x03, 0x08, 0x00]);
+        assert!(matches!(prove(&modular, 8), Proving::Proven));
+        match prove(&with_code(&[0x60, 0x03, 0x60, 0x02, 0x0a, 0x00]), 8) {
+            Proving::OutOfScope(reason) => assert_eq!(reason, "opcode EXP"),
+            _ => panic!("EXP is not in the proven scope yet"),
         }
         // 2000 loop rounds burn more gas than 2^8 proven steps and two storage
         // accesses can (caught before tracing); 80 rounds (569 steps) do not,

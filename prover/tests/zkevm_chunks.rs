@@ -111,6 +111,14 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
                 let a = stack.pop().unwrap();
                 stack.push(!a);
             }
+            Family::Addmod | Family::Mulmod => {
+                let (a, b, m) = (stack.pop().unwrap(), stack.pop().unwrap(), stack.pop().unwrap());
+                stack.push(if family == Family::Addmod {
+                    a.add_mod(b, m)
+                } else {
+                    a.mul_mod(b, m)
+                });
+            }
             _ => {
                 let (a, b) = (stack.pop().unwrap(), stack.pop().unwrap());
                 let signed = |x: U256| x ^ (U256::from(1u8) << 255);
@@ -514,6 +522,142 @@ fn proves_signed_division() {
     assert_rejected(&w2, "a negative dividend's sign bit cleared");
 }
 
+/// ADDMOD and MULMOD: sums and products past 2^256, quotients past 2^256
+/// (moduli 1), zero moduli. Operands are pushed as (N, b, a).
+fn modular_program() -> Vec<u8> {
+    let max = vec![0x5f, 0x19]; // PUSH0 NOT
+    let max_minus_1 = vec![0x60, 0x01, 0x19]; // PUSH1 1 NOT
+    let two_128: Vec<u8> = [0x70, 0x01].into_iter().chain([0; 16]).collect(); // PUSH17 2^128
+    let small = |v: u8| vec![0x60, v];
+    let cases: Vec<([Vec<u8>; 3], u8)> = vec![
+        ([small(5), small(4), small(3)], 0x08),             // (3 + 4) mod 5 = 2
+        ([max.clone(), small(2), max.clone()], 0x08),       // (MAX + 2) mod MAX = 2
+        ([vec![0x5f], small(7), small(100)], 0x08),         // mod 0 = 0
+        ([small(1), max.clone(), max.clone()], 0x08),       // quotient 2^257 - 2
+        ([small(9), small(7), small(100)], 0x09),           // 700 mod 9 = 7
+        ([small(3), two_128.clone(), two_128], 0x09),       // 2^256 mod 3 = 1
+        ([max_minus_1, max.clone(), max.clone()], 0x09),    // MAX^2 mod (MAX - 1) = 1
+        ([small(1), max.clone(), max.clone()], 0x09),       // quotient MAX^2
+        ([vec![0x5f], max.clone(), max.clone()], 0x09),     // mod 0 = 0
+        ([vec![0x61, 0x30, 0x39], max.clone(), max], 0x09), // MAX^2 mod 12345
+    ];
+    let mut c = Vec::new();
+    for (operands, op) in cases {
+        for operand in operands {
+            c.extend(operand);
+        }
+        c.extend([op, 0x50]);
+    }
+    c.push(0x00);
+    c
+}
+
+/// ADDMOD and MULMOD results from the exact sum and product, and tampered rows rejected.
+#[test]
+fn proves_modular_arithmetic() {
+    use witness::arith::col as a;
+    use witness::cpu::col;
+    let base = chunks(&[modular_program()], 8).remove(0);
+    let results: Vec<U256> = rows_with(&base.cpu, col::sel(Family::Addmod))
+        .into_iter()
+        .chain(rows_with(&base.cpu, col::sel(Family::Mulmod)))
+        .map(|r| pushed(&base, r))
+        .collect();
+    let n = |v: u64| U256::from(v);
+    let max_squared = U256::MAX.mul_mod(U256::MAX, n(12345));
+    assert_eq!(
+        results,
+        [n(2), n(2), n(0), n(0), n(7), n(1), n(1), n(0), n(0), max_squared]
+    );
+    assert_ne!(max_squared, U256::ZERO);
+    let step = |w: &ChunkWitness, family: Family, nth: usize| rows_with(&w.cpu, col::sel(family))[nth];
+    let row = |w: &ChunkWitness, family: Family, nth: usize| rows_with(&w.arith, a::sel(family))[nth];
+    // MULMOD(MAX, MAX, 1) has a quotient of nearly 2^512: its high half is in XH.
+    let big = row(&base, Family::Mulmod, 3);
+    assert_eq!(base.arith[big][a::XH + 31], F::from_canonical_u64(0xff));
+    prove_and_verify(&base);
+
+    // The pushed result is bound by the arithmetic table's row.
+    let mut w = base.clone();
+    let s = step(&w, Family::Addmod, 0);
+    shift_pushed(&mut w, s, 0, F::ONE);
+    assert_rejected(&w, "ADDMOD result the arithmetic table does not hold");
+
+    // (3 + 4) mod 5 claimed to be 7: 0 * 5 + 7 = 3 + 4, but 7 is not below 5.
+    let mut w = base.clone();
+    let s = step(&w, Family::Addmod, 0);
+    shift_pushed(&mut w, s, 0, F::from_canonical_u64(5));
+    let r = row(&w, Family::Addmod, 0);
+    w.arith[r][a::X] = F::ZERO;
+    w.arith[r][a::Z] = F::from_canonical_u64(7);
+    w.arith[r][a::D] = -F::from_canonical_u64(3);
+    w.arith[r][a::OUT] = F::from_canonical_u64(7);
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "ADDMOD with a remainder not below the modulus");
+
+    // (3 + 4) mod 6 = 1 proven for a modulus of 5 on the stack: the row's
+    // divisor is the step's modulus, which channel 4 reads.
+    let mut w = base.clone();
+    let s = step(&w, Family::Addmod, 0);
+    shift_pushed(&mut w, s, 0, -F::ONE);
+    w.cpu[s][col::AUX] = F::from_canonical_u64(6);
+    let r = row(&w, Family::Addmod, 0);
+    w.arith[r][a::Y] = F::from_canonical_u64(6);
+    w.arith[r][a::YINV] = F::from_canonical_u64(6).inverse();
+    w.arith[r][a::Z] = F::ONE;
+    w.arith[r][a::OUT] = F::ONE;
+    w.arith[r][a::D] = F::from_canonical_u64(4);
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "ADDMOD with a modulus the stack does not hold");
+
+    // (MAX + 2) mod MAX from the sum wrapped at 2^256: 1 instead of 2.
+    let mut w = base.clone();
+    let s = step(&w, Family::Addmod, 1);
+    shift_pushed(&mut w, s, 0, -F::ONE);
+    let r = row(&w, Family::Addmod, 1);
+    let wrapped = witness::arith::ArithOp {
+        family: Family::Addmod,
+        in0: U256::from(1u64),
+        in1: U256::ZERO,
+        in2: U256::MAX,
+    };
+    let mut fake = witness::arith::generate(&[wrapped], 8)[0];
+    let operands = a::IN0..a::IN1 + 32;
+    fake[operands.clone()].copy_from_slice(&w.arith[r][operands]);
+    w.arith[r] = fake;
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "ADDMOD of the sum wrapped at 2^256");
+
+    // 2^128 * 2^128 mod 3 from the product wrapped at 2^256: 0 instead of 1.
+    let mut w = base.clone();
+    let s = step(&w, Family::Mulmod, 1);
+    shift_pushed(&mut w, s, 0, -F::ONE);
+    let r = row(&w, Family::Mulmod, 1);
+    let wrapped = witness::arith::ArithOp {
+        family: Family::Mulmod,
+        in0: U256::ZERO,
+        in1: U256::ZERO,
+        in2: U256::from(3u64),
+    };
+    let mut fake = witness::arith::generate(&[wrapped], 8)[0];
+    for kept in [a::IN0..a::IN1 + 32, a::M..a::M + 32] {
+        fake[kept.clone()].copy_from_slice(&w.arith[r][kept]);
+    }
+    w.arith[r] = fake;
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "MULMOD of the product wrapped at 2^256");
+
+    // 100 + 7 mod 0 claimed to be the sum.
+    let mut w = base.clone();
+    let s = step(&w, Family::Addmod, 2);
+    shift_pushed(&mut w, s, 0, F::from_canonical_u64(107));
+    let r = row(&w, Family::Addmod, 2);
+    w.arith[r][a::Z] = F::from_canonical_u64(107);
+    w.arith[r][a::OUT] = F::from_canonical_u64(107);
+    refresh_range_frequencies(&mut w);
+    assert_rejected(&w, "ADDMOD by zero pushing the sum");
+}
+
 #[test]
 fn block_spanning_chunks_links_and_broken_links_are_rejected() {
     let prog = all_ops_program();
@@ -544,15 +688,15 @@ fn block_spanning_chunks_links_and_broken_links_are_rejected() {
 #[test]
 fn out_of_scope_opcode_is_rejected_with_its_name() {
     let (mut trace, codes) = block(&[vec![0x60, 0x01, 0x00]]);
-    trace.txs[0].steps[1].opcode = 0x08;
+    trace.txs[0].steps[1].opcode = 0x0a;
     let mut codes = codes;
-    codes.insert(contract(0), Bytes::from(vec![0x60, 0x01, 0x08, 0x00]));
+    codes.insert(contract(0), Bytes::from(vec![0x60, 0x01, 0x0a, 0x00]));
     let err = build_chunks(&trace, &codes, 8).unwrap_err();
     assert!(
-        matches!(err, WitnessError::UnsupportedOpcode { name: "ADDMOD", .. }),
+        matches!(err, WitnessError::UnsupportedOpcode { name: "EXP", .. }),
         "{err}"
     );
-    assert!(err.to_string().contains("ADDMOD"));
+    assert!(err.to_string().contains("EXP"));
 }
 
 /// Flips one cell and expects proving or verification to fail.
@@ -596,8 +740,14 @@ fn shift_pushed(w: &mut ChunkWitness, r: usize, limb: usize, delta: F) {
         // Padding rows repeat the last value; only real reads are steps' operands.
         if w.stack[i][s::IS_REAL] == F::ONE {
             let ts = w.stack[i][s::TS].to_canonical_u64();
-            let operand = [col::IN0, col::IN1][(ts % 4) as usize];
-            w.cpu[(ts / 4) as usize][operand + limb] += delta;
+            let reader = &mut w.cpu[(ts / 4) as usize];
+            // Channel 1's time stamp also reads ADDMOD/MULMOD's modulus, from another slot.
+            let operand = match ts % 4 {
+                0 => col::IN0,
+                _ if reader[col::ADDR1] == w.stack[i][s::ADDR] => col::IN1,
+                _ => col::AUX,
+            };
+            reader[operand + limb] += delta;
         }
     }
 }
@@ -977,6 +1127,7 @@ fn corrupted_arith_cells_are_rejected() {
         family: Family::Shr,
         in0: U256::from(3u64),
         in1: minus_100,
+        in2: U256::ZERO,
     };
     let wrong = shr.result().to_le_bytes::<32>();
     for (j, &b) in wrong.iter().enumerate() {
@@ -1006,6 +1157,7 @@ fn corrupted_arith_cells_are_rejected() {
         family: Family::Byte,
         in0: U256::from(40u64),
         in1: word,
+        in2: U256::ZERO,
     };
     let mut fake = witness::arith::generate(&[out_of_range], 8)[0];
     fake[a::S] = F::from_canonical_u64(5);

@@ -1,6 +1,7 @@
-//! The arithmetic table: one row per MUL, DIV, MOD, SDIV, SMOD, SHL, SHR, SAR, BYTE or SIGNEXTEND step, each
-//! proven as one 256-bit multiply-add `X * Y + Z = W + 2^256 * overflow`
-//! over byte limbs.
+//! The arithmetic table: one row per MUL, DIV, MOD, SDIV, SMOD, SHL, SHR,
+//! SAR, BYTE, SIGNEXTEND, ADDMOD or MULMOD step, each proven as one 256-bit
+//! multiply-add `X * Y + Z = W + 2^256 * overflow` over byte limbs (a 512-bit
+//! one for ADDMOD and MULMOD).
 //!
 //! | family | X        | Y          | Z         | W          | step's (IN0, IN1, OUT) |
 //! |--------|----------|------------|-----------|------------|------------------------|
@@ -14,6 +15,18 @@
 //! | SIGNEXTEND | value / 256^(b+1) | 256^(b+1) | remainder | value | (S, W, Z sign-extended) |
 //! | SDIV   | \|a\| / \|b\| | \|b\|   | \|a\| mod \|b\| | \|a\| | (±W, ±Y, ±X)   |
 //! | SMOD   | \|a\| / \|b\| | \|b\|   | \|a\| mod \|b\| | \|a\| | (±W, ±Y, ±Z)   |
+//! | ADDMOD | (a+b) / N, low half | N | (a+b) mod N | 0 | (IN0, IN1, Z), N = Y |
+//! | MULMOD | (a*b) / N, low half | N | (a*b) mod N | 0 | (IN0, IN1, Z), N = Y |
+//!
+//! ADDMOD and MULMOD ("ternary" rows) divide the exact sum or product, up
+//! to 512 bits: the quotient's high half is in `XH`, and `X * Y + Z + 2^256
+//! XH * Y = IN0 * M + ADDMOD * IN1` holds over 64 bytes, where the
+//! multiplier `M` is IN1 for MULMOD and 1 for ADDMOD. It is checked per
+//! 32-bit group with signed carries (`MCARRY`, two range-checked bytes
+//! each, offset by 2^15), the last carry and every partial sum of `XH * Y`
+//! past byte 63 zero, and `Z < Y` as on quotient rows. Their third operand
+//! `N` is `Y` itself: the step table's lookup of these rows (a cross-table
+//! lookup of its own) takes the divisor from `Y`.
 //!
 //! SAR shifts the one's complement of a negative value (`NEG`, the value's
 //! sign bit) and complements the result back (`x' = 255 - x` per byte), since
@@ -54,6 +67,7 @@ use crate::opcode::Family;
 use crate::word::{limbs, LIMBS};
 use crate::{range, F};
 use plonky2::field::types::Field;
+use revm::primitives::alloy_primitives::U512;
 use revm::primitives::U256;
 
 /// Number of 32-bit groups of a word (four bytes each).
@@ -139,8 +153,18 @@ pub mod col {
     /// Carry bits of `IN0 + W`, `IN1 + Y` and `OUT + magnitude` (each 2^256
     /// when negated) out of the 32-bit groups but the last, `GROUPS - 1` per sum.
     pub const NCARRY: usize = NEGO + 1;
+    /// ADDMOD/MULMOD: the high half of the quotient, byte limbs.
+    pub const XH: usize = NCARRY + 3 * (GROUPS - 1);
+    /// ADDMOD/MULMOD: what IN0 is multiplied by (IN1 for MULMOD, 1 for
+    /// ADDMOD; zero on other rows), byte limbs.
+    pub const M: usize = XH + LIMBS;
+    /// 1 on ADDMOD/MULMOD rows whose divisor `Y` is nonzero.
+    pub const MNZ: usize = M + LIMBS;
+    /// Signed carries of the 512-bit check out of its 32-bit groups but
+    /// the last, each as (low byte, high byte) of `carry + 2^15`.
+    pub const MCARRY: usize = MNZ + 1;
     /// The step's first operand (a copy of X, W or S, by family), byte limbs.
-    pub const IN0: usize = NCARRY + 3 * (GROUPS - 1);
+    pub const IN0: usize = MCARRY + 2 * (2 * GROUPS - 1);
     /// The step's second operand (a copy of Y, X or W), byte limbs.
     pub const IN1: usize = IN0 + LIMBS;
     /// The step's result (a copy of W, X or Z), byte limbs.
@@ -160,9 +184,9 @@ pub mod col {
             .expect("only the arithmetic families have an arithmetic selector")
     }
 
-    /// Columns checked to hold bytes: X, Y, Z, W, D, the carries and the
-    /// top-byte splits (S is built from one-hot bits; IN0, IN1 and OUT are
-    /// the step table's range-checked words).
+    /// Columns checked to hold bytes: X, XH, Y, Z, W, D, the carries and
+    /// the top-byte splits (S is built from one-hot bits, M from IN1; IN0,
+    /// IN1 and OUT are the step table's range-checked words).
     pub fn range_checked() -> Vec<usize> {
         (X..X + LIMBS)
             .chain(Y..Y + LIMBS)
@@ -170,6 +194,8 @@ pub mod col {
             .chain(W..W + LIMBS)
             .chain(D..D + LIMBS)
             .chain(CARRY..CARRY + 2 * GROUPS)
+            .chain(XH..XH + LIMBS)
+            .chain(MCARRY..MCARRY + 2 * (2 * GROUPS - 1))
             .chain([TOP_LOW, TOP_LOW_HI, ALOW, ALOW_HI, BLOW, BLOW_HI])
             .collect()
     }
@@ -179,12 +205,14 @@ pub mod col {
 /// of [`Family::ARITH`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArithOp {
-    /// MUL, DIV, MOD, SDIV, SMOD, SHL, SHR, SAR, BYTE or SIGNEXTEND.
+    /// MUL, DIV, MOD, SDIV, SMOD, SHL, SHR, SAR, BYTE, SIGNEXTEND, ADDMOD or MULMOD.
     pub family: Family,
     /// First operand (top of stack; the shift of SHL/SHR/SAR, the byte index of BYTE and SIGNEXTEND).
     pub in0: U256,
     /// Second operand.
     pub in1: U256,
+    /// Third operand: the modulus `N` of ADDMOD and MULMOD, zero for the other families.
+    pub in2: U256,
 }
 
 /// The multiply-add operands of one row.
@@ -193,6 +221,8 @@ struct MulAdd {
     y: U256,
     z: U256,
     w: U256,
+    /// ADDMOD/MULMOD: the quotient's high half.
+    xh: U256,
 }
 
 impl ArithOp {
@@ -251,16 +281,43 @@ impl ArithOp {
         }
     }
 
+    /// ADDMOD/MULMOD: the exact sum or product divided by `N` (quotient and
+    /// remainder zero when `N` is zero).
+    fn modular(&self) -> MulAdd {
+        let (a, b, n) = (U512::from(self.in0), U512::from(self.in1), U512::from(self.in2));
+        let total = if self.family == Family::Addmod { a + b } else { a * b };
+        let (q, r) = if n.is_zero() {
+            (U512::ZERO, U512::ZERO)
+        } else {
+            total.div_rem(n)
+        };
+        let half = |v: U512, k: usize| U256::from_limbs(std::array::from_fn(|i| v.as_limbs()[4 * k + i]));
+        MulAdd {
+            x: half(q, 0),
+            y: self.in2,
+            z: half(r, 0),
+            w: U256::ZERO,
+            xh: half(q, 1),
+        }
+    }
+
     fn mul_add(&self) -> MulAdd {
         let product = |x: U256, y: U256| MulAdd {
             x,
             y,
             z: U256::ZERO,
             w: x.wrapping_mul(y),
+            xh: U256::ZERO,
         };
         let quotient = |w: U256, y: U256| {
             let (x, z) = Self::div_rem(w, y);
-            MulAdd { x, y, z, w }
+            MulAdd {
+                x,
+                y,
+                z,
+                w,
+                xh: U256::ZERO,
+            }
         };
         match self.family {
             Family::Mul => product(self.in0, self.in1),
@@ -271,6 +328,7 @@ impl ArithOp {
             Family::Byte => quotient(self.in1, self.byte_divisor()),
             Family::SignExtend => quotient(self.in1, self.extend_divisor()),
             Family::Sdiv | Family::Smod => quotient(magnitude(self.in0), magnitude(self.in1)),
+            Family::Addmod | Family::Mulmod => self.modular(),
             // DIV and MOD, the other arithmetic families.
             _ => quotient(self.in0, self.in1),
         }
@@ -281,7 +339,7 @@ impl ArithOp {
         let m = self.mul_add();
         match self.family {
             Family::Mul | Family::Shl => m.w,
-            Family::Mod => m.z,
+            Family::Mod | Family::Addmod | Family::Mulmod => m.z,
             Family::Sar if self.negative() => !m.x,
             Family::Byte => m.x & U256::from(0xffu8),
             Family::SignExtend if m.y.is_zero() => self.in1,
@@ -351,6 +409,40 @@ fn fill_signed(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp, m: &MulAdd, result
     }
 }
 
+/// ADDMOD/MULMOD: the signed carries of `X * Y + Z + 2^256 XH * Y = IN0 *
+/// M + ADDMOD * IN1` per 32-bit group, each stored as two bytes of `carry + 2^15`.
+fn fill_modular_carries(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp, m: &MulAdd, multiplier: U256) {
+    let (x, xh, y, z) = (limbs(m.x), limbs(m.xh), limbs(m.y), limbs(m.z));
+    let (a, b, mult) = (limbs(op.in0), limbs(op.in1), limbs(multiplier));
+    let partial = |u: &[u8; LIMBS], v: &[u8; LIMBS], p: usize| -> i128 {
+        (0..LIMBS)
+            .filter(|&i| p >= i && p - i < LIMBS)
+            .map(|i| i128::from(u[i]) * i128::from(v[p - i]))
+            .sum()
+    };
+    let addend = |word: &[u8; LIMBS], p: usize| i128::from(word.get(p).copied().unwrap_or(0));
+    let mut carry: i128 = 0;
+    for g in 0..2 * GROUPS {
+        let mut diff = carry;
+        for k in 0..4 {
+            let p = 4 * g + k;
+            let high = if p >= LIMBS { partial(&xh, &y, p - LIMBS) } else { 0 };
+            let lhs = partial(&x, &y, p) + addend(&z, p) + high;
+            let sum = if op.family == Family::Addmod { addend(&b, p) } else { 0 };
+            let rhs = partial(&a, &mult, p) + sum;
+            diff += (lhs - rhs) << (8 * k);
+        }
+        debug_assert_eq!(diff % (1 << 32), 0, "group {g} of the 512-bit check");
+        carry = diff >> 32;
+        if g + 1 < 2 * GROUPS {
+            let stored = u64::try_from(carry + (1 << 15)).expect("carries stay within 2^15");
+            row[col::MCARRY + 2 * g] = F::from_canonical_u64(stored & 0xff);
+            row[col::MCARRY + 2 * g + 1] = F::from_canonical_u64(stored >> 8);
+        }
+    }
+    debug_assert_eq!(carry, 0, "the 512-bit check ends without a carry");
+}
+
 /// Writes the row of one operation.
 fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
     row[col::sel(op.family)] = F::ONE;
@@ -382,6 +474,8 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
             | Family::Byte
             | Family::SignExtend
     );
+    let product_row = matches!(op.family, Family::Mul | Family::Shl);
+    let ternary = Family::TERNARY.contains(&op.family);
     let y_sum: u64 = y.iter().map(|&b| u64::from(b)).sum();
     row[col::YZERO] = F::from_bool(y_sum == 0);
     if y_sum != 0 {
@@ -389,9 +483,11 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
     }
     let nzq = quotient_row && y_sum != 0;
     row[col::NZQ] = F::from_bool(nzq);
+    let mnz = ternary && y_sum != 0;
+    row[col::MNZ] = F::from_bool(mnz);
 
     // Carries of the product, per 32-bit group (none when the product is not checked).
-    if !quotient_row || nzq {
+    if product_row || nzq {
         let mut carry: u128 = 0;
         for g in 0..GROUPS {
             let mut sum = carry;
@@ -405,7 +501,22 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
             row[col::CARRY + 2 * g + 1] = F::from_canonical_u64((carry >> 8) as u64);
         }
     }
-    if nzq {
+    if ternary {
+        let multiplier = if op.family == Family::Mulmod {
+            op.in1
+        } else {
+            U256::from(1u8)
+        };
+        for (base, word) in [(col::XH, m.xh), (col::M, multiplier)] {
+            for (j, b) in limbs(word).iter().enumerate() {
+                row[base + j] = F::from_canonical_u8(*b);
+            }
+        }
+        if mnz {
+            fill_modular_carries(row, op, &m, multiplier);
+        }
+    }
+    if nzq || mnz {
         let d = limbs(m.y - m.z - U256::from(1u8));
         for (j, b) in d.iter().enumerate() {
             row[col::D + j] = F::from_canonical_u8(*b);
@@ -482,7 +593,16 @@ mod tests {
     use super::*;
 
     fn op(family: Family, in0: U256, in1: U256) -> ArithOp {
-        ArithOp { family, in0, in1 }
+        ArithOp {
+            family,
+            in0,
+            in1,
+            in2: U256::ZERO,
+        }
+    }
+
+    fn op3(family: Family, in0: U256, in1: U256, in2: U256) -> ArithOp {
+        ArithOp { family, in0, in1, in2 }
     }
 
     #[test]
@@ -544,6 +664,41 @@ mod tests {
         );
         assert_eq!(op(Family::Smod, neg(100), U256::ZERO).result(), U256::ZERO);
         assert_eq!(op(Family::Smod, neg(98), b).result(), U256::ZERO);
+        let n = U256::from(9u64);
+        assert_eq!(op3(Family::Addmod, a, b, n).result(), U256::from(107u64 % 9));
+        assert_eq!(op3(Family::Mulmod, a, b, n).result(), U256::from(700u64 % 9));
+        assert_eq!(op3(Family::Addmod, a, b, U256::ZERO).result(), U256::ZERO);
+        assert_eq!(op3(Family::Mulmod, a, b, U256::ZERO).result(), U256::ZERO);
+        // The sum and the product are exact, not wrapped at 2^256.
+        assert_eq!(
+            op3(Family::Addmod, U256::MAX, U256::from(2u64), U256::MAX).result(),
+            U256::from(2u64)
+        );
+        assert_eq!(
+            op3(Family::Mulmod, U256::MAX, U256::MAX, neg(2)).result(),
+            U256::from(1u64)
+        );
+        assert_eq!(
+            op3(Family::Mulmod, U256::MAX, U256::MAX, U256::from(1u64)).result(),
+            U256::ZERO
+        );
+    }
+
+    #[test]
+    fn ternary_rows_split_the_quotient() {
+        let big = op3(Family::Mulmod, U256::MAX, U256::MAX, U256::from(1u64));
+        let rows = generate(&[big], 8);
+        let r = &rows[0];
+        assert_eq!(r[col::MNZ], F::ONE);
+        assert_eq!(r[col::NZQ], F::ZERO);
+        // (2^256 - 1)^2 = 2^512 - 2^257 + 1: the quotient's high half starts with 0xff...fe.
+        assert_eq!(r[col::XH], F::from_canonical_u64(0xfe));
+        assert_eq!(r[col::XH + LIMBS - 1], F::from_canonical_u64(0xff));
+        assert_eq!(r[col::X], F::ONE);
+        assert_eq!(r[col::M + 1], F::from_canonical_u64(0xff), "MULMOD multiplies by IN1");
+        let add = generate(&[op3(Family::Addmod, U256::MAX, U256::MAX, U256::ZERO)], 8);
+        assert_eq!(add[0][col::MNZ], F::ZERO, "a zero modulus is not divided by");
+        assert_eq!(add[0][col::M], F::ONE, "ADDMOD multiplies by 1");
     }
 
     #[test]

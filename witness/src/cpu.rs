@@ -5,8 +5,9 @@
 //! stack operands and result as byte limbs, and helper columns (carries, an
 //! auxiliary word, inverse witnesses, sign-flipped top bytes for the signed
 //! comparisons). AND, OR and XOR leave their result to the logic table
-//! ([`crate::logic`]); MUL, DIV, MOD, SDIV, SMOD, SHL, SHR, SAR, BYTE and SIGNEXTEND to the arithmetic table
-//! ([`crate::arith`]). Stack traffic goes through four channels to the stack
+//! ([`crate::logic`]); MUL, DIV, MOD, SDIV, SMOD, SHL, SHR, SAR, BYTE,
+//! SIGNEXTEND, ADDMOD and MULMOD to the arithmetic table
+//! ([`crate::arith`]). Stack traffic goes through five channels to the stack
 //! read/write table:
 //!
 //! | channel | kind  | address                         | value  | used by |
@@ -15,8 +16,11 @@
 //! | 1       | read  | `ADDR1` (`sp-2`, `sp-1-n` for SWAP) | `IN1` | binary ops, JUMPI, SWAP |
 //! | 2       | write | new top of stack                 | `OUT`  | families that push, SWAP |
 //! | 3       | write | `sp-1-n`                          | `IN0`  | SWAP |
+//! | 4       | read  | `sp-3`                            | `AUX`  | ADDMOD, MULMOD |
 //!
-//! The time stamp of channel `c` in row `clk` is `4*clk + c`.
+//! The time stamp of channel `c < 4` in row `clk` is `4*clk + c`; channel 4
+//! reads at channel 1's time stamp `4*clk + 1` (another slot), so before
+//! channel 2 writes the result to the same slot.
 //!
 //! MLOAD, MSTORE and MSTORE8 access memory bytes through 33 more channels to
 //! the memory table ([`crate::memory`]), with time stamp `clk + 1`: channel
@@ -88,7 +92,8 @@ pub mod col {
     pub const IN1: usize = IN0 + LIMBS;
     /// Result written to the new top of stack, byte limbs.
     pub const OUT: usize = IN1 + LIMBS;
-    /// Auxiliary word: the wrapped difference for LT/GT, byte limbs.
+    /// Auxiliary word: the wrapped difference for LT/GT, the gas above the
+    /// sentry for SSTORE, the modulus (third operand) for ADDMOD/MULMOD; byte limbs.
     pub const AUX: usize = OUT + LIMBS;
     /// Inverse witnesses of the is-zero test.
     pub const INV: usize = AUX + LIMBS;
@@ -463,9 +468,15 @@ impl TxState<'_> {
             _ => {
                 in0 = self.pop(i)?;
                 reads.push(read(sp - 1, 0, in0));
-                if family.pops(n) == 2 {
+                if family.pops(n) >= 2 {
                     in1 = self.pop(i)?;
                     reads.push(read(sp - 2, 1, in1));
+                }
+                // ADDMOD and MULMOD read their modulus into AUX at channel 1's
+                // time stamp (another slot), before channel 2 overwrites that slot.
+                if family.pops(n) == 3 {
+                    aux = self.pop(i)?;
+                    reads.push(read(sp - 3, 1, aux));
                 }
                 match family {
                     Family::Add => out = in0.wrapping_add(in1),
@@ -495,8 +506,15 @@ impl TxState<'_> {
                     | Family::Byte
                     | Family::SignExtend
                     | Family::Sdiv
-                    | Family::Smod => {
-                        let op = ArithOp { family, in0, in1 };
+                    | Family::Smod
+                    | Family::Addmod
+                    | Family::Mulmod => {
+                        let op = ArithOp {
+                            family,
+                            in0,
+                            in1,
+                            in2: aux,
+                        };
                         out = op.result();
                         out_tables.arith_ops.push(op);
                     }
@@ -589,7 +607,13 @@ impl TxState<'_> {
                 if family.is_binary()
                     || matches!(
                         family,
-                        Family::IsZero | Family::Not | Family::Mload | Family::CallDataLoad | Family::Sload
+                        Family::IsZero
+                            | Family::Not
+                            | Family::Mload
+                            | Family::CallDataLoad
+                            | Family::Sload
+                            | Family::Addmod
+                            | Family::Mulmod
                     )
                 {
                     let addr = self.stack.len() as u64;

@@ -5,7 +5,8 @@
 //! AND, OR, XOR, NOT, POP, JUMP, JUMPI, PC, JUMPDEST, PUSH0..PUSH32,
 //! DUP1..DUP16, SWAP1..SWAP16, ADDRESS, CALLER, CALLVALUE, CALLDATASIZE,
 //! MLOAD, MSTORE, MSTORE8, MSIZE, CALLDATALOAD, GAS, RETURN, MUL, DIV, MOD,
-//! SHL, SHR, SAR, BYTE, SIGNEXTEND, SLOAD, SSTORE, REVERT, SDIV, SMOD. Every other opcode is rejected by
+//! SHL, SHR, SAR, BYTE, SIGNEXTEND, SLOAD, SSTORE, REVERT, SDIV, SMOD,
+//! ADDMOD, MULMOD. Every other opcode is rejected by
 //! [`decode`] returning `None`.
 
 /// One opcode family: one selector column in the step table.
@@ -106,6 +107,12 @@ pub enum Family {
     /// SMOD (signed, the result takes the dividend's sign, x mod 0 = 0;
     /// proven by the arithmetic table on the operands' magnitudes).
     Smod,
+    /// ADDMOD (`(a + b) mod N` without wrapping, x mod 0 = 0; proven by
+    /// the arithmetic table as a 512-bit division).
+    Addmod,
+    /// MULMOD (`(a * b) mod N` of the full 512-bit product, x mod 0 = 0;
+    /// proven by the arithmetic table as a 512-bit division).
+    Mulmod,
 }
 
 /// The call-context fields the [`Family::Env`] opcodes read (their `n`).
@@ -124,7 +131,7 @@ pub mod env {
 
 impl Family {
     /// Every family, in selector-column order.
-    pub const ALL: [Family; 43] = [
+    pub const ALL: [Family; 45] = [
         Family::Stop,
         Family::Push0,
         Family::Push,
@@ -168,6 +175,8 @@ impl Family {
         Family::Revert,
         Family::Sdiv,
         Family::Smod,
+        Family::Addmod,
+        Family::Mulmod,
     ];
 
     /// The families that end a transaction.
@@ -206,8 +215,11 @@ impl Family {
     /// The bitwise families the logic table proves.
     pub const LOGIC: [Family; 3] = [Family::And, Family::Or, Family::Xor];
 
-    /// The families the arithmetic table proves.
-    pub const ARITH: [Family; 10] = [
+    /// The families that pop three words and push one result.
+    pub const TERNARY: [Family; 2] = [Family::Addmod, Family::Mulmod];
+
+    /// The families the arithmetic table proves (the binary ones, then the ternary ones).
+    pub const ARITH: [Family; 12] = [
         Family::Mul,
         Family::Div,
         Family::Mod,
@@ -218,6 +230,8 @@ impl Family {
         Family::SignExtend,
         Family::Sdiv,
         Family::Smod,
+        Family::Addmod,
+        Family::Mulmod,
     ];
 
     /// Position of the family's selector among the selector columns.
@@ -240,7 +254,7 @@ impl Family {
             Family::Stop | Family::Return | Family::Revert | Family::Sload | Family::Sstore => 0,
             Family::Jumpdest => 1,
             Family::Push0 | Family::Pop | Family::Pc | Family::Env | Family::Msize | Family::Gas => 2,
-            Family::Jump => 8,
+            Family::Jump | Family::Addmod | Family::Mulmod => 8,
             Family::Jumpi => 10,
             Family::Mul | Family::Div | Family::Mod | Family::SignExtend | Family::Sdiv | Family::Smod => 5,
             _ => 3,
@@ -254,6 +268,7 @@ impl Family {
             Family::Pop | Family::Jump => -1,
             Family::Jumpi | Family::Mstore | Family::Mstore8 | Family::Return | Family::Revert | Family::Sstore => -2,
             f if f.is_binary() => -1,
+            Family::Addmod | Family::Mulmod => -2,
             // STOP, SWAP, ISZERO, NOT, JUMPDEST, MLOAD, CALLDATALOAD, SLOAD.
             _ => 0,
         }
@@ -263,6 +278,7 @@ impl Family {
     pub fn pops(self, n: u64) -> usize {
         match self {
             f if f.is_binary() => 2,
+            Family::Addmod | Family::Mulmod => 3,
             Family::Jumpi | Family::Mstore | Family::Mstore8 | Family::Return | Family::Revert | Family::Sstore => 2,
             Family::IsZero
             | Family::Not
@@ -300,6 +316,8 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x05 => Family::Sdiv,
         0x06 => Family::Mod,
         0x07 => Family::Smod,
+        0x08 => Family::Addmod,
+        0x09 => Family::Mulmod,
         0x0b => Family::SignExtend,
         0x10 => Family::Lt,
         0x11 => Family::Gt,
@@ -477,7 +495,10 @@ mod tests {
         assert_eq!(decode(0x5f), Some((Family::Push0, 0)));
         assert_eq!(decode(0x02), Some((Family::Mul, 0)));
         assert_eq!(decode(0x05), Some((Family::Sdiv, 0)));
-        assert_eq!(decode(0x08), None, "ADDMOD is not in the slice");
+        assert_eq!(decode(0x09), Some((Family::Mulmod, 0)));
+        assert_eq!(decode(0x0a), None, "EXP is not in the slice");
+        assert_eq!(Family::Addmod.pops(0), 3);
+        assert_eq!(Family::Addmod.stack_delta(), -2);
         assert_eq!(Family::Div.gas(), 5);
         assert_eq!(decode(0x18), Some((Family::Xor, 0)));
         assert_eq!(decode(0x34), Some((Family::Env, env::CALLVALUE)));

@@ -27,7 +27,13 @@
 //! adds up with it to exactly 2^256, per 32-bit group with carry bits. The
 //! flags are IN0's and IN1's sign bits (split off their top bytes) and, for
 //! the result, `NEGO = QSIGN VNZ`: the quotient's sign `NEGA xor NEGB` (the
-//! remainder's, `NEGA`) unless the magnitude is zero.
+//! remainder's, `NEGA`) unless the magnitude is zero. ADDMOD and MULMOD
+//! ("ternary" rows, `MNZ` when the divisor is nonzero) divide the exact sum
+//! or product: `X * Y + Z + 2^256 XH * Y = IN0 * M + ADDMOD * IN1` over 64
+//! bytes with signed, range-checked carries (`M` = IN1 for MULMOD, 1 for
+//! ADDMOD), nothing of `XH * Y` past byte 63, `Z < Y` as above, and OUT =
+//! Z; their operands IN0 and IN1 are the check's factors, and the step's
+//! modulus is `Y` (a lookup of its own).
 
 use super::expr::{impl_stark_via_cx, Cx};
 use super::rw::{eval_range_column, range_lookup};
@@ -49,9 +55,15 @@ fn group<C: Cx>(cx: &mut C, lv: &[C::V], base: usize, g: usize) -> C::V {
 
 /// The partial product sum `sum_{i+j=b} X_i Y_j` of byte position `b` (0..63).
 fn partial_products<C: Cx>(cx: &mut C, lv: &[C::V], b: usize) -> C::V {
+    partial_sum(cx, lv, col::X, col::Y, b)
+}
+
+/// The partial product sum `sum_{i+j=b} U_i V_j` of the words at `u` and `v`
+/// at byte position `b` (0..63).
+fn partial_sum<C: Cx>(cx: &mut C, lv: &[C::V], u: usize, v: usize, b: usize) -> C::V {
     let lo = b.saturating_sub(LIMBS - 1);
     let hi = b.min(LIMBS - 1);
-    let terms: Vec<C::V> = (lo..=hi).map(|i| cx.mul(lv[col::X + i], lv[col::Y + b - i])).collect();
+    let terms: Vec<C::V> = (lo..=hi).map(|i| cx.mul(lv[u + i], lv[v + b - i])).collect();
     cx.sum(&terms)
 }
 
@@ -104,12 +116,14 @@ impl ArithStark {
 
     /// All constraints of the table.
     pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], _pis: &[C::V]) {
-        let [mul, div, modulo, shl, shr, sar, byte, extend, sdiv, smod] = Family::ARITH.map(|f| lv[col::sel(f)]);
-        for s in [mul, div, modulo, shl, shr, sar, byte, extend, sdiv, smod] {
+        let selectors = Family::ARITH.map(|f| lv[col::sel(f)]);
+        let [mul, div, modulo, shl, shr, sar, byte, extend, sdiv, smod, addmod, mulmod] = selectors;
+        for s in selectors {
             cx.boolean(s);
         }
-        let any = cx.sum(&[mul, div, modulo, shl, shr, sar, byte, extend, sdiv, smod]);
+        let any = cx.sum(&selectors);
         cx.boolean(any);
+        let ternary = cx.add(addmod, mulmod);
         let product = cx.add(mul, shl);
         let signed = cx.add(sdiv, smod);
         let quotient = cx.sum(&[div, modulo, shr, sar, byte, extend, signed]);
@@ -135,8 +149,15 @@ impl ArithStark {
         cx.always(c);
         let checked = cx.add(product, nzq);
 
+        // MNZ: a ternary row with a nonzero divisor.
+        let mnz = lv[col::MNZ];
+        let t = cx.mul(ternary, not_y_zero);
+        let c = cx.sub(mnz, t);
+        cx.always(c);
+
         // A zero divisor: quotient and remainder are zero. Product rows add nothing.
-        let zero_div = cx.mul(quotient, y_zero);
+        let divides = cx.add(quotient, ternary);
+        let zero_div = cx.mul(divides, y_zero);
         for j in 0..LIMBS {
             let c = cx.mul(zero_div, lv[col::X + j]);
             cx.always(c);
@@ -175,7 +196,8 @@ impl ArithStark {
             cx.always(c);
         }
 
-        // Z + D + 1 = Y on quotient rows with a nonzero divisor, so Z < Y.
+        // Z + D + 1 = Y on quotient and ternary rows with a nonzero divisor, so Z < Y.
+        let remainder_checked = cx.add(nzq, mnz);
         let mut carry_in = cx.int(1);
         for g in 0..GROUPS {
             let z = group(cx, lv, col::Z, g);
@@ -192,7 +214,7 @@ impl ArithStark {
                 y
             };
             let c = cx.sub(lhs, rhs);
-            let c = cx.mul(nzq, c);
+            let c = cx.mul(remainder_checked, c);
             cx.always(c);
         }
 
@@ -227,7 +249,10 @@ impl ArithStark {
 
         // The step's words, in the family's order (zero on padding rows); a negative
         // SAR's value and result are the complements of W and X; SDIV and SMOD tie
-        // theirs to the magnitudes below (`signed * word` exempts them here).
+        // theirs to the magnitudes below, and the ternary rows' operands are
+        // factors of their own check (`exempt * word` exempts them here).
+        let exempt_in = cx.add(signed, ternary);
+        let remainder_out = cx.add(modulo, ternary);
         let div_mod = cx.add(div, modulo);
         let mul_div_mod = cx.add(mul, div_mod);
         let shr_sar = cx.add(shr, sar);
@@ -264,22 +289,29 @@ impl ArithStark {
             let value = cx.mul(kept, lv[col::IN1 + j]);
             let extended = cx.sum(&[sign_fill, remainder, value]);
             let copies = [
-                (col::IN0, [(mul, x), (div_mod, w), (indexed, s)], [None, None, None]),
+                (
+                    col::IN0,
+                    [(mul, x), (div_mod, w), (indexed, s)],
+                    [None, None, None],
+                    exempt_in,
+                ),
                 (
                     col::IN1,
                     [(mul_div_mod, y), (shl, x), (shr_sar_byte, w)],
                     [Some(flip_w), None, None],
+                    exempt_in,
                 ),
                 (
                     col::OUT,
-                    [(product, w), (div_shr_sar, x), (modulo, z)],
+                    [(product, w), (div_shr_sar, x), (remainder_out, z)],
                     [Some(flip_x), low_byte, Some(extended)],
+                    signed,
                 ),
             ];
-            for (target, terms, extra) in copies {
+            for (target, terms, extra, exempt) in copies {
                 let mut terms: Vec<C::V> = terms.iter().map(|&(gate, v)| cx.mul(gate, v)).collect();
                 terms.extend(extra.into_iter().flatten());
-                terms.push(cx.mul(signed, lv[target + j]));
+                terms.push(cx.mul(exempt, lv[target + j]));
                 let copy = cx.sum(&terms);
                 let c = cx.sub(lv[target + j], copy);
                 cx.always(c);
@@ -288,7 +320,75 @@ impl ArithStark {
 
         self.eval_shift(cx, lv, shift, byte, extend);
         self.eval_signed(cx, lv, sdiv, smod);
+        self.eval_ternary(cx, lv, addmod, mulmod);
         eval_range_column(cx, lv, nv, col::RANGE);
+    }
+
+    /// ADDMOD/MULMOD: `X * Y + Z + 2^256 XH * Y = IN0 * M + ADDMOD * IN1`
+    /// over 64 bytes when the divisor is nonzero (`MNZ`), with signed
+    /// carries per 32-bit group, no carry out of the last and nothing of
+    /// `XH * Y` past byte 63; `M` is IN1 (MULMOD) or 1 (ADDMOD); XH and the
+    /// carries are zero, and W is unused, elsewhere.
+    fn eval_ternary<C: Cx>(&self, cx: &mut C, lv: &[C::V], addmod: C::V, mulmod: C::V) {
+        let ternary = cx.add(addmod, mulmod);
+        let mnz = lv[col::MNZ];
+        let idle = cx.not(mnz);
+        for j in 0..LIMBS {
+            let multiplier = cx.mul(mulmod, lv[col::IN1 + j]);
+            let multiplier = if j == 0 { cx.add(multiplier, addmod) } else { multiplier };
+            let c = cx.sub(lv[col::M + j], multiplier);
+            cx.always(c);
+            let c = cx.mul(idle, lv[col::XH + j]);
+            cx.always(c);
+            let c = cx.mul(ternary, lv[col::W + j]);
+            cx.always(c);
+        }
+        for k in 0..2 * (2 * GROUPS - 1) {
+            let c = cx.mul(idle, lv[col::MCARRY + k]);
+            cx.always(c);
+        }
+        // The signed carry out of group g: two bytes less the offset 2^15.
+        let carry = |cx: &mut C, g: usize| {
+            let stored = cx.bytes_le(&[lv[col::MCARRY + 2 * g], lv[col::MCARRY + 2 * g + 1]]);
+            cx.add_int(stored, -(1 << 15))
+        };
+        let mut carry_in = cx.int(0);
+        for g in 0..2 * GROUPS {
+            let mut diff = carry_in;
+            for k in 0..4 {
+                let b = 4 * g + k;
+                let mut terms = vec![partial_sum(cx, lv, col::X, col::Y, b)];
+                if b < LIMBS {
+                    terms.push(lv[col::Z + b]);
+                    let sum = cx.mul(addmod, lv[col::IN1 + b]);
+                    let sum = cx.scale(sum, -1);
+                    terms.push(sum);
+                } else {
+                    terms.push(partial_sum(cx, lv, col::XH, col::Y, b - LIMBS));
+                }
+                let product = partial_sum(cx, lv, col::IN0, col::M, b);
+                let product = cx.scale(product, -1);
+                terms.push(product);
+                let position = cx.sum(&terms);
+                let weighted = cx.scale(position, 1 << (8 * k));
+                diff = cx.add(diff, weighted);
+            }
+            let c = if g + 1 < 2 * GROUPS {
+                let carry_out = carry(cx, g);
+                let shifted = cx.scale(carry_out, 1 << 32);
+                carry_in = carry_out;
+                cx.sub(diff, shifted)
+            } else {
+                diff
+            };
+            let c = cx.mul(mnz, c);
+            cx.always(c);
+        }
+        for b in LIMBS..2 * LIMBS - 1 {
+            let high = partial_sum(cx, lv, col::XH, col::Y, b);
+            let c = cx.mul(mnz, high);
+            cx.always(c);
+        }
     }
 
     /// SDIV/SMOD: the operands' sign bits, the result's sign, and each signed

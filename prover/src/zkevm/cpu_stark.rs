@@ -28,7 +28,7 @@ use witness::word::LIMBS;
 pub struct CpuStark;
 
 /// Families using stack channel 0 (read of `IN0`).
-pub(crate) const CHANNEL0: [Family; 35] = with_binary([
+pub(crate) const CHANNEL0: [Family; 37] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Pop,
@@ -44,9 +44,11 @@ pub(crate) const CHANNEL0: [Family; 35] = with_binary([
     Family::Revert,
     Family::Sload,
     Family::Sstore,
+    Family::Addmod,
+    Family::Mulmod,
 ]);
 /// Families using stack channel 1 (read of `IN1`).
-pub(crate) const CHANNEL1: [Family; 27] = with_binary([
+pub(crate) const CHANNEL1: [Family; 29] = with_binary([
     Family::Jumpi,
     Family::Swap,
     Family::Mstore,
@@ -54,9 +56,11 @@ pub(crate) const CHANNEL1: [Family; 27] = with_binary([
     Family::Return,
     Family::Revert,
     Family::Sstore,
+    Family::Addmod,
+    Family::Mulmod,
 ]);
 /// Families using stack channel 2 (write of `OUT`).
-pub(crate) const CHANNEL2: [Family; 33] = with_binary([
+pub(crate) const CHANNEL2: [Family; 35] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Push0,
@@ -70,6 +74,8 @@ pub(crate) const CHANNEL2: [Family; 33] = with_binary([
     Family::CallDataLoad,
     Family::Gas,
     Family::Sload,
+    Family::Addmod,
+    Family::Mulmod,
 ]);
 
 /// The binary families followed by `extra` (`N` must be their total count).
@@ -262,9 +268,11 @@ impl CpuStark {
         // STOP, RETURN and REVERT use OUT for the gas left without pushing it.
         let act2 = cx.sub(act2, stop);
         let cmp = sum_of(cx, &COMPARISONS);
-        // SSTORE uses AUX for the gas left above the sentry.
+        // SSTORE uses AUX for the gas left above the sentry, ADDMOD and MULMOD
+        // for their modulus (read by stack channel 4).
         let sstore = sel(Family::Sstore);
-        let aux_used = cx.add(cmp, sstore);
+        let ternary = sum_of(cx, &Family::TERNARY);
+        let aux_used = cx.sum(&[cmp, sstore, ternary]);
         let not_aux = cx.not(aux_used);
         let signed = sum_of(cx, &[Family::Slt, Family::Sgt]);
         let not_signed = cx.not(signed);

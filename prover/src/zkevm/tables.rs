@@ -2,16 +2,17 @@
 //!
 //! | CTL | looking                                   | looked                         |
 //! |-----|-------------------------------------------|--------------------------------|
-//! | 0   | step table, stack channels 0..3           | stack table (real rows)        |
+//! | 0   | step table, stack channels 0..4           | stack table (real rows)        |
 //! | 1   | step table (tx, pc, family, n, immediate) | bytecode table, multiplicity `MULT` |
 //! | 2   | the verifier's tuples from the public code | bytecode table (real rows)    |
-//! | 3   | logic table (family, operands recomposed from its bits, result) and arithmetic table (family, IN0, IN1, OUT) | step table (family, IN0, IN1, OUT) of AND/OR/XOR/MUL/DIV/MOD/SHL/SHR/SAR/BYTE/SIGNEXTEND |
+//! | 3   | logic table (family, operands recomposed from its bits, result) and arithmetic table (family, IN0, IN1, OUT) | step table (family, IN0, IN1, OUT) of AND/OR/XOR and the binary arithmetic families (MUL ... SMOD) |
 //! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, (tx, START_GAS, GAS) of each transaction's first step and (tx, REVERTED, is REVERT) of its last; storage table (tx, ADDRESS, contract) and (tx, REVERTED, `REV`) of each access and rollback | call-context table, multiplicity `MULT` |
 //! | 5   | the verifier's tuples from the statement's calls | call-context table (real rows) |
 //! | 6   | step table, memory channels 0..32 of MLOAD/MSTORE/MSTORE8/CALLDATALOAD | memory table (step accesses) |
 //! | 7   | the verifier's call-data tuples from the statement's calls | memory table (initial writes) |
 //! | 8   | step table (tx, `clk + 1`, is write, key, value, storage gas) of SLOAD/SSTORE | storage table (accesses other than rollbacks) |
 //! | 9   | the verifier's slot tuples from the statement's storage list | storage table (initial writes and final reads) |
+//! | 10  | arithmetic table (family, IN0, IN1, Y, OUT) of ADDMOD/MULMOD | step table (family, IN0, IN1, AUX, OUT) of ADDMOD/MULMOD |
 
 use super::cpu_stark::{CHANNEL0, CHANNEL1, CHANNEL2};
 use plonky2::field::types::Field;
@@ -56,11 +57,12 @@ fn limbs(base: usize) -> impl Iterator<Item = Column<F>> {
     (base..base + LIMBS).map(Column::single)
 }
 
-/// One stack channel of the step table: (tx, slot, time stamp, is write, value).
-fn stack_channel(addr: Column<F>, channel: u64, write: bool, value: usize, active: Column<F>) -> TableWithColumns<F> {
+/// One stack channel of the step table: (tx, slot, time stamp `4 clk +
+/// ts_offset`, is write, value).
+fn stack_channel(addr: Column<F>, ts_offset: u64, write: bool, value: usize, active: Column<F>) -> TableWithColumns<F> {
     let ts = Column::linear_combination_with_constant(
         [(cpu::col::CLK, F::from_canonical_u64(4))],
-        F::from_canonical_u64(channel),
+        F::from_canonical_u64(ts_offset),
     );
     let mut cols = vec![
         Column::single(cpu::col::TX),
@@ -89,6 +91,7 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
         Column::linear_combination_with_constant(all, -F::from_canonical_u64(k))
     };
     let mut addr2_terms: Vec<(usize, F)> = Family::BINARY.iter().map(|&f| (c::sel(f), -F::TWO)).collect();
+    addr2_terms.extend(Family::TERNARY.iter().map(|&f| (c::sel(f), -F::from_canonical_u64(3))));
     for f in [
         Family::IsZero,
         Family::Not,
@@ -110,6 +113,8 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
             c::IN0,
             sum_of(&[Family::Swap]),
         ),
+        // Channel 4 reads at channel 1's time stamp, before channel 2 overwrites its slot.
+        stack_channel(sp_minus(vec![], 3), 1, false, c::AUX, sum_of(&Family::TERNARY)),
     ];
     let mut stack_cols = [stack::col::TX, stack::col::ADDR, stack::col::TS, stack::col::IS_WRITE]
         .map(Column::single)
@@ -157,14 +162,38 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
         stack_ctl,
         code_ctl,
         public_code_ctl,
-        operation_ctl(family),
+        operation_ctl(family.clone()),
         context_ctl,
         public_context_ctl,
         memory_ctl(),
         public_calldata_ctl(),
         storage_ctl(),
         public_slots_ctl(),
+        ternary_ctl(family),
     ]
+}
+
+/// ADDMOD and MULMOD steps (family, IN0, IN1, AUX, OUT) against the
+/// arithmetic table's ternary rows (family, IN0, IN1, Y, OUT): the divisor
+/// `Y` is the step's modulus.
+fn ternary_ctl(family: Column<F>) -> CrossTableLookup<F> {
+    let mut step_cols = vec![family];
+    for base in [cpu::col::IN0, cpu::col::IN1, cpu::col::AUX, cpu::col::OUT] {
+        step_cols.extend(limbs(base));
+    }
+    let steps = TableWithColumns::new(CPU, step_cols, Filter::new_simple(sum_of(&Family::TERNARY)));
+    let mut arith_cols = vec![arith_family()];
+    for base in [arith::col::IN0, arith::col::IN1, arith::col::Y, arith::col::OUT] {
+        arith_cols.extend(limbs(base));
+    }
+    let rows = Column::sum(Family::TERNARY.map(arith::col::sel));
+    let arith = TableWithColumns::new(ARITH, arith_cols, Filter::new_simple(rows));
+    CrossTableLookup::new(vec![arith], steps)
+}
+
+/// The family identifier of an arithmetic row.
+fn arith_family() -> Column<F> {
+    Column::linear_combination(Family::ARITH.map(|f| (arith::col::sel(f), F::from_canonical_u64(f.id()))))
 }
 
 /// SLOAD and SSTORE steps against the storage table's accesses: (tx, time
@@ -357,7 +386,8 @@ fn operation_ctl(family: Column<F>) -> CrossTableLookup<F> {
     for base in [cpu::col::IN0, cpu::col::IN1, cpu::col::OUT] {
         step_cols.extend(limbs(base));
     }
-    let families: Vec<Family> = Family::LOGIC.iter().chain(&Family::ARITH).copied().collect();
+    let binary_arith: Vec<Family> = Family::ARITH.into_iter().filter(|f| f.is_binary()).collect();
+    let families: Vec<Family> = Family::LOGIC.iter().chain(&binary_arith).copied().collect();
     let steps = TableWithColumns::new(CPU, step_cols, Filter::new_simple(sum_of(&families)));
 
     let mut logic_cols = vec![Column::linear_combination(
@@ -373,13 +403,11 @@ fn operation_ctl(family: Column<F>) -> CrossTableLookup<F> {
     let logic_rows = Column::sum(Family::LOGIC.map(logic::col::sel));
     let logic = TableWithColumns::new(LOGIC, logic_cols, Filter::new_simple(logic_rows));
 
-    let mut arith_cols = vec![Column::linear_combination(
-        Family::ARITH.map(|f| (arith::col::sel(f), F::from_canonical_u64(f.id()))),
-    )];
+    let mut arith_cols = vec![arith_family()];
     for base in [arith::col::IN0, arith::col::IN1, arith::col::OUT] {
         arith_cols.extend(limbs(base));
     }
-    let arith_rows = Column::sum(Family::ARITH.map(arith::col::sel));
+    let arith_rows = Column::sum(binary_arith.iter().map(|&f| arith::col::sel(f)));
     let arith = TableWithColumns::new(ARITH, arith_cols, Filter::new_simple(arith_rows));
     CrossTableLookup::new(vec![logic, arith], steps)
 }
