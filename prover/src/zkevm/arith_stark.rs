@@ -53,11 +53,6 @@ fn group<C: Cx>(cx: &mut C, lv: &[C::V], base: usize, g: usize) -> C::V {
     cx.bytes_le(&bytes)
 }
 
-/// The partial product sum `sum_{i+j=b} X_i Y_j` of byte position `b` (0..63).
-fn partial_products<C: Cx>(cx: &mut C, lv: &[C::V], b: usize) -> C::V {
-    partial_sum(cx, lv, col::X, col::Y, b)
-}
-
 /// The partial product sum `sum_{i+j=b} U_i V_j` of the words at `u` and `v`
 /// at byte position `b` (0..63).
 fn partial_sum<C: Cx>(cx: &mut C, lv: &[C::V], u: usize, v: usize, b: usize) -> C::V {
@@ -167,14 +162,15 @@ impl ArithStark {
             cx.always(c);
         }
 
-        // X * Y + Z = W + 2^256 * overflow, per 32-bit group.
+        // X * Y + Z = W + 2^256 * overflow, per 32-bit group. The partial sums of
+        // X * Y by byte position serve the ternary rows' check too.
+        let xy: Vec<C::V> = (0..2 * LIMBS).map(|b| partial_sum(cx, lv, col::X, col::Y, b)).collect();
         let mut carry_in = cx.int(0);
         for g in 0..GROUPS {
             let mut lhs = carry_in;
             for k in (0..4).rev() {
                 let b = 4 * g + k;
-                let column = partial_products(cx, lv, b);
-                let column = cx.add(column, lv[col::Z + b]);
+                let column = cx.add(xy[b], lv[col::Z + b]);
                 let weighted = cx.scale(column, 1 << (8 * k));
                 lhs = cx.add(lhs, weighted);
             }
@@ -190,8 +186,7 @@ impl ArithStark {
         // Quotient rows do not overflow: the last carry and every high partial sum are zero.
         let c = cx.mul(nzq, carry_in);
         cx.always(c);
-        for b in LIMBS..2 * LIMBS - 1 {
-            let column = partial_products(cx, lv, b);
+        for &column in &xy[LIMBS..2 * LIMBS - 1] {
             let c = cx.mul(nzq, column);
             cx.always(c);
         }
@@ -320,7 +315,7 @@ impl ArithStark {
 
         self.eval_shift(cx, lv, shift, byte, extend);
         self.eval_signed(cx, lv, sdiv, smod);
-        self.eval_ternary(cx, lv, addmod, mulmod);
+        self.eval_ternary(cx, lv, &xy, addmod, mulmod);
         eval_range_column(cx, lv, nv, col::RANGE);
     }
 
@@ -329,7 +324,8 @@ impl ArithStark {
     /// carries per 32-bit group, no carry out of the last and nothing of
     /// `XH * Y` past byte 63; `M` is IN1 (MULMOD) or 1 (ADDMOD); XH and the
     /// carries are zero, and W is unused, elsewhere.
-    fn eval_ternary<C: Cx>(&self, cx: &mut C, lv: &[C::V], addmod: C::V, mulmod: C::V) {
+    /// `xy` holds the partial sums of `X * Y` by byte position (0..64).
+    fn eval_ternary<C: Cx>(&self, cx: &mut C, lv: &[C::V], xy: &[C::V], addmod: C::V, mulmod: C::V) {
         let ternary = cx.add(addmod, mulmod);
         let mnz = lv[col::MNZ];
         let idle = cx.not(mnz);
@@ -357,7 +353,7 @@ impl ArithStark {
             let mut diff = carry_in;
             for k in 0..4 {
                 let b = 4 * g + k;
-                let mut terms = vec![partial_sum(cx, lv, col::X, col::Y, b)];
+                let mut terms = vec![xy[b]];
                 if b < LIMBS {
                     terms.push(lv[col::Z + b]);
                     let sum = cx.mul(addmod, lv[col::IN1 + b]);
