@@ -370,6 +370,14 @@ fn pushed(w: &ChunkWitness, r: usize) -> U256 {
     U256::from_le_bytes(bytes)
 }
 
+/// What the steps of `families` push, in step order.
+fn results_of(w: &ChunkWitness, families: &[Family]) -> Vec<U256> {
+    (0..w.cpu.len())
+        .filter(|&r| families.iter().any(|&f| w.cpu[r][witness::cpu::col::sel(f)] == F::ONE))
+        .map(|r| pushed(w, r))
+        .collect()
+}
+
 /// The rows of a table whose column `sel` is set.
 fn rows_with<const N: usize>(rows: &[[F; N]], sel: usize) -> Vec<usize> {
     (0..rows.len()).filter(|&r| rows[r][sel] == F::ONE).collect()
@@ -379,15 +387,7 @@ fn rows_with<const N: usize>(rows: &[[F; N]], sel: usize) -> Vec<usize> {
 fn proves_arithmetic_and_shifts() {
     let ws = chunks(&[arith_program()], 8);
     let w = &ws[0];
-    let arith_families = Family::ARITH;
-    let results: Vec<U256> = (0..w.cpu.len())
-        .filter(|&r| {
-            arith_families
-                .iter()
-                .any(|&f| w.cpu[r][witness::cpu::col::sel(f)] == F::ONE)
-        })
-        .map(|r| pushed(w, r))
-        .collect();
+    let results = results_of(w, &Family::ARITH);
     let b = U256::from_be_bytes::<32>(std::array::from_fn(|k| k as u8 + 1));
     let n = U256::from;
     let expected = [
@@ -466,14 +466,7 @@ fn signed_division_program() -> Vec<u8> {
 fn proves_signed_division() {
     use witness::arith::col as a;
     let w = chunks(&[signed_division_program()], 8).remove(0);
-    let results: Vec<U256> = (0..w.cpu.len())
-        .filter(|&r| {
-            [Family::Sdiv, Family::Smod]
-                .iter()
-                .any(|&f| w.cpu[r][witness::cpu::col::sel(f)] == F::ONE)
-        })
-        .map(|r| pushed(&w, r))
-        .collect();
+    let results = results_of(&w, &[Family::Sdiv, Family::Smod]);
     let neg = |v: u64| U256::ZERO - U256::from(v);
     let min = U256::from(1u8) << 255;
     let zero = U256::ZERO;
@@ -558,11 +551,7 @@ fn proves_modular_arithmetic() {
     use witness::arith::col as a;
     use witness::cpu::col;
     let base = chunks(&[modular_program()], 8).remove(0);
-    let results: Vec<U256> = rows_with(&base.cpu, col::sel(Family::Addmod))
-        .into_iter()
-        .chain(rows_with(&base.cpu, col::sel(Family::Mulmod)))
-        .map(|r| pushed(&base, r))
-        .collect();
+    let results = results_of(&base, &Family::TERNARY);
     let n = |v: u64| U256::from(v);
     let max_squared = U256::MAX.mul_mod(U256::MAX, n(12345));
     assert_eq!(

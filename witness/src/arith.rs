@@ -409,17 +409,19 @@ fn fill_signed(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp, m: &MulAdd, result
     }
 }
 
+/// The partial product sum `sum_{i+j=p} u_i v_j` of byte position `p` (0..63).
+fn partial_sum(u: &[u8; LIMBS], v: &[u8; LIMBS], p: usize) -> u128 {
+    (p.saturating_sub(LIMBS - 1)..=p.min(LIMBS - 1))
+        .map(|i| u128::from(u[i]) * u128::from(v[p - i]))
+        .sum()
+}
+
 /// ADDMOD/MULMOD: the signed carries of `X * Y + Z + 2^256 XH * Y = IN0 *
 /// M + ADDMOD * IN1` per 32-bit group, each stored as two bytes of `carry + 2^15`.
 fn fill_modular_carries(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp, m: &MulAdd, multiplier: U256) {
     let (x, xh, y, z) = (limbs(m.x), limbs(m.xh), limbs(m.y), limbs(m.z));
     let (a, b, mult) = (limbs(op.in0), limbs(op.in1), limbs(multiplier));
-    let partial = |u: &[u8; LIMBS], v: &[u8; LIMBS], p: usize| -> i128 {
-        (0..LIMBS)
-            .filter(|&i| p >= i && p - i < LIMBS)
-            .map(|i| i128::from(u[i]) * i128::from(v[p - i]))
-            .sum()
-    };
+    let partial = |u: &[u8; LIMBS], v: &[u8; LIMBS], p: usize| partial_sum(u, v, p) as i128;
     let addend = |word: &[u8; LIMBS], p: usize| i128::from(word.get(p).copied().unwrap_or(0));
     let mut carry: i128 = 0;
     for g in 0..2 * GROUPS {
@@ -491,9 +493,9 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
         let mut carry: u128 = 0;
         for g in 0..GROUPS {
             let mut sum = carry;
-            for b in 4 * g..4 * g + 4 {
-                let column: u128 = (0..=b).map(|i| u128::from(x[i]) * u128::from(y[b - i])).sum();
-                sum += (column + u128::from(z[b])) << (8 * (b - 4 * g));
+            for k in 0..4 {
+                let b = 4 * g + k;
+                sum += (partial_sum(&x, &y, b) + u128::from(z[b])) << (8 * k);
             }
             let low: u128 = (0..4).map(|k| u128::from(w[4 * g + k]) << (8 * k)).sum();
             carry = (sum - low) >> 32;

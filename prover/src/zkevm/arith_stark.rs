@@ -315,7 +315,7 @@ impl ArithStark {
 
         self.eval_shift(cx, lv, shift, byte, extend);
         self.eval_signed(cx, lv, sdiv, smod);
-        self.eval_ternary(cx, lv, &xy, addmod, mulmod);
+        self.eval_ternary(cx, lv, &xy, addmod, ternary);
         eval_range_column(cx, lv, nv, col::RANGE);
     }
 
@@ -325,8 +325,9 @@ impl ArithStark {
     /// `XH * Y` past byte 63; `M` is IN1 (MULMOD) or 1 (ADDMOD); XH and the
     /// carries are zero, and W is unused, elsewhere.
     /// `xy` holds the partial sums of `X * Y` by byte position (0..64).
-    fn eval_ternary<C: Cx>(&self, cx: &mut C, lv: &[C::V], xy: &[C::V], addmod: C::V, mulmod: C::V) {
-        let ternary = cx.add(addmod, mulmod);
+    /// `ternary` is the sum of the ADDMOD and MULMOD selectors.
+    fn eval_ternary<C: Cx>(&self, cx: &mut C, lv: &[C::V], xy: &[C::V], addmod: C::V, ternary: C::V) {
+        let mulmod = cx.sub(ternary, addmod);
         let mnz = lv[col::MNZ];
         let idle = cx.not(mnz);
         for j in 0..LIMBS {
