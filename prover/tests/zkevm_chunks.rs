@@ -111,6 +111,13 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
                 let a = stack.pop().unwrap();
                 stack.push(!a);
             }
+            Family::Exp => {
+                let (base, exponent) = (stack.pop().unwrap(), stack.pop().unwrap());
+                let dynamic = 50 * exponent.bit_len().div_ceil(8) as u64;
+                gas -= dynamic;
+                steps.last_mut().unwrap().gas_cost += dynamic;
+                stack.push(base.wrapping_pow(exponent));
+            }
             Family::Addmod | Family::Mulmod => {
                 let (a, b, m) = (stack.pop().unwrap(), stack.pop().unwrap(), stack.pop().unwrap());
                 stack.push(if family == Family::Addmod {
@@ -610,7 +617,7 @@ fn proves_modular_arithmetic() {
         in1: U256::ZERO,
         in2: U256::MAX,
     };
-    let mut fake = witness::arith::generate(&[wrapped], 8)[0];
+    let mut fake = witness::arith::generate(&[wrapped], &[], 8)[0];
     let operands = a::IN0..a::IN1 + 32;
     fake[operands.clone()].copy_from_slice(&w.arith[r][operands]);
     w.arith[r] = fake;
@@ -628,7 +635,7 @@ fn proves_modular_arithmetic() {
         in1: U256::ZERO,
         in2: U256::from(3u64),
     };
-    let mut fake = witness::arith::generate(&[wrapped], 8)[0];
+    let mut fake = witness::arith::generate(&[wrapped], &[], 8)[0];
     for kept in [a::IN0..a::IN1 + 32, a::M..a::M + 32] {
         fake[kept.clone()].copy_from_slice(&w.arith[r][kept]);
     }
@@ -645,6 +652,98 @@ fn proves_modular_arithmetic() {
     w.arith[r][a::OUT] = F::from_canonical_u64(107);
     refresh_range_frequencies(&mut w);
     assert_rejected(&w, "ADDMOD by zero pushing the sum");
+}
+
+/// EXP: zero and one-byte exponents, zero bases, results past 2^256, two-
+/// and three-byte exponents with zero low bytes, 32-byte exponents (256 rows
+/// each). Operands are pushed as (exponent, base); 2^256 comes last.
+fn exp_program() -> Vec<u8> {
+    let max = vec![0x5f, 0x19]; // PUSH0 NOT
+    let two_255 = vec![0x60, 0x01, 0x60, 0xff, 0x1b]; // 1 SHL 255
+    let small = |v: u8| vec![0x60, v];
+    let cases: Vec<[Vec<u8>; 2]> = vec![
+        [small(5), small(3)],                                   // 243
+        [vec![0x5f], small(2)],                                 // 2^0 = 1
+        [vec![0x5f], vec![0x5f]],                               // 0^0 = 1
+        [small(7), vec![0x5f]],                                 // 0^7 = 0
+        [small(255), small(2)],                                 // 2^255
+        [vec![0x61, 0x01, 0x05], small(7)],                     // 7^261, wrapped
+        [max.clone(), max],                                     // MAX^MAX = MAX
+        [two_255, small(3)],                                    // 3^(2^255), wrapped
+        [vec![0x62, 0x01, 0x00, 0x00], vec![0x61, 0x12, 0x35]], // 0x1235^65536, wrapped
+        [vec![0x61, 0x01, 0x00], small(2)],                     // 2^256 = 0
+    ];
+    let mut c = Vec::new();
+    for operands in cases {
+        for operand in operands {
+            c.extend(operand);
+        }
+        c.extend([0x0a, 0x50]);
+    }
+    c.push(0x00);
+    c
+}
+
+/// EXP results and gas from the exponentiation table, and tampered rows rejected.
+#[test]
+fn proves_exponentiation() {
+    use witness::cpu::col;
+    use witness::exp::col as e;
+    let base = chunks(&[exp_program()], 8).remove(0);
+    let n = U256::from;
+    let results = results_of(&base, &[Family::Exp]);
+    assert_eq!(
+        results[..5],
+        [n(243u64), n(1u64), n(1u64), n(0u64), U256::from(1u8) << 255]
+    );
+    assert_eq!(results[6], U256::MAX);
+    assert_eq!(results[9], U256::ZERO);
+    assert!(results[5] != U256::ZERO && results[7] != U256::ZERO && results[8] != U256::ZERO);
+    let steps = rows_with(&base.cpu, col::sel(Family::Exp));
+    let gas: Vec<u64> = steps
+        .iter()
+        .map(|&s| base.cpu[s][col::DGAS].to_canonical_u64())
+        .collect();
+    assert_eq!(gas, [50, 0, 0, 50, 50, 100, 1600, 1600, 150, 100]);
+    assert_eq!(rows_with(&base.exp, e::REAL).len(), 8 * 5 + 16 + 256 + 256 + 24 + 16);
+    prove_and_verify(&base);
+
+    // The pushed result is bound by the exponentiation table's last row.
+    let mut w = base.clone();
+    shift_pushed(&mut w, steps[0], 0, F::ONE);
+    assert_rejected(&w, "EXP result the exponentiation table does not hold");
+
+    // 7^261 charged for one exponent byte instead of two.
+    let mut w = base.clone();
+    w.cpu[steps[5]][col::DGAS] -= F::from_canonical_u64(50);
+    add_gas_from(&mut w, steps[5] + 1, 50);
+    assert_rejected(&w, "EXP charged for fewer exponent bytes than it has");
+
+    // 3^5 with bit 1 of the exponent claimed set (5 = 0b101).
+    let mut w = base.clone();
+    w.exp[1][e::BITS + 1] = F::ONE;
+    w.exp[1][e::BIT] = F::ONE;
+    assert_rejected(&w, "EXP with a bit its exponent does not have");
+
+    // 2^256 stopped after the exponent's low byte (zero): result 1, no gas
+    // charged, and every product it asks for is in the arithmetic table.
+    let mut w = base.clone();
+    let first = *rows_with(&w.exp, e::FIRST).last().unwrap();
+    w.exp[first + 7][e::LAST] = F::ONE;
+    for r in first + 8..first + 16 {
+        w.exp[r] = [F::ZERO; e::NUM_COLUMNS];
+    }
+    // Its last nine products (the squares of rows 7..14 and bit 8's product) go.
+    let expmul = rows_with(&w.arith, witness::arith::col::EXPMUL);
+    let mut padding = [F::ZERO; witness::arith::col::NUM_COLUMNS];
+    padding[witness::arith::col::YZERO] = F::ONE;
+    for &r in &expmul[expmul.len() - 9..] {
+        w.arith[r] = padding;
+    }
+    shift_pushed(&mut w, steps[9], 0, F::ONE);
+    w.cpu[steps[9]][col::DGAS] = F::ZERO;
+    add_gas_from(&mut w, steps[9] + 1, 100);
+    assert_rejected(&w, "EXP ending below its exponent's top byte");
 }
 
 #[test]
@@ -677,15 +776,15 @@ fn block_spanning_chunks_links_and_broken_links_are_rejected() {
 #[test]
 fn out_of_scope_opcode_is_rejected_with_its_name() {
     let (mut trace, codes) = block(&[vec![0x60, 0x01, 0x00]]);
-    trace.txs[0].steps[1].opcode = 0x0a;
+    trace.txs[0].steps[1].opcode = 0x31;
     let mut codes = codes;
-    codes.insert(contract(0), Bytes::from(vec![0x60, 0x01, 0x0a, 0x00]));
+    codes.insert(contract(0), Bytes::from(vec![0x60, 0x01, 0x31, 0x00]));
     let err = build_chunks(&trace, &codes, 8).unwrap_err();
     assert!(
-        matches!(err, WitnessError::UnsupportedOpcode { name: "EXP", .. }),
+        matches!(err, WitnessError::UnsupportedOpcode { name: "BALANCE", .. }),
         "{err}"
     );
-    assert!(err.to_string().contains("EXP"));
+    assert!(err.to_string().contains("BALANCE"));
 }
 
 /// Flips one cell and expects proving or verification to fail.
@@ -741,31 +840,29 @@ fn shift_pushed(w: &mut ChunkWitness, r: usize, limb: usize, delta: F) {
     }
 }
 
-/// Adds one gas to every step from row `from` on, and to what GAS pushes and
-/// what STOP/RETURN hold as the gas left, as a cheating prover would: only
+/// Adds `amount` gas to every step from row `from` on, and to what GAS pushes
+/// and what STOP/RETURN hold as the gas left, as a cheating prover would: only
 /// the gas step into row `from` (or the starting gas) stays inconsistent.
-fn add_gas_from(w: &mut ChunkWitness, from: usize) {
+fn add_gas_from(w: &mut ChunkWitness, from: usize, amount: u64) {
     use witness::cpu::col;
+    let delta = F::from_canonical_u64(amount);
     for r in from..w.cpu.len() {
         if w.cpu[r][col::IS_REAL] != F::ONE {
             continue;
         }
-        w.cpu[r][col::GAS] += F::ONE;
-        let holds_gas = [Family::Gas]
-            .iter()
-            .chain(&Family::ENDS)
-            .any(|&f| w.cpu[r][col::sel(f)] == F::ONE);
-        if !holds_gas {
-            continue;
-        }
-        assert!(
-            w.cpu[r][col::OUT].to_canonical_u64() < 255,
-            "no carry into the next byte"
-        );
+        w.cpu[r][col::GAS] += delta;
         if w.cpu[r][col::sel(Family::Gas)] == F::ONE {
-            shift_pushed(w, r, 0, F::ONE);
-        } else {
-            w.cpu[r][col::OUT] += F::ONE;
+            assert!(
+                w.cpu[r][col::OUT].to_canonical_u64() + amount < 256,
+                "no carry into the next byte"
+            );
+            shift_pushed(w, r, 0, delta);
+        } else if Family::ENDS.iter().any(|&f| w.cpu[r][col::sel(f)] == F::ONE) {
+            let left = (0..7).fold(0, |acc, j| acc | w.cpu[r][col::OUT + j].to_canonical_u64() << (8 * j));
+            let bytes = (left + amount).to_le_bytes();
+            for (cell, &b) in w.cpu[r][col::OUT..col::OUT + 7].iter_mut().zip(&bytes) {
+                *cell = F::from_canonical_u8(b);
+            }
         }
     }
     refresh_range_frequencies(w);
@@ -879,11 +976,21 @@ fn corrupted_cells_are_rejected() {
     // Flipping an operand bit where the other operand's bit is 0 keeps the AND result,
     // so only the lookup against the step table's operand can catch it.
     let mut w = base.clone();
-    let k = (0..256)
+    let k = (0..witness::logic::HALF_BITS)
         .find(|&k| w.logic[0][lcol::B_BITS + k] == F::ZERO)
         .expect("the second operand has a zero bit");
     w.logic[0][lcol::A_BITS + k] = F::ONE - w.logic[0][lcol::A_BITS + k];
     assert_rejected(&w, "logic operand bit that disagrees with the stack");
+
+    // AND's operands are below 2^128: XOR of their zero high halves gives the
+    // same bytes, so only the rule that a step's second row keeps its
+    // selector catches a high half computed by another operation.
+    let mut w = base.clone();
+    assert_eq!(w.logic[1][lcol::HIGH], F::ONE);
+    assert!((0..witness::logic::HALF_BITS).all(|k| w.logic[1][lcol::A_BITS + k] == F::ZERO));
+    w.logic[1][lcol::sel(Family::And)] = F::ZERO;
+    w.logic[1][lcol::sel(Family::Xor)] = F::ONE;
+    assert_rejected(&w, "logic step whose high half runs another operation");
 }
 
 /// A transaction whose statement gives it one gas less than it uses: every step's
@@ -972,7 +1079,7 @@ fn corrupted_memory_cells_are_rejected() {
     let r = (0..w.cpu.len())
         .rfind(|&r| w.cpu[r][col::EXPAND] == F::ONE)
         .expect("memory expands");
-    add_gas_from(&mut w, r + 1);
+    add_gas_from(&mut w, r + 1, 1);
     assert_rejected(&w, "memory expansion charged too little gas");
 
     // Claiming the expansion's square has a larger remainder (and a smaller
@@ -1022,7 +1129,7 @@ fn corrupted_memory_cells_are_rejected() {
     // One more gas on every step (and in what GAS pushes) is consistent
     // everywhere but at the start, which the call context pins.
     let mut w = base.clone();
-    add_gas_from(&mut w, 0);
+    add_gas_from(&mut w, 0, 1);
     assert_rejected(&w, "a transaction starting with more gas than the statement's");
 }
 
@@ -1126,7 +1233,7 @@ fn corrupted_arith_cells_are_rejected() {
         }
     }
     let r = row(&w, Family::Sar, 0);
-    let mut fake = witness::arith::generate(&[shr], 8)[0];
+    let mut fake = witness::arith::generate(&[shr], &[], 8)[0];
     fake[a::sel(Family::Shr)] = F::ZERO;
     fake[a::sel(Family::Sar)] = F::ONE;
     fake[a::TOP_LOW] = F::from_canonical_u64(255);
@@ -1148,7 +1255,7 @@ fn corrupted_arith_cells_are_rejected() {
         in1: word,
         in2: U256::ZERO,
     };
-    let mut fake = witness::arith::generate(&[out_of_range], 8)[0];
+    let mut fake = witness::arith::generate(&[out_of_range], &[], 8)[0];
     fake[a::S] = F::from_canonical_u64(5);
     fake[a::IN0] = F::from_canonical_u64(5);
     fake[a::IDX + 5] = F::ZERO;
@@ -1346,8 +1453,8 @@ fn proves_storage_traffic_across_transactions_and_chunks() {
 /// STOP's gas left), as a cheating prover would.
 fn reprice(w: &mut ChunkWitness, r: usize, cost: u64) {
     use witness::cpu::col;
-    let old = w.cpu[r][col::SCOST].to_canonical_u64();
-    w.cpu[r][col::SCOST] = F::from_canonical_u64(cost);
+    let old = w.cpu[r][col::DGAS].to_canonical_u64();
+    w.cpu[r][col::DGAS] = F::from_canonical_u64(cost);
     let tx = w.cpu[r][col::TX];
     let bytes = |v: u64| (0..7).map(move |k| F::from_canonical_u64((v >> (8 * k)) & 0xff));
     for row in w.cpu[r + 1..]

@@ -41,6 +41,10 @@
 //! NEGB` for SDIV and `NEGA` for SMOD, unless the magnitude is zero. So
 //! `-2^255 / -1` pushes `2^255 = -2^255`, as the EVM's wrapping defines.
 //!
+//! EXP is not a row of its own: the exponentiation table ([`crate::exp`])
+//! asks for its squares and products as MUL rows flagged `EXPMUL`, which
+//! its own cross-table lookup matches instead of the step table's.
+//!
 //! The step's words are copied into IN0, IN1 and OUT columns, so that one
 //! cross-table lookup on (family, IN0, IN1, OUT) serves every family.
 //!
@@ -163,8 +167,11 @@ pub mod col {
     /// Signed carries of the 512-bit check out of its 32-bit groups but
     /// the last, each as (low byte, high byte) of `carry + 2^15`.
     pub const MCARRY: usize = MNZ + 1;
+    /// 1 on MUL rows that serve an EXP (a square or a product of the
+    /// exponentiation table, see [`crate::exp`]) rather than a MUL step.
+    pub const EXPMUL: usize = MCARRY + 2 * (2 * GROUPS - 1);
     /// The step's first operand (a copy of X, W or S, by family), byte limbs.
-    pub const IN0: usize = MCARRY + 2 * (2 * GROUPS - 1);
+    pub const IN0: usize = EXPMUL + 1;
     /// The step's second operand (a copy of Y, X or W), byte limbs.
     pub const IN1: usize = IN0 + LIMBS;
     /// The step's result (a copy of W, X or Z), byte limbs.
@@ -574,17 +581,24 @@ fn fill_row(row: &mut [F; col::NUM_COLUMNS], op: &ArithOp) {
     }
 }
 
-/// Builds the arithmetic table from the step table's arithmetic steps,
-/// padded with all-zero rows (their `YZERO` set) to `2^rows_log` rows or
-/// the next power of two that fits.
-pub fn generate(ops: &[ArithOp], rows_log: usize) -> Vec<[F; col::NUM_COLUMNS]> {
-    let height = ops.len().next_power_of_two().max(1 << rows_log);
+/// Builds the arithmetic table from the step table's arithmetic steps and
+/// then the MUL operations the exponentiation table asks for (`exp_products`,
+/// marked `EXPMUL`), padded with all-zero rows (their `YZERO` set) to
+/// `2^rows_log` rows or the next power of two that fits.
+pub fn generate(ops: &[ArithOp], exp_products: &[ArithOp], rows_log: usize) -> Vec<[F; col::NUM_COLUMNS]> {
+    let total = ops.len() + exp_products.len();
+    let height = total.next_power_of_two().max(1 << rows_log);
     let mut padding = [F::ZERO; col::NUM_COLUMNS];
     padding[col::YZERO] = F::ONE;
     let mut rows = vec![padding; height];
-    for (row, op) in rows.iter_mut().zip(ops) {
+    let tagged = ops
+        .iter()
+        .map(|op| (op, false))
+        .chain(exp_products.iter().map(|op| (op, true)));
+    for (row, (op, serves_exp)) in rows.iter_mut().zip(tagged) {
         *row = [F::ZERO; col::NUM_COLUMNS];
         fill_row(row, op);
+        row[col::EXPMUL] = F::from_bool(serves_exp);
     }
     range::fill(&mut rows, &col::range_checked(), col::RANGE, col::FREQ);
     rows
@@ -689,7 +703,7 @@ mod tests {
     #[test]
     fn ternary_rows_split_the_quotient() {
         let big = op3(Family::Mulmod, U256::MAX, U256::MAX, U256::from(1u64));
-        let rows = generate(&[big], 8);
+        let rows = generate(&[big], &[], 8);
         let r = &rows[0];
         assert_eq!(r[col::MNZ], F::ONE);
         assert_eq!(r[col::NZQ], F::ZERO);
@@ -698,14 +712,14 @@ mod tests {
         assert_eq!(r[col::XH + LIMBS - 1], F::from_canonical_u64(0xff));
         assert_eq!(r[col::X], F::ONE);
         assert_eq!(r[col::M + 1], F::from_canonical_u64(0xff), "MULMOD multiplies by IN1");
-        let add = generate(&[op3(Family::Addmod, U256::MAX, U256::MAX, U256::ZERO)], 8);
+        let add = generate(&[op3(Family::Addmod, U256::MAX, U256::MAX, U256::ZERO)], &[], 8);
         assert_eq!(add[0][col::MNZ], F::ZERO, "a zero modulus is not divided by");
         assert_eq!(add[0][col::M], F::ONE, "ADDMOD multiplies by 1");
     }
 
     #[test]
     fn rows_hold_the_multiply_add() {
-        let rows = generate(&[op(Family::Shr, U256::from(13u64), U256::MAX)], 8);
+        let rows = generate(&[op(Family::Shr, U256::from(13u64), U256::MAX)], &[], 8);
         assert_eq!(rows.len(), 256);
         let r = &rows[0];
         assert_eq!(r[col::sel(Family::Shr)], F::ONE);

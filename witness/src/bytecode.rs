@@ -114,8 +114,8 @@ mod tests {
 
     #[test]
     fn skips_push_data_and_appends_stop() {
-        // PUSH2 0x5b5b; JUMPDEST; EXP (out of scope)
-        let t = instruction_tuples(3, &[0x61, 0x5b, 0x5b, 0x5b, 0x0a]);
+        // PUSH2 0x5b5b; JUMPDEST; BALANCE (out of scope)
+        let t = instruction_tuples(3, &[0x61, 0x5b, 0x5b, 0x5b, 0x31]);
         let pcs: Vec<F> = t.iter().map(|t| t[1]).collect();
         assert_eq!(pcs, vec![F::ZERO, F::from_canonical_u64(3), F::from_canonical_u64(5)]);
         assert_eq!(t[0][4], F::from_canonical_u64(0x5b));

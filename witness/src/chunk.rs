@@ -7,7 +7,7 @@
 //! is the next chunk's `first_tx`.
 
 use crate::storage::{self, StorageSlot};
-use crate::{arith, bytecode, context, cpu, logic, memory, stack, WitnessError, F, MIN_ROWS_LOG};
+use crate::{arith, bytecode, context, cpu, exp, logic, memory, stack, WitnessError, F, MIN_ROWS_LOG};
 use executor::trace::{BlockTrace, TxTrace};
 use revm::primitives::{Address, Bytes, U256};
 use serde::{Deserialize, Serialize};
@@ -116,6 +116,8 @@ pub struct ChunkWitness {
     pub arith: Vec<[F; arith::col::NUM_COLUMNS]>,
     /// Storage table rows.
     pub storage: Vec<[F; storage::col::NUM_COLUMNS]>,
+    /// Exponentiation table rows.
+    pub exp: Vec<[F; exp::col::NUM_COLUMNS]>,
 }
 
 /// Checks that a transaction is in scope at transaction level and returns its call.
@@ -227,7 +229,9 @@ fn build_chunk(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkWitne
     let code_list: Vec<(u32, &[u8])> = txs.iter().map(|(t, c)| (t.tx_index, c.code.as_slice())).collect();
     let bytecode = bytecode::generate(&code_list, &cpu.executed, MIN_ROWS_LOG)?;
     let logic = logic::generate(&cpu.logic_ops, MIN_ROWS_LOG);
-    let arith = arith::generate(&cpu.arith_ops, MIN_ROWS_LOG);
+    let exp_products: Vec<arith::ArithOp> = cpu.exp_ops.iter().flat_map(exp::ExpOp::products).collect();
+    let arith = arith::generate(&cpu.arith_ops, &exp_products, MIN_ROWS_LOG);
+    let exp = exp::generate(&cpu.exp_ops, MIN_ROWS_LOG);
     let calls: Vec<TxCall> = txs.iter().map(|(_, c)| c.clone()).collect();
     let context = context::generate(&calls, &cpu.context_reads, MIN_ROWS_LOG);
     let slots = cpu.storage.slots();
@@ -251,6 +255,7 @@ fn build_chunk(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkWitne
         memory,
         arith,
         storage,
+        exp,
     })
 }
 

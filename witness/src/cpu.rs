@@ -7,7 +7,8 @@
 //! comparisons). AND, OR and XOR leave their result to the logic table
 //! ([`crate::logic`]); MUL, DIV, MOD, SDIV, SMOD, SHL, SHR, SAR, BYTE,
 //! SIGNEXTEND, ADDMOD and MULMOD to the arithmetic table
-//! ([`crate::arith`]). Stack traffic goes through five channels to the stack
+//! ([`crate::arith`]); EXP to the exponentiation table ([`crate::exp`]),
+//! which also proves its dynamic gas (`DGAS`). Stack traffic goes through five channels to the stack
 //! read/write table:
 //!
 //! | channel | kind  | address                         | value  | used by |
@@ -34,7 +35,7 @@
 //! difference in gas.
 //!
 //! SLOAD and SSTORE send (tx, time stamp `clk + 1`, is write, key `IN0`,
-//! value `OUT` or `IN1`, gas `SCOST`) to the storage table
+//! value `OUT` or `IN1`, gas `DGAS`) to the storage table
 //! ([`crate::storage`]), which prices the access; SSTORE's `AUX` holds the
 //! gas left above the 2300 sentry.
 //!
@@ -46,6 +47,7 @@
 use crate::arith::ArithOp;
 use crate::chunk::TxCall;
 use crate::context;
+use crate::exp::ExpOp;
 use crate::logic::LogicOp;
 use crate::memory::{self, MemoryAccess};
 use crate::opcode::{self, env, Family};
@@ -125,10 +127,11 @@ pub mod col {
     pub const SQ_R_HI: usize = SQ_R_LO + 1;
     /// 1 on a transaction's first step, whose gas is the call's starting gas.
     pub const IS_START: usize = SQ_R_HI + 1;
-    /// SLOAD/SSTORE: the gas the storage table prices the access at.
-    pub const SCOST: usize = IS_START + 1;
+    /// Dynamic gas: SLOAD/SSTORE's price from the storage table, EXP's 50
+    /// per exponent byte from the exponentiation table; zero otherwise.
+    pub const DGAS: usize = IS_START + 1;
     /// Byte range table: 0, 1, ..., 255, 255, ...
-    pub const RANGE: usize = SCOST + 1;
+    pub const RANGE: usize = DGAS + 1;
     /// How often each RANGE value is looked up.
     pub const FREQ: usize = RANGE + 1;
     /// Number of columns.
@@ -198,6 +201,8 @@ pub struct CpuWitness {
     pub logic_ops: Vec<LogicOp>,
     /// The steps of the arithmetic families, in execution order, for the arithmetic table.
     pub arith_ops: Vec<ArithOp>,
+    /// The EXP steps, in execution order, for the exponentiation table.
+    pub exp_ops: Vec<ExpOp>,
     /// How often each call-context field `(tx, field)` was read.
     pub context_reads: HashMap<(u32, u64), u64>,
     /// Every memory byte access, in execution order.
@@ -405,7 +410,7 @@ impl TxState<'_> {
         let (mut in0, mut in1, mut out, mut aux) = (U256::ZERO, U256::ZERO, U256::ZERO, U256::ZERO);
         let mut next_pc = step.pc + 1;
         let mut memory_gas = 0;
-        let mut storage_gas = 0;
+        let mut dynamic_gas = 0;
         let mut reads = Vec::new();
         let mut writes = Vec::new();
         match family {
@@ -518,6 +523,15 @@ impl TxState<'_> {
                         out = op.result();
                         out_tables.arith_ops.push(op);
                     }
+                    Family::Exp => {
+                        let op = ExpOp {
+                            base: in0,
+                            exponent: in1,
+                        };
+                        out = op.result();
+                        dynamic_gas = op.dynamic_gas();
+                        out_tables.exp_ops.push(op);
+                    }
                     Family::Mload => {
                         let (offset, gas) = self.expand_memory(i, &mut row, in0, 32)?;
                         memory_gas = gas;
@@ -575,8 +589,7 @@ impl TxState<'_> {
                             .storage
                             .access((tx_index, clk + 1), slot, traced, written)
                             .map_err(|reason| self.malformed(i, reason))?;
-                        storage_gas = cost;
-                        row[col::SCOST] = F::from_canonical_u64(cost);
+                        dynamic_gas = cost;
                         if written.is_some() {
                             let above = step.gas.checked_sub(storage::gas::SENTRY + 1);
                             aux = U256::from(above.ok_or_else(|| {
@@ -621,6 +634,7 @@ impl TxState<'_> {
                 }
             }
         }
+        row[col::DGAS] = F::from_canonical_u64(dynamic_gas);
         let accesses = &mut out_tables.stack_accesses;
         accesses.extend(reads);
         for (addr, channel, value) in &writes {
@@ -665,7 +679,7 @@ impl TxState<'_> {
                 if pc != next_pc {
                     return Err(self.malformed(i, format!("next pc is {pc}, expected {next_pc}")));
                 }
-                let cost = family.gas() + memory_gas + storage_gas;
+                let cost = family.gas() + memory_gas + dynamic_gas;
                 let cold_extra = match family {
                     Family::Sload => storage::gas::COLD_SLOAD_EXTRA,
                     Family::Sstore => storage::gas::COLD_SSTORE_EXTRA,

@@ -3,7 +3,8 @@
 //!
 //! Milestone-1 slice: the step (CPU) table, the stack read/write table, the
 //! bytecode table, the logic table, the arithmetic table, the call-context
-//! table, the memory read/write table and the storage read/write table for
+//! table, the memory read/write table, the storage read/write table and the
+//! exponentiation table for
 //! the opcodes listed in [`opcode`]. Every other opcode
 //! (and any failed transaction) is rejected with an error naming it; nothing
 //! is proven with an unconstrained column. The column layouts live next to
@@ -16,6 +17,7 @@ pub mod chunk;
 pub mod context;
 pub mod cpu;
 pub mod error;
+pub mod exp;
 pub mod logic;
 pub mod memory;
 pub mod opcode;

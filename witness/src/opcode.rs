@@ -6,7 +6,7 @@
 //! DUP1..DUP16, SWAP1..SWAP16, ADDRESS, CALLER, CALLVALUE, CALLDATASIZE,
 //! MLOAD, MSTORE, MSTORE8, MSIZE, CALLDATALOAD, GAS, RETURN, MUL, DIV, MOD,
 //! SHL, SHR, SAR, BYTE, SIGNEXTEND, SLOAD, SSTORE, REVERT, SDIV, SMOD,
-//! ADDMOD, MULMOD. Every other opcode is rejected by
+//! ADDMOD, MULMOD, EXP. Every other opcode is rejected by
 //! [`decode`] returning `None`.
 
 /// One opcode family: one selector column in the step table.
@@ -113,6 +113,9 @@ pub enum Family {
     /// MULMOD (`(a * b) mod N` of the full 512-bit product, x mod 0 = 0;
     /// proven by the arithmetic table as a 512-bit division).
     Mulmod,
+    /// EXP (`base^exponent mod 2^256`, 50 gas per exponent byte on top of
+    /// its static gas; proven by the exponentiation table).
+    Exp,
 }
 
 /// The call-context fields the [`Family::Env`] opcodes read (their `n`).
@@ -131,7 +134,7 @@ pub mod env {
 
 impl Family {
     /// Every family, in selector-column order.
-    pub const ALL: [Family; 45] = [
+    pub const ALL: [Family; 46] = [
         Family::Stop,
         Family::Push0,
         Family::Push,
@@ -177,13 +180,14 @@ impl Family {
         Family::Smod,
         Family::Addmod,
         Family::Mulmod,
+        Family::Exp,
     ];
 
     /// The families that end a transaction.
     pub const ENDS: [Family; 3] = [Family::Stop, Family::Return, Family::Revert];
 
     /// The families that pop two words and push one result.
-    pub const BINARY: [Family; 20] = [
+    pub const BINARY: [Family; 21] = [
         Family::Add,
         Family::Sub,
         Family::Lt,
@@ -204,6 +208,7 @@ impl Family {
         Family::SignExtend,
         Family::Sdiv,
         Family::Smod,
+        Family::Exp,
     ];
 
     /// The families that access memory (and may expand it).
@@ -248,14 +253,15 @@ impl Family {
     }
 
     /// Static gas cost (memory expansion comes on top, see [`memory_cost`];
-    /// storage accesses cost what the storage table prices).
+    /// storage accesses cost what the storage table prices, EXP adds 50 per
+    /// exponent byte).
     pub fn gas(self) -> u64 {
         match self {
             Family::Stop | Family::Return | Family::Revert | Family::Sload | Family::Sstore => 0,
             Family::Jumpdest => 1,
             Family::Push0 | Family::Pop | Family::Pc | Family::Env | Family::Msize | Family::Gas => 2,
             Family::Jump | Family::Addmod | Family::Mulmod => 8,
-            Family::Jumpi => 10,
+            Family::Jumpi | Family::Exp => 10,
             Family::Mul | Family::Div | Family::Mod | Family::SignExtend | Family::Sdiv | Family::Smod => 5,
             _ => 3,
         }
@@ -318,6 +324,7 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x07 => Family::Smod,
         0x08 => Family::Addmod,
         0x09 => Family::Mulmod,
+        0x0a => Family::Exp,
         0x0b => Family::SignExtend,
         0x10 => Family::Lt,
         0x11 => Family::Gt,
@@ -496,7 +503,10 @@ mod tests {
         assert_eq!(decode(0x02), Some((Family::Mul, 0)));
         assert_eq!(decode(0x05), Some((Family::Sdiv, 0)));
         assert_eq!(decode(0x09), Some((Family::Mulmod, 0)));
-        assert_eq!(decode(0x0a), None, "EXP is not in the slice");
+        assert_eq!(decode(0x0a), Some((Family::Exp, 0)));
+        assert_eq!(decode(0x31), None, "BALANCE is not in the slice");
+        assert_eq!(Family::Exp.pops(0), 2);
+        assert_eq!(Family::Exp.gas(), 10);
         assert_eq!(Family::Addmod.pops(0), 3);
         assert_eq!(Family::Addmod.stack_delta(), -2);
         assert_eq!(Family::Div.gas(), 5);

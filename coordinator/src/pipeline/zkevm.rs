@@ -33,7 +33,7 @@ use prover::zkevm::aggregate::{
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
-use witness::{arith, bytecode, context, cpu, logic, memory, stack, storage, ChunkStatement, ChunkWitness, F};
+use witness::{arith, bytecode, context, cpu, exp, logic, memory, stack, storage, ChunkStatement, ChunkWitness, F};
 
 /// Default chunk size: at most 2^10 step rows per chunk (as `zkr prove`).
 pub const DEFAULT_ROWS_LOG: usize = 10;
@@ -61,6 +61,8 @@ pub struct ChunkJobInput {
     pub arith: Vec<F>,
     /// Storage table rows, one after the other.
     pub storage: Vec<F>,
+    /// Exponentiation table rows, one after the other.
+    pub exp: Vec<F>,
 }
 
 impl ChunkJobInput {
@@ -77,6 +79,7 @@ impl ChunkJobInput {
             memory: witness.memory.concat(),
             arith: witness.arith.concat(),
             storage: witness.storage.concat(),
+            exp: witness.exp.concat(),
         }
     }
 
@@ -93,6 +96,7 @@ impl ChunkJobInput {
             memory: rows::<{ memory::col::NUM_COLUMNS }>(self.memory, "memory")?,
             arith: rows::<{ arith::col::NUM_COLUMNS }>(self.arith, "arithmetic")?,
             storage: rows::<{ storage::col::NUM_COLUMNS }>(self.storage, "storage")?,
+            exp: rows::<{ exp::col::NUM_COLUMNS }>(self.exp, "exponentiation")?,
         })
     }
 }

@@ -33,7 +33,8 @@
 //! bytes with signed, range-checked carries (`M` = IN1 for MULMOD, 1 for
 //! ADDMOD), nothing of `XH * Y` past byte 63, `Z < Y` as above, and OUT =
 //! Z; their operands IN0 and IN1 are the check's factors, and the step's
-//! modulus is `Y` (a lookup of its own).
+//! modulus is `Y` (a lookup of its own). `EXPMUL` marks MUL rows that
+//! serve the exponentiation table instead of a MUL step.
 
 use super::expr::{impl_stark_via_cx, Cx};
 use super::rw::{eval_range_column, range_lookup};
@@ -118,6 +119,12 @@ impl ArithStark {
         }
         let any = cx.sum(&selectors);
         cx.boolean(any);
+        // EXPMUL marks a MUL row that serves the exponentiation table.
+        let expmul = lv[col::EXPMUL];
+        cx.boolean(expmul);
+        let not_mul = cx.not(mul);
+        let c = cx.mul(expmul, not_mul);
+        cx.always(c);
         let ternary = cx.add(addmod, mulmod);
         let product = cx.add(mul, shl);
         let signed = cx.add(sdiv, smod);

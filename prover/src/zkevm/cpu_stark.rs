@@ -10,9 +10,9 @@
 //! MLOAD/MSTORE/MSTORE8 and MSIZE pushes the size; results, the comparison
 //! difference, the flipped top bytes and the memory witnesses are bytes
 //! (range lookup). Columns a family does not use are forced to zero. Stack
-//! values, instructions, AND/OR/XOR results, MUL/DIV/MOD/SDIV/SMOD/SHL/SHR/SAR/BYTE/SIGNEXTEND results,
-//! call-context values, memory bytes and SLOAD values with the storage gas
-//! come from the other tables through cross-table lookups; SSTORE checks
+//! values, instructions, AND/OR/XOR results, MUL/DIV/MOD/SDIV/SMOD/SHL/SHR/SAR/BYTE/SIGNEXTEND/ADDMOD/MULMOD results,
+//! EXP results with their dynamic gas, call-context values, memory bytes
+//! and SLOAD values with the storage gas come from the other tables through cross-table lookups; SSTORE checks
 //! that more gas than the 2300 sentry is left.
 
 use super::expr::{impl_stark_via_cx, Cx};
@@ -28,7 +28,7 @@ use witness::word::LIMBS;
 pub struct CpuStark;
 
 /// Families using stack channel 0 (read of `IN0`).
-pub(crate) const CHANNEL0: [Family; 37] = with_binary([
+pub(crate) const CHANNEL0: [Family; 38] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Pop,
@@ -48,7 +48,7 @@ pub(crate) const CHANNEL0: [Family; 37] = with_binary([
     Family::Mulmod,
 ]);
 /// Families using stack channel 1 (read of `IN1`).
-pub(crate) const CHANNEL1: [Family; 29] = with_binary([
+pub(crate) const CHANNEL1: [Family; 30] = with_binary([
     Family::Jumpi,
     Family::Swap,
     Family::Mstore,
@@ -60,7 +60,7 @@ pub(crate) const CHANNEL1: [Family; 29] = with_binary([
     Family::Mulmod,
 ]);
 /// Families using stack channel 2 (write of `OUT`).
-pub(crate) const CHANNEL2: [Family; 35] = with_binary([
+pub(crate) const CHANNEL2: [Family; 36] = with_binary([
     Family::IsZero,
     Family::Not,
     Family::Push0,
@@ -196,12 +196,13 @@ impl CpuStark {
         let d = cx.add(d, cost);
         let expansion_gas = cx.sub(nv[col::MCOST], lv[col::MCOST]);
         let d = cx.add(d, expansion_gas);
-        let d = cx.add(d, lv[col::SCOST]);
+        let d = cx.add(d, lv[col::DGAS]);
         let c = cx.mul(running, d);
         cx.transition(c);
-        let storage_op = sum_of(cx, &Family::STORAGE);
-        let not_storage = cx.not(storage_op);
-        let c = cx.mul(not_storage, lv[col::SCOST]);
+        // Only SLOAD, SSTORE and EXP have dynamic gas (priced by their tables).
+        let dynamic = sum_of(cx, &[Family::Sload, Family::Sstore, Family::Exp]);
+        let not_dynamic = cx.not(dynamic);
+        let c = cx.mul(not_dynamic, lv[col::DGAS]);
         cx.always(c);
         let expansion = self.eval_memory_size(cx, lv, nv, running, stop_next);
 

@@ -4,16 +4,18 @@
 //! Per row: the three selectors are boolean and at most one is set; every
 //! operand bit is boolean; each result byte is the weighted sum of the
 //! selected per-bit operation (AND: `ab`, OR: `a + b - ab`, XOR:
-//! `a + b - 2ab`). On rows with no selector the result is zero. The operand
-//! bytes the step table sees are the bits recomposed in the cross-table
-//! lookup, so they are bytes by construction.
+//! `a + b - 2ab`). On rows with no selector the result is zero. A step's
+//! first row (a selector set, `HIGH` not) is followed by its second row
+//! (`HIGH`, the same selector), and only by it: `HIGH` holds exactly on the
+//! rows after first rows, so the table starts and ends on no half step. The
+//! operand bytes the step table sees are the bits of both rows recomposed
+//! in the cross-table lookup, so they are bytes by construction.
 
 use super::expr::{impl_stark_via_cx, Cx};
 use plonky2::field::types::Field;
 use starky::lookup::Lookup;
-use witness::logic::col;
+use witness::logic::{col, HALF_BYTES};
 use witness::opcode::Family;
-use witness::word::LIMBS;
 
 /// The logic table.
 #[derive(Clone, Copy, Debug, Default)]
@@ -26,13 +28,30 @@ impl LogicStark {
     }
 
     /// All constraints of the table.
-    pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], _nv: &[C::V], _pis: &[C::V]) {
+    pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], _pis: &[C::V]) {
         let [and, or, xor] = Family::LOGIC.map(|f| lv[col::sel(f)]);
         for s in [and, or, xor] {
             cx.boolean(s);
         }
         let any = cx.sum(&[and, or, xor]);
         cx.boolean(any);
+
+        // Steps take two rows: the second is HIGH, with the first's selector.
+        let high = lv[col::HIGH];
+        cx.boolean(high);
+        let not_any = cx.not(any);
+        let c = cx.mul(high, not_any);
+        cx.always(c);
+        let first_half = cx.sub(any, high);
+        let c = cx.sub(nv[col::HIGH], first_half);
+        cx.transition(c);
+        for f in Family::LOGIC {
+            let d = cx.sub(nv[col::sel(f)], lv[col::sel(f)]);
+            let c = cx.mul(first_half, d);
+            cx.transition(c);
+        }
+        cx.first_row(high);
+        cx.last_row(first_half);
         // Per bit: OR and XOR share a + b, and subtract ab once or twice; AND keeps ab.
         let or_xor = cx.add(or, xor);
         let ab_weight = {
@@ -40,7 +59,7 @@ impl LogicStark {
             let t = cx.add(or, t);
             cx.sub(and, t)
         };
-        for j in 0..LIMBS {
+        for j in 0..HALF_BYTES {
             let mut byte = cx.int(0);
             for k in (0..8).rev() {
                 let bit = 8 * j + k;

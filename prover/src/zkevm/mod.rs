@@ -1,5 +1,6 @@
 //! The zkEVM chunk prover: starky tables for the step (CPU), stack,
-//! bytecode, logic, call-context, memory, arithmetic and storage tables,
+//! bytecode, logic, call-context, memory, arithmetic, storage and
+//! exponentiation tables,
 //! proven together with shared cross-table lookup challenges, and their
 //! verifier.
 //!
@@ -12,6 +13,7 @@ pub mod arith_stark;
 pub mod bytecode_stark;
 pub mod context_stark;
 pub mod cpu_stark;
+pub mod exp_stark;
 pub mod expr;
 pub mod logic_stark;
 pub mod memory_stark;

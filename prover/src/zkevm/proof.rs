@@ -34,6 +34,8 @@ pub struct ChunkProof {
     pub arith: TableProof,
     /// Storage table proof.
     pub storage: TableProof,
+    /// Exponentiation table proof.
+    pub exp: TableProof,
 }
 
 /// Why a proof could not be encoded or decoded.
@@ -62,6 +64,7 @@ impl ChunkProof {
             &self.memory,
             &self.arith,
             &self.storage,
+            &self.exp,
         ]
     }
 

@@ -5,6 +5,7 @@ use super::arith_stark::ArithStark;
 use super::bytecode_stark::BytecodeStark;
 use super::context_stark::ContextStark;
 use super::cpu_stark::CpuStark;
+use super::exp_stark::ExpStark;
 use super::logic_stark::LogicStark;
 use super::memory_stark::MemoryStark;
 use super::proof::{ChunkProof, TableProof, C, D};
@@ -45,6 +46,7 @@ pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result
         trace_rows_to_poly_values(witness.memory.clone()),
         trace_rows_to_poly_values(witness.arith.clone()),
         trace_rows_to_poly_values(witness.storage.clone()),
+        trace_rows_to_poly_values(witness.exp.clone()),
     ];
     let mut timing = TimingTree::default();
     let rate_bits = config.fri_config.rate_bits;
@@ -84,6 +86,7 @@ pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result
         memory: job(5).prove(&MemoryStark, "memory", &[])?,
         arith: job(6).prove(&ArithStark, "arithmetic", &[])?,
         storage: job(7).prove(&StorageStark, "storage", &[])?,
+        exp: job(8).prove(&ExpStark, "exponentiation", &[])?,
     })
 }
 

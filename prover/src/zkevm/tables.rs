@@ -13,6 +13,10 @@
 //! | 8   | step table (tx, `clk + 1`, is write, key, value, storage gas) of SLOAD/SSTORE | storage table (accesses other than rollbacks) |
 //! | 9   | the verifier's slot tuples from the statement's storage list | storage table (initial writes and final reads) |
 //! | 10  | arithmetic table (family, IN0, IN1, Y, OUT) of ADDMOD/MULMOD | step table (family, IN0, IN1, AUX, OUT) of ADDMOD/MULMOD |
+//! | 11  | exponentiation table (BASE, EXPONENT, PROD, `50 (cursor byte + NZ)`) of each EXP's last row | step table (IN0, IN1, OUT, DGAS) of EXP |
+//! | 12  | exponentiation table (POW, POW, next row's POW) of rows but an EXP's last and (ACC, POW, PROD) of rows whose bit is set | arithmetic table (IN0, IN1, OUT) of MUL rows marked `EXPMUL` |
+//!
+//! CTL 3 takes the arithmetic table's MUL rows only when they are not marked `EXPMUL`.
 
 use super::cpu_stark::{CHANNEL0, CHANNEL1, CHANNEL2};
 use plonky2::field::types::Field;
@@ -20,7 +24,7 @@ use starky::cross_table_lookup::{CrossTableLookup, TableWithColumns};
 use starky::lookup::{Column, Filter};
 use witness::opcode::Family;
 use witness::word::LIMBS;
-use witness::{arith, bytecode, context, cpu, logic, memory, stack, storage, F};
+use witness::{arith, bytecode, context, cpu, exp, logic, memory, stack, storage, F};
 
 /// Index of the step table.
 pub const CPU: usize = 0;
@@ -38,8 +42,10 @@ pub const MEMORY: usize = 5;
 pub const ARITH: usize = 6;
 /// Index of the storage read/write table.
 pub const STORAGE: usize = 7;
+/// Index of the exponentiation table.
+pub const EXP: usize = 8;
 /// Number of tables in a chunk proof.
-pub const NUM_TABLES: usize = 8;
+pub const NUM_TABLES: usize = 9;
 /// Position of the CTL whose looking side is the public code.
 pub const CODE_CTL: usize = 2;
 /// Position of the CTL whose looking side is the public call context.
@@ -170,7 +176,52 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
         storage_ctl(),
         public_slots_ctl(),
         ternary_ctl(family),
+        exp_ctl(),
+        exp_products_ctl(),
     ]
+}
+
+/// Each EXP's last row (base, exponent, result, dynamic gas) against the
+/// step table's EXP steps (IN0, IN1, OUT, DGAS).
+fn exp_ctl() -> CrossTableLookup<F> {
+    use exp::col as e;
+    let mut steps_cols: Vec<Column<F>> = [cpu::col::IN0, cpu::col::IN1, cpu::col::OUT]
+        .into_iter()
+        .flat_map(limbs)
+        .collect();
+    steps_cols.push(Column::single(cpu::col::DGAS));
+    let steps = TableWithColumns::new(CPU, steps_cols, Filter::new_simple(sum_of(&[Family::Exp])));
+    let mut exp_cols: Vec<Column<F>> = [e::BASE, e::EXPONENT, e::PROD].into_iter().flat_map(limbs).collect();
+    let per_byte = F::from_canonical_u64(witness::exp::GAS_PER_BYTE);
+    let byte_len = (0..LIMBS)
+        .map(|j| (e::BYTE_SEL + j, per_byte * F::from_canonical_usize(j)))
+        .chain([(e::NZ, per_byte)]);
+    exp_cols.push(Column::linear_combination(byte_len));
+    let rows = TableWithColumns::new(EXP, exp_cols, Filter::new_simple(Column::single(e::LAST)));
+    CrossTableLookup::new(vec![rows], steps)
+}
+
+/// The exponentiation table's squares (POW, POW, the next row's POW), on
+/// every row but an EXP's last, and products (ACC, POW, PROD), on rows whose bit is set,
+/// against the arithmetic table's MUL rows marked `EXPMUL` (IN0, IN1, OUT).
+fn exp_products_ctl() -> CrossTableLookup<F> {
+    use exp::col as e;
+    let words = |bases: &[usize]| -> Vec<Column<F>> { bases.iter().flat_map(|&b| limbs(b)).collect() };
+    let mut square_cols = words(&[e::POW, e::POW]);
+    square_cols.extend((e::POW..e::POW + LIMBS).map(Column::single_next_row));
+    let within = Column::linear_combination([(e::REAL, F::ONE), (e::LAST, -F::ONE)]);
+    let squares = TableWithColumns::new(EXP, square_cols, Filter::new_simple(within));
+    let products = TableWithColumns::new(
+        EXP,
+        words(&[e::ACC, e::POW, e::PROD]),
+        Filter::new_simple(Column::single(e::BIT)),
+    );
+    let muls = TableWithColumns::new(
+        ARITH,
+        words(&[arith::col::IN0, arith::col::IN1, arith::col::OUT]),
+        Filter::new_simple(Column::single(arith::col::EXPMUL)),
+    );
+    CrossTableLookup::new(vec![squares, products], muls)
 }
 
 /// ADDMOD and MULMOD steps (family, IN0, IN1, AUX, OUT) against the
@@ -208,7 +259,7 @@ fn storage_ctl() -> CrossTableLookup<F> {
     ];
     step_cols.extend(limbs(c::IN0));
     step_cols.extend((0..LIMBS).map(|j| Column::sum([c::OUT + j, c::IN1 + j])));
-    step_cols.push(Column::single(c::SCOST));
+    step_cols.push(Column::single(c::DGAS));
     let steps = TableWithColumns::new(CPU, step_cols, Filter::new_simple(sum_of(&Family::STORAGE)));
     let s = |i: usize| Column::single(i);
     let mut table_cols = vec![s(storage::col::TX), s(storage::col::TS), s(storage::col::IS_WRITE)];
@@ -376,7 +427,8 @@ fn context_ctls() -> [CrossTableLookup<F>; 2] {
 }
 
 /// The bitwise and arithmetic steps against the tables that prove them:
-/// the logic table's (family id, operands recomposed from its bits, result)
+/// the logic table's (family id, operands recomposed from the bits of a
+/// step's two rows, result), on each step's first row,
 /// and the arithmetic table's (family id, IN0, IN1, OUT) together make up
 /// the step table's (family id, IN0, IN1, OUT) of those families. `family`
 /// is the step table's family-id column. One lookup for both tables keeps
@@ -390,24 +442,50 @@ fn operation_ctl(family: Column<F>) -> CrossTableLookup<F> {
     let families: Vec<Family> = Family::LOGIC.iter().chain(&binary_arith).copied().collect();
     let steps = TableWithColumns::new(CPU, step_cols, Filter::new_simple(sum_of(&families)));
 
+    // A step's first logic row holds the low halves of its words, the next row the high ones.
+    let half = logic::HALF_BYTES;
+    let bits_byte = |bits: usize, j: usize| -> Column<F> {
+        let terms: Vec<(usize, F)> = (0..8)
+            .map(|k| (bits + 8 * (j % half) + k, F::from_canonical_u64(1 << k)))
+            .collect();
+        if j < half {
+            Column::linear_combination(terms)
+        } else {
+            Column::linear_combination_and_next_row_with_constant(vec![], terms, F::ZERO)
+        }
+    };
+    let out_byte = |j: usize| -> Column<F> {
+        if j < half {
+            Column::single(logic::col::OUT + j)
+        } else {
+            Column::single_next_row(logic::col::OUT + j - half)
+        }
+    };
     let mut logic_cols = vec![Column::linear_combination(
         Family::LOGIC.map(|f| (logic::col::sel(f), F::from_canonical_u64(f.id()))),
     )];
     for bits in [logic::col::A_BITS, logic::col::B_BITS] {
-        logic_cols
-            .extend((0..LIMBS).map(|j| {
-                Column::linear_combination((0..8).map(|k| (bits + 8 * j + k, F::from_canonical_u64(1 << k))))
-            }));
+        logic_cols.extend((0..LIMBS).map(|j| bits_byte(bits, j)));
     }
-    logic_cols.extend(limbs(logic::col::OUT));
-    let logic_rows = Column::sum(Family::LOGIC.map(logic::col::sel));
-    let logic = TableWithColumns::new(LOGIC, logic_cols, Filter::new_simple(logic_rows));
+    logic_cols.extend((0..LIMBS).map(out_byte));
+    let first_rows = Column::linear_combination(
+        Family::LOGIC
+            .map(|f| (logic::col::sel(f), F::ONE))
+            .into_iter()
+            .chain([(logic::col::HIGH, -F::ONE)]),
+    );
+    let logic = TableWithColumns::new(LOGIC, logic_cols, Filter::new_simple(first_rows));
 
     let mut arith_cols = vec![arith_family()];
     for base in [arith::col::IN0, arith::col::IN1, arith::col::OUT] {
         arith_cols.extend(limbs(base));
     }
-    let arith_rows = Column::sum(binary_arith.iter().map(|&f| arith::col::sel(f)));
+    let arith_rows = Column::linear_combination(
+        binary_arith
+            .iter()
+            .map(|&f| (arith::col::sel(f), F::ONE))
+            .chain([(arith::col::EXPMUL, -F::ONE)]),
+    );
     let arith = TableWithColumns::new(ARITH, arith_cols, Filter::new_simple(arith_rows));
     CrossTableLookup::new(vec![logic, arith], steps)
 }

@@ -6,6 +6,7 @@ use super::arith_stark::ArithStark;
 use super::bytecode_stark::BytecodeStark;
 use super::context_stark::ContextStark;
 use super::cpu_stark::CpuStark;
+use super::exp_stark::ExpStark;
 use super::logic_stark::LogicStark;
 use super::memory_stark::MemoryStark;
 use super::proof::{ChunkProof, TableProof, C, D};
@@ -55,6 +56,7 @@ pub fn verify_chunk(proof: &ChunkProof) -> Result<(), ZkevmError> {
     job(5).verify(&MemoryStark, "memory", tables[5], &[])?;
     job(6).verify(&ArithStark, "arithmetic", tables[6], &[])?;
     job(7).verify(&StorageStark, "storage", tables[7], &[])?;
+    job(8).verify(&ExpStark, "exponentiation", tables[8], &[])?;
 
     let zs_first: [Vec<F>; NUM_TABLES] = tables.map(|t| t.proof.openings.ctl_zs_first.clone().unwrap_or_default());
     let extra: hashbrown::HashMap<usize, Vec<F>> = PUBLIC_LOOKUPS

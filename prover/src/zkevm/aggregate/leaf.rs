@@ -6,6 +6,7 @@ use super::super::arith_stark::ArithStark;
 use super::super::bytecode_stark::BytecodeStark;
 use super::super::context_stark::ContextStark;
 use super::super::cpu_stark::CpuStark;
+use super::super::exp_stark::ExpStark;
 use super::super::logic_stark::LogicStark;
 use super::super::memory_stark::MemoryStark;
 use super::super::proof::{ChunkProof, C, D};
@@ -74,6 +75,7 @@ impl ChunkLayout {
             witness.memory.len(),
             witness.arith.len(),
             witness.storage.len(),
+            witness.exp.len(),
         ];
         rows.iter().all(|r| r.is_power_of_two()).then(|| Self {
             statement: witness.statement.clone(),
@@ -217,7 +219,7 @@ impl LeafCircuit {
         let zero = b.zero();
         let statement = b.add_virtual_targets(shape.statement_len);
         let tuples = shape.num_tuples.map(|n| b.add_virtual_targets(n));
-        let [cpu_bits, stack_bits, bytecode_bits, logic_bits, context_bits, memory_bits, arith_bits, storage_bits] =
+        let [cpu_bits, stack_bits, bytecode_bits, logic_bits, context_bits, memory_bits, arith_bits, storage_bits, exp_bits] =
             shape.degree_bits;
         let tables = [
             table_targets(&mut b, &CpuStark, &config, &ctls, 0, cpu_bits),
@@ -228,6 +230,7 @@ impl LeafCircuit {
             table_targets(&mut b, &MemoryStark, &config, &ctls, 5, memory_bits),
             table_targets(&mut b, &ArithStark, &config, &ctls, 6, arith_bits),
             table_targets(&mut b, &StorageStark, &config, &ctls, 7, storage_bits),
+            table_targets(&mut b, &ExpStark, &config, &ctls, 8, exp_bits),
         ];
 
         // Transcript: statement, trace caps, shared CTL challenges.
@@ -251,6 +254,7 @@ impl LeafCircuit {
         check.verify(&mut b, &MemoryStark, 5, &tables[5], memory_bits);
         check.verify(&mut b, &ArithStark, 6, &tables[6], arith_bits);
         check.verify(&mut b, &StorageStark, 7, &tables[7], storage_bits);
+        check.verify(&mut b, &ExpStark, 8, &tables[8], exp_bits);
 
         // The step table's public inputs are the statement's link values.
         for (&p, &s) in tables[0].public_inputs.iter().zip(&statement) {

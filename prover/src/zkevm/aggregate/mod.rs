@@ -24,9 +24,9 @@
 //! the circuit, bound to the statement by the digest, which the verifier
 //! recomputes from the statements an [`AggregatedProof`] carries.
 //!
-//! **Shapes.** A leaf circuit depends on the degrees of the eight tables
+//! **Shapes.** A leaf circuit depends on the degrees of the nine tables
 //! (the step table always has `2^k` rows; the other tables grow with the
-//! chunk's stack and memory accesses, code, bitwise and arithmetic steps and transactions) and on the number of statement
+//! chunk's stack and memory accesses, code, bitwise, arithmetic and EXP steps and transactions) and on the number of statement
 //! elements and instruction tuples: the [`LeafShape`]. One leaf circuit is
 //! built per shape and reused for every chunk of that shape. Merge circuits
 //! embed their children's verifier data as constants, so one is built per
