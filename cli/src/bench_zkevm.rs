@@ -78,7 +78,8 @@ pub fn run(args: ZkevmArgs) -> anyhow::Result<ExitCode> {
         let exec = started.elapsed();
         let trace = out.traces.context("traces were requested")?;
         let started = Instant::now();
-        let chunks = witness::build_chunks(&trace, &witness::codes_of(&block), rows_log)
+        let pre = witness::PreState::of(&block).context("building the state tree")?;
+        let chunks = witness::build_chunks(&trace, &pre, rows_log)
             .with_context(|| format!("building chunks of 2^{rows_log} rows"))?;
         let witness_time = started.elapsed();
         let chunk = chunks.first().context("the block produced no chunk")?;

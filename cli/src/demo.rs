@@ -87,11 +87,8 @@ fn zkevm_demo_chunks(block: &executor::BlockInput) -> anyhow::Result<Vec<witness
     let trace = execute_block(block, &options)?
         .traces
         .context("traces were requested")?;
-    Ok(witness::build_chunks(
-        &trace,
-        &witness::codes_of(block),
-        ZKEVM_DEMO_ROWS_LOG,
-    )?)
+    let pre = witness::PreState::of(block)?;
+    Ok(witness::build_chunks(&trace, &pre, ZKEVM_DEMO_ROWS_LOG)?)
 }
 
 /// Executes the zkEVM demo block, proves it in chunks through the chosen

@@ -70,8 +70,8 @@ pub fn run(args: ProveArgs) -> anyhow::Result<ExitCode> {
     };
     let output = executor::execute_block(&block, &options).context("executing the block")?;
     let trace = output.traces.context("the executor returned no traces")?;
-    let chunks = witness::build_chunks(&trace, &witness::codes_of(&block), args.chunk_rows_log)
-        .context("building the chunk witnesses")?;
+    let pre = witness::PreState::of(&block).context("building the state tree of the pre-state")?;
+    let chunks = witness::build_chunks(&trace, &pre, args.chunk_rows_log).context("building the chunk witnesses")?;
     let witness_time = start.elapsed();
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let bar = ProgressBar::new(chunks.len() as u64);

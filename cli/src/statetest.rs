@@ -108,7 +108,8 @@ fn prove_case(case: &StateTestCase, gas_used: Option<u64>, rows_log: usize, back
         Ok(out) => out.traces.expect("traces were requested"),
         Err(e) => return Proving::Failed(format!("executing with traces: {e}")),
     };
-    let chunks = match witness::build_chunks(&trace, &witness::codes_of(&case.block), rows_log) {
+    let chunks = match witness::PreState::of(&case.block).and_then(|pre| witness::build_chunks(&trace, &pre, rows_log))
+    {
         Ok(chunks) => chunks,
         Err(e) => {
             return match scope_reason(&e) {

@@ -64,10 +64,17 @@ fn verify_chunks(proofs: &[ChunkProof], what: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Which proven transactions reverted, then the storage they read and
-/// leave, one line per slot.
+/// The state-tree roots before and after the chunks, which proven
+/// transactions reverted, then the storage they read and leave, one line per slot.
 pub(crate) fn print_effects<'a>(statements: impl IntoIterator<Item = &'a witness::ChunkStatement>) {
     let statements: Vec<&witness::ChunkStatement> = statements.into_iter().collect();
+    if let (Some(first), Some(last)) = (statements.first(), statements.last()) {
+        println!(
+            "state root: {} -> {}",
+            witness::state::root_hex(first.old_root),
+            witness::state::root_hex(last.new_root)
+        );
+    }
     let reverted: Vec<String> = statements
         .iter()
         .flat_map(|s| &s.calls)

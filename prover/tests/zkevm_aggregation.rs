@@ -2,20 +2,24 @@
 //! negative twins: a corrupted chunk proof, non-adjacent chunks and a
 //! corrupted aggregated proof are all rejected.
 
+use executor::input::PreAccount;
+use executor::trace::BlockTrace;
+use executor::BlockInput;
 use plonky2::field::types::Field;
+use plonky2::hash::hash_types::HashOut;
 use prover::zkevm::aggregate::{
     aggregate_leaves, merge, pi, prove_leaf, verify_aggregated, AggregatedProof, AggregationError, AggregationStep,
     ChunkLayout, Circuits, Node, VerifierData,
 };
 use prover::zkevm::{prove_chunk, ChunkProof};
+use revm::primitives::{Address, U256};
 use std::time::Instant;
-use witness::{build_chunks, codes_of, F};
+use witness::{build_chunks, PreState, F};
 
-/// Chunk proofs of a block of `txs` counter-loop calls, executed by the
-/// executor with traces, one chunk each (2^8 rows per chunk).
-fn chunk_proofs(txs: u32) -> Vec<ChunkProof> {
-    // 19 rounds: 19 * 7 + 9 = 142 steps, so one transaction per chunk needs more than half of 255 rows.
-    let block = executor::synthetic::counter_loop_block(txs as usize, 19);
+/// A block of `txs` counter-loop calls and its trace (19 rounds: 19 * 7 + 9
+/// = 142 steps, so one transaction per chunk needs more than half of 255 rows).
+fn counter_block(txs: usize) -> (BlockInput, BlockTrace) {
+    let block = executor::synthetic::counter_loop_block(txs, 19);
     let options = executor::ExecOptions {
         capture_traces: true,
         ..executor::ExecOptions::default()
@@ -24,11 +28,16 @@ fn chunk_proofs(txs: u32) -> Vec<ChunkProof> {
         .expect("the block executes")
         .traces
         .expect("traces were requested");
-    let chunks = build_chunks(&trace, &codes_of(&block), 8).expect("the block is in scope");
-    assert_eq!(chunks.len(), txs as usize, "one transaction per chunk");
+    (block, trace)
+}
+
+/// Chunk proofs of `trace` from pre-state `pre`, one transaction per chunk (2^8 rows per chunk).
+fn chunk_proofs(trace: &BlockTrace, pre: &PreState) -> Vec<ChunkProof> {
+    let chunks = build_chunks(trace, pre, 8).expect("the block is in scope");
+    assert_eq!(chunks.len(), trace.txs.len(), "one transaction per chunk");
     let start = Instant::now();
     let proofs = chunks.iter().map(|c| prove_chunk(c).expect("chunk proves")).collect();
-    eprintln!("{txs} chunk proofs in {:.1}s", start.elapsed().as_secs_f64());
+    eprintln!("{} chunk proofs in {:.1}s", chunks.len(), start.elapsed().as_secs_f64());
     proofs
 }
 
@@ -44,12 +53,14 @@ fn report(step: &AggregationStep) {
 
 /// One test, so that the circuits and leaf proofs (tens of seconds each) are
 /// built once: a block of three chunks aggregates into one proof that
-/// verifies before and after a bincode round trip; a corrupted chunk proof
-/// cannot be proven in the leaf circuit; chunks 0 and 2 cannot be merged; a
-/// corrupted aggregated proof is rejected.
+/// verifies before and after a bincode round trip; a corrupted chunk proof or
+/// state-tree transition cannot be proven in the leaf circuit; chunks 0 and 2
+/// cannot be merged, nor chunks whose state roots do not link; a corrupted
+/// aggregated proof is rejected.
 #[test]
 fn three_chunks_aggregate_into_one_proof_and_tampering_is_rejected() {
-    let proofs = chunk_proofs(3);
+    let (block, trace) = counter_block(3);
+    let proofs = chunk_proofs(&trace, &PreState::of(&block).unwrap());
     let mut circuits = Circuits::new();
     let leaves: Vec<Node> = proofs
         .iter()
@@ -65,6 +76,35 @@ fn three_chunks_aggregate_into_one_proof_and_tampering_is_rejected() {
     let mut bad = proofs[1].clone();
     bad.statement.steps += 1;
     assert!(prove_leaf(&mut circuits, 1, &bad, &mut report).is_err());
+    // A forged state-tree path, and a claimed new state root the slots do not give.
+    let mut bad = proofs[1].clone();
+    bad.state_paths[0].0[9] = HashOut::from_partial(&[F::ONE]);
+    assert!(prove_leaf(&mut circuits, 1, &bad, &mut report).is_err());
+    let mut bad = proofs[1].clone();
+    bad.statement.new_root = bad.statement.old_root;
+    let err = prove_leaf(&mut circuits, 1, &bad, &mut report).unwrap_err();
+    assert!(err.to_string().contains("state roots"), "{err}");
+
+    // Adjacent transactions from another pre-state (one more storage slot
+    // elsewhere): chunk 1 of it starts from a root chunk 0 does not end with.
+    let mut other = block.pre_state.clone();
+    let mut account = PreAccount::default();
+    account.storage.insert(U256::from(1u8), U256::from(1u8));
+    other.insert(Address::repeat_byte(0x77), account);
+    let other = chunk_proofs(&trace, &PreState::of_accounts(&other).unwrap());
+    let other_leaf = prove_leaf(&mut circuits, 1, &other[1], &mut report).expect("the other chunk proves");
+    let err = merge(&mut circuits, &leaves[0], &other_leaf, 1, &mut report).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AggregationError::Merge {
+                left_end: 1,
+                right_first: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
 
     // Non-adjacent chunks: 0 ends at transaction 1, 2 starts at 2.
     let err = merge(&mut circuits, &leaves[0], &leaves[2], 1, &mut report).unwrap_err();
@@ -86,6 +126,9 @@ fn three_chunks_aggregate_into_one_proof_and_tampering_is_rejected() {
         (0, 3, 3)
     );
     assert_eq!(aggregated.steps, proofs.iter().map(|p| p.statement.steps).sum::<u64>());
+    let roots = &aggregated.proof.public_inputs[pi::OLD_ROOT..pi::NUM];
+    assert_eq!(roots[..4], proofs[0].statement.old_root.elements);
+    assert_eq!(roots[4..], proofs[2].statement.new_root.elements);
 
     let start = Instant::now();
     let layouts: Vec<ChunkLayout> = proofs.iter().map(ChunkLayout::of).collect();

@@ -1,13 +1,16 @@
 //! End-to-end chunk proofs of hand-written programs, and negative tests that
 //! corrupt one witness cell per table and show that proving or verification fails.
 
+use executor::input::PreAccount;
 use executor::trace::{BlockTrace, Step, TxTrace};
 use plonky2::field::types::{Field, PrimeField64};
+use plonky2::hash::hash_types::HashOut;
 use prover::zkevm::{prove_chunk, verify_chunk, verify_chunk_sequence, ChunkProof, ZkevmError};
 use revm::primitives::{Address, Bytes, B256, I256, U256};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use witness::opcode::{decode, env, memory_cost, Family};
-use witness::{build_chunks, ChunkWitness, WitnessError, F};
+use witness::state::StateTree;
+use witness::{build_chunks, ChunkWitness, PreState, WitnessError, F};
 
 /// Sender of every test transaction.
 const SENDER: Address = Address::with_last_byte(0xaa);
@@ -323,14 +326,28 @@ fn arith_program() -> Vec<u8> {
     c
 }
 
-fn block(programs: &[Vec<u8>]) -> (BlockTrace, HashMap<Address, Bytes>) {
+/// The traces of `programs` and a pre-state with each deployed at `contract(i)`.
+fn block(programs: &[Vec<u8>]) -> (BlockTrace, PreState) {
     let txs = programs.iter().enumerate().map(|(i, p)| run(p, i as u32)).collect();
-    let codes = programs
+    (BlockTrace { block_number: 1, txs }, pre_state(programs))
+}
+
+/// A pre-state with `programs[i]` deployed at `contract(i)`, without storage.
+fn pre_state(programs: &[Vec<u8>]) -> PreState {
+    let accounts = programs
         .iter()
         .enumerate()
-        .map(|(i, p)| (contract(i as u32), Bytes::from(p.clone())))
+        .map(|(i, p)| {
+            let account = PreAccount {
+                balance: U256::ZERO,
+                nonce: 0,
+                code: Bytes::from(p.clone()),
+                storage: Default::default(),
+            };
+            (contract(i as u32), account)
+        })
         .collect();
-    (BlockTrace { block_number: 1, txs }, codes)
+    PreState::of_accounts(&accounts).expect("distinct contracts fit the state tree")
 }
 
 fn chunks(programs: &[Vec<u8>], k: usize) -> Vec<ChunkWitness> {
@@ -775,11 +792,10 @@ fn block_spanning_chunks_links_and_broken_links_are_rejected() {
 
 #[test]
 fn out_of_scope_opcode_is_rejected_with_its_name() {
-    let (mut trace, codes) = block(&[vec![0x60, 0x01, 0x00]]);
+    let (mut trace, _) = block(&[vec![0x60, 0x01, 0x00]]);
     trace.txs[0].steps[1].opcode = 0x31;
-    let mut codes = codes;
-    codes.insert(contract(0), Bytes::from(vec![0x60, 0x01, 0x31, 0x00]));
-    let err = build_chunks(&trace, &codes, 8).unwrap_err();
+    let pre = pre_state(&[vec![0x60, 0x01, 0x31, 0x00]]);
+    let err = build_chunks(&trace, &pre, 8).unwrap_err();
     assert!(
         matches!(err, WitnessError::UnsupportedOpcode { name: "BALANCE", .. }),
         "{err}"
@@ -1298,7 +1314,7 @@ fn execute(contracts: &[Contract], calls: &[u32]) -> (executor::BlockInput, Bloc
 
 /// [`execute`], also returning whether each transaction succeeded.
 fn execute_with_status(contracts: &[Contract], calls: &[u32]) -> (executor::BlockInput, BlockTrace, Vec<bool>) {
-    use executor::input::{BlockHeader, PreAccount, Transaction};
+    use executor::input::{BlockHeader, Transaction};
     use executor::{execute_block, BlockInput, ExecOptions};
     let mut block = BlockInput {
         header: BlockHeader {
@@ -1370,7 +1386,7 @@ fn proves_a_block_from_executor_traces() {
         (arith_program(), &[]),
     ];
     let (block, trace) = execute(&contracts, &[0, 0, 1, 2]);
-    let ws = build_chunks(&trace, &witness::codes_of(&block), 8).expect("the traces are in scope");
+    let ws = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).expect("the traces are in scope");
     assert_eq!(ws[0].statement.first_tx, 0);
     assert_eq!(ws.last().unwrap().statement.end_tx, 4);
     let proofs: Vec<ChunkProof> = ws.iter().map(prove_and_verify).collect();
@@ -1403,9 +1419,14 @@ fn storage_program() -> Vec<u8> {
 /// Two contracts with the storage program (the first with slots 0 and 2 set),
 /// called four times by the executor, in two chunks.
 fn storage_chunks() -> Vec<ChunkWitness> {
+    let (block, trace) = storage_block();
+    build_chunks(&trace, &PreState::of(&block).unwrap(), 8).expect("the traces are in scope")
+}
+
+/// The block of [`storage_chunks`] and its trace.
+fn storage_block() -> (executor::BlockInput, BlockTrace) {
     let contracts = [(storage_program(), &[(0, 5), (2, 7)][..]), (storage_program(), &[])];
-    let (block, trace) = execute(&contracts, &[0, 0, 1, 0]);
-    build_chunks(&trace, &witness::codes_of(&block), 8).expect("the traces are in scope")
+    execute(&contracts, &[0, 0, 1, 0])
 }
 
 /// SLOAD and SSTORE across transactions and chunks, from revm's traces (so revm's
@@ -1446,6 +1467,55 @@ fn proves_storage_traffic_across_transactions_and_chunks() {
     unlinked.insert(0, first);
     let err = verify_chunk_sequence(&unlinked).unwrap_err();
     assert!(err.to_string().contains("the earlier chunks left 6"), "{err}");
+
+    // The state tree: each chunk starts from the root the previous one left,
+    // and the last root is the tree of the pre-state with the final values.
+    let (block, _) = storage_block();
+    assert_eq!(proofs[0].statement.old_root, PreState::of(&block).unwrap().tree.root());
+    assert_eq!(proofs[0].statement.new_root, proofs[1].statement.old_root);
+    let mut post = block.pre_state.clone();
+    for slot in witness::storage_changes(proofs.iter().map(|p| &p.statement)) {
+        post.get_mut(&slot.address)
+            .unwrap()
+            .storage
+            .insert(slot.key, slot.after);
+    }
+    assert_eq!(
+        proofs[1].statement.new_root,
+        StateTree::of_accounts(&post).unwrap().root()
+    );
+    assert_ne!(proofs[1].statement.old_root, proofs[1].statement.new_root);
+
+    let mut forged = proofs[1].clone();
+    forged.statement.new_root = forged.statement.old_root;
+    let err = verify_chunk(&forged).unwrap_err();
+    assert!(err.to_string().contains("claimed new root"), "{err}");
+    let mut forged = proofs[1].clone();
+    forged.state_paths[0].0[7] = HashOut::from_partial(&[F::ONE]);
+    let err = verify_chunk(&forged).unwrap_err();
+    assert!(err.to_string().contains("does not lead"), "{err}");
+    let mut unlinked = proofs.clone();
+    unlinked[1].statement.old_root = unlinked[0].statement.old_root;
+    let err = verify_chunk_sequence(&unlinked).unwrap_err();
+    assert!(err.to_string().contains("another state root"), "{err}");
+}
+
+/// Gives `w` the state transition of a pre-state holding exactly its slots'
+/// `before` values, as a cheating prover would, so that only the tables can
+/// catch a forged slot value.
+fn restate(w: &mut ChunkWitness) {
+    let mut accounts: BTreeMap<Address, PreAccount> = BTreeMap::new();
+    for slot in &w.statement.storage {
+        accounts
+            .entry(slot.address)
+            .or_default()
+            .storage
+            .insert(slot.key, slot.before);
+    }
+    let mut tree = StateTree::of_accounts(&accounts).unwrap();
+    w.statement.old_root = tree.root();
+    w.state_paths = tree.update_storage(&w.statement.storage).unwrap();
+    w.statement.new_root = tree.root();
 }
 
 /// Changes the storage gas of step `r` to `cost`, and the gas of every later step of
@@ -1506,6 +1576,7 @@ fn corrupted_storage_cells_are_rejected() {
 
     let mut w = base.clone();
     w.statement.storage[0].before += U256::from(1u8);
+    restate(&mut w);
     assert_rejected(&w, "a slot's value before the chunk differing from the statement");
 
     let mut w = base.clone();
@@ -1563,7 +1634,7 @@ fn reverting_chunk() -> ChunkWitness {
     ];
     let (block, trace, success) = execute_with_status(&contracts, &[1, 0, 1]);
     assert_eq!(success, [false, true, false], "the executor's receipts");
-    let mut ws = build_chunks(&trace, &witness::codes_of(&block), 8).expect("reverts are in scope");
+    let mut ws = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).expect("reverts are in scope");
     assert_eq!(ws.len(), 1);
     ws.remove(0)
 }
@@ -1640,7 +1711,7 @@ fn reverted_transactions_roll_back_their_storage() {
 fn an_exceptional_halt_is_out_of_scope() {
     let (block, trace, success) = execute_with_status(&[(vec![0x5f, 0xfe], &[])], &[0]);
     assert_eq!(success, [false]);
-    let err = build_chunks(&trace, &witness::codes_of(&block), 8).unwrap_err();
+    let err = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).unwrap_err();
     assert!(err.to_string().contains("exceptional halt"), "{err}");
 }
 
@@ -1657,7 +1728,7 @@ fn returned_data_pays_for_its_memory() {
     ];
     let (block, trace, success) = execute_with_status(&contracts, &[0, 1, 2]);
     assert_eq!(success, [true, true, false]);
-    let w = build_chunks(&trace, &witness::codes_of(&block), 8)
+    let w = build_chunks(&trace, &PreState::of(&block).unwrap(), 8)
         .expect("in scope")
         .remove(0);
     let ends: Vec<usize> = (0..w.cpu.len())

@@ -6,6 +6,7 @@
 //! chunks link through their public transaction range: a chunk's `end_tx`
 //! is the next chunk's `first_tx`.
 
+use crate::state::{Digest, MerklePath, PreState, StateTree};
 use crate::storage::{self, StorageSlot};
 use crate::{arith, bytecode, context, cpu, exp, logic, memory, stack, WitnessError, F, MIN_ROWS_LOG};
 use executor::trace::{BlockTrace, TxTrace};
@@ -51,7 +52,9 @@ pub struct TxCall {
 /// opcode, and every transaction ended with STOP or RETURN, or with REVERT
 /// where its `reverted` flag says so (return and revert data are not part of
 /// the statement yet); the storage slots they touched held the listed values
-/// before and after them, a reverted transaction's writes rolled back.
+/// before and after them, a reverted transaction's writes rolled back; and
+/// the state tree ([`crate::state`]) went from `old_root` to `new_root` by
+/// those slot changes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkStatement {
     /// Index of the chunk's first transaction in the block.
@@ -64,6 +67,11 @@ pub struct ChunkStatement {
     pub calls: Vec<TxCall>,
     /// The storage slots the chunk touches, sorted by (contract, key).
     pub storage: Vec<StorageSlot>,
+    /// The state root before the chunk.
+    pub old_root: Digest,
+    /// The state root after the chunk: `old_root` with the storage slots
+    /// set to their `after` values, in order.
+    pub new_root: Digest,
 }
 
 /// The storage slots consecutive chunks of a block touch, each with its
@@ -100,6 +108,8 @@ pub fn describe_storage(slots: &[StorageSlot], max: usize) -> Vec<String> {
 pub struct ChunkWitness {
     /// Public statement.
     pub statement: ChunkStatement,
+    /// The state-tree path of each storage slot, taken just before its update.
+    pub state_paths: Vec<MerklePath>,
     /// Step table rows.
     pub cpu: Vec<[F; cpu::col::NUM_COLUMNS]>,
     /// Stack read/write table rows.
@@ -172,23 +182,10 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
     })
 }
 
-/// The bytecode of every pre-state account that has code, keyed by address.
-pub fn codes_of(block: &executor::BlockInput) -> HashMap<Address, Bytes> {
-    block
-        .pre_state
-        .iter()
-        .filter(|(_, a)| !a.code.is_empty())
-        .map(|(addr, a)| (*addr, a.code.clone()))
-        .collect()
-}
-
-/// Cuts `trace` into chunks of at most `2^rows_log` step rows and builds their tables.
-/// `codes` maps each called contract to its bytecode (from the block's pre-state).
-pub fn build_chunks(
-    trace: &BlockTrace,
-    codes: &HashMap<Address, Bytes>,
-    rows_log: usize,
-) -> Result<Vec<ChunkWitness>, WitnessError> {
+/// Cuts `trace` into chunks of at most `2^rows_log` step rows and builds
+/// their tables, each with its state-tree transition. `pre` holds the code of
+/// each called contract and the state tree before the block.
+pub fn build_chunks(trace: &BlockTrace, pre: &PreState, rows_log: usize) -> Result<Vec<ChunkWitness>, WitnessError> {
     if !(MIN_ROWS_LOG..=MAX_ROWS_LOG).contains(&rows_log) {
         return Err(WitnessError::ChunkSize(rows_log));
     }
@@ -199,7 +196,7 @@ pub fn build_chunks(
     let mut groups: Vec<Vec<(&TxTrace, TxCall)>> = vec![Vec::new()];
     let mut used = 0;
     for tx in &trace.txs {
-        let call = tx_call(tx, codes)?;
+        let call = tx_call(tx, &pre.codes)?;
         if tx.steps.len() > capacity {
             return Err(WitnessError::TransactionTooLong {
                 tx: tx.tx_index,
@@ -215,11 +212,17 @@ pub fn build_chunks(
         used += tx.steps.len();
         groups.last_mut().expect("groups is never empty").push((tx, call));
     }
-    groups.iter().map(|g| build_chunk(g, rows_log)).collect()
+    let mut tree = pre.tree.clone();
+    groups.iter().map(|g| build_chunk(g, &mut tree, rows_log)).collect()
 }
 
-/// Builds the tables of one chunk of whole transactions.
-fn build_chunk(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkWitness, WitnessError> {
+/// Builds the tables of one chunk of whole transactions and applies its
+/// storage writes to `tree`.
+fn build_chunk(
+    txs: &[(&TxTrace, TxCall)],
+    tree: &mut StateTree,
+    rows_log: usize,
+) -> Result<ChunkWitness, WitnessError> {
     let cpu = cpu::generate(txs, rows_log)?;
     let stack = stack::generate(&cpu.stack_accesses, rows_log_for(cpu.stack_accesses.len()))?;
     let calldata: Vec<(u32, &[u8])> = txs.iter().map(|(t, c)| (t.tx_index, c.calldata.as_slice())).collect();
@@ -238,15 +241,20 @@ fn build_chunk(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkWitne
     let accesses = cpu.storage.accesses();
     let storage_log = rows_log_for(2 * slots.len() + accesses.len());
     let storage = storage::generate(&slots, accesses, storage_log)?;
+    let old_root = tree.root();
+    let state_paths = tree.update_storage(&slots)?;
     let statement = ChunkStatement {
         first_tx: txs[0].0.tx_index,
         end_tx: txs[txs.len() - 1].0.tx_index + 1,
         steps: txs.iter().map(|(t, _)| t.steps.len() as u64).sum(),
         calls,
         storage: slots,
+        old_root,
+        new_root: tree.root(),
     };
     Ok(ChunkWitness {
         statement,
+        state_paths,
         cpu: cpu.rows,
         stack,
         bytecode,

@@ -60,6 +60,9 @@ pub enum WitnessError {
         /// Called address.
         address: String,
     },
+    /// The state tree cannot hold the pre-state, or disagrees with the trace.
+    #[error("state tree: {0}")]
+    StateTree(String),
     /// The block has no transaction with steps to prove.
     #[error("the block trace has no transactions")]
     EmptyBlock,

@@ -24,11 +24,13 @@ pub mod opcode;
 pub mod range;
 pub mod rw;
 pub mod stack;
+pub mod state;
 pub mod storage;
 pub mod word;
 
-pub use chunk::{build_chunks, codes_of, describe_storage, storage_changes, ChunkStatement, ChunkWitness, TxCall};
+pub use chunk::{build_chunks, describe_storage, storage_changes, ChunkStatement, ChunkWitness, TxCall};
 pub use error::WitnessError;
+pub use state::PreState;
 
 /// The field every table is written in (Goldilocks).
 pub type F = plonky2::field::goldilocks_field::GoldilocksField;

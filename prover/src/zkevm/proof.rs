@@ -3,6 +3,7 @@
 use plonky2::plonk::config::PoseidonGoldilocksConfig;
 use serde::{Deserialize, Serialize};
 use starky::proof::StarkProofWithPublicInputs;
+use witness::state::MerklePath;
 use witness::{ChunkStatement, F};
 
 /// Extension degree of the STARK challenges.
@@ -18,6 +19,9 @@ pub type TableProof = StarkProofWithPublicInputs<F, C, D>;
 pub struct ChunkProof {
     /// What is proven.
     pub statement: ChunkStatement,
+    /// The state-tree path of each storage slot of the statement, taken
+    /// just before its update (the witness of the root transition).
+    pub state_paths: Vec<MerklePath>,
     /// Step table proof.
     pub cpu: TableProof,
     /// Stack table proof.

@@ -30,6 +30,13 @@ type Hasher = <C as GenericConfig<D>>::Hasher;
 pub fn verify_chunk(proof: &ChunkProof) -> Result<(), ZkevmError> {
     let statement = &proof.statement;
     check_statement(statement)?;
+    let new_root = witness::state::apply_storage(statement.old_root, &statement.storage, &proof.state_paths)
+        .map_err(|e| ZkevmError::Statement(format!("state-tree transition: {e}")))?;
+    if new_root != statement.new_root {
+        return Err(ZkevmError::Statement(
+            "the storage slots take the state tree from the old root to another root than the claimed new root".into(),
+        ));
+    }
     let config = stark_config();
     let ctls = cross_table_lookups();
     let tables = proof.tables();
@@ -69,10 +76,10 @@ pub fn verify_chunk(proof: &ChunkProof) -> Result<(), ZkevmError> {
 }
 
 /// Verifies consecutive chunk proofs of one block and that each starts
-/// where the previous ended: at the next transaction, with the storage the
-/// previous chunks left.
+/// where the previous ended: at the next transaction, with the state root
+/// and storage the previous chunks left.
 pub fn verify_chunk_sequence(proofs: &[ChunkProof]) -> Result<(), ZkevmError> {
-    check_storage_links(proofs.iter().map(|p| &p.statement))?;
+    check_state_links(proofs.iter().map(|p| &p.statement))?;
     for (i, p) in proofs.iter().enumerate() {
         if i > 0 && p.statement.first_tx != proofs[i - 1].statement.end_tx {
             return Err(ZkevmError::BrokenLink {
@@ -86,13 +93,20 @@ pub fn verify_chunk_sequence(proofs: &[ChunkProof]) -> Result<(), ZkevmError> {
     Ok(())
 }
 
-/// Each chunk's storage slots must start with the values the earlier chunks
-/// of the block left in them.
-pub(crate) fn check_storage_links<'a>(
+/// Each chunk must start from the state root the previous chunk left, and
+/// its storage slots with the values the earlier chunks left in them.
+pub(crate) fn check_state_links<'a>(
     statements: impl IntoIterator<Item = &'a ChunkStatement>,
 ) -> Result<(), ZkevmError> {
     let mut left = std::collections::HashMap::new();
+    let mut root = None;
     for (i, s) in statements.into_iter().enumerate() {
+        if root.is_some_and(|r| r != s.old_root) {
+            return Err(ZkevmError::Statement(format!(
+                "chunk {i} starts from another state root than the previous chunk ends with"
+            )));
+        }
+        root = Some(s.new_root);
         for slot in &s.storage {
             if let Some(after) = left.insert((slot.address, slot.key), slot.after) {
                 if after != slot.before {

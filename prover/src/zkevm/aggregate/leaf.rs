@@ -1,6 +1,6 @@
-//! The chunk leaf circuit: verifies one [`ChunkProof`] (eight STARK proofs
-//! with shared cross-table lookup challenges) and exposes its link values and
-//! statement digest.
+//! The chunk leaf circuit: verifies one [`ChunkProof`] (nine STARK proofs
+//! with shared cross-table lookup challenges) and its state-tree transition,
+//! and exposes its link values, statement digest and state roots.
 
 use super::super::arith_stark::ArithStark;
 use super::super::bytecode_stark::BytecodeStark;
@@ -15,9 +15,10 @@ use super::super::stark_config;
 use super::super::statement::{cpu_public_inputs, public_tuples, statement_elements, PUBLIC_LOOKUPS};
 use super::super::storage_stark::StorageStark;
 use super::super::tables::{cross_table_lookups, NUM_TABLES};
+use super::state::{storage_transition, SLOT_ELEMENTS};
 use super::{circuit_config, pi, PlonkProof};
 use plonky2::field::types::Field;
-use plonky2::hash::hash_types::HashOut;
+use plonky2::hash::hash_types::{HashOut, HashOutTarget};
 use plonky2::hash::poseidon::PoseidonHash;
 use plonky2::iop::challenger::RecursiveChallenger;
 use plonky2::iop::target::Target;
@@ -34,6 +35,7 @@ use starky::recursive_verifier::{
     add_virtual_stark_proof_with_pis, set_stark_proof_with_pis_target, verify_stark_proof_with_challenges_circuit,
 };
 use starky::stark::Stark;
+use witness::state::DEPTH;
 use witness::{ChunkStatement, ChunkWitness, F};
 
 type Hasher = <C as GenericConfig<D>>::Hasher;
@@ -89,6 +91,7 @@ impl ChunkLayout {
             degree_bits: self.degree_bits,
             statement_len: statement_elements(&self.statement).len(),
             num_tuples: public_tuples(&self.statement).map(|t| t.len()),
+            slots: self.statement.storage.len(),
         }
     }
 
@@ -96,6 +99,8 @@ impl ChunkLayout {
     pub fn public_inputs(&self) -> Vec<F> {
         let mut pis = cpu_public_inputs(&self.statement);
         pis.extend(statement_digest(&self.statement).elements);
+        pis.extend(self.statement.old_root.elements);
+        pis.extend(self.statement.new_root.elements);
         pis
     }
 }
@@ -111,6 +116,9 @@ pub struct LeafShape {
     /// Number of elements of each public lookup's tuples (instruction,
     /// call-context, call-data and storage-slot tuples).
     pub num_tuples: [usize; PUBLIC_LOOKUPS.len()],
+    /// Number of storage slots (state-tree updates); they are the last
+    /// elements of the statement.
+    pub slots: usize,
 }
 
 /// The digest a leaf exposes: Poseidon over the statement's transcript
@@ -132,6 +140,9 @@ pub struct LeafCircuit {
     /// The tuples of each public lookup, flattened.
     tuples: [Vec<Target>; PUBLIC_LOOKUPS.len()],
     tables: [StarkProofWithPublicInputsTarget<D>; NUM_TABLES],
+    old_root: HashOutTarget,
+    /// The state-tree path of each storage slot.
+    paths: Vec<Vec<HashOutTarget>>,
     zero: Target,
 }
 
@@ -292,14 +303,22 @@ impl LeafCircuit {
         let mut digest_input = statement[LINKS..].to_vec();
         digest_input.extend(tuples.iter().flatten());
         let digest = b.hash_n_to_hash_no_pad::<PoseidonHash>(digest_input);
+        let old_root = b.add_virtual_hash();
+        let paths: Vec<Vec<HashOutTarget>> = (0..shape.slots).map(|_| b.add_virtual_hashes(DEPTH)).collect();
+        let slot_elements = &statement[shape.statement_len - shape.slots * SLOT_ELEMENTS..];
+        let new_root = storage_transition(&mut b, old_root, slot_elements, &paths);
         b.register_public_inputs(&statement[..LINKS]);
         b.register_public_inputs(&digest.elements);
+        b.register_public_inputs(&old_root.elements);
+        b.register_public_inputs(&new_root.elements);
         Self {
             data: b.build::<C>(),
             shape,
             statement,
             tuples,
             tables,
+            old_root,
+            paths,
             zero,
         }
     }
@@ -312,6 +331,13 @@ impl LeafCircuit {
                 "the chunk has shape {:?}, this leaf circuit verifies {:?}",
                 layout.shape(),
                 self.shape
+            ));
+        }
+        if proof.state_paths.len() != self.shape.slots || proof.state_paths.iter().any(|p| p.0.len() != DEPTH) {
+            return Err(format!(
+                "the chunk has {} state-tree paths for {} storage slots, each must have {DEPTH} siblings",
+                proof.state_paths.len(),
+                self.shape.slots
             ));
         }
         let mut pw = PartialWitness::new();
@@ -327,8 +353,21 @@ impl LeafCircuit {
             for ((t, p), bits) in self.tables.iter().zip(tables).zip(self.shape.degree_bits) {
                 set_stark_proof_with_pis_target(&mut pw, t, p, bits, self.zero).map_err(|e| e.to_string())?;
             }
+            pw.set_hash_target(self.old_root, proof.statement.old_root)
+                .map_err(|e| e.to_string())?;
+            for (targets, path) in self.paths.iter().zip(&proof.state_paths) {
+                for (&t, &h) in targets.iter().zip(&path.0) {
+                    pw.set_hash_target(t, h).map_err(|e| e.to_string())?;
+                }
+            }
             Ok(())
         })?;
-        super::circuits::prove_checked(&self.data, pw)
+        let leaf = super::circuits::prove_checked(&self.data, pw)?;
+        if leaf.public_inputs != layout.public_inputs() {
+            return Err(
+                "the leaf proves other link values, digest or state roots than the chunk's statement claims".into(),
+            );
+        }
+        Ok(leaf)
     }
 }

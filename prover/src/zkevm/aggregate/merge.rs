@@ -1,6 +1,6 @@
 //! The merge circuit: verifies two aggregation proofs whose circuits are
 //! fixed at build time, checks that the left range ends where the right one
-//! starts, and exposes the joined range.
+//! starts (transaction and state root), and exposes the joined range.
 
 use super::super::proof::{C, D};
 use super::{circuit_config, pi, PlonkProof};
@@ -30,12 +30,14 @@ pub fn merged_public_inputs(left: &[F], right: &[F]) -> Vec<F> {
         left[pi::STEPS] + right[pi::STEPS],
     ];
     out.extend(merged_digest(left, right).elements);
+    out.extend(&left[pi::OLD_ROOT..pi::NEW_ROOT]);
+    out.extend(&right[pi::NEW_ROOT..pi::NUM]);
     out
 }
 
 fn merged_digest(left: &[F], right: &[F]) -> HashOut<F> {
-    let mut input = left[pi::DIGEST..pi::NUM].to_vec();
-    input.extend(&right[pi::DIGEST..pi::NUM]);
+    let mut input = left[pi::DIGEST..pi::OLD_ROOT].to_vec();
+    input.extend(&right[pi::DIGEST..pi::OLD_ROOT]);
     PoseidonHash::hash_no_pad(&input)
 }
 
@@ -53,14 +55,19 @@ impl MergeCircuit {
         let (lp, rp) = (&l.public_inputs, &r.public_inputs);
         // Continuity: the right proof starts where the left one ends.
         b.connect(lp[pi::END_TX], rp[pi::FIRST_TX]);
+        for i in 0..4 {
+            b.connect(lp[pi::NEW_ROOT + i], rp[pi::OLD_ROOT + i]);
+        }
         let steps = b.add(lp[pi::STEPS], rp[pi::STEPS]);
-        let mut digest_input = lp[pi::DIGEST..pi::NUM].to_vec();
-        digest_input.extend(&rp[pi::DIGEST..pi::NUM]);
+        let mut digest_input = lp[pi::DIGEST..pi::OLD_ROOT].to_vec();
+        digest_input.extend(&rp[pi::DIGEST..pi::OLD_ROOT]);
         let digest = b.hash_n_to_hash_no_pad::<PoseidonHash>(digest_input);
         b.register_public_input(lp[pi::FIRST_TX]);
         b.register_public_input(rp[pi::END_TX]);
         b.register_public_input(steps);
         b.register_public_inputs(&digest.elements);
+        b.register_public_inputs(&lp[pi::OLD_ROOT..pi::NEW_ROOT]);
+        b.register_public_inputs(&rp[pi::NEW_ROOT..pi::NUM]);
         Self {
             data: b.build::<C>(),
             left: l,

@@ -11,11 +11,14 @@
 //!
 //! A **merge** circuit ([`merge`]) verifies two proofs (leaves or merges),
 //! checks continuity (the left proof's `end_tx` is the right proof's
-//! `first_tx`) and exposes the joined range.
+//! `first_tx`, its new state root the right proof's old root) and exposes
+//! the joined range.
 //!
 //! Every aggregation proof (leaf or merge) has the same public inputs,
-//! [`pi`]: `first_tx`, `end_tx`, `steps` (summed over the chunks) and a
-//! 4-element Poseidon digest. A leaf's digest hashes everything of its
+//! [`pi`]: `first_tx`, `end_tx`, `steps` (summed over the chunks), a
+//! 4-element Poseidon digest, and the state roots before and after the range.
+//! A leaf proves its chunk's state-tree transition ([`state`]); a merge
+//! checks that the left proof's new root is the right proof's old root. A leaf's digest hashes everything of its
 //! statement that is not a link value: the transcript elements of the
 //! statement (per transaction: id, code, callee, caller, value, call data,
 //! starting gas)
@@ -41,6 +44,7 @@ pub mod circuits;
 pub mod leaf;
 pub mod merge;
 pub mod proof;
+pub mod state;
 pub mod tree;
 pub mod verify;
 
@@ -71,8 +75,12 @@ pub mod pi {
     pub const STEPS: usize = 2;
     /// Start of the 4-element statement digest.
     pub const DIGEST: usize = 3;
+    /// Start of the 4-element state root before the range.
+    pub const OLD_ROOT: usize = DIGEST + 4;
+    /// Start of the 4-element state root after the range.
+    pub const NEW_ROOT: usize = OLD_ROOT + 4;
     /// Number of public inputs.
-    pub const NUM: usize = DIGEST + 4;
+    pub const NUM: usize = NEW_ROOT + 4;
 }
 
 /// The plonky2 configuration of the leaf and merge circuits (100-bit

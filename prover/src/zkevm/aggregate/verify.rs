@@ -2,7 +2,7 @@
 //! chunk layouts it claims.
 
 use super::super::proof::{C, D};
-use super::super::verify::{check_statement, check_storage_links};
+use super::super::verify::{check_state_links, check_statement};
 use super::circuits::Circuits;
 use super::leaf::ChunkLayout;
 use super::merge::merged_public_inputs;
@@ -43,7 +43,7 @@ impl VerifierData {
                 )));
             }
         }
-        check_storage_links(chunks.iter().map(|c| &c.statement))
+        check_state_links(chunks.iter().map(|c| &c.statement))
             .map_err(|e| AggregationError::Statement(e.to_string()))?;
         let leaves = chunks
             .iter()
@@ -87,7 +87,8 @@ pub fn verify_aggregated(proof: &AggregatedProof, data: &VerifierData) -> Result
     }
     if proof.proof.public_inputs != data.public_inputs {
         return Err(AggregationError::Statement(
-            "the root proof's public inputs do not match the chunks' range, steps and statement digest".into(),
+            "the root proof's public inputs do not match the chunks' range, steps, statement digest and state roots"
+                .into(),
         ));
     }
     data.circuit

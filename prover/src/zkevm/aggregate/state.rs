@@ -1,0 +1,108 @@
+//! The state-tree transition in the leaf circuit: from the old root, each
+//! storage slot of the statement is proven to hold its `before` value and is
+//! set to its `after` value on the same path ([`witness::state`] is the
+//! native definition this circuit mirrors, hash for hash).
+
+use super::super::proof::D;
+use plonky2::field::types::Field;
+use plonky2::hash::hash_types::{HashOutTarget, NUM_HASH_OUT_ELTS};
+use plonky2::hash::hashing::PlonkyPermutation;
+use plonky2::hash::poseidon::PoseidonHash;
+use plonky2::iop::target::{BoolTarget, Target};
+use plonky2::plonk::circuit_builder::CircuitBuilder;
+use plonky2::plonk::config::AlgebraicHasher;
+use witness::state::{DEPTH, STORAGE};
+use witness::F;
+
+/// Statement elements per storage slot: the contract (20 bytes), then the
+/// key, the value before and the value after (32 bytes each).
+pub const SLOT_ELEMENTS: usize = 20 + 3 * 32;
+
+/// Packs big-endian bytes into 32-bit limbs, most significant first.
+fn limbs(b: &mut CircuitBuilder<F, D>, bytes: &[Target]) -> Vec<Target> {
+    let base = F::from_canonical_u32(256);
+    bytes
+        .chunks(4)
+        .map(|four| {
+            four[1..]
+                .iter()
+                .fold(four[0], |acc, &byte| b.mul_const_add(base, acc, byte))
+        })
+        .collect()
+}
+
+/// The leaf of a storage slot holding the value with limbs `value`: the
+/// empty leaf for zero, otherwise `Poseidon(key ‖ limbs)`.
+fn storage_leaf(b: &mut CircuitBuilder<F, D>, key: HashOutTarget, value: &[Target]) -> HashOutTarget {
+    let mut input = key.elements.to_vec();
+    input.extend(value);
+    let hash = b.hash_n_to_hash_no_pad::<PoseidonHash>(input);
+    // Limbs are below 2^32, so their sum (below 2^35) is zero only for a zero value.
+    let sum = b.add_many(value);
+    let zero = b.zero();
+    let is_zero = b.is_equal(sum, zero);
+    HashOutTarget {
+        elements: hash.elements.map(|h| b.select(is_zero, zero, h)),
+    }
+}
+
+/// The 64 bits of a key's position (its first element as a canonical
+/// integer), lowest first.
+fn position_bits(b: &mut CircuitBuilder<F, D>, key: HashOutTarget) -> Vec<BoolTarget> {
+    let bits = b.split_le(key.elements[0], DEPTH);
+    // The 64 bits must be the canonical representation (below the field
+    // order 2^64 - 2^32 + 1): if the high half is all ones, the low half is zero.
+    let low = b.le_sum(bits[..32].iter());
+    let high = b.le_sum(bits[32..].iter());
+    let all_ones = b.constant(F::from_canonical_u32(u32::MAX));
+    let high_full = b.is_equal(high, all_ones);
+    let overflow = b.mul(high_full.target, low);
+    b.assert_zero(overflow);
+    bits
+}
+
+/// The root a path leads to from `leaf`.
+fn root_of(
+    b: &mut CircuitBuilder<F, D>,
+    leaf: HashOutTarget,
+    bits: &[BoolTarget],
+    path: &[HashOutTarget],
+) -> HashOutTarget {
+    let zero = b.zero();
+    bits.iter().zip(path).fold(leaf, |node, (&bit, sibling)| {
+        let mut state = <PoseidonHash as AlgebraicHasher<F>>::AlgebraicPermutation::new(std::iter::repeat(zero));
+        state.set_from_slice(&node.elements, 0);
+        state.set_from_slice(&sibling.elements, NUM_HASH_OUT_ELTS);
+        let out = PoseidonHash::permute_swapped(state, bit, b);
+        HashOutTarget::from_partial(&out.squeeze()[..NUM_HASH_OUT_ELTS], zero)
+    })
+}
+
+/// Constrains the transition from `old_root` through the storage slots
+/// (`slots`: [`SLOT_ELEMENTS`] statement elements each) with their paths,
+/// and returns the new root.
+pub fn storage_transition(
+    b: &mut CircuitBuilder<F, D>,
+    old_root: HashOutTarget,
+    slots: &[Target],
+    paths: &[Vec<HashOutTarget>],
+) -> HashOutTarget {
+    let kind = b.constant(F::from_canonical_u64(STORAGE));
+    let mut root = old_root;
+    for (slot, path) in slots.chunks(SLOT_ELEMENTS).zip(paths) {
+        let (address, words) = slot.split_at(20);
+        let mut key_input = vec![kind];
+        key_input.extend(limbs(b, address));
+        key_input.extend(limbs(b, &words[..32]));
+        let key = b.hash_n_to_hash_no_pad::<PoseidonHash>(key_input);
+        let bits = position_bits(b, key);
+        let before = limbs(b, &words[32..64]);
+        let after = limbs(b, &words[64..]);
+        let before_leaf = storage_leaf(b, key, &before);
+        let reached = root_of(b, before_leaf, &bits, path);
+        b.connect_hashes(reached, root);
+        let after_leaf = storage_leaf(b, key, &after);
+        root = root_of(b, after_leaf, &bits, path);
+    }
+    root
+}

@@ -1,0 +1,370 @@
+//! The rollup state tree: a Poseidon (Goldilocks) sparse Merkle tree of fixed
+//! depth [`DEPTH`] over contract code and storage, and the update witnesses
+//! (one Merkle path per storage slot a chunk touches) with which a chunk
+//! proves its old state root -> new state root.
+//!
+//! - **Keys.** A leaf's key is `Poseidon(kind ‖ address ‖ slot)`: the kind
+//!   ([`CODE`] or [`STORAGE`]), the address as five 32-bit limbs and the
+//!   slot as eight (most significant first; the slot is zero for code).
+//! - **Position.** The key's first element, as a canonical 64-bit integer.
+//!   Bit `h` of the position says whether the node at height `h` of the
+//!   path is a right child (height 0 is the leaf).
+//! - **Leaves.** A storage slot holding `v != 0` is `Poseidon(key ‖ v as
+//!   eight 32-bit limbs)`; an account with code is `Poseidon(key ‖ code
+//!   hash)`, the code hash being `Poseidon(length ‖ bytes)`. A zero slot
+//!   and an account without code are the empty leaf (four zeros), so the
+//!   root depends on the state only, not on its history.
+//! - **Inner nodes.** Poseidon's two-to-one compression of the two children
+//!   (the hash of plonky2's Merkle trees), so that a path costs one Poseidon
+//!   gate per level in the aggregation circuit.
+//!
+//! Two keys at the same position cannot both be in the tree: inserting the
+//! second is an error, never a silent overwrite (with 64-bit positions the
+//! first such pair is expected near 2^32 leaves).
+//!
+//! What the tree holds today: code and storage. Balances and nonces join it
+//! when transaction-level accounting is proven; code leaves cannot change in
+//! a proven chunk (contract creation is out of scope).
+
+use crate::storage::StorageSlot;
+use crate::{WitnessError, F};
+use executor::input::PreAccount;
+use plonky2::field::types::{Field, PrimeField64};
+use plonky2::hash::hash_types::HashOut;
+use plonky2::hash::poseidon::PoseidonHash;
+use plonky2::plonk::config::Hasher;
+use revm::primitives::{Address, Bytes, U256};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+
+/// Height of the tree: leaf positions are 64-bit integers.
+pub const DEPTH: usize = 64;
+
+/// Key kind of a code leaf.
+pub const CODE: u64 = 1;
+/// Key kind of a storage leaf.
+pub const STORAGE: u64 = 2;
+
+/// A state root or any node of the tree.
+pub type Digest = HashOut<F>;
+
+/// The siblings of a leaf's path, from height 0 (the leaf's sibling) up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MerklePath(pub Vec<Digest>);
+
+/// The root of every empty subtree, by height.
+static EMPTY: LazyLock<Vec<Digest>> = LazyLock::new(|| {
+    let mut empty = vec![HashOut::ZERO];
+    for h in 0..DEPTH {
+        empty.push(PoseidonHash::two_to_one(empty[h], empty[h]));
+    }
+    empty
+});
+
+/// A root as hex: its four elements, 16 digits each.
+pub fn root_hex(root: Digest) -> String {
+    let digits: String = root
+        .elements
+        .iter()
+        .map(|e| format!("{:016x}", e.to_canonical_u64()))
+        .collect();
+    format!("0x{digits}")
+}
+
+/// A word as eight 32-bit limbs, most significant first.
+pub fn word_limbs(word: U256) -> [F; 8] {
+    let bytes = word.to_be_bytes::<32>();
+    std::array::from_fn(|i| F::from_canonical_u32(u32::from_be_bytes(bytes[4 * i..4 * i + 4].try_into().unwrap())))
+}
+
+/// An address as five 32-bit limbs, most significant first.
+pub fn address_limbs(address: Address) -> [F; 5] {
+    let bytes = address.as_slice();
+    std::array::from_fn(|i| F::from_canonical_u32(u32::from_be_bytes(bytes[4 * i..4 * i + 4].try_into().unwrap())))
+}
+
+/// The key of a leaf.
+pub fn key(kind: u64, address: Address, slot: U256) -> Digest {
+    let mut input = vec![F::from_canonical_u64(kind)];
+    input.extend(address_limbs(address));
+    input.extend(word_limbs(slot));
+    PoseidonHash::hash_no_pad(&input)
+}
+
+/// The position of a key's leaf.
+pub fn position(key: Digest) -> u64 {
+    key.elements[0].to_canonical_u64()
+}
+
+/// The leaf of a storage slot holding `value`.
+pub fn storage_leaf(key: Digest, value: U256) -> Digest {
+    if value.is_zero() {
+        return HashOut::ZERO;
+    }
+    let mut input = key.elements.to_vec();
+    input.extend(word_limbs(value));
+    PoseidonHash::hash_no_pad(&input)
+}
+
+/// The leaf of an account with `code`.
+pub fn code_leaf(key: Digest, code: &[u8]) -> Digest {
+    if code.is_empty() {
+        return HashOut::ZERO;
+    }
+    let mut input = vec![F::from_canonical_usize(code.len())];
+    input.extend(code.iter().map(|&b| F::from_canonical_u8(b)));
+    let mut leaf = key.elements.to_vec();
+    leaf.extend(PoseidonHash::hash_no_pad(&input).elements);
+    PoseidonHash::hash_no_pad(&leaf)
+}
+
+/// The root a path leads to from `leaf` at `position`.
+pub fn root_of(leaf: Digest, position: u64, path: &MerklePath) -> Digest {
+    path.0.iter().enumerate().fold(leaf, |node, (h, &sibling)| {
+        if position >> h & 1 == 1 {
+            PoseidonHash::two_to_one(sibling, node)
+        } else {
+            PoseidonHash::two_to_one(node, sibling)
+        }
+    })
+}
+
+/// The state tree: the non-empty nodes and the key of every occupied leaf.
+#[derive(Clone, Debug, Default)]
+pub struct StateTree {
+    /// Non-empty nodes by (height, index at that height).
+    nodes: HashMap<(usize, u64), Digest>,
+    /// The key whose leaf occupies each non-empty position.
+    keys: HashMap<u64, Digest>,
+}
+
+impl StateTree {
+    /// The tree of a pre-state: every account's code and non-zero storage.
+    pub fn of_accounts(accounts: &BTreeMap<Address, PreAccount>) -> Result<Self, WitnessError> {
+        let mut tree = Self::default();
+        for (&address, account) in accounts {
+            let k = key(CODE, address, U256::ZERO);
+            tree.set(k, code_leaf(k, &account.code))?;
+            for (&slot, &value) in &account.storage {
+                let k = key(STORAGE, address, slot);
+                tree.set(k, storage_leaf(k, value))?;
+            }
+        }
+        Ok(tree)
+    }
+
+    /// The root.
+    pub fn root(&self) -> Digest {
+        self.node(DEPTH, 0)
+    }
+
+    fn node(&self, height: usize, index: u64) -> Digest {
+        self.nodes.get(&(height, index)).copied().unwrap_or(EMPTY[height])
+    }
+
+    /// The path of the leaf at `position`.
+    pub fn path(&self, position: u64) -> MerklePath {
+        MerklePath((0..DEPTH).map(|h| self.node(h, (position >> h) ^ 1)).collect())
+    }
+
+    /// Puts `leaf` at `key`'s position and rehashes the path to the root.
+    fn set(&mut self, key: Digest, leaf: Digest) -> Result<(), WitnessError> {
+        let pos = position(key);
+        match self.keys.get(&pos) {
+            Some(&other) if other != key => {
+                return Err(WitnessError::StateTree(format!(
+                    "two state keys share leaf position {pos:#018x}; the tree cannot hold both"
+                )))
+            }
+            _ => {}
+        }
+        if leaf == HashOut::ZERO {
+            self.keys.remove(&pos);
+        } else {
+            self.keys.insert(pos, key);
+        }
+        let mut node = leaf;
+        for h in 0..=DEPTH {
+            let index = if h == DEPTH { 0 } else { pos >> h };
+            if node == EMPTY[h] {
+                self.nodes.remove(&(h, index));
+            } else {
+                self.nodes.insert((h, index), node);
+            }
+            if h < DEPTH {
+                let sibling = self.node(h, index ^ 1);
+                node = if index & 1 == 1 {
+                    PoseidonHash::two_to_one(sibling, node)
+                } else {
+                    PoseidonHash::two_to_one(node, sibling)
+                };
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies a chunk's storage slots (checking that each holds its
+    /// `before` value) and returns the path of each, taken just before its
+    /// update.
+    pub fn update_storage(&mut self, slots: &[StorageSlot]) -> Result<Vec<MerklePath>, WitnessError> {
+        slots
+            .iter()
+            .map(|slot| {
+                let k = key(STORAGE, slot.address, slot.key);
+                let pos = position(k);
+                if self.node(0, pos) != storage_leaf(k, slot.before) {
+                    return Err(WitnessError::StateTree(format!(
+                        "slot {} of {} does not hold {} in the state tree, the value the trace reads before the chunk",
+                        slot.key, slot.address, slot.before
+                    )));
+                }
+                let path = self.path(pos);
+                self.set(k, storage_leaf(k, slot.after))?;
+                Ok(path)
+            })
+            .collect()
+    }
+}
+
+/// Checks a chunk's state transition: starting from `old_root`, each slot's
+/// path leads from its `before` leaf to the current root, and the slot's
+/// `after` leaf on the same path gives the next root. Returns the last root.
+pub fn apply_storage(old_root: Digest, slots: &[StorageSlot], paths: &[MerklePath]) -> Result<Digest, String> {
+    if slots.len() != paths.len() {
+        return Err(format!(
+            "{} storage slots but {} state-tree paths",
+            slots.len(),
+            paths.len()
+        ));
+    }
+    let mut root = old_root;
+    for (slot, path) in slots.iter().zip(paths) {
+        if path.0.len() != DEPTH {
+            return Err(format!(
+                "a state-tree path of {} siblings, expected {DEPTH}",
+                path.0.len()
+            ));
+        }
+        let k = key(STORAGE, slot.address, slot.key);
+        let pos = position(k);
+        if root_of(storage_leaf(k, slot.before), pos, path) != root {
+            return Err(format!(
+                "the path of slot {} of {} does not lead from value {} to the state root",
+                slot.key, slot.address, slot.before
+            ));
+        }
+        root = root_of(storage_leaf(k, slot.after), pos, path);
+    }
+    Ok(root)
+}
+
+/// What a block's chunks start from: the code of every account and the state tree.
+#[derive(Clone, Debug)]
+pub struct PreState {
+    /// Bytecode of every account that has code.
+    pub codes: HashMap<Address, Bytes>,
+    /// The state tree before the block.
+    pub tree: StateTree,
+}
+
+impl PreState {
+    /// The pre-state of a block.
+    pub fn of(block: &executor::BlockInput) -> Result<Self, WitnessError> {
+        Self::of_accounts(&block.pre_state)
+    }
+
+    /// The pre-state of these accounts.
+    pub fn of_accounts(accounts: &BTreeMap<Address, PreAccount>) -> Result<Self, WitnessError> {
+        Ok(Self {
+            codes: accounts
+                .iter()
+                .filter(|(_, a)| !a.code.is_empty())
+                .map(|(addr, a)| (*addr, a.code.clone()))
+                .collect(),
+            tree: StateTree::of_accounts(accounts)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(address: u8, key: u64, before: u64, after: u64) -> StorageSlot {
+        StorageSlot {
+            address: Address::repeat_byte(address),
+            key: U256::from(key),
+            before: U256::from(before),
+            after: U256::from(after),
+        }
+    }
+
+    fn accounts(storage: &[(u8, u64, u64)]) -> BTreeMap<Address, PreAccount> {
+        let mut accounts: BTreeMap<Address, PreAccount> = BTreeMap::new();
+        for &(a, k, v) in storage {
+            let account = accounts.entry(Address::repeat_byte(a)).or_insert_with(|| PreAccount {
+                balance: U256::ZERO,
+                nonce: 0,
+                code: Bytes::from(vec![0x60, a, 0x00]),
+                storage: BTreeMap::new(),
+            });
+            account.storage.insert(U256::from(k), U256::from(v));
+        }
+        accounts
+    }
+
+    #[test]
+    fn the_root_depends_on_the_state_not_its_history() {
+        let mut tree = StateTree::of_accounts(&accounts(&[(1, 0, 5), (1, 2, 7), (2, 9, 1)])).unwrap();
+        let direct = StateTree::of_accounts(&accounts(&[(1, 0, 6), (1, 2, 7), (2, 9, 0)])).unwrap();
+        assert_ne!(tree.root(), direct.root());
+        tree.update_storage(&[slot(1, 0, 5, 6), slot(2, 9, 1, 0)]).unwrap();
+        assert_eq!(tree.root(), direct.root(), "a zeroed slot is the empty leaf");
+        let empty = StateTree::default();
+        assert_eq!(empty.root(), EMPTY[DEPTH]);
+    }
+
+    #[test]
+    fn update_paths_prove_the_transition_and_nothing_else() {
+        let mut tree = StateTree::of_accounts(&accounts(&[(1, 0, 5), (1, 2, 7)])).unwrap();
+        let old = tree.root();
+        let slots = [slot(1, 0, 5, 6), slot(1, 2, 7, 7), slot(1, 3, 0, 4)];
+        let paths = tree.update_storage(&slots).unwrap();
+        assert_eq!(apply_storage(old, &slots, &paths), Ok(tree.root()));
+
+        let mut wrong_before = slots.clone();
+        wrong_before[1].before = U256::from(8u8);
+        assert!(apply_storage(old, &wrong_before, &paths).is_err());
+        let mut wrong_path = paths.clone();
+        wrong_path[2].0[40] = HashOut::from_partial(&[F::ONE]);
+        assert!(apply_storage(old, &slots, &wrong_path).is_err());
+        assert!(apply_storage(old, &slots[..2], &paths).is_err());
+        let err = StateTree::of_accounts(&accounts(&[(1, 0, 5)]))
+            .unwrap()
+            .update_storage(&[slot(1, 0, 4, 6)])
+            .unwrap_err();
+        assert!(err.to_string().contains("does not hold 4"), "{err}");
+    }
+
+    #[test]
+    fn keys_separate_kinds_accounts_and_slots() {
+        let a = Address::repeat_byte(1);
+        let keys = [
+            key(CODE, a, U256::ZERO),
+            key(STORAGE, a, U256::ZERO),
+            key(STORAGE, Address::repeat_byte(2), U256::ZERO),
+            key(STORAGE, a, U256::from(1u8) << 224),
+        ];
+        for i in 0..keys.len() {
+            for j in i + 1..keys.len() {
+                assert_ne!(position(keys[i]), position(keys[j]));
+            }
+        }
+        assert_ne!(
+            code_leaf(keys[0], &[0]),
+            code_leaf(keys[0], &[0, 0]),
+            "the length is hashed"
+        );
+    }
+}
