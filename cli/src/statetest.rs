@@ -201,7 +201,7 @@ pub fn run(args: StatetestArgs) -> anyhow::Result<ExitCode> {
     if let Some(choice) = &backend {
         let total: usize = out_of_scope.values().sum();
         println!(
-            "proving ({}): proven {proven}, out of scope {total}, failed {} (chunk proofs of the execution steps; the state root is not in the proof yet)",
+            "proving ({}): proven {proven}, out of scope {total}, failed {} (chunk proofs of the execution steps and of the rollup state tree's root transition; the Ethereum MPT state root is checked by execution, not proven)",
             choice.describe(),
             proof_failures.len()
         );

@@ -76,9 +76,13 @@ fn three_chunks_aggregate_into_one_proof_and_tampering_is_rejected() {
     let mut bad = proofs[1].clone();
     bad.statement.steps += 1;
     assert!(prove_leaf(&mut circuits, 1, &bad, &mut report).is_err());
-    // A forged state-tree path, and a claimed new state root the slots do not give.
+    // Forged state-tree paths (a storage slot's, the called code's), and a
+    // claimed new state root the slots do not give.
     let mut bad = proofs[1].clone();
-    bad.state_paths[0].0[9] = HashOut::from_partial(&[F::ONE]);
+    bad.state.storage[0].0[9] = HashOut::from_partial(&[F::ONE]);
+    assert!(prove_leaf(&mut circuits, 1, &bad, &mut report).is_err());
+    let mut bad = proofs[1].clone();
+    bad.state.code[0].0[50] = HashOut::from_partial(&[F::ONE]);
     assert!(prove_leaf(&mut circuits, 1, &bad, &mut report).is_err());
     let mut bad = proofs[1].clone();
     bad.statement.new_root = bad.statement.old_root;

@@ -9,7 +9,7 @@ use prover::zkevm::{prove_chunk, verify_chunk, verify_chunk_sequence, ChunkProof
 use revm::primitives::{Address, Bytes, B256, I256, U256};
 use std::collections::BTreeMap;
 use witness::opcode::{decode, env, memory_cost, Family};
-use witness::state::StateTree;
+use witness::state::{StateTree, StateWitness};
 use witness::{build_chunks, ChunkWitness, PreState, WitnessError, F};
 
 /// Sender of every test transaction.
@@ -1491,20 +1491,28 @@ fn proves_storage_traffic_across_transactions_and_chunks() {
     let err = verify_chunk(&forged).unwrap_err();
     assert!(err.to_string().contains("claimed new root"), "{err}");
     let mut forged = proofs[1].clone();
-    forged.state_paths[0].0[7] = HashOut::from_partial(&[F::ONE]);
+    forged.state.storage[0].0[7] = HashOut::from_partial(&[F::ONE]);
     let err = verify_chunk(&forged).unwrap_err();
     assert!(err.to_string().contains("does not lead"), "{err}");
+    let mut forged = proofs[1].clone();
+    forged.state.code[0].0[30] = HashOut::from_partial(&[F::ONE]);
+    let err = verify_chunk(&forged).unwrap_err();
+    assert!(err.to_string().contains("code path"), "{err}");
     let mut unlinked = proofs.clone();
     unlinked[1].statement.old_root = unlinked[0].statement.old_root;
     let err = verify_chunk_sequence(&unlinked).unwrap_err();
     assert!(err.to_string().contains("another state root"), "{err}");
 }
 
-/// Gives `w` the state transition of a pre-state holding exactly its slots'
-/// `before` values, as a cheating prover would, so that only the tables can
-/// catch a forged slot value.
+/// Gives `w` the state tree of a pre-state holding exactly its called code
+/// and its slots' `before` values, as a cheating prover would, so that only
+/// the tables can catch a forged slot value.
 fn restate(w: &mut ChunkWitness) {
     let mut accounts: BTreeMap<Address, PreAccount> = BTreeMap::new();
+    let callees = w.statement.callees();
+    for &(address, code) in &callees {
+        accounts.entry(address).or_default().code = Bytes::from(code.to_vec());
+    }
     for slot in &w.statement.storage {
         accounts
             .entry(slot.address)
@@ -1513,8 +1521,12 @@ fn restate(w: &mut ChunkWitness) {
             .insert(slot.key, slot.before);
     }
     let mut tree = StateTree::of_accounts(&accounts).unwrap();
+    let code = tree.code_paths(&callees).unwrap();
     w.statement.old_root = tree.root();
-    w.state_paths = tree.update_storage(&w.statement.storage).unwrap();
+    w.state = StateWitness {
+        code,
+        storage: tree.update_storage(&w.statement.storage).unwrap(),
+    };
     w.statement.new_root = tree.root();
 }
 

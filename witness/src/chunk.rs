@@ -6,7 +6,7 @@
 //! chunks link through their public transaction range: a chunk's `end_tx`
 //! is the next chunk's `first_tx`.
 
-use crate::state::{Digest, MerklePath, PreState, StateTree};
+use crate::state::{Digest, PreState, StateTree, StateWitness};
 use crate::storage::{self, StorageSlot};
 use crate::{arith, bytecode, context, cpu, exp, logic, memory, stack, WitnessError, F, MIN_ROWS_LOG};
 use executor::trace::{BlockTrace, TxTrace};
@@ -54,7 +54,8 @@ pub struct TxCall {
 /// the statement yet); the storage slots they touched held the listed values
 /// before and after them, a reverted transaction's writes rolled back; and
 /// the state tree ([`crate::state`]) went from `old_root` to `new_root` by
-/// those slot changes.
+/// those slot changes, the called contracts holding the given code under
+/// `old_root`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkStatement {
     /// Index of the chunk's first transaction in the block.
@@ -72,6 +73,24 @@ pub struct ChunkStatement {
     /// The state root after the chunk: `old_root` with the storage slots
     /// set to their `after` values, in order.
     pub new_root: Digest,
+}
+
+impl ChunkStatement {
+    /// The contracts the chunk's transactions call, each once, in order of
+    /// first call, with their code.
+    pub fn callees(&self) -> Vec<(Address, &[u8])> {
+        statement_callees(&self.calls)
+    }
+}
+
+/// The distinct callees of `calls` in order of first call, with their code.
+fn statement_callees(calls: &[TxCall]) -> Vec<(Address, &[u8])> {
+    let mut seen = std::collections::HashSet::new();
+    calls
+        .iter()
+        .filter(|c| seen.insert(c.address))
+        .map(|c| (c.address, c.code.as_slice()))
+        .collect()
 }
 
 /// The storage slots consecutive chunks of a block touch, each with its
@@ -108,8 +127,8 @@ pub fn describe_storage(slots: &[StorageSlot], max: usize) -> Vec<String> {
 pub struct ChunkWitness {
     /// Public statement.
     pub statement: ChunkStatement,
-    /// The state-tree path of each storage slot, taken just before its update.
-    pub state_paths: Vec<MerklePath>,
+    /// The state-tree paths proving the statement's roots.
+    pub state: StateWitness,
     /// Step table rows.
     pub cpu: Vec<[F; cpu::col::NUM_COLUMNS]>,
     /// Stack read/write table rows.
@@ -242,7 +261,10 @@ fn build_chunk(
     let storage_log = rows_log_for(2 * slots.len() + accesses.len());
     let storage = storage::generate(&slots, accesses, storage_log)?;
     let old_root = tree.root();
-    let state_paths = tree.update_storage(&slots)?;
+    let state = StateWitness {
+        code: tree.code_paths(&statement_callees(&calls))?,
+        storage: tree.update_storage(&slots)?,
+    };
     let statement = ChunkStatement {
         first_tx: txs[0].0.tx_index,
         end_tx: txs[txs.len() - 1].0.tx_index + 1,
@@ -254,7 +276,7 @@ fn build_chunk(
     };
     Ok(ChunkWitness {
         statement,
-        state_paths,
+        state,
         cpu: cpu.rows,
         stack,
         bytecode,

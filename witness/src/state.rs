@@ -1,7 +1,8 @@
 //! The rollup state tree: a Poseidon (Goldilocks) sparse Merkle tree of fixed
 //! depth [`DEPTH`] over contract code and storage, and the update witnesses
-//! (one Merkle path per storage slot a chunk touches) with which a chunk
-//! proves its old state root -> new state root.
+//! (one Merkle path per storage slot a chunk touches, one per contract it
+//! calls) with which a chunk proves its old state root -> new state root and
+//! that the code it runs is the code the old root holds.
 //!
 //! - **Keys.** A leaf's key is `Poseidon(kind ‖ address ‖ slot)`: the kind
 //!   ([`CODE`] or [`STORAGE`]), the address as five 32-bit limbs and the
@@ -52,6 +53,18 @@ pub type Digest = HashOut<F>;
 /// The siblings of a leaf's path, from height 0 (the leaf's sibling) up.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MerklePath(pub Vec<Digest>);
+
+/// What a chunk's state-tree claims are proven with: the path of each
+/// called contract's code leaf under the old root (in the order of
+/// [`crate::ChunkStatement::callees`]), and the path of each storage slot
+/// taken just before its update (in statement order).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateWitness {
+    /// Paths of the called contracts' code leaves.
+    pub code: Vec<MerklePath>,
+    /// Paths of the storage slots.
+    pub storage: Vec<MerklePath>,
+}
 
 /// The root of every empty subtree, by height.
 static EMPTY: LazyLock<Vec<Digest>> = LazyLock::new(|| {
@@ -107,16 +120,26 @@ pub fn storage_leaf(key: Digest, value: U256) -> Digest {
     PoseidonHash::hash_no_pad(&input)
 }
 
+/// The code hash of the state tree: `Poseidon(length ‖ bytes)`.
+pub fn code_hash(code: &[u8]) -> Digest {
+    let mut input = vec![F::from_canonical_usize(code.len())];
+    input.extend(code.iter().map(|&b| F::from_canonical_u8(b)));
+    PoseidonHash::hash_no_pad(&input)
+}
+
+/// The leaf of an account whose non-empty code has hash `hash`.
+pub fn code_hash_leaf(key: Digest, hash: Digest) -> Digest {
+    let mut leaf = key.elements.to_vec();
+    leaf.extend(hash.elements);
+    PoseidonHash::hash_no_pad(&leaf)
+}
+
 /// The leaf of an account with `code`.
 pub fn code_leaf(key: Digest, code: &[u8]) -> Digest {
     if code.is_empty() {
         return HashOut::ZERO;
     }
-    let mut input = vec![F::from_canonical_usize(code.len())];
-    input.extend(code.iter().map(|&b| F::from_canonical_u8(b)));
-    let mut leaf = key.elements.to_vec();
-    leaf.extend(PoseidonHash::hash_no_pad(&input).elements);
-    PoseidonHash::hash_no_pad(&leaf)
+    code_hash_leaf(key, code_hash(code))
 }
 
 /// The root a path leads to from `leaf` at `position`.
@@ -204,6 +227,24 @@ impl StateTree {
         Ok(())
     }
 
+    /// The paths of the code leaves of `callees`, checking that the tree
+    /// holds that code for each.
+    pub fn code_paths(&self, callees: &[(Address, &[u8])]) -> Result<Vec<MerklePath>, WitnessError> {
+        callees
+            .iter()
+            .map(|&(address, code)| {
+                let k = key(CODE, address, U256::ZERO);
+                if code.is_empty() || self.node(0, position(k)) != code_leaf(k, code) {
+                    return Err(WitnessError::StateTree(format!(
+                        "the state tree does not hold the {} code bytes called at {address}",
+                        code.len()
+                    )));
+                }
+                Ok(self.path(position(k)))
+            })
+            .collect()
+    }
+
     /// Applies a chunk's storage slots (checking that each holds its
     /// `before` value) and returns the path of each, taken just before its
     /// update.
@@ -225,6 +266,27 @@ impl StateTree {
             })
             .collect()
     }
+}
+
+/// Checks that under `root` each callee's code leaf holds its code, with `paths`.
+pub fn check_code(root: Digest, callees: &[(Address, &[u8])], paths: &[MerklePath]) -> Result<(), String> {
+    if callees.len() != paths.len() {
+        return Err(format!(
+            "{} called contracts but {} code paths",
+            callees.len(),
+            paths.len()
+        ));
+    }
+    for (&(address, code), path) in callees.iter().zip(paths) {
+        let k = key(CODE, address, U256::ZERO);
+        if path.0.len() != DEPTH || code.is_empty() || root_of(code_leaf(k, code), position(k), path) != root {
+            return Err(format!(
+                "the code path of {address} does not lead from its {} code bytes to the state root",
+                code.len()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks a chunk's state transition: starting from `old_root`, each slot's
@@ -366,5 +428,20 @@ mod tests {
             code_leaf(keys[0], &[0, 0]),
             "the length is hashed"
         );
+    }
+
+    #[test]
+    fn code_paths_prove_the_called_code() {
+        let state = accounts(&[(1, 0, 5), (2, 0, 1)]);
+        let tree = StateTree::of_accounts(&state).unwrap();
+        let (a, b) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        let callees = [(b, &state[&b].code[..]), (a, &state[&a].code[..])];
+        let paths = tree.code_paths(&callees).unwrap();
+        assert_eq!(check_code(tree.root(), &callees, &paths), Ok(()));
+        let other = [(b, &state[&a].code[..]), (a, &state[&a].code[..])];
+        assert!(check_code(tree.root(), &other, &paths).is_err(), "another code");
+        assert!(tree.code_paths(&other).is_err());
+        assert!(check_code(tree.root(), &callees[..1], &paths).is_err());
+        assert!(tree.code_paths(&[(Address::repeat_byte(3), &[0x00][..])]).is_err());
     }
 }

@@ -33,7 +33,7 @@ use prover::zkevm::aggregate::{
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
-use witness::state::MerklePath;
+use witness::state::StateWitness;
 use witness::{arith, bytecode, context, cpu, exp, logic, memory, stack, storage, ChunkStatement, ChunkWitness, F};
 
 /// Default chunk size: at most 2^10 step rows per chunk (as `zkr prove`).
@@ -46,8 +46,8 @@ pub struct ChunkJobInput {
     pub block: u64,
     /// The chunk's public statement.
     pub statement: ChunkStatement,
-    /// The state-tree path of each storage slot.
-    pub state_paths: Vec<MerklePath>,
+    /// The state-tree paths proving the statement's roots.
+    pub state: StateWitness,
     /// Step table rows, one after the other.
     pub cpu: Vec<F>,
     /// Stack table rows, one after the other.
@@ -74,7 +74,7 @@ impl ChunkJobInput {
         Self {
             block,
             statement: witness.statement.clone(),
-            state_paths: witness.state_paths.clone(),
+            state: witness.state.clone(),
             cpu: witness.cpu.concat(),
             stack: witness.stack.concat(),
             bytecode: witness.bytecode.concat(),
@@ -92,7 +92,7 @@ impl ChunkJobInput {
     pub fn witness(self) -> Result<ChunkWitness, String> {
         Ok(ChunkWitness {
             statement: self.statement,
-            state_paths: self.state_paths,
+            state: self.state,
             cpu: rows::<{ cpu::col::NUM_COLUMNS }>(self.cpu, "step")?,
             stack: rows::<{ stack::col::NUM_COLUMNS }>(self.stack, "stack")?,
             bytecode: rows::<{ bytecode::col::NUM_COLUMNS }>(self.bytecode, "bytecode")?,

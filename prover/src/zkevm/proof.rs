@@ -3,7 +3,7 @@
 use plonky2::plonk::config::PoseidonGoldilocksConfig;
 use serde::{Deserialize, Serialize};
 use starky::proof::StarkProofWithPublicInputs;
-use witness::state::MerklePath;
+use witness::state::StateWitness;
 use witness::{ChunkStatement, F};
 
 /// Extension degree of the STARK challenges.
@@ -19,9 +19,9 @@ pub type TableProof = StarkProofWithPublicInputs<F, C, D>;
 pub struct ChunkProof {
     /// What is proven.
     pub statement: ChunkStatement,
-    /// The state-tree path of each storage slot of the statement, taken
-    /// just before its update (the witness of the root transition).
-    pub state_paths: Vec<MerklePath>,
+    /// The state-tree paths of the called code and of each storage slot
+    /// (the witness of the statement's state roots).
+    pub state: StateWitness,
     /// Step table proof.
     pub cpu: TableProof,
     /// Stack table proof.

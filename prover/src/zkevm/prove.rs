@@ -78,7 +78,7 @@ pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result
     };
     Ok(ChunkProof {
         statement: witness.statement.clone(),
-        state_paths: witness.state_paths.clone(),
+        state: witness.state.clone(),
         cpu: job(0).prove(&CpuStark, "step", &cpu_public_inputs(&witness.statement))?,
         stack: job(1).prove(&StackStark, "stack", &[])?,
         bytecode: job(2).prove(&BytecodeStark, "bytecode", &[])?,

@@ -30,8 +30,10 @@ type Hasher = <C as GenericConfig<D>>::Hasher;
 pub fn verify_chunk(proof: &ChunkProof) -> Result<(), ZkevmError> {
     let statement = &proof.statement;
     check_statement(statement)?;
-    let new_root = witness::state::apply_storage(statement.old_root, &statement.storage, &proof.state_paths)
-        .map_err(|e| ZkevmError::Statement(format!("state-tree transition: {e}")))?;
+    let state_error = |e: String| ZkevmError::Statement(format!("state tree: {e}"));
+    witness::state::check_code(statement.old_root, &statement.callees(), &proof.state.code).map_err(state_error)?;
+    let new_root = witness::state::apply_storage(statement.old_root, &statement.storage, &proof.state.storage)
+        .map_err(state_error)?;
     if new_root != statement.new_root {
         return Err(ZkevmError::Statement(
             "the storage slots take the state tree from the old root to another root than the claimed new root".into(),

@@ -15,7 +15,7 @@ use super::super::stark_config;
 use super::super::statement::{cpu_public_inputs, public_tuples, statement_elements, PUBLIC_LOOKUPS};
 use super::super::storage_stark::StorageStark;
 use super::super::tables::{cross_table_lookups, NUM_TABLES};
-use super::state::{storage_transition, SLOT_ELEMENTS};
+use super::state::{storage_transition, CodeRead, SLOT_ELEMENTS};
 use super::{circuit_config, pi, PlonkProof};
 use plonky2::field::types::Field;
 use plonky2::hash::hash_types::{HashOut, HashOutTarget};
@@ -35,7 +35,7 @@ use starky::recursive_verifier::{
     add_virtual_stark_proof_with_pis, set_stark_proof_with_pis_target, verify_stark_proof_with_challenges_circuit,
 };
 use starky::stark::Stark;
-use witness::state::DEPTH;
+use witness::state::{address_limbs, code_hash, MerklePath, DEPTH};
 use witness::{ChunkStatement, ChunkWitness, F};
 
 type Hasher = <C as GenericConfig<D>>::Hasher;
@@ -92,6 +92,7 @@ impl ChunkLayout {
             statement_len: statement_elements(&self.statement).len(),
             num_tuples: public_tuples(&self.statement).map(|t| t.len()),
             slots: self.statement.storage.len(),
+            callees: self.statement.callees().len(),
         }
     }
 
@@ -119,16 +120,43 @@ pub struct LeafShape {
     /// Number of storage slots (state-tree updates); they are the last
     /// elements of the statement.
     pub slots: usize,
+    /// Number of distinct called contracts (code leaves read).
+    pub callees: usize,
 }
 
 /// The digest a leaf exposes: Poseidon over the statement's transcript
-/// elements after the link values, then its public lookup tuples.
+/// elements after the link values, its public lookup tuples, then per
+/// called contract its address limbs and code hash ([`code_reads`]).
 pub fn statement_digest(statement: &ChunkStatement) -> HashOut<F> {
     let mut input = statement_elements(statement).split_off(LINKS);
     for tuples in public_tuples(statement) {
         input.extend(tuples);
     }
+    input.extend(code_reads(statement));
     PoseidonHash::hash_no_pad(&input)
+}
+
+/// Per called contract, in the order of [`ChunkStatement::callees`], its
+/// address limbs and the code hash of its code: the values the leaf
+/// circuit's code reads hold.
+pub fn code_reads(statement: &ChunkStatement) -> Vec<F> {
+    statement
+        .callees()
+        .into_iter()
+        .flat_map(|(address, code)| {
+            let mut read = address_limbs(address).to_vec();
+            read.extend(code_hash(code).elements);
+            read
+        })
+        .collect()
+}
+
+/// Fills a path's targets.
+fn set_path(pw: &mut PartialWitness<F>, targets: &[HashOutTarget], path: &MerklePath) -> Result<(), String> {
+    for (&t, &h) in targets.iter().zip(&path.0) {
+        pw.set_hash_target(t, h).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// A built leaf circuit and the targets its witness fills.
@@ -141,6 +169,8 @@ pub struct LeafCircuit {
     tuples: [Vec<Target>; PUBLIC_LOOKUPS.len()],
     tables: [StarkProofWithPublicInputsTarget<D>; NUM_TABLES],
     old_root: HashOutTarget,
+    /// The code leaf read of each called contract.
+    code_reads: Vec<CodeRead>,
     /// The state-tree path of each storage slot.
     paths: Vec<Vec<HashOutTarget>>,
     zero: Target,
@@ -300,10 +330,18 @@ impl LeafCircuit {
         });
         verify_cross_table_lookups_circuit::<F, D, NUM_TABLES>(&mut b, ctls, zs_first, &extra_sums, &config);
 
+        let old_root = b.add_virtual_hash();
+        let code_reads: Vec<CodeRead> = (0..shape.callees).map(|_| CodeRead::add_virtual(&mut b)).collect();
+        for read in &code_reads {
+            read.check(&mut b, old_root);
+        }
         let mut digest_input = statement[LINKS..].to_vec();
         digest_input.extend(tuples.iter().flatten());
+        for read in &code_reads {
+            digest_input.extend(read.address);
+            digest_input.extend(read.hash.elements);
+        }
         let digest = b.hash_n_to_hash_no_pad::<PoseidonHash>(digest_input);
-        let old_root = b.add_virtual_hash();
         let paths: Vec<Vec<HashOutTarget>> = (0..shape.slots).map(|_| b.add_virtual_hashes(DEPTH)).collect();
         let slot_elements = &statement[shape.statement_len - shape.slots * SLOT_ELEMENTS..];
         let new_root = storage_transition(&mut b, old_root, slot_elements, &paths);
@@ -318,6 +356,7 @@ impl LeafCircuit {
             tuples,
             tables,
             old_root,
+            code_reads,
             paths,
             zero,
         }
@@ -333,11 +372,17 @@ impl LeafCircuit {
                 self.shape
             ));
         }
-        if proof.state_paths.len() != self.shape.slots || proof.state_paths.iter().any(|p| p.0.len() != DEPTH) {
+        let state = &proof.state;
+        if state.storage.len() != self.shape.slots
+            || state.code.len() != self.shape.callees
+            || state.storage.iter().chain(&state.code).any(|p| p.0.len() != DEPTH)
+        {
             return Err(format!(
-                "the chunk has {} state-tree paths for {} storage slots, each must have {DEPTH} siblings",
-                proof.state_paths.len(),
-                self.shape.slots
+                "the chunk has {} storage and {} code paths for {} storage slots and {} called contracts, each path must have {DEPTH} siblings",
+                state.storage.len(),
+                state.code.len(),
+                self.shape.slots,
+                self.shape.callees
             ));
         }
         let mut pw = PartialWitness::new();
@@ -355,10 +400,16 @@ impl LeafCircuit {
             }
             pw.set_hash_target(self.old_root, proof.statement.old_root)
                 .map_err(|e| e.to_string())?;
-            for (targets, path) in self.paths.iter().zip(&proof.state_paths) {
-                for (&t, &h) in targets.iter().zip(&path.0) {
-                    pw.set_hash_target(t, h).map_err(|e| e.to_string())?;
-                }
+            let reads = code_reads(&proof.statement);
+            for ((targets, values), path) in self.code_reads.iter().zip(reads.chunks(9)).zip(&proof.state.code) {
+                pw.set_target_arr(&targets.address, &values[..5])
+                    .map_err(|e| e.to_string())?;
+                pw.set_target_arr(&targets.hash.elements, &values[5..])
+                    .map_err(|e| e.to_string())?;
+                set_path(&mut pw, &targets.path, path)?;
+            }
+            for (targets, path) in self.paths.iter().zip(&proof.state.storage) {
+                set_path(&mut pw, targets, path)?;
             }
             Ok(())
         })?;

@@ -1,7 +1,8 @@
-//! The state-tree transition in the leaf circuit: from the old root, each
-//! storage slot of the statement is proven to hold its `before` value and is
-//! set to its `after` value on the same path ([`witness::state`] is the
-//! native definition this circuit mirrors, hash for hash).
+//! The state tree in the leaf circuit: under the old root, each called
+//! contract's code leaf holds its code hash; from the old root, each storage
+//! slot of the statement is proven to hold its `before` value and is set to
+//! its `after` value on the same path ([`witness::state`] is the native
+//! definition this circuit mirrors, hash for hash).
 
 use super::super::proof::D;
 use plonky2::field::types::Field;
@@ -11,7 +12,7 @@ use plonky2::hash::poseidon::PoseidonHash;
 use plonky2::iop::target::{BoolTarget, Target};
 use plonky2::plonk::circuit_builder::CircuitBuilder;
 use plonky2::plonk::config::AlgebraicHasher;
-use witness::state::{DEPTH, STORAGE};
+use witness::state::{CODE, DEPTH, STORAGE};
 use witness::F;
 
 /// Statement elements per storage slot: the contract (20 bytes), then the
@@ -76,6 +77,43 @@ fn root_of(
         let out = PoseidonHash::permute_swapped(state, bit, b);
         HashOutTarget::from_partial(&out.squeeze()[..NUM_HASH_OUT_ELTS], zero)
     })
+}
+
+/// A called contract's code leaf: the contract's address as five 32-bit
+/// limbs, its code hash and the leaf's path.
+pub struct CodeRead {
+    /// The address limbs (most significant first).
+    pub address: [Target; 5],
+    /// The code hash ([`witness::state::code_hash`]).
+    pub hash: HashOutTarget,
+    /// The leaf's path.
+    pub path: Vec<HashOutTarget>,
+}
+
+impl CodeRead {
+    /// Virtual targets for one code read.
+    pub fn add_virtual(b: &mut CircuitBuilder<F, D>) -> Self {
+        Self {
+            address: std::array::from_fn(|_| b.add_virtual_target()),
+            hash: b.add_virtual_hash(),
+            path: b.add_virtual_hashes(DEPTH),
+        }
+    }
+
+    /// Constrains the code leaf to be in the tree of `root`.
+    pub fn check(&self, b: &mut CircuitBuilder<F, D>, root: HashOutTarget) {
+        let zero = b.zero();
+        let mut key_input = vec![b.constant(F::from_canonical_u64(CODE))];
+        key_input.extend(self.address);
+        key_input.extend([zero; 8]);
+        let key = b.hash_n_to_hash_no_pad::<PoseidonHash>(key_input);
+        let bits = position_bits(b, key);
+        let mut leaf_input = key.elements.to_vec();
+        leaf_input.extend(self.hash.elements);
+        let leaf = b.hash_n_to_hash_no_pad::<PoseidonHash>(leaf_input);
+        let reached = root_of(b, leaf, &bits, &self.path);
+        b.connect_hashes(reached, root);
+    }
 }
 
 /// Constrains the transition from `old_root` through the storage slots
