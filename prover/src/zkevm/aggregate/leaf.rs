@@ -338,8 +338,7 @@ impl LeafCircuit {
         let mut digest_input = statement[LINKS..].to_vec();
         digest_input.extend(tuples.iter().flatten());
         for read in &code_reads {
-            digest_input.extend(read.address);
-            digest_input.extend(read.hash.elements);
+            digest_input.extend(read.values());
         }
         let digest = b.hash_n_to_hash_no_pad::<PoseidonHash>(digest_input);
         let paths: Vec<Vec<HashOutTarget>> = (0..shape.slots).map(|_| b.add_virtual_hashes(DEPTH)).collect();
@@ -401,12 +400,10 @@ impl LeafCircuit {
             pw.set_hash_target(self.old_root, proof.statement.old_root)
                 .map_err(|e| e.to_string())?;
             let reads = code_reads(&proof.statement);
-            for ((targets, values), path) in self.code_reads.iter().zip(reads.chunks(9)).zip(&proof.state.code) {
-                pw.set_target_arr(&targets.address, &values[..5])
-                    .map_err(|e| e.to_string())?;
-                pw.set_target_arr(&targets.hash.elements, &values[5..])
-                    .map_err(|e| e.to_string())?;
-                set_path(&mut pw, &targets.path, path)?;
+            let values = reads.chunks(CodeRead::VALUES);
+            for ((read, values), path) in self.code_reads.iter().zip(values).zip(&proof.state.code) {
+                pw.set_target_arr(&read.values(), values).map_err(|e| e.to_string())?;
+                set_path(&mut pw, &read.path, path)?;
             }
             for (targets, path) in self.paths.iter().zip(&proof.state.storage) {
                 set_path(&mut pw, targets, path)?;

@@ -91,6 +91,16 @@ pub struct CodeRead {
 }
 
 impl CodeRead {
+    /// Number of values a code read holds: five address limbs and four code-hash elements.
+    pub const VALUES: usize = 5 + 4;
+
+    /// Its value targets in digest order: the address limbs, then the code hash.
+    pub fn values(&self) -> Vec<Target> {
+        let mut values = self.address.to_vec();
+        values.extend(self.hash.elements);
+        values
+    }
+
     /// Virtual targets for one code read.
     pub fn add_virtual(b: &mut CircuitBuilder<F, D>) -> Self {
         Self {
