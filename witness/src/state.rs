@@ -85,16 +85,19 @@ pub fn root_hex(root: Digest) -> String {
     format!("0x{digits}")
 }
 
+/// Big-endian bytes as `N` 32-bit limbs, most significant first.
+fn be_limbs<const N: usize>(bytes: &[u8]) -> [F; N] {
+    std::array::from_fn(|i| F::from_canonical_u32(u32::from_be_bytes(bytes[4 * i..4 * i + 4].try_into().unwrap())))
+}
+
 /// A word as eight 32-bit limbs, most significant first.
 pub fn word_limbs(word: U256) -> [F; 8] {
-    let bytes = word.to_be_bytes::<32>();
-    std::array::from_fn(|i| F::from_canonical_u32(u32::from_be_bytes(bytes[4 * i..4 * i + 4].try_into().unwrap())))
+    be_limbs(&word.to_be_bytes::<32>())
 }
 
 /// An address as five 32-bit limbs, most significant first.
 pub fn address_limbs(address: Address) -> [F; 5] {
-    let bytes = address.as_slice();
-    std::array::from_fn(|i| F::from_canonical_u32(u32::from_be_bytes(bytes[4 * i..4 * i + 4].try_into().unwrap())))
+    be_limbs(address.as_slice())
 }
 
 /// The key of a leaf.
@@ -142,14 +145,19 @@ pub fn code_leaf(key: Digest, code: &[u8]) -> Digest {
     code_hash_leaf(key, code_hash(code))
 }
 
+/// The parent of `node` and its `sibling`; `right` says whether `node` is the right child.
+fn parent(node: Digest, sibling: Digest, right: bool) -> Digest {
+    if right {
+        PoseidonHash::two_to_one(sibling, node)
+    } else {
+        PoseidonHash::two_to_one(node, sibling)
+    }
+}
+
 /// The root a path leads to from `leaf` at `position`.
 pub fn root_of(leaf: Digest, position: u64, path: &MerklePath) -> Digest {
     path.0.iter().enumerate().fold(leaf, |node, (h, &sibling)| {
-        if position >> h & 1 == 1 {
-            PoseidonHash::two_to_one(sibling, node)
-        } else {
-            PoseidonHash::two_to_one(node, sibling)
-        }
+        parent(node, sibling, position >> h & 1 == 1)
     })
 }
 
@@ -194,13 +202,10 @@ impl StateTree {
     /// Puts `leaf` at `key`'s position and rehashes the path to the root.
     fn set(&mut self, key: Digest, leaf: Digest) -> Result<(), WitnessError> {
         let pos = position(key);
-        match self.keys.get(&pos) {
-            Some(&other) if other != key => {
-                return Err(WitnessError::StateTree(format!(
-                    "two state keys share leaf position {pos:#018x}; the tree cannot hold both"
-                )))
-            }
-            _ => {}
+        if self.keys.get(&pos).is_some_and(|&other| other != key) {
+            return Err(WitnessError::StateTree(format!(
+                "two state keys share leaf position {pos:#018x}; the tree cannot hold both"
+            )));
         }
         if leaf == HashOut::ZERO {
             self.keys.remove(&pos);
@@ -208,23 +213,22 @@ impl StateTree {
             self.keys.insert(pos, key);
         }
         let mut node = leaf;
-        for h in 0..=DEPTH {
-            let index = if h == DEPTH { 0 } else { pos >> h };
-            if node == EMPTY[h] {
-                self.nodes.remove(&(h, index));
-            } else {
-                self.nodes.insert((h, index), node);
-            }
-            if h < DEPTH {
-                let sibling = self.node(h, index ^ 1);
-                node = if index & 1 == 1 {
-                    PoseidonHash::two_to_one(sibling, node)
-                } else {
-                    PoseidonHash::two_to_one(node, sibling)
-                };
-            }
+        for h in 0..DEPTH {
+            let index = pos >> h;
+            self.store(h, index, node);
+            node = parent(node, self.node(h, index ^ 1), index & 1 == 1);
         }
+        self.store(DEPTH, 0, node);
         Ok(())
+    }
+
+    /// Records a node, keeping only those that differ from the empty subtree.
+    fn store(&mut self, height: usize, index: u64, node: Digest) {
+        if node == EMPTY[height] {
+            self.nodes.remove(&(height, index));
+        } else {
+            self.nodes.insert((height, index), node);
+        }
     }
 
     /// The paths of the code leaves of `callees`, checking that the tree

@@ -62,6 +62,20 @@ fn position_bits(b: &mut CircuitBuilder<F, D>, key: HashOutTarget) -> Vec<BoolTa
     bits
 }
 
+/// A leaf's key, `Poseidon(kind ‖ address limbs ‖ slot limbs)`, and its position bits.
+fn key_and_bits(
+    b: &mut CircuitBuilder<F, D>,
+    kind: u64,
+    address: &[Target],
+    slot: &[Target],
+) -> (HashOutTarget, Vec<BoolTarget>) {
+    let mut input = vec![b.constant(F::from_canonical_u64(kind))];
+    input.extend(address);
+    input.extend(slot);
+    let key = b.hash_n_to_hash_no_pad::<PoseidonHash>(input);
+    (key, position_bits(b, key))
+}
+
 /// The root a path leads to from `leaf`.
 fn root_of(
     b: &mut CircuitBuilder<F, D>,
@@ -113,11 +127,7 @@ impl CodeRead {
     /// Constrains the code leaf to be in the tree of `root`.
     pub fn check(&self, b: &mut CircuitBuilder<F, D>, root: HashOutTarget) {
         let zero = b.zero();
-        let mut key_input = vec![b.constant(F::from_canonical_u64(CODE))];
-        key_input.extend(self.address);
-        key_input.extend([zero; 8]);
-        let key = b.hash_n_to_hash_no_pad::<PoseidonHash>(key_input);
-        let bits = position_bits(b, key);
+        let (key, bits) = key_and_bits(b, CODE, &self.address, &[zero; 8]);
         let mut leaf_input = key.elements.to_vec();
         leaf_input.extend(self.hash.elements);
         let leaf = b.hash_n_to_hash_no_pad::<PoseidonHash>(leaf_input);
@@ -135,15 +145,11 @@ pub fn storage_transition(
     slots: &[Target],
     paths: &[Vec<HashOutTarget>],
 ) -> HashOutTarget {
-    let kind = b.constant(F::from_canonical_u64(STORAGE));
     let mut root = old_root;
     for (slot, path) in slots.chunks(SLOT_ELEMENTS).zip(paths) {
         let (address, words) = slot.split_at(20);
-        let mut key_input = vec![kind];
-        key_input.extend(limbs(b, address));
-        key_input.extend(limbs(b, &words[..32]));
-        let key = b.hash_n_to_hash_no_pad::<PoseidonHash>(key_input);
-        let bits = position_bits(b, key);
+        let (address, key) = (limbs(b, address), limbs(b, &words[..32]));
+        let (key, bits) = key_and_bits(b, STORAGE, &address, &key);
         let before = limbs(b, &words[32..64]);
         let after = limbs(b, &words[64..]);
         let before_leaf = storage_leaf(b, key, &before);
