@@ -64,8 +64,9 @@ fn verify_chunks(proofs: &[ChunkProof], what: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The state-tree roots before and after the chunks, which proven
-/// transactions reverted, then the storage they read and leave, one line per slot.
+/// The state-tree roots before and after the chunks, the gas the proven
+/// transactions used, which of them reverted, then the storage they read and
+/// leave, one line per slot.
 pub(crate) fn print_effects<'a>(statements: impl IntoIterator<Item = &'a witness::ChunkStatement>) {
     let statements: Vec<&witness::ChunkStatement> = statements.into_iter().collect();
     if let (Some(first), Some(last)) = (statements.first(), statements.last()) {
@@ -75,6 +76,17 @@ pub(crate) fn print_effects<'a>(statements: impl IntoIterator<Item = &'a witness
             witness::state::root_hex(last.new_root)
         );
     }
+    let used: Vec<u64> = statements
+        .iter()
+        .flat_map(|s| &s.calls)
+        .filter_map(|c| c.gas_used())
+        .collect();
+    let refunded: u64 = statements.iter().flat_map(|s| &s.calls).map(|c| c.refund).sum();
+    println!(
+        "gas used: {} by {} transactions (refund counters {refunded} before the EIP-3529 cap)",
+        used.iter().sum::<u64>(),
+        used.len()
+    );
     let reverted: Vec<String> = statements
         .iter()
         .flat_map(|s| &s.calls)

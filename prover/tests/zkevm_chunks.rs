@@ -8,6 +8,7 @@ use plonky2::hash::hash_types::HashOut;
 use prover::zkevm::{prove_chunk, verify_chunk, verify_chunk_sequence, ChunkProof, ZkevmError};
 use revm::primitives::{Address, Bytes, B256, I256, U256};
 use std::collections::BTreeMap;
+use witness::chunk::intrinsic_gas;
 use witness::opcode::{decode, env, memory_cost, Family};
 use witness::state::{StateTree, StateWitness};
 use witness::{build_chunks, ChunkWitness, PreState, WitnessError, F};
@@ -18,6 +19,8 @@ const SENDER: Address = Address::with_last_byte(0xaa);
 const VALUE: u64 = 7;
 /// Call data of every test transaction.
 const CALLDATA: [u8; 3] = [1, 2, 3];
+/// Gas every test program starts with.
+const START_GAS: u64 = 100_000;
 
 /// Runs `code` with a minimal interpreter for the proven opcodes and records the steps
 /// (pc, opcode, gas) the executor would record.
@@ -25,7 +28,7 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
     let mut stack: Vec<U256> = Vec::new();
     let mut memory: Vec<u8> = Vec::new();
     let mut steps = Vec::new();
-    let (mut pc, mut gas) = (0usize, 100_000u64);
+    let (mut pc, mut gas) = (0usize, START_GAS);
     loop {
         let op = code.get(pc).copied().unwrap_or(0);
         let (family, n) = decode(op).expect("test programs use proven opcodes");
@@ -185,6 +188,8 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
         to: Some(contract(tx_index)),
         value: U256::from(VALUE),
         input: Bytes::from(CALLDATA.to_vec()),
+        gas_limit: START_GAS + intrinsic_gas(&CALLDATA),
+        gas_used: START_GAS + intrinsic_gas(&CALLDATA) - gas,
         success: true,
         steps,
         ..Default::default()
@@ -1765,4 +1770,100 @@ fn returned_data_pays_for_its_memory() {
     }
     refresh_range_frequencies(&mut free);
     assert_rejected(&free, "RETURN's memory expansion not paid");
+}
+
+/// Clears slots 0, 1 and 2 (each nonzero before), then stops.
+fn clearing_program() -> Vec<u8> {
+    let mut c = Vec::new();
+    for slot in 0..3u8 {
+        c.extend([0x5f, 0x60, slot, 0x55]); // PUSH0 PUSH1 slot SSTORE
+    }
+    c.push(0x00);
+    c
+}
+
+/// The clearing contract (its refund capped at a fifth of the gas spent)
+/// and the storage program (clear, then restore: 2800 refunded), from
+/// revm's traces: one chunk.
+fn refund_chunk() -> (ChunkWitness, BlockTrace) {
+    let contracts = [
+        (clearing_program(), &[(0, 1), (1, 2), (2, 3)][..]),
+        (storage_program(), &[(0, 5), (2, 7)][..]),
+    ];
+    let (block, trace) = execute(&contracts, &[0, 1]);
+    let mut ws = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).expect("refunds are in scope");
+    assert_eq!(ws.len(), 1);
+    (ws.remove(0), trace)
+}
+
+/// Each transaction's gas used, as the receipts say, follows from the proven
+/// gas left and refund counter: SSTORE refunds by EIP-3529, capped at a
+/// fifth of the gas spent. Forged gas figures in the statement, a refund
+/// change the storage table does not compute and a refund counter that
+/// skips a change are rejected.
+#[test]
+fn proves_gas_used_with_refunds() {
+    use witness::cpu::col;
+    use witness::storage::col as s;
+    let (base, trace) = refund_chunk();
+    let calls = &base.statement.calls;
+    assert_eq!(calls[0].refund, 3 * 4800, "three clears");
+    assert_eq!(calls[1].refund, 2800, "a clear undone, then a restore");
+    let spent: Vec<u64> = calls.iter().map(|c| c.gas_limit - c.gas_left).collect();
+    let used: Vec<u64> = calls.iter().map(|c| c.gas_used().unwrap()).collect();
+    assert_eq!(used, [spent[0] - spent[0] / 5, spent[1] - 2800], "the first is capped");
+    assert!(spent[0] / 5 < 3 * 4800);
+    let receipts: Vec<u64> = trace.txs.iter().map(|t| t.gas_used).collect();
+    assert_eq!(used, receipts);
+    let proof = prove_and_verify(&base);
+
+    let mut forged = proof.clone();
+    forged.statement.calls[1].refund = 0;
+    assert!(verify_chunk(&forged).is_err(), "a refund the steps did not earn");
+    let mut forged = proof.clone();
+    forged.statement.calls[0].gas_left += 1;
+    assert!(verify_chunk(&forged).is_err(), "more gas left than the last step has");
+    let mut forged = proof.clone();
+    forged.statement.calls[0].gas_limit += 1;
+    let err = verify_chunk(&forged).unwrap_err();
+    assert!(err.to_string().contains("intrinsic gas"), "{err}");
+
+    // The first clear earns nothing in the storage table, the step table
+    // and the statement, consistently: only the storage table's refund rule
+    // can catch it.
+    let first_clear = rows_with(&base.cpu, col::sel(Family::Sstore))[0];
+    let clear_refund = F::from_canonical_u64(4800);
+    let mut w = base.clone();
+    let i = storage_row(&w, first_clear);
+    assert_eq!(w.storage[i][s::CLEARS], F::ONE);
+    w.storage[i][s::REFUND] = F::ZERO;
+    w.cpu[first_clear][col::RDELTA] = F::ZERO;
+    lower_refund(&mut w, first_clear + 1, clear_refund);
+    assert_rejected(&w, "a clear that earns no refund");
+
+    // The step table's counter skips the first clear's change.
+    let mut w = base.clone();
+    lower_refund(&mut w, first_clear + 1, clear_refund);
+    assert_rejected(&w, "a refund counter skipping a change");
+}
+
+/// Lowers transaction 0's refund counter by `by` from step `from` to its
+/// last step, in its call-context value and in the statement.
+fn lower_refund(w: &mut ChunkWitness, from: usize, by: F) {
+    use witness::context::col as c;
+    use witness::cpu::col;
+    for row in w.cpu[from..]
+        .iter_mut()
+        .filter(|r| r[col::TX] == F::ZERO && r[col::IS_REAL] == F::ONE)
+    {
+        row[col::REFUND] -= by;
+    }
+    let field = F::from_canonical_u64(witness::context::REFUND);
+    let row = w
+        .context
+        .iter_mut()
+        .find(|r| r[c::IS_REAL] == F::ONE && r[c::TX] == F::ZERO && r[c::FIELD] == field)
+        .expect("transaction 0 has a refund field");
+    row[c::VAL] -= by;
+    w.statement.calls[0].refund -= by.to_canonical_u64();
 }

@@ -37,18 +37,57 @@ pub struct TxCall {
     pub value: U256,
     /// The call data (its length is CALLDATASIZE).
     pub calldata: Vec<u8>,
-    /// Gas available to the first instruction (the gas limit less the
-    /// intrinsic gas; checking that difference is transaction-level
-    /// accounting, outside this statement).
+    /// Gas available to the first instruction: the gas limit less the
+    /// intrinsic gas ([`intrinsic_gas`]).
     pub gas: u64,
+    /// The transaction's gas limit.
+    pub gas_limit: u64,
+    /// Gas left after the last instruction.
+    pub gas_left: u64,
+    /// The refund counter after the last instruction (SSTORE refunds,
+    /// before EIP-3529's cap).
+    pub refund: u64,
     /// Whether the transaction ended with REVERT (its receipt's status is
     /// failure and its storage writes are rolled back).
     pub reverted: bool,
 }
 
+/// Gas every transaction pays before its first instruction.
+pub const TX_BASE_GAS: u64 = 21_000;
+
+/// Intrinsic gas of a zero call-data byte.
+pub const ZERO_BYTE_GAS: u64 = 4;
+
+/// Intrinsic gas of a nonzero call-data byte (EIP-2028).
+pub const NONZERO_BYTE_GAS: u64 = 16;
+
+/// Intrinsic gas of a call (not a creation) without an access list.
+pub fn intrinsic_gas(calldata: &[u8]) -> u64 {
+    let nonzero = calldata.iter().filter(|&&b| b != 0).count() as u64;
+    let zero = calldata.len() as u64 - nonzero;
+    TX_BASE_GAS + zero * ZERO_BYTE_GAS + nonzero * NONZERO_BYTE_GAS
+}
+
+impl TxCall {
+    /// The gas the transaction is charged: the gas limit less what is left,
+    /// less the refund (none on revert), which is capped at a fifth of the
+    /// gas spent (EIP-3529). `None` when more is left than the limit.
+    pub fn gas_used(&self) -> Option<u64> {
+        let spent = self.gas_limit.checked_sub(self.gas_left)?;
+        let refund = if self.reverted {
+            0
+        } else {
+            self.refund.min(spent / crate::storage::gas::MAX_REFUND_QUOTIENT)
+        };
+        Some(spent - refund)
+    }
+}
+
 /// What a chunk proof claims: the transactions `first_tx..end_tx` ran
 /// `steps` interpreter steps of the given code in the given call context,
-/// starting with the given gas, each step following the EVM rules for its
+/// starting with the given gas and ending with the given gas left and
+/// refund counter (so each used [`TxCall::gas_used`]), each step following
+/// the EVM rules for its
 /// opcode, and every transaction ended with STOP or RETURN, or with REVERT
 /// where its `reverted` flag says so (return and revert data are not part of
 /// the statement yet); the storage slots they touched held the listed values
@@ -189,6 +228,13 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
         tx: tx.tx_index,
         address: to.to_string(),
     })?;
+    let intrinsic = intrinsic_gas(&tx.input);
+    if tx.gas_limit.checked_sub(intrinsic) != Some(tx.steps[0].gas) {
+        return Err(unsupported(&format!(
+            "intrinsic gas other than the call data's {intrinsic} (an access list): gas limit {}, first step's gas {}",
+            tx.gas_limit, tx.steps[0].gas
+        )));
+    }
     Ok(TxCall {
         tx: tx.tx_index,
         code: code.to_vec(),
@@ -197,6 +243,10 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
         value: tx.value,
         calldata: tx.input.to_vec(),
         gas: tx.steps[0].gas,
+        gas_limit: tx.gas_limit,
+        // Both set from the step table once it is built.
+        gas_left: 0,
+        refund: 0,
         reverted,
     })
 }
@@ -254,7 +304,21 @@ fn build_chunk(
     let exp_products: Vec<arith::ArithOp> = cpu.exp_ops.iter().flat_map(exp::ExpOp::products).collect();
     let arith = arith::generate(&cpu.arith_ops, &exp_products, MIN_ROWS_LOG);
     let exp = exp::generate(&cpu.exp_ops, MIN_ROWS_LOG);
-    let calls: Vec<TxCall> = txs.iter().map(|(_, c)| c.clone()).collect();
+    let mut calls: Vec<TxCall> = txs.iter().map(|(_, c)| c.clone()).collect();
+    for ((call, end), (tx, _)) in calls.iter_mut().zip(&cpu.ends).zip(txs) {
+        call.gas_left = end.gas_left;
+        call.refund = end.refund;
+        if call.gas_used() != Some(tx.gas_used) {
+            return Err(WitnessError::UnsupportedFeature {
+                tx: tx.tx_index,
+                feature: format!(
+                    "gas accounting beyond intrinsic gas, execution and refunds: the trace's gas used is {}, the tables give {:?}",
+                    tx.gas_used,
+                    call.gas_used()
+                ),
+            });
+        }
+    }
     let context = context::generate(&calls, &cpu.context_reads, MIN_ROWS_LOG);
     let slots = cpu.storage.slots();
     let accesses = cpu.storage.accesses();

@@ -2,8 +2,10 @@
 //! calls, holding the value ADDRESS, CALLER, CALLVALUE or CALLDATASIZE push,
 //! the gas the transaction's first step starts with ([`START_GAS`],
 //! held as one field element in the first value limb, as the step table's
-//! gas column is) and whether it reverts ([`REVERTED`], 0 or 1 in the first
-//! limb, read by its last step and by its storage accesses).
+//! gas column is), whether it reverts ([`REVERTED`], 0 or 1 in the first
+//! limb, read by its last step and by its storage accesses), and the gas
+//! left after its last step ([`GAS_LEFT`], byte limbs) and its final refund
+//! counter ([`REFUND`], the first limb), both read by its last step.
 //!
 //! Like the bytecode table, the rows carry no constraints of their own: the
 //! verifier recomputes the same tuples from the statement's calls
@@ -50,23 +52,32 @@ pub const START_GAS: u64 = 5;
 /// The context field saying whether a transaction ends with REVERT.
 pub const REVERTED: u64 = 6;
 
+/// The context field holding the gas left after a transaction's last step.
+pub const GAS_LEFT: u64 = 7;
+
+/// The context field holding a transaction's refund counter at its end.
+pub const REFUND: u64 = 8;
+
 /// Every context field, in table order.
-pub const FIELDS: [u64; 6] = [
+pub const FIELDS: [u64; 8] = [
     env::ADDRESS,
     env::CALLER,
     env::CALLVALUE,
     env::CALLDATASIZE,
     START_GAS,
     REVERTED,
+    GAS_LEFT,
+    REFUND,
 ];
 
-/// The value of context field `field` (one of [`env::ALL`]) of a call.
+/// The value of context field `field` (one of [`env::ALL`] or [`GAS_LEFT`]) of a call.
 pub fn field_value(call: &TxCall, field: u64) -> U256 {
     match field {
         env::ADDRESS => address_word(call.address),
         env::CALLER => address_word(call.caller),
         env::CALLVALUE => call.value,
-        // CALLDATASIZE, the last field.
+        GAS_LEFT => U256::from(call.gas_left),
+        // CALLDATASIZE, the last byte-limb field.
         _ => U256::from(call.calldata.len()),
     }
 }
@@ -84,6 +95,8 @@ pub fn context_tuples(call: &TxCall) -> Vec<[F; col::TUPLE]> {
                 t[2] = F::from_canonical_u64(call.gas);
             } else if field == REVERTED {
                 t[2] = F::from_bool(call.reverted);
+            } else if field == REFUND {
+                t[2] = F::from_canonical_u64(call.refund);
             } else {
                 for (j, b) in limbs(field_value(call, field)).iter().enumerate() {
                     t[2 + j] = F::from_canonical_u8(*b);
@@ -124,6 +137,9 @@ mod tests {
             value: U256::from(500u64),
             calldata: vec![1, 2, 3],
             gas: 70_000,
+            gas_limit: 91_000,
+            gas_left: 300,
+            refund: 4800,
             reverted: true,
         };
         let reads = HashMap::from([((3, env::CALLER), 2)]);
@@ -140,6 +156,9 @@ mod tests {
         assert_eq!(rows[4][col::VAL], F::from_canonical_u64(70_000));
         assert_eq!(rows[5][col::FIELD], F::from_canonical_u64(REVERTED));
         assert_eq!(rows[5][col::VAL], F::ONE);
-        assert_eq!(rows[6][col::IS_REAL], F::ZERO);
+        assert_eq!(rows[6][col::FIELD], F::from_canonical_u64(GAS_LEFT));
+        assert_eq!(rows[6][col::VAL + 1], F::from_canonical_u64(1), "300 = 0x012c");
+        assert_eq!(rows[7][col::VAL], F::from_canonical_u64(4800));
+        assert_eq!(rows[8][col::IS_REAL], F::ZERO);
     }
 }

@@ -39,10 +39,16 @@
 //! ([`crate::storage`]), which prices the access; SSTORE's `AUX` holds the
 //! gas left above the 2300 sentry.
 //!
+//! SSTORE also receives from the storage table how it moves the refund
+//! counter (`RDELTA`); `REFUND` holds the counter before each step, from
+//! zero at the transaction's first step.
+//!
 //! A transaction's last step (STOP, RETURN or REVERT) reads its
-//! [`context::REVERTED`] field, which must be 1 exactly for REVERT; a
-//! reverted transaction's storage writes are then rolled back, at time stamp
-//! `clk + 1` of that step (see [`StorageState::revert_tx`]).
+//! [`context::REVERTED`] field, which must be 1 exactly for REVERT, its
+//! [`context::GAS_LEFT`] (the gas left at the end, `OUT`) and its
+//! [`context::REFUND`] (the final counter); a reverted transaction's storage
+//! writes are then rolled back, at time stamp `clk + 1` of that step (see
+//! [`StorageState::revert_tx`]).
 
 use crate::arith::ArithOp;
 use crate::chunk::TxCall;
@@ -130,8 +136,12 @@ pub mod col {
     /// Dynamic gas: SLOAD/SSTORE's price from the storage table, EXP's 50
     /// per exponent byte from the exponentiation table; zero otherwise.
     pub const DGAS: usize = IS_START + 1;
+    /// SSTORE: how it moves the refund counter (from the storage table); zero otherwise.
+    pub const RDELTA: usize = DGAS + 1;
+    /// The transaction's refund counter before the step.
+    pub const REFUND: usize = RDELTA + 1;
     /// Byte range table: 0, 1, ..., 255, 255, ...
-    pub const RANGE: usize = DGAS + 1;
+    pub const RANGE: usize = REFUND + 1;
     /// How often each RANGE value is looked up.
     pub const FREQ: usize = RANGE + 1;
     /// Number of columns.
@@ -209,6 +219,17 @@ pub struct CpuWitness {
     pub memory_accesses: Vec<MemoryAccess>,
     /// The storage slots the steps touch and every SLOAD and SSTORE.
     pub storage: StorageState,
+    /// How each transaction ends, in order.
+    pub ends: Vec<TxEnd>,
+}
+
+/// What a transaction's last step leaves for gas accounting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TxEnd {
+    /// Gas left after the last step.
+    pub gas_left: u64,
+    /// The refund counter at the end (before EIP-3529's cap).
+    pub refund: u64,
 }
 
 /// Simulated machine state of one transaction.
@@ -218,6 +239,10 @@ struct TxState<'a> {
     stack: Vec<U256>,
     /// Memory bytes (a whole number of 32-byte words).
     memory: Vec<u8>,
+    /// The refund counter.
+    refund: i64,
+    /// Gas left after the last step, once it has run.
+    gas_left: u64,
 }
 
 /// Largest memory, in words, the step table supports: `NEED` is three bytes,
@@ -238,6 +263,8 @@ pub fn generate(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<CpuWitnes
             call,
             stack: Vec::new(),
             memory: Vec::new(),
+            refund: 0,
+            gas_left: 0,
         };
         for (i, step) in tx.steps.iter().enumerate() {
             let clk = out.rows.len() as u64;
@@ -246,7 +273,18 @@ pub fn generate(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<CpuWitnes
             *out.executed.entry((tx.tx_index, step.pc)).or_default() += 1;
             out.rows.push(row);
         }
-        *out.context_reads.entry((tx.tx_index, context::REVERTED)).or_default() += 1;
+        for field in [context::REVERTED, context::GAS_LEFT, context::REFUND] {
+            *out.context_reads.entry((tx.tx_index, field)).or_default() += 1;
+        }
+        let refund = u64::try_from(state.refund).map_err(|_| WitnessError::MalformedTrace {
+            tx: tx.tx_index,
+            step: tx.steps.len(),
+            reason: format!("the refund counter ends at {}, below zero", state.refund),
+        })?;
+        out.ends.push(TxEnd {
+            gas_left: state.gas_left,
+            refund,
+        });
         if call.reverted {
             out.storage.revert_tx(tx.tx_index, out.rows.len() as u64);
         }
@@ -398,6 +436,7 @@ impl TxState<'_> {
         let words = self.memory.len() as u64 / 32;
         row[col::MEM] = F::from_canonical_u64(words);
         row[col::MCOST] = F::from_canonical_u64(opcode::memory_cost(words));
+        row[col::REFUND] = storage::signed(self.refund);
 
         let ts = 4 * clk;
         let read = |addr: u64, channel: u64, value: U256| StackAccess {
@@ -585,11 +624,13 @@ impl TxState<'_> {
                             .ok_or_else(|| self.malformed(i, format!("no storage record of slot {in0}")))?
                             .old;
                         let written = (family == Family::Sstore).then_some(in1);
-                        let (current, cost) = out_tables
+                        let (current, cost, refund) = out_tables
                             .storage
                             .access((tx_index, clk + 1), slot, traced, written)
                             .map_err(|reason| self.malformed(i, reason))?;
                         dynamic_gas = cost;
+                        row[col::RDELTA] = storage::signed(refund);
+                        self.refund += refund;
                         if written.is_some() {
                             let above = step.gas.checked_sub(storage::gas::SENTRY + 1);
                             aux = U256::from(above.ok_or_else(|| {
@@ -665,7 +706,7 @@ impl TxState<'_> {
         }
         match (family.ends(), next) {
             (true, Some(_)) => return Err(self.malformed(i, format!("steps after {}", opcode::name(step.opcode)))),
-            (true, None) => {}
+            (true, None) => self.gas_left = u64::try_from(out).expect("the gas left is below the step's gas"),
             (false, None) => {
                 return Err(self.malformed(
                     i,

@@ -23,6 +23,9 @@
 //! SSTORE's price depends on the slot's value at the start of the
 //! transaction (`ORIG`), its current value (the row above) and the new one.
 //! The table computes the cost (`COST`) and the step table charges it.
+//! SSTORE also moves the transaction's refund counter (EIP-2200 with
+//! EIP-3529's figures, [`sstore_refund`]); the table computes the change
+//! (`REFUND`) from the same three values and the step table adds it up.
 //!
 //! Reverts: access rows carry their transaction's [`crate::context::REVERTED`]
 //! flag (`REV`, bound by a lookup into the call-context table). A reverted
@@ -104,8 +107,29 @@ pub mod col {
     pub const IS_ROLLBACK: usize = REV + 1;
     /// 1 on an access that is its transaction's last to the slot.
     pub const LAST: usize = IS_ROLLBACK + 1;
+    /// 1 when VAL is zero (on every row).
+    pub const VAL_ZERO: usize = LAST + 1;
+    /// Inverse witness of VAL_ZERO's test.
+    pub const VAL_ZERO_INV: usize = VAL_ZERO + 1;
+    /// 1 when VAL equals ORIG (a write restoring the value at the start of the transaction).
+    pub const RESTORE: usize = VAL_ZERO_INV + 1;
+    /// Inverse witness of RESTORE's test.
+    pub const RESTORE_INV: usize = RESTORE + 1;
+    /// `(1 - NOOP) * VAL_ZERO * (1 - ORIG_ZERO)`: a write clearing a slot
+    /// that was nonzero at the start of the transaction.
+    pub const CLEARS: usize = RESTORE_INV + 1;
+    /// `DIRTY * VAL_ZERO(above) * (1 - ORIG_ZERO)`, with `DIRTY = 1 - NOOP -
+    /// FIRST_CHANGE`: a write undoing an earlier clear of the slot.
+    pub const UNCLEARS: usize = CLEARS + 1;
+    /// `DIRTY * RESTORE`: a write putting back the value at the start of the
+    /// transaction after an earlier change.
+    pub const RESTORES: usize = UNCLEARS + 1;
+    /// `RESTORES * ORIG_ZERO`: such a write putting back a zero.
+    pub const RESTORES_ZERO: usize = RESTORES + 1;
+    /// Change of the transaction's refund counter (SSTORE; zero otherwise).
+    pub const REFUND: usize = RESTORES_ZERO + 1;
     /// Byte range table.
-    pub const RANGE: usize = LAST + 1;
+    pub const RANGE: usize = REFUND + 1;
     /// Lookup frequencies of RANGE.
     pub const FREQ: usize = RANGE + 1;
     /// Number of columns.
@@ -153,6 +177,16 @@ pub mod gas {
     pub const RESET: u64 = 2900;
     /// SSTORE fails unless more gas than this is left.
     pub const SENTRY: u64 = 2300;
+    /// Refund for clearing a slot that was nonzero at the start of the
+    /// transaction (EIP-3529: the reset price plus an access-list key).
+    pub const CLEAR_REFUND: i64 = 4800;
+    /// Refund for putting back a nonzero value: the reset price less the
+    /// cold surcharge and a warm access.
+    pub const RESTORE_REFUND: i64 = 2800;
+    /// Refund for putting back a zero: the set price less a warm access.
+    pub const RESTORE_ZERO_REFUND: i64 = 19_900;
+    /// At most the gas spent over this is refunded (EIP-3529).
+    pub const MAX_REFUND_QUOTIENT: u64 = 5;
 }
 
 /// Gas of an SLOAD.
@@ -173,6 +207,32 @@ pub fn sstore_cost(cold: bool, original: U256, current: U256, new: U256) -> u64 
         gas::WARM
     };
     price + if cold { gas::COLD_SSTORE_EXTRA } else { 0 }
+}
+
+/// How an SSTORE writing `new` over `current` moves the refund counter,
+/// the slot holding `original` at the start of the transaction (EIP-2200
+/// with EIP-3529's figures; the counter can fall, undoing an earlier clear).
+pub fn sstore_refund(original: U256, current: U256, new: U256) -> i64 {
+    if new == current {
+        return 0;
+    }
+    let dirty = original != current;
+    let mut refund = 0;
+    if !original.is_zero() {
+        if new.is_zero() {
+            refund += gas::CLEAR_REFUND;
+        } else if dirty && current.is_zero() {
+            refund -= gas::CLEAR_REFUND;
+        }
+    }
+    if dirty && original == new {
+        refund += if original.is_zero() {
+            gas::RESTORE_ZERO_REFUND
+        } else {
+            gas::RESTORE_REFUND
+        };
+    }
+    refund
 }
 
 /// A storage slot a chunk touches, part of its public statement.
@@ -209,6 +269,8 @@ pub struct StorageAccess {
     pub original: U256,
     /// The gas it costs.
     pub cost: u64,
+    /// How it moves the refund counter ([`sstore_refund`]; zero for SLOAD).
+    pub refund: i64,
     /// Whether its transaction reverts.
     pub reverted: bool,
     /// Whether it is a reverted transaction's rollback of the slot (not a step).
@@ -236,15 +298,16 @@ impl StorageState {
 
     /// Records an access of transaction `tx` at time stamp `ts` to `slot`,
     /// which the trace says held `traced` before it, writing `written` if
-    /// any. Returns the value before the access and the gas it costs, or a
-    /// description of how the trace contradicts earlier accesses.
+    /// any. Returns the value before the access, the gas it costs and how
+    /// it moves the refund counter, or a description of how the trace
+    /// contradicts earlier accesses.
     pub fn access(
         &mut self,
         (tx, ts): (u32, u64),
         slot: (Address, U256),
         traced: U256,
         written: Option<U256>,
-    ) -> Result<(U256, u64), String> {
+    ) -> Result<(U256, u64, i64), String> {
         let (_, current) = *self.slots.entry(slot).or_insert((traced, traced));
         if current != traced {
             return Err(format!(
@@ -254,11 +317,14 @@ impl StorageState {
         }
         let cold = !self.original.contains_key(&slot);
         let original = *self.original.entry(slot).or_insert(current);
-        let cost = match written {
-            None => sload_cost(cold),
+        let (cost, refund) = match written {
+            None => (sload_cost(cold), 0),
             Some(new) => {
                 self.slots.get_mut(&slot).expect("inserted above").1 = new;
-                sstore_cost(cold, original, current, new)
+                (
+                    sstore_cost(cold, original, current, new),
+                    sstore_refund(original, current, new),
+                )
             }
         };
         self.accesses.push(StorageAccess {
@@ -271,10 +337,11 @@ impl StorageState {
             cold,
             original,
             cost,
+            refund,
             reverted: false,
             rollback: false,
         });
-        Ok((current, cost))
+        Ok((current, cost, refund))
     }
 
     /// Ends transaction `tx` as reverted, at time stamp `ts` (after its last
@@ -302,6 +369,7 @@ impl StorageState {
                 cold: false,
                 original,
                 cost: 0,
+                refund: 0,
                 reverted: true,
                 rollback: true,
             });
@@ -418,6 +486,7 @@ pub fn generate(
             let mut row = base_row(i, slot, u64::from(a.tx), a.ts, a.write, a.value);
             row[col::COLD] = F::from_bool(a.cold);
             row[col::COST] = F::from_canonical_u64(a.cost);
+            row[col::REFUND] = signed(a.refund);
             row[col::REV] = F::from_bool(a.reverted);
             row[col::IS_ROLLBACK] = F::from_bool(a.rollback);
             for (j, b) in limbs(a.original).iter().enumerate() {
@@ -450,15 +519,33 @@ pub fn generate(
     Ok(rows)
 }
 
-/// Fills, on every row after the first, the tests against the row above:
-/// the transaction step's inverse on cold accesses, NOOP, CLEAN,
-/// ORIG_ZERO, FIRST_CHANGE and CREATES; then `LAST` on every access row
-/// not followed by a warm access (the same transaction's, to the same slot).
+/// An integer as a field element (negative ones as `p - |v|`).
+pub fn signed(v: i64) -> F {
+    if v < 0 {
+        -F::from_canonical_u64(v.unsigned_abs())
+    } else {
+        F::from_canonical_u64(v as u64)
+    }
+}
+
+/// Sets `flag` to 1 when `sum` is zero and `inv` to its inverse otherwise.
+fn set_is_zero(row: &mut [F; col::NUM_COLUMNS], sum: F, flag: usize, inv: usize) {
+    row[flag] = F::from_bool(sum == F::ZERO);
+    row[inv] = if sum == F::ZERO { F::ZERO } else { sum.inverse() };
+}
+
+/// Fills `VAL_ZERO` on every row; on every row after the first, the tests
+/// against the row above: the transaction step's inverse on cold accesses,
+/// NOOP, CLEAN, ORIG_ZERO, FIRST_CHANGE, CREATES, RESTORE and the refund
+/// cases; then `LAST` on every access row not followed by a warm access
+/// (the same transaction's, to the same slot).
 pub fn fill_comparisons(rows: &mut [[F; col::NUM_COLUMNS]]) {
     let access = |r: &[F; col::NUM_COLUMNS]| r[col::IS_REAL] - r[col::IS_INIT] - r[col::IS_FINAL] == F::ONE;
     for i in 0..rows.len() {
         let next_warm = rows.get(i + 1).is_some_and(|n| access(n) && n[col::COLD] == F::ZERO);
         rows[i][col::LAST] = F::from_bool(access(&rows[i]) && !next_warm);
+        let value: F = (0..LIMBS).map(|j| rows[i][col::VAL + j]).sum();
+        set_is_zero(&mut rows[i], value, col::VAL_ZERO, col::VAL_ZERO_INV);
     }
     for i in 1..rows.len() {
         let (above, row) = {
@@ -479,16 +566,25 @@ pub fn fill_comparisons(rows: &mut [[F; col::NUM_COLUMNS]]) {
         let noop = squares(col::VAL, above);
         let clean = squares(col::ORIG, above);
         let orig: F = (0..LIMBS).map(|j| row[col::ORIG + j]).sum();
-        for (sum, flag, inv) in [
-            (noop, col::NOOP, col::NOOP_INV),
-            (clean, col::CLEAN, col::CLEAN_INV),
-            (orig, col::ORIG_ZERO, col::ORIG_ZERO_INV),
-        ] {
-            row[flag] = F::from_bool(sum == F::ZERO);
-            row[inv] = if sum == F::ZERO { F::ZERO } else { sum.inverse() };
-        }
-        row[col::FIRST_CHANGE] = (F::ONE - row[col::NOOP]) * row[col::CLEAN];
+        let restore: F = (0..LIMBS)
+            .map(|j| {
+                let d = row[col::VAL + j] - row[col::ORIG + j];
+                d * d
+            })
+            .sum();
+        set_is_zero(row, noop, col::NOOP, col::NOOP_INV);
+        set_is_zero(row, clean, col::CLEAN, col::CLEAN_INV);
+        set_is_zero(row, orig, col::ORIG_ZERO, col::ORIG_ZERO_INV);
+        set_is_zero(row, restore, col::RESTORE, col::RESTORE_INV);
+        let changes = F::ONE - row[col::NOOP];
+        let orig_nonzero = F::ONE - row[col::ORIG_ZERO];
+        row[col::FIRST_CHANGE] = changes * row[col::CLEAN];
         row[col::CREATES] = row[col::FIRST_CHANGE] * row[col::ORIG_ZERO];
+        let dirty = changes - row[col::FIRST_CHANGE];
+        row[col::CLEARS] = changes * row[col::VAL_ZERO] * orig_nonzero;
+        row[col::UNCLEARS] = dirty * above[col::VAL_ZERO] * orig_nonzero;
+        row[col::RESTORES] = dirty * row[col::RESTORE];
+        row[col::RESTORES_ZERO] = row[col::RESTORES] * row[col::ORIG_ZERO];
     }
 }
 
@@ -513,12 +609,25 @@ mod tests {
     }
 
     #[test]
+    fn refunds_follow_eip_3529() {
+        let (zero, one, two) = (U256::ZERO, U256::from(1u8), U256::from(2u8));
+        assert_eq!(sstore_refund(one, one, zero), 4800, "clears");
+        assert_eq!(sstore_refund(one, two, zero), 4800, "clears after a change");
+        assert_eq!(sstore_refund(one, zero, one), -4800 + 2800, "undoes a clear, restores");
+        assert_eq!(sstore_refund(one, zero, two), -4800, "undoes a clear");
+        assert_eq!(sstore_refund(zero, one, zero), 19_900, "restores a zero");
+        assert_eq!(sstore_refund(one, two, one), 2800, "restores");
+        assert_eq!(sstore_refund(one, one, one), 0, "no change");
+        assert_eq!(sstore_refund(zero, zero, one), 0, "sets");
+    }
+
+    #[test]
     fn tracks_values_warmth_and_originals_across_transactions() {
         let mut s = StorageState::default();
         s.begin_tx();
-        let (v, cost) = s.access((0, 1), slot(5), U256::from(7u8), None).unwrap();
-        assert_eq!((v, cost), (U256::from(7u8), 2100));
-        let (_, cost) = s
+        let (v, cost, refund) = s.access((0, 1), slot(5), U256::from(7u8), None).unwrap();
+        assert_eq!((v, cost, refund), (U256::from(7u8), 2100, 0));
+        let (_, cost, _) = s
             .access((0, 2), slot(5), U256::from(7u8), Some(U256::from(9u8)))
             .unwrap();
         assert_eq!(cost, 2900);
@@ -527,8 +636,8 @@ mod tests {
             "the trace contradicts the write"
         );
         s.begin_tx();
-        let (_, cost) = s.access((1, 4), slot(5), U256::from(9u8), Some(U256::ZERO)).unwrap();
-        assert_eq!(cost, 2100 + 2900);
+        let (_, cost, refund) = s.access((1, 4), slot(5), U256::from(9u8), Some(U256::ZERO)).unwrap();
+        assert_eq!((cost, refund), (2100 + 2900, 4800), "a cold reset that clears");
         let slots = s.slots();
         assert_eq!(slots.len(), 1);
         assert_eq!((slots[0].before, slots[0].after), (U256::from(7u8), U256::ZERO));
@@ -546,6 +655,10 @@ mod tests {
             "value at the start of tx 1"
         );
         assert_eq!(rows[2][col::FIRST_CHANGE], F::ONE);
+        assert_eq!(rows[3][col::CLEARS], F::ONE);
+        assert_eq!(rows[3][col::REFUND], F::from_canonical_u64(4800));
+        assert_eq!(rows[3][col::VAL_ZERO], F::ONE);
+        assert_eq!(rows[2][col::VAL_ZERO], F::ZERO);
         assert_eq!(rows[4][col::IS_FINAL], F::ONE);
         assert_eq!(rows[4][col::TS], F::from_canonical_u64(FINAL_TS));
         assert_eq!(rows[4][col::VAL], F::ZERO);
@@ -562,7 +675,7 @@ mod tests {
         s.access((0, 2), slot(6), U256::ZERO, None).unwrap();
         s.revert_tx(0, 3);
         s.begin_tx();
-        let (value, cost) = s.access((1, 4), slot(5), seven, None).unwrap();
+        let (value, cost, _) = s.access((1, 4), slot(5), seven, None).unwrap();
         assert_eq!((value, cost), (seven, 2100), "back at 7, and cold again");
         let slots = s.slots();
         assert_eq!((slots[0].before, slots[0].after), (seven, seven));

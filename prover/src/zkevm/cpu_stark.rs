@@ -13,7 +13,10 @@
 //! values, instructions, AND/OR/XOR results, MUL/DIV/MOD/SDIV/SMOD/SHL/SHR/SAR/BYTE/SIGNEXTEND/ADDMOD/MULMOD results,
 //! EXP results with their dynamic gas, call-context values, memory bytes
 //! and SLOAD values with the storage gas come from the other tables through cross-table lookups; SSTORE checks
-//! that more gas than the 2300 sentry is left.
+//! that more gas than the 2300 sentry is left and adds the refund change the
+//! storage table computes (`RDELTA`) to the transaction's refund counter
+//! (`REFUND`, zero at its first step), whose final value and the gas left its
+//! last step reads from the call-context table.
 
 use super::expr::{impl_stark_via_cx, Cx};
 use super::rw::{eval_range_column, range_lookup};
@@ -170,6 +173,16 @@ impl CpuStark {
         cx.first_row(c);
         let c = cx.sub(nv[col::IS_START], stop_next);
         cx.transition(c);
+        // The refund counter: zero at the start, moved only by SSTORE.
+        let c = cx.mul(start, lv[col::REFUND]);
+        cx.always(c);
+        let refund_step = cx.sub(nv[col::REFUND], lv[col::REFUND]);
+        let refund_step = cx.sub(refund_step, lv[col::RDELTA]);
+        let c = cx.mul(running, refund_step);
+        cx.transition(c);
+        let not_sstore = cx.not(sel(Family::Sstore));
+        let c = cx.mul(not_sstore, lv[col::RDELTA]);
+        cx.always(c);
         let last = cx.mul(lv[col::IS_REAL], next_pad);
         let end = cx.add(lv[col::TX], one);
         let end = cx.sub(end, pis[pi::END_TX]);

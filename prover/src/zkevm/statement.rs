@@ -26,8 +26,8 @@ pub fn cpu_public_inputs(statement: &ChunkStatement) -> Vec<F> {
 /// The elements the chunk transcript absorbs for a statement, in order: the
 /// step table's public inputs, then per transaction its id, code length and
 /// code bytes, callee and caller (20 bytes each), value (32 bytes,
-/// big-endian), call-data length and call-data bytes, starting gas, whether
-/// it reverts; then
+/// big-endian), call-data length and call-data bytes, starting gas, gas
+/// limit, gas left, refund counter, whether it reverts; then
 /// the number of storage slots and per slot its contract (20 bytes), key,
 /// value before and value after (32 bytes each, big-endian).
 pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
@@ -42,7 +42,9 @@ pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
         out.extend(bytes(&call.value.to_be_bytes::<32>()));
         out.push(F::from_canonical_usize(call.calldata.len()));
         out.extend(bytes(&call.calldata));
-        out.push(F::from_canonical_u64(call.gas));
+        for gas in [call.gas, call.gas_limit, call.gas_left, call.refund] {
+            out.push(F::from_noncanonical_u64(gas));
+        }
         out.push(F::from_bool(call.reverted));
     }
     out.push(F::from_canonical_usize(statement.storage.len()));

@@ -19,6 +19,12 @@
 //!   a warm one (the transaction's last to the slot), and where `REV` is set
 //!   that row's value is `ORIG`: a reverted transaction leaves every slot as
 //!   it found it;
+//! - `REFUND` is zero on SLOAD and, for SSTORE, moves the refund counter by
+//!   EIP-3529's figures: `4800` for clearing a slot that was nonzero at the
+//!   start of the transaction (`CLEARS`), `-4800` for undoing such a clear
+//!   (`UNCLEARS`: an earlier change, the row above zero), and, where it puts
+//!   back `ORIG` after an earlier change (`RESTORES`), `2800`, or `19900`
+//!   when `ORIG` is zero;
 //! - rollback rows (`IS_ROLLBACK`) are unpriced writes that only a reverted
 //!   transaction's `LAST` row can be; no step matches them (the step lookup
 //!   excludes them), and the rule above makes them write `ORIG`.
@@ -38,14 +44,14 @@ use witness::word::LIMBS;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StorageStark;
 
-/// `flag = 1` exactly when `sum` is zero, with `inv` its inverse otherwise.
-fn is_zero<C: Cx>(cx: &mut C, sum: C::V, flag: C::V, inv: C::V) {
-    let c = cx.mul(flag, sum);
-    cx.transition(c);
+/// The two constraints making `flag = 1` exactly when `sum` is zero, with
+/// `inv` its inverse otherwise.
+fn is_zero<C: Cx>(cx: &mut C, sum: C::V, flag: C::V, inv: C::V) -> [C::V; 2] {
+    let c0 = cx.mul(flag, sum);
     let c = cx.mul(sum, inv);
     let not_flag = cx.not(flag);
-    let c = cx.sub(c, not_flag);
-    cx.transition(c);
+    let c1 = cx.sub(c, not_flag);
+    [c0, c1]
 }
 
 /// The sum over the word's limbs of `(a_j - b_j)^2`.
@@ -188,18 +194,52 @@ impl StorageStark {
         let value: Vec<C::V> = (0..LIMBS).map(|j| nv[col::VAL + j]).collect();
         let orig: Vec<C::V> = (0..LIMBS).map(|j| nv[col::ORIG + j]).collect();
         let noop = squared_distance(cx, &value, &above);
-        is_zero(cx, noop, nv[col::NOOP], nv[col::NOOP_INV]);
         let clean = squared_distance(cx, &orig, &above);
-        is_zero(cx, clean, nv[col::CLEAN], nv[col::CLEAN_INV]);
         let orig_sum = cx.sum(&orig);
-        is_zero(cx, orig_sum, nv[col::ORIG_ZERO], nv[col::ORIG_ZERO_INV]);
+        let restore = squared_distance(cx, &value, &orig);
+        for (sum, flag, inv) in [
+            (noop, col::NOOP, col::NOOP_INV),
+            (clean, col::CLEAN, col::CLEAN_INV),
+            (orig_sum, col::ORIG_ZERO, col::ORIG_ZERO_INV),
+            (restore, col::RESTORE, col::RESTORE_INV),
+        ] {
+            for c in is_zero(cx, sum, nv[flag], nv[inv]) {
+                cx.transition(c);
+            }
+        }
+        // VAL_ZERO on every row, so the next row sees whether the slot is zero now.
+        let here: Vec<C::V> = (0..LIMBS).map(|j| lv[col::VAL + j]).collect();
+        let here_sum = cx.sum(&here);
+        cx.boolean(lv[col::VAL_ZERO]);
+        for c in is_zero(cx, here_sum, lv[col::VAL_ZERO], lv[col::VAL_ZERO_INV]) {
+            cx.always(c);
+        }
         let changes = cx.not(lv[col::NOOP]);
-        let changes = cx.mul(changes, lv[col::CLEAN]);
-        let c = cx.sub(lv[col::FIRST_CHANGE], changes);
+        let first_change = cx.mul(changes, lv[col::CLEAN]);
+        let c = cx.sub(lv[col::FIRST_CHANGE], first_change);
         cx.always(c);
         let creates = cx.mul(lv[col::FIRST_CHANGE], lv[col::ORIG_ZERO]);
         let c = cx.sub(lv[col::CREATES], creates);
         cx.always(c);
+
+        // The refund cases (on the next row, which sees this row's VAL_ZERO).
+        let next_changes = cx.not(nv[col::NOOP]);
+        let next_dirty = cx.sub(next_changes, nv[col::FIRST_CHANGE]);
+        let next_orig_nonzero = cx.not(nv[col::ORIG_ZERO]);
+        let clears = cx.mul(next_changes, nv[col::VAL_ZERO]);
+        let clears = cx.mul(clears, next_orig_nonzero);
+        let c = cx.sub(nv[col::CLEARS], clears);
+        cx.transition(c);
+        let unclears = cx.mul(next_dirty, lv[col::VAL_ZERO]);
+        let unclears = cx.mul(unclears, next_orig_nonzero);
+        let c = cx.sub(nv[col::UNCLEARS], unclears);
+        cx.transition(c);
+        let restores = cx.mul(next_dirty, nv[col::RESTORE]);
+        let c = cx.sub(nv[col::RESTORES], restores);
+        cx.transition(c);
+        let restores_zero = cx.mul(nv[col::RESTORES], nv[col::ORIG_ZERO]);
+        let c = cx.sub(nv[col::RESTORES_ZERO], restores_zero);
+        cx.transition(c);
 
         // The price of the access.
         let cold = lv[col::COLD];
@@ -216,6 +256,22 @@ impl StorageStark {
         let d = cx.sub(lv[col::COST], expected);
         let priced = cx.sub(access, rollback);
         let c = cx.mul(priced, d);
+        cx.always(c);
+
+        // The refund change: SSTORE's by its cases, zero on every other row.
+        let clear_net = cx.sub(lv[col::CLEARS], lv[col::UNCLEARS]);
+        let terms = [
+            cx.scale(clear_net, gas::CLEAR_REFUND),
+            cx.scale(lv[col::RESTORES], gas::RESTORE_REFUND),
+            cx.scale(lv[col::RESTORES_ZERO], gas::RESTORE_ZERO_REFUND - gas::RESTORE_REFUND),
+        ];
+        let refund = cx.sum(&terms);
+        let refund = cx.mul(write, refund);
+        let d = cx.sub(lv[col::REFUND], refund);
+        let c = cx.mul(priced, d);
+        cx.always(c);
+        let not_priced = cx.not(priced);
+        let c = cx.mul(not_priced, lv[col::REFUND]);
         cx.always(c);
 
         eval_range_column(cx, lv, nv, col::RANGE);

@@ -6,11 +6,11 @@
 //! | 1   | step table (tx, pc, family, n, immediate) | bytecode table, multiplicity `MULT` |
 //! | 2   | the verifier's tuples from the public code | bytecode table (real rows)    |
 //! | 3   | logic table (family, operands recomposed from its bits, result) and arithmetic table (family, IN0, IN1, OUT) | step table (family, IN0, IN1, OUT) of AND/OR/XOR and the binary arithmetic families (MUL ... SMOD) |
-//! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, (tx, START_GAS, GAS) of each transaction's first step and (tx, REVERTED, is REVERT) of its last; storage table (tx, ADDRESS, contract) and (tx, REVERTED, `REV`) of each access and rollback | call-context table, multiplicity `MULT` |
+//! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, (tx, START_GAS, GAS) of each transaction's first step and (tx, REVERTED, is REVERT), (tx, GAS_LEFT, OUT) and (tx, REFUND, REFUND) of its last; storage table (tx, ADDRESS, contract) and (tx, REVERTED, `REV`) of each access and rollback | call-context table, multiplicity `MULT` |
 //! | 5   | the verifier's tuples from the statement's calls | call-context table (real rows) |
 //! | 6   | step table, memory channels 0..32 of MLOAD/MSTORE/MSTORE8/CALLDATALOAD | memory table (step accesses) |
 //! | 7   | the verifier's call-data tuples from the statement's calls | memory table (initial writes) |
-//! | 8   | step table (tx, `clk + 1`, is write, key, value, storage gas) of SLOAD/SSTORE | storage table (accesses other than rollbacks) |
+//! | 8   | step table (tx, `clk + 1`, is write, key, value, storage gas, refund change) of SLOAD/SSTORE | storage table (accesses other than rollbacks) |
 //! | 9   | the verifier's slot tuples from the statement's storage list | storage table (initial writes and final reads) |
 //! | 10  | arithmetic table (family, IN0, IN1, Y, OUT) of ADDMOD/MULMOD | step table (family, IN0, IN1, AUX, OUT) of ADDMOD/MULMOD |
 //! | 11  | exponentiation table (BASE, EXPONENT, PROD, `50 (cursor byte + NZ)`) of each EXP's last row | step table (IN0, IN1, OUT, DGAS) of EXP |
@@ -260,12 +260,14 @@ fn storage_ctl() -> CrossTableLookup<F> {
     step_cols.extend(limbs(c::IN0));
     step_cols.extend((0..LIMBS).map(|j| Column::sum([c::OUT + j, c::IN1 + j])));
     step_cols.push(Column::single(c::DGAS));
+    step_cols.push(Column::single(c::RDELTA));
     let steps = TableWithColumns::new(CPU, step_cols, Filter::new_simple(sum_of(&Family::STORAGE)));
     let s = |i: usize| Column::single(i);
     let mut table_cols = vec![s(storage::col::TX), s(storage::col::TS), s(storage::col::IS_WRITE)];
     table_cols.extend(limbs(storage::col::KEY));
     table_cols.extend(limbs(storage::col::VAL));
     table_cols.push(s(storage::col::COST));
+    table_cols.push(s(storage::col::REFUND));
     let step_accesses = Column::linear_combination([
         (storage::col::IS_REAL, F::ONE),
         (storage::col::IS_INIT, -F::ONE),
@@ -371,7 +373,7 @@ fn memory_ctl() -> CrossTableLookup<F> {
 }
 
 /// Context steps, each transaction's first step (its gas) and last step (is
-/// it REVERT), and each storage access (its transaction's contract and
+/// it REVERT, the gas left, the refund counter), and each storage access (its transaction's contract and
 /// whether it reverts) against the call-context table (with multiplicities),
 /// and the call-context table against the verifier's tuples.
 fn context_ctls() -> [CrossTableLookup<F>; 2] {
@@ -399,6 +401,17 @@ fn context_ctls() -> [CrossTableLookup<F>; 2] {
         cols
     };
     let end_cols = flag(cpu::col::TX, Column::single(cpu::col::sel(Family::Revert)));
+    let mut gas_left_cols = vec![
+        Column::single(cpu::col::TX),
+        Column::constant(F::from_canonical_u64(context::GAS_LEFT)),
+    ];
+    gas_left_cols.extend(limbs(cpu::col::OUT));
+    let mut refund_cols = vec![
+        Column::single(cpu::col::TX),
+        Column::constant(F::from_canonical_u64(context::REFUND)),
+        Column::single(cpu::col::REFUND),
+    ];
+    refund_cols.extend((1..LIMBS).map(|_| Column::constant(F::ZERO)));
     let status_cols = flag(storage::col::TX, Column::single(storage::col::REV));
     let tuple = || -> Vec<Column<F>> { (context::col::TX..context::col::MULT).map(Column::single).collect() };
     let reads = CrossTableLookup::new(
@@ -410,6 +423,8 @@ fn context_ctls() -> [CrossTableLookup<F>; 2] {
             ),
             TableWithColumns::new(CPU, start_cols, Filter::new_simple(Column::single(cpu::col::IS_START))),
             TableWithColumns::new(CPU, end_cols, Filter::new_simple(sum_of(&Family::ENDS))),
+            TableWithColumns::new(CPU, gas_left_cols, Filter::new_simple(sum_of(&Family::ENDS))),
+            TableWithColumns::new(CPU, refund_cols, Filter::new_simple(sum_of(&Family::ENDS))),
             TableWithColumns::new(STORAGE, contract_cols, Filter::new_simple(storage_accesses())),
             TableWithColumns::new(STORAGE, status_cols, Filter::new_simple(storage_accesses())),
         ],

@@ -123,9 +123,15 @@ pub(crate) fn check_state_links<'a>(
     Ok(())
 }
 
+/// Largest refund counter a statement may claim: above any block's gas, and
+/// one field element.
+const MAX_REFUND: u64 = 1 << 32;
+
 /// The statement must list one call per transaction of its range, in order,
-/// each with starting gas and call data the tables can hold, and its storage
-/// slots in strictly increasing (contract, key) order.
+/// each with starting gas and call data the tables can hold, starting gas
+/// equal to its gas limit less its intrinsic gas, no more gas left than it
+/// started with and a refund counter of at most [`MAX_REFUND`], and its
+/// storage slots in strictly increasing (contract, key) order.
 pub(crate) fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
     let ids: Vec<u32> = s.calls.iter().map(|c| c.tx).collect();
     let expected: Vec<u32> = (s.first_tx..s.end_tx).collect();
@@ -142,6 +148,27 @@ pub(crate) fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
             c.gas,
             witness::chunk::MAX_START_GAS
         )));
+    }
+    for c in &s.calls {
+        let intrinsic = witness::chunk::intrinsic_gas(&c.calldata);
+        if c.gas_limit.checked_sub(intrinsic) != Some(c.gas) {
+            return Err(ZkevmError::Statement(format!(
+                "transaction {} starts with {} gas, but its gas limit {} less the intrinsic gas {intrinsic} of its call data is not that",
+                c.tx, c.gas, c.gas_limit
+            )));
+        }
+        if c.gas_left > c.gas {
+            return Err(ZkevmError::Statement(format!(
+                "transaction {} ends with {} gas left, more than the {} it starts with",
+                c.tx, c.gas_left, c.gas
+            )));
+        }
+        if c.refund > MAX_REFUND {
+            return Err(ZkevmError::Statement(format!(
+                "transaction {} claims a refund counter of {}, above {MAX_REFUND}",
+                c.tx, c.refund
+            )));
+        }
     }
     if let Some(c) = s
         .calls
