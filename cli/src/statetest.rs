@@ -43,11 +43,14 @@ enum Proving {
     Failed(String),
 }
 
-/// The short reason a witness error puts a case out of scope, for the summary.
+/// The short reason a witness error puts a case out of scope, for the
+/// summary (a feature's details after ": " left out).
 fn scope_reason(e: &WitnessError) -> Option<String> {
     match e {
         WitnessError::UnsupportedOpcode { name, .. } => Some(format!("opcode {name}")),
-        WitnessError::UnsupportedFeature { feature, .. } => Some(feature.clone()),
+        WitnessError::UnsupportedFeature { feature, .. } => {
+            Some(feature.split(": ").next().unwrap_or(feature).to_string())
+        }
         WitnessError::TransactionTooLong { .. } => Some("a transaction longer than one chunk".into()),
         _ => None,
     }

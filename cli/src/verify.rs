@@ -65,8 +65,8 @@ fn verify_chunks(proofs: &[ChunkProof], what: &Path) -> anyhow::Result<()> {
 }
 
 /// The state-tree roots before and after the chunks, the gas the proven
-/// transactions used, which of them reverted, then the storage they read and
-/// leave, one line per slot.
+/// transactions used, which of them reverted, then the nonces and balances
+/// and the storage they read and leave, one line per field or slot.
 pub(crate) fn print_effects<'a>(statements: impl IntoIterator<Item = &'a witness::ChunkStatement>) {
     let statements: Vec<&witness::ChunkStatement> = statements.into_iter().collect();
     if let (Some(first), Some(last)) = (statements.first(), statements.last()) {
@@ -98,6 +98,9 @@ pub(crate) fn print_effects<'a>(statements: impl IntoIterator<Item = &'a witness
             "reverted (storage writes rolled back): transactions {}",
             reverted.join(", ")
         );
+    }
+    for line in witness::describe_accounts(&witness::account_changes(statements.iter().copied()), 8) {
+        println!("{line}");
     }
     for line in witness::describe_storage(&witness::storage_changes(statements), 8) {
         println!("{line}");

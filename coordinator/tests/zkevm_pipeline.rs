@@ -28,18 +28,20 @@ fn bad_batch_inputs_are_refused_with_the_reason() {
         }
         other => panic!("expected a bad input error, got {other:?}"),
     }
-    // A block outside the zkEVM's tables (plain transfers run no code, and
-    // transaction-level accounting is not proven yet) is refused when it is
-    // split, saying why.
-    let transfers = executor::synthetic::block(executor::synthetic::Workload::Transfers, 3);
-    match p.split(&executor::codec::to_bincode(&transfers)) {
+    // A block outside the zkEVM's tables (a contract creation) is refused
+    // when it is split, saying why.
+    let mut creation = executor::synthetic::block(executor::synthetic::Workload::Transfers, 3);
+    creation.transactions[1].to = None;
+    creation.transactions[1].gas_limit = 100_000;
+    match p.split(&executor::codec::to_bincode(&creation)) {
         Err(PipelineError::BadInput { detail, .. }) => {
             assert!(
-                detail.starts_with(&format!("block {}:", transfers.header.number)) && detail.contains("value transfer"),
+                detail.starts_with(&format!("block {}:", creation.header.number))
+                    && detail.contains("contract creation"),
                 "{detail}"
             )
         }
-        other => panic!("expected the transfer block to be refused, got {other:?}"),
+        other => panic!("expected the creating block to be refused, got {other:?}"),
     }
 }
 

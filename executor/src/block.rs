@@ -287,6 +287,8 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
     let mut outcomes = Vec::with_capacity(path.txs.len());
     let mut traces = options.capture_traces.then(|| BlockTrace {
         block_number: header.number,
+        beneficiary: header.beneficiary,
+        base_fee: header.base_fee.unwrap_or(0),
         txs: Vec::new(),
     });
     let mut cumulative = 0u64;

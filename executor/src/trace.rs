@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 pub struct BlockTrace {
     /// Block number the traces belong to.
     pub block_number: u64,
+    /// The block's beneficiary (who earns the priority fees).
+    pub beneficiary: Address,
+    /// The block's base fee per gas; zero before London.
+    pub base_fee: u64,
     /// One entry per transaction, in block order.
     pub txs: Vec<TxTrace>,
 }

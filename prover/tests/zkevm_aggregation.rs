@@ -176,3 +176,28 @@ fn three_chunks_aggregate_into_one_proof_and_tampering_is_rejected() {
     forged.end_tx = 4;
     assert!(verify_aggregated(&forged, &data).is_err());
 }
+
+/// A chunk with a plain transfer (to an account without code) after a
+/// contract call: its leaf proves the recipient's empty code leaf, and a
+/// forged path to it is rejected.
+#[test]
+fn a_plain_transfer_leaf_proves_the_empty_code_leaf() {
+    let mut block = executor::synthetic::counter_loop_block(2, 19);
+    block.transactions[1].to = Some(Address::repeat_byte(0xee));
+    let options = executor::ExecOptions {
+        capture_traces: true,
+        ..executor::ExecOptions::default()
+    };
+    let trace = executor::execute_block(&block, &options).unwrap().traces.unwrap();
+    let chunks = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).expect("the block is in scope");
+    assert_eq!(chunks.len(), 1);
+    assert!(chunks[0].statement.calls[1].code.is_empty());
+    let proof = prove_chunk(&chunks[0]).expect("chunk proves");
+    let mut circuits = Circuits::new();
+    let leaf = prove_leaf(&mut circuits, 0, &proof, &mut report).expect("the leaf proves");
+    let roots = &leaf.proof.public_inputs[pi::OLD_ROOT..pi::NUM];
+    assert_eq!(roots[4..], proof.statement.new_root.elements);
+    let mut bad = proof.clone();
+    bad.state.code[1].0[20] = HashOut::from_partial(&[F::ONE]);
+    assert!(prove_leaf(&mut circuits, 0, &bad, &mut report).is_err());
+}

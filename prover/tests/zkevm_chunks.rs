@@ -2,7 +2,7 @@
 //! corrupt one witness cell per table and show that proving or verification fails.
 
 use executor::input::PreAccount;
-use executor::trace::{BlockTrace, Step, TxTrace};
+use executor::trace::{AccountAccess, AccountField, BlockTrace, Step, TxTrace};
 use plonky2::field::types::{Field, PrimeField64};
 use plonky2::hash::hash_types::HashOut;
 use prover::zkevm::{prove_chunk, verify_chunk, verify_chunk_sequence, ChunkProof, ZkevmError};
@@ -10,7 +10,7 @@ use revm::primitives::{Address, Bytes, B256, I256, U256};
 use std::collections::BTreeMap;
 use witness::chunk::intrinsic_gas;
 use witness::opcode::{decode, env, memory_cost, Family};
-use witness::state::{StateTree, StateWitness};
+use witness::state::{StateTree, StateWitness, ACCOUNT, STORAGE};
 use witness::{build_chunks, ChunkWitness, PreState, WitnessError, F};
 
 /// Sender of every test transaction.
@@ -21,6 +21,10 @@ const VALUE: u64 = 7;
 const CALLDATA: [u8; 3] = [1, 2, 3];
 /// Gas every test program starts with.
 const START_GAS: u64 = 100_000;
+/// An account without code that the executor's blocks hold.
+const PAYEE: Address = Address::with_last_byte(0xbb);
+/// The sender's balance before the test programs' block.
+const SENDER_BALANCE: u64 = 1_000_000;
 
 /// Runs `code` with a minimal interpreter for the proven opcodes and records the steps
 /// (pc, opcode, gas) the executor would record.
@@ -190,10 +194,32 @@ fn run(code: &[u8], tx_index: u32) -> TxTrace {
         input: Bytes::from(CALLDATA.to_vec()),
         gas_limit: START_GAS + intrinsic_gas(&CALLDATA),
         gas_used: START_GAS + intrinsic_gas(&CALLDATA) - gas,
+        nonce: tx_index.into(),
+        tx_account_ops: value_transfer(tx_index),
         success: true,
         steps,
         ..Default::default()
     }
+}
+
+/// What the executor records for transaction `i` of a block of test programs
+/// (free gas, each transaction sending [`VALUE`] wei from [`SENDER`] to its
+/// own contract): the sender's nonce and balance and the contract's balance.
+fn value_transfer(i: u32) -> Vec<AccountAccess> {
+    let (i, value) = (u64::from(i), U256::from(VALUE));
+    let sender = U256::from(SENDER_BALANCE) - value * U256::from(i);
+    let write = |address, field, old, new| AccountAccess {
+        write: true,
+        address,
+        field,
+        old,
+        new,
+    };
+    vec![
+        write(SENDER, AccountField::Nonce, U256::from(i), U256::from(i + 1)),
+        write(SENDER, AccountField::Balance, sender, sender - value),
+        write(contract(i as u32), AccountField::Balance, U256::ZERO, value),
+    ]
 }
 
 fn contract(i: u32) -> Address {
@@ -334,12 +360,19 @@ fn arith_program() -> Vec<u8> {
 /// The traces of `programs` and a pre-state with each deployed at `contract(i)`.
 fn block(programs: &[Vec<u8>]) -> (BlockTrace, PreState) {
     let txs = programs.iter().enumerate().map(|(i, p)| run(p, i as u32)).collect();
-    (BlockTrace { block_number: 1, txs }, pre_state(programs))
+    let trace = BlockTrace {
+        block_number: 1,
+        beneficiary: Address::with_last_byte(0xcc),
+        base_fee: 0,
+        txs,
+    };
+    (trace, pre_state(programs))
 }
 
-/// A pre-state with `programs[i]` deployed at `contract(i)`, without storage.
+/// A pre-state with `programs[i]` deployed at `contract(i)`, without storage,
+/// and [`SENDER_BALANCE`] wei at [`SENDER`].
 fn pre_state(programs: &[Vec<u8>]) -> PreState {
-    let accounts = programs
+    let mut accounts: BTreeMap<Address, PreAccount> = programs
         .iter()
         .enumerate()
         .map(|(i, p)| {
@@ -352,6 +385,13 @@ fn pre_state(programs: &[Vec<u8>]) -> PreState {
             (contract(i as u32), account)
         })
         .collect();
+    accounts.insert(
+        SENDER,
+        PreAccount {
+            balance: U256::from(SENDER_BALANCE),
+            ..Default::default()
+        },
+    );
     PreState::of_accounts(&accounts).expect("distinct contracts fit the state tree")
 }
 
@@ -1319,6 +1359,13 @@ fn execute(contracts: &[Contract], calls: &[u32]) -> (executor::BlockInput, Bloc
 
 /// [`execute`], also returning whether each transaction succeeded.
 fn execute_with_status(contracts: &[Contract], calls: &[u32]) -> (executor::BlockInput, BlockTrace, Vec<bool>) {
+    let callees: Vec<Address> = calls.iter().map(|&c| contract(c)).collect();
+    execute_calls(contracts, &callees)
+}
+
+/// [`execute_with_status`] with transactions to any addresses, and an
+/// account without code at [`PAYEE`] holding 5 wei.
+fn execute_calls(contracts: &[Contract], callees: &[Address]) -> (executor::BlockInput, BlockTrace, Vec<bool>) {
     use executor::input::{BlockHeader, Transaction};
     use executor::{execute_block, BlockInput, ExecOptions};
     let mut block = BlockInput {
@@ -1351,11 +1398,18 @@ fn execute_with_status(contracts: &[Contract], calls: &[u32]) -> (executor::Bloc
             },
         );
     }
-    for (nonce, &callee) in calls.iter().enumerate() {
+    block.pre_state.insert(
+        PAYEE,
+        PreAccount {
+            balance: U256::from(5u8),
+            ..Default::default()
+        },
+    );
+    for (nonce, &callee) in callees.iter().enumerate() {
         block.transactions.push(Transaction {
             tx_type: 2,
             from: SENDER,
-            to: Some(contract(callee)),
+            to: Some(callee),
             nonce: nonce as u64,
             gas_limit: 300_000,
             gas_price: 10,
@@ -1485,6 +1539,14 @@ fn proves_storage_traffic_across_transactions_and_chunks() {
             .storage
             .insert(slot.key, slot.after);
     }
+    for field in witness::account_changes(proofs.iter().map(|p| &p.statement)) {
+        let account = post.entry(field.address).or_default();
+        if field.key == U256::from(witness::accounting::NONCE) {
+            account.nonce = field.after.to();
+        } else {
+            account.balance = field.after;
+        }
+    }
     assert_eq!(
         proofs[1].statement.new_root,
         StateTree::of_accounts(&post).unwrap().root()
@@ -1510,8 +1572,8 @@ fn proves_storage_traffic_across_transactions_and_chunks() {
 }
 
 /// Gives `w` the state tree of a pre-state holding exactly its called code
-/// and its slots' `before` values, as a cheating prover would, so that only
-/// the tables can catch a forged slot value.
+/// and its slots' and account fields' `before` values, as a cheating prover
+/// would, so that only the tables can catch a forged slot value.
 fn restate(w: &mut ChunkWitness) {
     let mut accounts: BTreeMap<Address, PreAccount> = BTreeMap::new();
     let callees = w.statement.callees();
@@ -1525,12 +1587,21 @@ fn restate(w: &mut ChunkWitness) {
             .storage
             .insert(slot.key, slot.before);
     }
+    for field in &w.statement.accounts {
+        let account = accounts.entry(field.address).or_default();
+        if field.key == U256::from(witness::accounting::NONCE) {
+            account.nonce = field.before.to();
+        } else {
+            account.balance = field.before;
+        }
+    }
     let mut tree = StateTree::of_accounts(&accounts).unwrap();
     let code = tree.code_paths(&callees).unwrap();
     w.statement.old_root = tree.root();
     w.state = StateWitness {
         code,
-        storage: tree.update_storage(&w.statement.storage).unwrap(),
+        storage: tree.update_slots(STORAGE, &w.statement.storage).unwrap(),
+        accounts: tree.update_slots(ACCOUNT, &w.statement.accounts).unwrap(),
     };
     w.statement.new_root = tree.root();
 }
@@ -1866,4 +1937,119 @@ fn lower_refund(w: &mut ChunkWitness, from: usize, by: F) {
         .expect("transaction 0 has a refund field");
     row[c::VAL] -= by;
     w.statement.calls[0].refund -= by.to_canonical_u64();
+}
+
+/// Nonces, balances and fees from revm's traces: the sender buys its gas at
+/// the effective price, its nonce goes up, the value reaches the callee, the
+/// unused gas is paid back and the beneficiary earns the priority fee; the
+/// state tree's new root holds them. A forged balance, a skipped account
+/// field, a stale nonce and a forged account path are rejected.
+#[test]
+fn proves_nonces_balances_and_fees() {
+    let (base, trace) = refund_chunk();
+    let s = &base.statement;
+    let field = |address: Address, f: u64| {
+        s.accounts
+            .iter()
+            .find(|x| x.address == address && x.key == U256::from(f))
+            .map(|x| (x.before, x.after))
+            .unwrap()
+    };
+    use witness::accounting::{BALANCE, NONCE};
+    assert_eq!(field(SENDER, NONCE), (U256::ZERO, U256::from(2u8)));
+    let used: u64 = trace.txs.iter().map(|t| t.gas_used).sum();
+    let (before, after) = field(SENDER, BALANCE);
+    assert_eq!(
+        before - after,
+        U256::from(10 * used + 2 * VALUE),
+        "gas at 10 wei, and the values"
+    );
+    let (before, after) = field(s.fees.beneficiary, BALANCE);
+    assert_eq!(
+        after - before,
+        U256::from(3 * used),
+        "10 - 7 wei of priority fee per gas"
+    );
+    assert_eq!(field(contract(1), BALANCE), (U256::ZERO, U256::from(VALUE)));
+    assert_eq!(
+        s.accounts.len(),
+        5,
+        "sender nonce and balance, two callees, the beneficiary"
+    );
+    let proof = prove_and_verify(&base);
+
+    let mut forged = proof.clone();
+    forged.statement.accounts[0].after += U256::from(1u8);
+    let err = verify_chunk(&forged).unwrap_err();
+    assert!(err.to_string().contains("accounting"), "{err}");
+    let mut forged = proof.clone();
+    forged.statement.accounts.pop();
+    forged.state.accounts.pop();
+    let err = verify_chunk(&forged).unwrap_err();
+    assert!(err.to_string().contains("accounting"), "{err}");
+    let mut forged = proof.clone();
+    forged.statement.calls[1].nonce = 0;
+    let err = verify_chunk(&forged).unwrap_err();
+    assert!(err.to_string().contains("nonce"), "{err}");
+    let mut forged = proof.clone();
+    forged.state.accounts[1].0[3] = HashOut::from_partial(&[F::ONE]);
+    let err = verify_chunk(&forged).unwrap_err();
+    assert!(err.to_string().contains("does not lead"), "{err}");
+}
+
+/// Plain transfers from revm's traces, to an account without code and to a
+/// fresh address, beside a contract call: each is the STOP of empty code, pays
+/// only its intrinsic gas, and moves its value; the state tree shows the
+/// recipients hold no code. A transfer whose recipient has code under the
+/// old root is rejected, by the witness generator and by the verifier.
+#[test]
+fn proves_plain_transfers() {
+    let fresh = Address::with_last_byte(0xdd);
+    let contracts = [(storage_program(), &[(0, 5)][..])];
+    let (block, trace, success) = execute_calls(&contracts, &[PAYEE, contract(0), fresh]);
+    assert_eq!(success, [true; 3]);
+    assert!(
+        trace.txs[0].steps.is_empty() && trace.txs[2].steps.is_empty(),
+        "revm runs no step"
+    );
+    let pre = PreState::of(&block).unwrap();
+    let mut ws = build_chunks(&trace, &pre, 8).expect("plain transfers are in scope");
+    assert_eq!(ws.len(), 1);
+    let w = ws.remove(0);
+    let s = &w.statement;
+    assert!(s.calls[0].code.is_empty() && s.calls[2].code.is_empty());
+    assert_eq!(s.calls[0].gas_used(), Some(intrinsic_gas(&CALLDATA)));
+    let balance = |address: Address| {
+        s.accounts
+            .iter()
+            .find(|f| f.address == address && f.key == U256::from(witness::accounting::BALANCE))
+            .map(|f| (f.before.to::<u64>(), f.after.to::<u64>()))
+    };
+    assert_eq!(balance(PAYEE), Some((5, 5 + VALUE)));
+    assert_eq!(balance(fresh), Some((0, VALUE)));
+    assert_eq!(s.steps, 2 + trace.txs[1].steps.len() as u64, "one STOP per transfer");
+    let proof = prove_and_verify(&w);
+
+    // The payee with code: the trace ran no step of it.
+    let mut with_code = block.clone();
+    with_code.pre_state.get_mut(&PAYEE).unwrap().code = Bytes::from(vec![0x00]);
+    let err = build_chunks(&trace, &PreState::of(&with_code).unwrap(), 8).unwrap_err();
+    assert!(matches!(err, WitnessError::MalformedTrace { tx: 0, .. }), "{err}");
+    // A prover claiming the transfer anyway, from that state's root.
+    let tree = PreState::of(&with_code).unwrap().tree;
+    let mut forged = proof.clone();
+    forged.statement.old_root = tree.root();
+    let callees = forged.statement.callees();
+    forged.state.code = callees
+        .iter()
+        .map(|&(address, _)| {
+            tree.path(witness::state::position(witness::state::key(
+                witness::state::CODE,
+                address,
+                U256::ZERO,
+            )))
+        })
+        .collect();
+    let err = verify_chunk(&forged).unwrap_err();
+    assert!(err.to_string().contains("code path of"), "{err}");
 }

@@ -6,12 +6,14 @@
 //! chunks link through their public transaction range: a chunk's `end_tx`
 //! is the next chunk's `first_tx`.
 
-use crate::state::{Digest, PreState, StateTree, StateWitness};
+use crate::accounting::{self, BlockFees};
+use crate::state::{Digest, PreState, StateTree, StateWitness, ACCOUNT, STORAGE};
 use crate::storage::{self, StorageSlot};
 use crate::{arith, bytecode, context, cpu, exp, logic, memory, stack, WitnessError, F, MIN_ROWS_LOG};
-use executor::trace::{BlockTrace, TxTrace};
+use executor::trace::{AccountField, BlockTrace, Step, TxTrace};
 use revm::primitives::{Address, Bytes, U256};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Largest supported chunk size (log2 of step rows); stack time stamps must fit 24 bits.
@@ -47,6 +49,10 @@ pub struct TxCall {
     /// The refund counter after the last instruction (SSTORE refunds,
     /// before EIP-3529's cap).
     pub refund: u64,
+    /// Effective gas price, in wei per gas.
+    pub gas_price: u128,
+    /// The sender's nonce the transaction uses.
+    pub nonce: u64,
     /// Whether the transaction ended with REVERT (its receipt's status is
     /// failure and its storage writes are rolled back).
     pub reverted: bool,
@@ -92,9 +98,11 @@ impl TxCall {
 /// where its `reverted` flag says so (return and revert data are not part of
 /// the statement yet); the storage slots they touched held the listed values
 /// before and after them, a reverted transaction's writes rolled back; and
-/// the state tree ([`crate::state`]) went from `old_root` to `new_root` by
-/// those slot changes, the called contracts holding the given code under
-/// `old_root`.
+/// the transactions' accounting ([`crate::accounting`]) under the block's
+/// fees took the listed nonces and balances from their values before to
+/// their values after; and the state tree ([`crate::state`]) went from
+/// `old_root` to `new_root` by those slot changes, then those account-field
+/// changes, the called contracts holding the given code under `old_root`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkStatement {
     /// Index of the chunk's first transaction in the block.
@@ -105,12 +113,18 @@ pub struct ChunkStatement {
     pub steps: u64,
     /// The call each transaction makes, in transaction order.
     pub calls: Vec<TxCall>,
+    /// The block's beneficiary and base fee.
+    pub fees: BlockFees,
     /// The storage slots the chunk touches, sorted by (contract, key).
     pub storage: Vec<StorageSlot>,
+    /// The account fields the chunk's transactions touch, as slots (key
+    /// [`accounting::NONCE`] or [`accounting::BALANCE`]) sorted by
+    /// (account, field): exactly those [`accounting::replay`] touches.
+    pub accounts: Vec<StorageSlot>,
     /// The state root before the chunk.
     pub old_root: Digest,
-    /// The state root after the chunk: `old_root` with the storage slots
-    /// set to their `after` values, in order.
+    /// The state root after the chunk: `old_root` with the storage slots,
+    /// then the account fields, set to their `after` values, in order.
     pub new_root: Digest,
 }
 
@@ -135,8 +149,19 @@ fn statement_callees(calls: &[TxCall]) -> Vec<(Address, &[u8])> {
 /// The storage slots consecutive chunks of a block touch, each with its
 /// value before the first of them and after the last, sorted by (contract, key).
 pub fn storage_changes<'a>(statements: impl IntoIterator<Item = &'a ChunkStatement>) -> Vec<StorageSlot> {
+    merge_changes(statements.into_iter().flat_map(|s| &s.storage))
+}
+
+/// The account fields consecutive chunks of a block touch, each with its
+/// value before the first of them and after the last, sorted by (account, field).
+pub fn account_changes<'a>(statements: impl IntoIterator<Item = &'a ChunkStatement>) -> Vec<StorageSlot> {
+    merge_changes(statements.into_iter().flat_map(|s| &s.accounts))
+}
+
+/// Slots listed by consecutive chunks, each with its first value before and last value after.
+fn merge_changes<'a>(listed: impl Iterator<Item = &'a StorageSlot>) -> Vec<StorageSlot> {
     let mut slots: std::collections::BTreeMap<(Address, U256), StorageSlot> = std::collections::BTreeMap::new();
-    for slot in statements.into_iter().flat_map(|s| &s.storage) {
+    for slot in listed {
         slots
             .entry((slot.address, slot.key))
             .and_modify(|s| s.after = slot.after)
@@ -148,15 +173,33 @@ pub fn storage_changes<'a>(statements: impl IntoIterator<Item = &'a ChunkStateme
 /// A summary line, then one indented line per storage slot (`contract[key]:
 /// before -> after`), at most `max` of them.
 pub fn describe_storage(slots: &[StorageSlot], max: usize) -> Vec<String> {
-    let mut lines = vec![format!("storage: {} slots (value before -> after)", slots.len())];
+    describe(slots, max, "storage", "slots", |s| format!("{}[{}]", s.address, s.key))
+}
+
+/// A summary line, then one indented line per account field (`account
+/// field: before -> after`), at most `max` of them.
+pub fn describe_accounts(fields: &[StorageSlot], max: usize) -> Vec<String> {
+    describe(fields, max, "accounts", "fields", |s| {
+        format!("{} {}", s.address, accounting::field_name(s.key.saturating_to()))
+    })
+}
+
+fn describe(
+    slots: &[StorageSlot],
+    max: usize,
+    what: &str,
+    items: &str,
+    name: impl Fn(&StorageSlot) -> String,
+) -> Vec<String> {
+    let mut lines = vec![format!("{what}: {} {items} (value before -> after)", slots.len())];
     lines.extend(
         slots
             .iter()
             .take(max)
-            .map(|s| format!("  {}[{}]: {} -> {}", s.address, s.key, s.before, s.after)),
+            .map(|s| format!("  {}: {} -> {}", name(s), s.before, s.after)),
     );
     if slots.len() > max {
-        lines.push(format!("  ... and {} more slots", slots.len() - max));
+        lines.push(format!("  ... and {} more {items}", slots.len() - max));
     }
     lines
 }
@@ -188,6 +231,46 @@ pub struct ChunkWitness {
     pub exp: Vec<[F; exp::col::NUM_COLUMNS]>,
 }
 
+/// Whether an address is one of the precompiled contracts (0x01 to 0x11,
+/// those of Cancun and Prague).
+fn is_precompile(address: Address) -> bool {
+    let bytes = address.as_slice();
+    bytes[..19].iter().all(|&b| b == 0) && (1..=0x11).contains(&bytes[19])
+}
+
+/// Whether a trace holds just the STOP that [`plain_transfer`] gives a
+/// call without code.
+fn is_implicit_stop(tx: &TxTrace) -> bool {
+    matches!(&tx.steps[..], [s] if s.pc == 0 && s.opcode == 0x00)
+}
+
+/// A call to an account without code runs no interpreter step. The tables
+/// see it as the STOP that code of length zero holds at pc 0, reached with
+/// the gas the transaction starts with: the trace with that one step, or
+/// `None` when the transaction runs code (or creates a contract).
+fn plain_transfer(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<Option<TxTrace>, WitnessError> {
+    let Some(to) = tx.to else { return Ok(None) };
+    if !tx.steps.is_empty() || codes.contains_key(&to) {
+        return Ok(None);
+    }
+    if is_precompile(to) {
+        return Err(WitnessError::UnsupportedFeature {
+            tx: tx.tx_index,
+            feature: format!("a call to a precompiled contract: {to}"),
+        });
+    }
+    let stop = Step {
+        pc: 0,
+        opcode: 0x00,
+        gas: tx.gas_limit.saturating_sub(intrinsic_gas(&tx.input)),
+        ..Default::default()
+    };
+    Ok(Some(TxTrace {
+        steps: vec![stop],
+        ..tx.clone()
+    }))
+}
+
 /// Checks that a transaction is in scope at transaction level and returns its call.
 fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, WitnessError> {
     let unsupported = |feature: &str| WitnessError::UnsupportedFeature {
@@ -210,7 +293,11 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
         });
     }
     if tx.steps.is_empty() {
-        return Err(unsupported("a transaction that runs no code (plain value transfer)"));
+        return Err(WitnessError::MalformedTrace {
+            tx: tx.tx_index,
+            step: 0,
+            reason: format!("a call of the code at {to} runs no step"),
+        });
     }
     if tx.steps[0].gas > MAX_START_GAS {
         return Err(unsupported(&format!(
@@ -224,20 +311,26 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
     if tx.calls.len() > 1 || tx.steps.iter().any(|s| s.depth != 0) {
         return Err(unsupported("a call into another contract"));
     }
-    let code = codes.get(&to).ok_or_else(|| WitnessError::MissingCode {
-        tx: tx.tx_index,
-        address: to.to_string(),
-    })?;
+    let code = match codes.get(&to) {
+        Some(code) => code.to_vec(),
+        None if is_implicit_stop(tx) => Vec::new(),
+        None => {
+            return Err(WitnessError::MissingCode {
+                tx: tx.tx_index,
+                address: to.to_string(),
+            })
+        }
+    };
     let intrinsic = intrinsic_gas(&tx.input);
     if tx.gas_limit.checked_sub(intrinsic) != Some(tx.steps[0].gas) {
         return Err(unsupported(&format!(
-            "intrinsic gas other than the call data's {intrinsic} (an access list): gas limit {}, first step's gas {}",
+            "an access list (intrinsic gas beyond the call data's): gas limit {}, call data's intrinsic gas {intrinsic}, first step's gas {}",
             tx.gas_limit, tx.steps[0].gas
         )));
     }
     Ok(TxCall {
         tx: tx.tx_index,
-        code: code.to_vec(),
+        code,
         address: to,
         caller: tx.from,
         value: tx.value,
@@ -247,6 +340,8 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
         // Both set from the step table once it is built.
         gas_left: 0,
         refund: 0,
+        gas_price: tx.gas_price,
+        nonce: tx.nonce,
         reverted,
     })
 }
@@ -262,9 +357,15 @@ pub fn build_chunks(trace: &BlockTrace, pre: &PreState, rows_log: usize) -> Resu
         return Err(WitnessError::EmptyBlock);
     }
     let capacity = (1usize << rows_log) - 1;
+    let txs: Vec<Cow<TxTrace>> = trace
+        .txs
+        .iter()
+        .map(|tx| Ok(plain_transfer(tx, &pre.codes)?.map_or(Cow::Borrowed(tx), Cow::Owned)))
+        .collect::<Result<_, WitnessError>>()?;
     let mut groups: Vec<Vec<(&TxTrace, TxCall)>> = vec![Vec::new()];
     let mut used = 0;
-    for tx in &trace.txs {
+    for tx in &txs {
+        let tx: &TxTrace = tx;
         let call = tx_call(tx, &pre.codes)?;
         if tx.steps.len() > capacity {
             return Err(WitnessError::TransactionTooLong {
@@ -281,15 +382,77 @@ pub fn build_chunks(trace: &BlockTrace, pre: &PreState, rows_log: usize) -> Resu
         used += tx.steps.len();
         groups.last_mut().expect("groups is never empty").push((tx, call));
     }
-    let mut tree = pre.tree.clone();
-    groups.iter().map(|g| build_chunk(g, &mut tree, rows_log)).collect()
+    let mut state = BlockState {
+        tree: pre.tree.clone(),
+        fields: pre.fields.clone(),
+        fees: BlockFees {
+            beneficiary: trace.beneficiary,
+            base_fee: trace.base_fee,
+        },
+    };
+    groups.iter().map(|g| build_chunk(g, &mut state, rows_log)).collect()
+}
+
+/// The state as a block's chunks are built: the tree, the accounts' nonces
+/// and balances, and the block's fees.
+struct BlockState {
+    tree: StateTree,
+    fields: HashMap<(Address, u64), U256>,
+    fees: BlockFees,
+}
+
+impl BlockState {
+    /// Runs the accounting of `calls` (one chunk's) against the current
+    /// values, checking each transaction's changes against its trace; returns
+    /// the fields touched with their values before and after the chunk.
+    fn account(&mut self, calls: &[TxCall], txs: &[(&TxTrace, TxCall)]) -> Result<Vec<StorageSlot>, WitnessError> {
+        let start = self.fields.clone();
+        for (call, (tx, _)) in calls.iter().zip(txs) {
+            let unsupported = |feature: String| WitnessError::UnsupportedFeature {
+                tx: tx.tx_index,
+                feature,
+            };
+            let fields = accounting::replay(std::slice::from_ref(call), &self.fees, |address, field| {
+                Ok(self.fields.get(&(address, field)).copied().unwrap_or_default())
+            })
+            .map_err(|e| unsupported(format!("accounting that fails: {e}")))?;
+            let ours: Vec<(Address, u64, U256)> = fields
+                .iter()
+                .filter(|f| f.before != f.after)
+                .map(|f| (f.address, f.key.to(), f.after))
+                .collect();
+            let mut traced: Vec<(Address, u64, U256)> = tx
+                .tx_account_ops
+                .iter()
+                .filter(|op| op.write && op.old != op.new)
+                .filter_map(|op| match op.field {
+                    AccountField::Nonce => Some((op.address, accounting::NONCE, op.new)),
+                    AccountField::Balance => Some((op.address, accounting::BALANCE, op.new)),
+                    AccountField::CodeHash => None,
+                })
+                .collect();
+            traced.sort();
+            if ours != traced {
+                return Err(unsupported(format!(
+                    "account changes beyond gas, value and priority fee: the trace changes {traced:?}, the accounting {ours:?}"
+                )));
+            }
+            for f in fields {
+                self.fields.insert((f.address, f.key.to()), f.after);
+            }
+        }
+        accounting::replay(calls, &self.fees, |address, field| {
+            Ok(start.get(&(address, field)).copied().unwrap_or_default())
+        })
+        .map_err(|e| WitnessError::StateTree(format!("accounting of a whole chunk: {e}")))
+    }
 }
 
 /// Builds the tables of one chunk of whole transactions and applies its
-/// storage writes to `tree`.
+/// storage writes and account changes to `state`.
 fn build_chunk(
     txs: &[(&TxTrace, TxCall)],
-    tree: &mut StateTree,
+    state: &mut BlockState,
     rows_log: usize,
 ) -> Result<ChunkWitness, WitnessError> {
     let cpu = cpu::generate(txs, rows_log)?;
@@ -324,23 +487,28 @@ fn build_chunk(
     let accesses = cpu.storage.accesses();
     let storage_log = rows_log_for(2 * slots.len() + accesses.len());
     let storage = storage::generate(&slots, accesses, storage_log)?;
+    let accounts = state.account(&calls, txs)?;
+    let tree = &mut state.tree;
     let old_root = tree.root();
-    let state = StateWitness {
+    let paths = StateWitness {
         code: tree.code_paths(&statement_callees(&calls))?,
-        storage: tree.update_storage(&slots)?,
+        storage: tree.update_slots(STORAGE, &slots)?,
+        accounts: tree.update_slots(ACCOUNT, &accounts)?,
     };
     let statement = ChunkStatement {
         first_tx: txs[0].0.tx_index,
         end_tx: txs[txs.len() - 1].0.tx_index + 1,
         steps: txs.iter().map(|(t, _)| t.steps.len() as u64).sum(),
         calls,
+        fees: state.fees,
         storage: slots,
+        accounts,
         old_root,
         new_root: tree.root(),
     };
     Ok(ChunkWitness {
         statement,
-        state,
+        state: paths,
         cpu: cpu.rows,
         stack,
         bytecode,

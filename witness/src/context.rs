@@ -140,6 +140,8 @@ mod tests {
             gas_limit: 91_000,
             gas_left: 300,
             refund: 4800,
+            gas_price: 10,
+            nonce: 0,
             reverted: true,
         };
         let reads = HashMap::from([((3, env::CALLER), 2)]);

@@ -11,6 +11,7 @@
 //! the row generators so that the prover's constraints and the witness agree
 //! on one definition.
 
+pub mod accounting;
 pub mod arith;
 pub mod bytecode;
 pub mod chunk;
@@ -28,7 +29,10 @@ pub mod state;
 pub mod storage;
 pub mod word;
 
-pub use chunk::{build_chunks, describe_storage, storage_changes, ChunkStatement, ChunkWitness, TxCall};
+pub use chunk::{
+    account_changes, build_chunks, describe_accounts, describe_storage, storage_changes, ChunkStatement, ChunkWitness,
+    TxCall,
+};
 pub use error::WitnessError;
 pub use state::PreState;
 

@@ -1,20 +1,23 @@
 //! The rollup state tree: a Poseidon (Goldilocks) sparse Merkle tree of fixed
-//! depth [`DEPTH`] over contract code and storage, and the update witnesses
-//! (one Merkle path per storage slot a chunk touches, one per contract it
-//! calls) with which a chunk proves its old state root -> new state root and
-//! that the code it runs is the code the old root holds.
+//! depth [`DEPTH`] over contract code, storage and account fields (nonce and
+//! balance), and the update witnesses (one Merkle path per storage slot and
+//! account field a chunk touches, one per contract it calls) with which a
+//! chunk proves its old state root -> new state root and that the code it
+//! runs is the code the old root holds.
 //!
 //! - **Keys.** A leaf's key is `Poseidon(kind ‖ address ‖ slot)`: the kind
-//!   ([`CODE`] or [`STORAGE`]), the address as five 32-bit limbs and the
-//!   slot as eight (most significant first; the slot is zero for code).
+//!   ([`CODE`], [`STORAGE`] or [`ACCOUNT`]), the address as five 32-bit
+//!   limbs and the slot as eight (most significant first; the slot is zero
+//!   for code, [`crate::accounting::NONCE`] or
+//!   [`crate::accounting::BALANCE`] for account fields).
 //! - **Position.** The key's first element, as a canonical 64-bit integer.
 //!   Bit `h` of the position says whether the node at height `h` of the
 //!   path is a right child (height 0 is the leaf).
-//! - **Leaves.** A storage slot holding `v != 0` is `Poseidon(key ‖ v as
-//!   eight 32-bit limbs)`; an account with code is `Poseidon(key ‖ code
-//!   hash)`, the code hash being `Poseidon(length ‖ bytes)`. A zero slot
-//!   and an account without code are the empty leaf (four zeros), so the
-//!   root depends on the state only, not on its history.
+//! - **Leaves.** A storage slot or account field holding `v != 0` is
+//!   `Poseidon(key ‖ v as eight 32-bit limbs)`; an account with code is
+//!   `Poseidon(key ‖ code hash)`, the code hash being `Poseidon(length ‖
+//!   bytes)`. A zero value and an account without code are the empty leaf
+//!   (four zeros), so the root depends on the state only, not on its history.
 //! - **Inner nodes.** Poseidon's two-to-one compression of the two children
 //!   (the hash of plonky2's Merkle trees), so that a path costs one Poseidon
 //!   gate per level in the aggregation circuit.
@@ -23,9 +26,8 @@
 //! second is an error, never a silent overwrite (with 64-bit positions the
 //! first such pair is expected near 2^32 leaves).
 //!
-//! What the tree holds today: code and storage. Balances and nonces join it
-//! when transaction-level accounting is proven; code leaves cannot change in
-//! a proven chunk (contract creation is out of scope).
+//! Code leaves cannot change in a proven chunk (contract creation is out of
+//! scope).
 
 use crate::storage::StorageSlot;
 use crate::{WitnessError, F};
@@ -46,6 +48,8 @@ pub const DEPTH: usize = 64;
 pub const CODE: u64 = 1;
 /// Key kind of a storage leaf.
 pub const STORAGE: u64 = 2;
+/// Key kind of an account-field leaf (nonce or balance).
+pub const ACCOUNT: u64 = 3;
 
 /// A state root or any node of the tree.
 pub type Digest = HashOut<F>;
@@ -56,14 +60,17 @@ pub struct MerklePath(pub Vec<Digest>);
 
 /// What a chunk's state-tree claims are proven with: the path of each
 /// called contract's code leaf under the old root (in the order of
-/// [`crate::ChunkStatement::callees`]), and the path of each storage slot
-/// taken just before its update (in statement order).
+/// [`crate::ChunkStatement::callees`]), and the path of each storage slot,
+/// then of each account field, taken just before its update (in statement
+/// order).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateWitness {
     /// Paths of the called contracts' code leaves.
     pub code: Vec<MerklePath>,
     /// Paths of the storage slots.
     pub storage: Vec<MerklePath>,
+    /// Paths of the account fields.
+    pub accounts: Vec<MerklePath>,
 }
 
 /// The root of every empty subtree, by height.
@@ -113,8 +120,8 @@ pub fn position(key: Digest) -> u64 {
     key.elements[0].to_canonical_u64()
 }
 
-/// The leaf of a storage slot holding `value`.
-pub fn storage_leaf(key: Digest, value: U256) -> Digest {
+/// The leaf of a storage slot or account field holding `value`.
+pub fn value_leaf(key: Digest, value: U256) -> Digest {
     if value.is_zero() {
         return HashOut::ZERO;
     }
@@ -171,15 +178,20 @@ pub struct StateTree {
 }
 
 impl StateTree {
-    /// The tree of a pre-state: every account's code and non-zero storage.
+    /// The tree of a pre-state: every account's code, nonce, balance and
+    /// non-zero storage.
     pub fn of_accounts(accounts: &BTreeMap<Address, PreAccount>) -> Result<Self, WitnessError> {
         let mut tree = Self::default();
         for (&address, account) in accounts {
             let k = key(CODE, address, U256::ZERO);
             tree.set(k, code_leaf(k, &account.code))?;
+            for (field, value) in account_fields(account) {
+                let k = key(ACCOUNT, address, U256::from(field));
+                tree.set(k, value_leaf(k, value))?;
+            }
             for (&slot, &value) in &account.storage {
                 let k = key(STORAGE, address, slot);
-                tree.set(k, storage_leaf(k, value))?;
+                tree.set(k, value_leaf(k, value))?;
             }
         }
         Ok(tree)
@@ -232,13 +244,13 @@ impl StateTree {
     }
 
     /// The paths of the code leaves of `callees`, checking that the tree
-    /// holds that code for each.
+    /// holds that code for each (the empty leaf for no code).
     pub fn code_paths(&self, callees: &[(Address, &[u8])]) -> Result<Vec<MerklePath>, WitnessError> {
         callees
             .iter()
             .map(|&(address, code)| {
                 let k = key(CODE, address, U256::ZERO);
-                if code.is_empty() || self.node(0, position(k)) != code_leaf(k, code) {
+                if self.node(0, position(k)) != code_leaf(k, code) {
                     return Err(WitnessError::StateTree(format!(
                         "the state tree does not hold the {} code bytes called at {address}",
                         code.len()
@@ -249,30 +261,33 @@ impl StateTree {
             .collect()
     }
 
-    /// Applies a chunk's storage slots (checking that each holds its
-    /// `before` value) and returns the path of each, taken just before its
-    /// update.
-    pub fn update_storage(&mut self, slots: &[StorageSlot]) -> Result<Vec<MerklePath>, WitnessError> {
+    /// Applies a chunk's storage slots or account fields (`kind`
+    /// [`STORAGE`] or [`ACCOUNT`]), checking that each holds its `before`
+    /// value, and returns the path of each, taken just before its update.
+    pub fn update_slots(&mut self, kind: u64, slots: &[StorageSlot]) -> Result<Vec<MerklePath>, WitnessError> {
         slots
             .iter()
             .map(|slot| {
-                let k = key(STORAGE, slot.address, slot.key);
+                let k = key(kind, slot.address, slot.key);
                 let pos = position(k);
-                if self.node(0, pos) != storage_leaf(k, slot.before) {
+                if self.node(0, pos) != value_leaf(k, slot.before) {
                     return Err(WitnessError::StateTree(format!(
-                        "slot {} of {} does not hold {} in the state tree, the value the trace reads before the chunk",
-                        slot.key, slot.address, slot.before
+                        "{} of {} does not hold {} in the state tree, the value before the chunk",
+                        slot_name(kind, slot.key),
+                        slot.address,
+                        slot.before
                     )));
                 }
                 let path = self.path(pos);
-                self.set(k, storage_leaf(k, slot.after))?;
+                self.set(k, value_leaf(k, slot.after))?;
                 Ok(path)
             })
             .collect()
     }
 }
 
-/// Checks that under `root` each callee's code leaf holds its code, with `paths`.
+/// Checks that under `root` each callee's code leaf holds its code (the
+/// empty leaf for no code), with `paths`.
 pub fn check_code(root: Digest, callees: &[(Address, &[u8])], paths: &[MerklePath]) -> Result<(), String> {
     if callees.len() != paths.len() {
         return Err(format!(
@@ -283,7 +298,7 @@ pub fn check_code(root: Digest, callees: &[(Address, &[u8])], paths: &[MerklePat
     }
     for (&(address, code), path) in callees.iter().zip(paths) {
         let k = key(CODE, address, U256::ZERO);
-        if path.0.len() != DEPTH || code.is_empty() || root_of(code_leaf(k, code), position(k), path) != root {
+        if path.0.len() != DEPTH || root_of(code_leaf(k, code), position(k), path) != root {
             return Err(format!(
                 "the code path of {address} does not lead from its {} code bytes to the state root",
                 code.len()
@@ -293,13 +308,31 @@ pub fn check_code(root: Digest, callees: &[(Address, &[u8])], paths: &[MerklePat
     Ok(())
 }
 
-/// Checks a chunk's state transition: starting from `old_root`, each slot's
-/// path leads from its `before` leaf to the current root, and the slot's
-/// `after` leaf on the same path gives the next root. Returns the last root.
-pub fn apply_storage(old_root: Digest, slots: &[StorageSlot], paths: &[MerklePath]) -> Result<Digest, String> {
+/// A storage slot or account field, for messages.
+fn slot_name(kind: u64, slot: U256) -> String {
+    if kind == ACCOUNT {
+        format!("the {}", crate::accounting::field_name(slot.saturating_to()))
+    } else {
+        format!("slot {slot}")
+    }
+}
+
+/// An account's fields in the tree: (field, value).
+fn account_fields(account: &PreAccount) -> [(u64, U256); 2] {
+    [
+        (crate::accounting::NONCE, U256::from(account.nonce)),
+        (crate::accounting::BALANCE, account.balance),
+    ]
+}
+
+/// Checks a chunk's state transition through its storage slots or account
+/// fields (`kind`): starting from `old_root`, each one's path leads from its
+/// `before` leaf to the current root, and its `after` leaf on the same path
+/// gives the next root. Returns the last root.
+pub fn apply_slots(kind: u64, old_root: Digest, slots: &[StorageSlot], paths: &[MerklePath]) -> Result<Digest, String> {
     if slots.len() != paths.len() {
         return Err(format!(
-            "{} storage slots but {} state-tree paths",
+            "{} updates of kind {kind} but {} state-tree paths",
             slots.len(),
             paths.len()
         ));
@@ -312,24 +345,30 @@ pub fn apply_storage(old_root: Digest, slots: &[StorageSlot], paths: &[MerklePat
                 path.0.len()
             ));
         }
-        let k = key(STORAGE, slot.address, slot.key);
+        let k = key(kind, slot.address, slot.key);
         let pos = position(k);
-        if root_of(storage_leaf(k, slot.before), pos, path) != root {
+        if root_of(value_leaf(k, slot.before), pos, path) != root {
             return Err(format!(
-                "the path of slot {} of {} does not lead from value {} to the state root",
-                slot.key, slot.address, slot.before
+                "the path of {} of {} does not lead from value {} to the state root",
+                slot_name(kind, slot.key),
+                slot.address,
+                slot.before
             ));
         }
-        root = root_of(storage_leaf(k, slot.after), pos, path);
+        root = root_of(value_leaf(k, slot.after), pos, path);
     }
     Ok(root)
 }
 
-/// What a block's chunks start from: the code of every account and the state tree.
+/// What a block's chunks start from: the code, nonce and balance of every
+/// account and the state tree.
 #[derive(Clone, Debug)]
 pub struct PreState {
     /// Bytecode of every account that has code.
     pub codes: HashMap<Address, Bytes>,
+    /// Nonce and balance of every account (field [`crate::accounting::NONCE`]
+    /// or [`crate::accounting::BALANCE`]); absent ones are zero.
+    pub fields: HashMap<(Address, u64), U256>,
     /// The state tree before the block.
     pub tree: StateTree,
 }
@@ -347,6 +386,10 @@ impl PreState {
                 .iter()
                 .filter(|(_, a)| !a.code.is_empty())
                 .map(|(addr, a)| (*addr, a.code.clone()))
+                .collect(),
+            fields: accounts
+                .iter()
+                .flat_map(|(&address, a)| account_fields(a).map(|(field, value)| ((address, field), value)))
                 .collect(),
             tree: StateTree::of_accounts(accounts)?,
         })
@@ -385,7 +428,8 @@ mod tests {
         let mut tree = StateTree::of_accounts(&accounts(&[(1, 0, 5), (1, 2, 7), (2, 9, 1)])).unwrap();
         let direct = StateTree::of_accounts(&accounts(&[(1, 0, 6), (1, 2, 7), (2, 9, 0)])).unwrap();
         assert_ne!(tree.root(), direct.root());
-        tree.update_storage(&[slot(1, 0, 5, 6), slot(2, 9, 1, 0)]).unwrap();
+        tree.update_slots(STORAGE, &[slot(1, 0, 5, 6), slot(2, 9, 1, 0)])
+            .unwrap();
         assert_eq!(tree.root(), direct.root(), "a zeroed slot is the empty leaf");
         let empty = StateTree::default();
         assert_eq!(empty.root(), EMPTY[DEPTH]);
@@ -396,21 +440,33 @@ mod tests {
         let mut tree = StateTree::of_accounts(&accounts(&[(1, 0, 5), (1, 2, 7)])).unwrap();
         let old = tree.root();
         let slots = [slot(1, 0, 5, 6), slot(1, 2, 7, 7), slot(1, 3, 0, 4)];
-        let paths = tree.update_storage(&slots).unwrap();
-        assert_eq!(apply_storage(old, &slots, &paths), Ok(tree.root()));
+        let paths = tree.update_slots(STORAGE, &slots).unwrap();
+        assert_eq!(apply_slots(STORAGE, old, &slots, &paths), Ok(tree.root()));
 
         let mut wrong_before = slots.clone();
         wrong_before[1].before = U256::from(8u8);
-        assert!(apply_storage(old, &wrong_before, &paths).is_err());
+        assert!(apply_slots(STORAGE, old, &wrong_before, &paths).is_err());
         let mut wrong_path = paths.clone();
         wrong_path[2].0[40] = HashOut::from_partial(&[F::ONE]);
-        assert!(apply_storage(old, &slots, &wrong_path).is_err());
-        assert!(apply_storage(old, &slots[..2], &paths).is_err());
+        assert!(apply_slots(STORAGE, old, &slots, &wrong_path).is_err());
+        assert!(apply_slots(STORAGE, old, &slots[..2], &paths).is_err());
         let err = StateTree::of_accounts(&accounts(&[(1, 0, 5)]))
             .unwrap()
-            .update_storage(&[slot(1, 0, 4, 6)])
+            .update_slots(STORAGE, &[slot(1, 0, 4, 6)])
             .unwrap_err();
         assert!(err.to_string().contains("does not hold 4"), "{err}");
+        let nonce = slot(1, crate::accounting::NONCE, 0, 1);
+        let root = tree.root();
+        let paths = tree.update_slots(ACCOUNT, std::slice::from_ref(&nonce)).unwrap();
+        assert_ne!(tree.root(), root);
+        assert_eq!(
+            apply_slots(ACCOUNT, root, std::slice::from_ref(&nonce), &paths),
+            Ok(tree.root())
+        );
+        assert!(
+            apply_slots(STORAGE, root, std::slice::from_ref(&nonce), &paths).is_err(),
+            "an account field is not a storage slot"
+        );
     }
 
     #[test]
@@ -447,5 +503,17 @@ mod tests {
         assert!(tree.code_paths(&other).is_err());
         assert!(check_code(tree.root(), &callees[..1], &paths).is_err());
         assert!(tree.code_paths(&[(Address::repeat_byte(3), &[0x00][..])]).is_err());
+        let no_code = [(Address::repeat_byte(3), &[][..])];
+        let paths = tree.code_paths(&no_code).unwrap();
+        assert_eq!(
+            check_code(tree.root(), &no_code, &paths),
+            Ok(()),
+            "an account without code"
+        );
+        assert!(
+            tree.code_paths(&[(a, &[][..])]).is_err(),
+            "a contract passed off as having no code"
+        );
+        assert!(check_code(tree.root(), &[(a, &[][..])], &tree.code_paths(&callees[1..]).unwrap()).is_err());
     }
 }

@@ -24,15 +24,30 @@ pub fn cpu_public_inputs(statement: &ChunkStatement) -> Vec<F> {
 }
 
 /// The elements the chunk transcript absorbs for a statement, in order: the
-/// step table's public inputs, then per transaction its id, code length and
+/// step table's public inputs; the beneficiary (20 bytes) and base fee (8
+/// bytes, big-endian); per transaction its id, code length and
 /// code bytes, callee and caller (20 bytes each), value (32 bytes,
 /// big-endian), call-data length and call-data bytes, starting gas, gas
-/// limit, gas left, refund counter, whether it reverts; then
-/// the number of storage slots and per slot its contract (20 bytes), key,
-/// value before and value after (32 bytes each, big-endian).
+/// limit, gas left, refund counter, gas price (16 bytes) and nonce (8
+/// bytes), whether it reverts; then the number of storage slots and per
+/// slot its contract (20 bytes), key, value before and value after (32
+/// bytes each, big-endian); then the number of account fields and each as
+/// a slot (the field id as its key). The slots come last, where the leaf
+/// circuit reads them.
 pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
     let bytes = |b: &[u8]| b.iter().map(|&x| F::from_canonical_u8(x)).collect::<Vec<F>>();
+    let slots = |out: &mut Vec<F>, list: &[witness::storage::StorageSlot]| {
+        out.push(F::from_canonical_usize(list.len()));
+        for slot in list {
+            out.extend(bytes(slot.address.as_slice()));
+            for word in [slot.key, slot.before, slot.after] {
+                out.extend(bytes(&word.to_be_bytes::<32>()));
+            }
+        }
+    };
     let mut out = cpu_public_inputs(statement);
+    out.extend(bytes(statement.fees.beneficiary.as_slice()));
+    out.extend(bytes(&statement.fees.base_fee.to_be_bytes()));
     for call in &statement.calls {
         out.push(F::from_canonical_u32(call.tx));
         out.push(F::from_canonical_usize(call.code.len()));
@@ -45,15 +60,12 @@ pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
         for gas in [call.gas, call.gas_limit, call.gas_left, call.refund] {
             out.push(F::from_noncanonical_u64(gas));
         }
+        out.extend(bytes(&call.gas_price.to_be_bytes()));
+        out.extend(bytes(&call.nonce.to_be_bytes()));
         out.push(F::from_bool(call.reverted));
     }
-    out.push(F::from_canonical_usize(statement.storage.len()));
-    for slot in &statement.storage {
-        out.extend(bytes(slot.address.as_slice()));
-        for word in [slot.key, slot.before, slot.after] {
-            out.extend(bytes(&word.to_be_bytes::<32>()));
-        }
-    }
+    slots(&mut out, &statement.storage);
+    slots(&mut out, &statement.accounts);
     out
 }
 

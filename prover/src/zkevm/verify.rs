@@ -22,6 +22,7 @@ use starky::config::StarkConfig;
 use starky::cross_table_lookup::{verify_cross_table_lookups, CrossTableLookup, CtlCheckVars};
 use starky::lookup::GrandProductChallengeSet;
 use starky::stark::Stark;
+use witness::state::{apply_slots, ACCOUNT, STORAGE};
 use witness::{ChunkStatement, F};
 
 type Hasher = <C as GenericConfig<D>>::Hasher;
@@ -32,11 +33,12 @@ pub fn verify_chunk(proof: &ChunkProof) -> Result<(), ZkevmError> {
     check_statement(statement)?;
     let state_error = |e: String| ZkevmError::Statement(format!("state tree: {e}"));
     witness::state::check_code(statement.old_root, &statement.callees(), &proof.state.code).map_err(state_error)?;
-    let new_root = witness::state::apply_storage(statement.old_root, &statement.storage, &proof.state.storage)
-        .map_err(state_error)?;
+    let root =
+        apply_slots(STORAGE, statement.old_root, &statement.storage, &proof.state.storage).map_err(state_error)?;
+    let new_root = apply_slots(ACCOUNT, root, &statement.accounts, &proof.state.accounts).map_err(state_error)?;
     if new_root != statement.new_root {
         return Err(ZkevmError::Statement(
-            "the storage slots take the state tree from the old root to another root than the claimed new root".into(),
+            "the storage slots and account fields take the state tree from the old root to another root than the claimed new root".into(),
         ));
     }
     let config = stark_config();
@@ -81,18 +83,17 @@ pub fn verify_chunk(proof: &ChunkProof) -> Result<(), ZkevmError> {
 /// where the previous ended: at the next transaction, with the state root
 /// and storage the previous chunks left.
 pub fn verify_chunk_sequence(proofs: &[ChunkProof]) -> Result<(), ZkevmError> {
-    check_state_links(proofs.iter().map(|p| &p.statement))?;
-    for (i, p) in proofs.iter().enumerate() {
-        if i > 0 && p.statement.first_tx != proofs[i - 1].statement.end_tx {
+    for (i, pair) in proofs.windows(2).enumerate() {
+        if pair[1].statement.first_tx != pair[0].statement.end_tx {
             return Err(ZkevmError::BrokenLink {
-                index: i,
-                first_tx: p.statement.first_tx,
-                expected: proofs[i - 1].statement.end_tx,
+                index: i + 1,
+                first_tx: pair[1].statement.first_tx,
+                expected: pair[0].statement.end_tx,
             });
         }
-        verify_chunk(p)?;
     }
-    Ok(())
+    check_state_links(proofs.iter().map(|p| &p.statement))?;
+    proofs.iter().try_for_each(verify_chunk)
 }
 
 /// Each chunk must start from the state root the previous chunk left, and
@@ -130,8 +131,10 @@ const MAX_REFUND: u64 = 1 << 32;
 /// The statement must list one call per transaction of its range, in order,
 /// each with starting gas and call data the tables can hold, starting gas
 /// equal to its gas limit less its intrinsic gas, no more gas left than it
-/// started with and a refund counter of at most [`MAX_REFUND`], and its
-/// storage slots in strictly increasing (contract, key) order.
+/// started with and a refund counter of at most [`MAX_REFUND`]; its account
+/// fields must be what the accounting of its calls gives
+/// ([`witness::accounting::check`]), and its storage slots in strictly
+/// increasing (contract, key) order.
 pub(crate) fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
     let ids: Vec<u32> = s.calls.iter().map(|c| c.tx).collect();
     let expected: Vec<u32> = (s.first_tx..s.end_tx).collect();
@@ -182,6 +185,8 @@ pub(crate) fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
             witness::memory::MAX_CALLDATA
         )));
     }
+    witness::accounting::check(&s.calls, &s.fees, &s.accounts)
+        .map_err(|e| ZkevmError::Statement(format!("accounting: {e}")))?;
     if let Some(pair) = s
         .storage
         .windows(2)

@@ -15,7 +15,7 @@ use super::super::stark_config;
 use super::super::statement::{cpu_public_inputs, public_tuples, statement_elements, PUBLIC_LOOKUPS};
 use super::super::storage_stark::StorageStark;
 use super::super::tables::{cross_table_lookups, NUM_TABLES};
-use super::state::{storage_transition, CodeRead, SLOT_ELEMENTS};
+use super::state::{slot_transition, CodeRead, SLOT_ELEMENTS};
 use super::{circuit_config, pi, PlonkProof};
 use plonky2::field::types::Field;
 use plonky2::hash::hash_types::{HashOut, HashOutTarget};
@@ -35,7 +35,7 @@ use starky::recursive_verifier::{
     add_virtual_stark_proof_with_pis, set_stark_proof_with_pis_target, verify_stark_proof_with_challenges_circuit,
 };
 use starky::stark::Stark;
-use witness::state::{address_limbs, code_hash, MerklePath, DEPTH};
+use witness::state::{address_limbs, code_hash, MerklePath, ACCOUNT, DEPTH, STORAGE};
 use witness::{ChunkStatement, ChunkWitness, F};
 
 type Hasher = <C as GenericConfig<D>>::Hasher;
@@ -92,6 +92,7 @@ impl ChunkLayout {
             statement_len: statement_elements(&self.statement).len(),
             num_tuples: public_tuples(&self.statement).map(|t| t.len()),
             slots: self.statement.storage.len(),
+            accounts: self.statement.accounts.len(),
             callees: self.statement.callees().len(),
         }
     }
@@ -117,9 +118,13 @@ pub struct LeafShape {
     /// Number of elements of each public lookup's tuples (instruction,
     /// call-context, call-data and storage-slot tuples).
     pub num_tuples: [usize; PUBLIC_LOOKUPS.len()],
-    /// Number of storage slots (state-tree updates); they are the last
-    /// elements of the statement.
+    /// Number of storage slots (state-tree updates); with their count and
+    /// the account fields after them, they are the last elements of the
+    /// statement.
     pub slots: usize,
+    /// Number of account fields (state-tree updates after the slots); they
+    /// are the last elements of the statement.
+    pub accounts: usize,
     /// Number of distinct called contracts (code leaves read).
     pub callees: usize,
 }
@@ -173,6 +178,8 @@ pub struct LeafCircuit {
     code_reads: Vec<CodeRead>,
     /// The state-tree path of each storage slot.
     paths: Vec<Vec<HashOutTarget>>,
+    /// The state-tree path of each account field.
+    account_paths: Vec<Vec<HashOutTarget>>,
     zero: Target,
 }
 
@@ -342,8 +349,12 @@ impl LeafCircuit {
         }
         let digest = b.hash_n_to_hash_no_pad::<PoseidonHash>(digest_input);
         let paths: Vec<Vec<HashOutTarget>> = (0..shape.slots).map(|_| b.add_virtual_hashes(DEPTH)).collect();
-        let slot_elements = &statement[shape.statement_len - shape.slots * SLOT_ELEMENTS..];
-        let new_root = storage_transition(&mut b, old_root, slot_elements, &paths);
+        let account_paths: Vec<Vec<HashOutTarget>> = (0..shape.accounts).map(|_| b.add_virtual_hashes(DEPTH)).collect();
+        // The statement ends with the slots, the number of account fields, then the fields.
+        let (rest, field_elements) = statement.split_at(shape.statement_len - shape.accounts * SLOT_ELEMENTS);
+        let slot_elements = &rest[rest.len() - 1 - shape.slots * SLOT_ELEMENTS..rest.len() - 1];
+        let root = slot_transition(&mut b, STORAGE, old_root, slot_elements, &paths);
+        let new_root = slot_transition(&mut b, ACCOUNT, root, field_elements, &account_paths);
         b.register_public_inputs(&statement[..LINKS]);
         b.register_public_inputs(&digest.elements);
         b.register_public_inputs(&old_root.elements);
@@ -357,6 +368,7 @@ impl LeafCircuit {
             old_root,
             code_reads,
             paths,
+            account_paths,
             zero,
         }
     }
@@ -373,14 +385,22 @@ impl LeafCircuit {
         }
         let state = &proof.state;
         if state.storage.len() != self.shape.slots
+            || state.accounts.len() != self.shape.accounts
             || state.code.len() != self.shape.callees
-            || state.storage.iter().chain(&state.code).any(|p| p.0.len() != DEPTH)
+            || state
+                .storage
+                .iter()
+                .chain(&state.accounts)
+                .chain(&state.code)
+                .any(|p| p.0.len() != DEPTH)
         {
             return Err(format!(
-                "the chunk has {} storage and {} code paths for {} storage slots and {} called contracts, each path must have {DEPTH} siblings",
+                "the chunk has {} storage, {} account and {} code paths for {} storage slots, {} account fields and {} called contracts, each path must have {DEPTH} siblings",
                 state.storage.len(),
+                state.accounts.len(),
                 state.code.len(),
                 self.shape.slots,
+                self.shape.accounts,
                 self.shape.callees
             ));
         }
@@ -405,7 +425,8 @@ impl LeafCircuit {
                 pw.set_target_arr(&read.values(), values).map_err(|e| e.to_string())?;
                 set_path(&mut pw, &read.path, path)?;
             }
-            for (targets, path) in self.paths.iter().zip(&proof.state.storage) {
+            let all_paths = self.paths.iter().chain(&self.account_paths);
+            for (targets, path) in all_paths.zip(proof.state.storage.iter().chain(&proof.state.accounts)) {
                 set_path(&mut pw, targets, path)?;
             }
             Ok(())

@@ -1,8 +1,9 @@
 //! The state tree in the leaf circuit: under the old root, each called
 //! contract's code leaf holds its code hash; from the old root, each storage
-//! slot of the statement is proven to hold its `before` value and is set to
-//! its `after` value on the same path ([`witness::state`] is the native
-//! definition this circuit mirrors, hash for hash).
+//! slot, then each account field, of the statement is proven to hold its
+//! `before` value and is set to its `after` value on the same path
+//! ([`witness::state`] is the native definition this circuit mirrors, hash
+//! for hash).
 
 use super::super::proof::D;
 use plonky2::field::types::Field;
@@ -12,11 +13,11 @@ use plonky2::hash::poseidon::PoseidonHash;
 use plonky2::iop::target::{BoolTarget, Target};
 use plonky2::plonk::circuit_builder::CircuitBuilder;
 use plonky2::plonk::config::AlgebraicHasher;
-use witness::state::{CODE, DEPTH, STORAGE};
+use witness::state::{code_hash, CODE, DEPTH};
 use witness::F;
 
-/// Statement elements per storage slot: the contract (20 bytes), then the
-/// key, the value before and the value after (32 bytes each).
+/// Statement elements per storage slot or account field: the contract (20
+/// bytes), then the key, the value before and the value after (32 bytes each).
 pub const SLOT_ELEMENTS: usize = 20 + 3 * 32;
 
 /// Packs big-endian bytes into 32-bit limbs, most significant first.
@@ -32,9 +33,9 @@ fn limbs(b: &mut CircuitBuilder<F, D>, bytes: &[Target]) -> Vec<Target> {
         .collect()
 }
 
-/// The leaf of a storage slot holding the value with limbs `value`: the
-/// empty leaf for zero, otherwise `Poseidon(key ‖ limbs)`.
-fn storage_leaf(b: &mut CircuitBuilder<F, D>, key: HashOutTarget, value: &[Target]) -> HashOutTarget {
+/// The leaf of a storage slot or account field holding the value with
+/// limbs `value`: the empty leaf for zero, otherwise `Poseidon(key ‖ limbs)`.
+fn value_leaf(b: &mut CircuitBuilder<F, D>, key: HashOutTarget, value: &[Target]) -> HashOutTarget {
     let mut input = key.elements.to_vec();
     input.extend(value);
     let hash = b.hash_n_to_hash_no_pad::<PoseidonHash>(input);
@@ -124,23 +125,35 @@ impl CodeRead {
         }
     }
 
-    /// Constrains the code leaf to be in the tree of `root`.
+    /// Constrains the code leaf to be in the tree of `root`: the empty leaf
+    /// when the code hash is that of no code.
     pub fn check(&self, b: &mut CircuitBuilder<F, D>, root: HashOutTarget) {
         let zero = b.zero();
         let (key, bits) = key_and_bits(b, CODE, &self.address, &[zero; 8]);
         let mut leaf_input = key.elements.to_vec();
         leaf_input.extend(self.hash.elements);
-        let leaf = b.hash_n_to_hash_no_pad::<PoseidonHash>(leaf_input);
+        let hashed = b.hash_n_to_hash_no_pad::<PoseidonHash>(leaf_input);
+        let no_code = code_hash(&[]);
+        let mut empty = b._true();
+        for (&h, &e) in self.hash.elements.iter().zip(&no_code.elements) {
+            let e = b.constant(e);
+            let same = b.is_equal(h, e);
+            empty = b.and(empty, same);
+        }
+        let leaf = HashOutTarget {
+            elements: hashed.elements.map(|h| b.select(empty, zero, h)),
+        };
         let reached = root_of(b, leaf, &bits, &self.path);
         b.connect_hashes(reached, root);
     }
 }
 
-/// Constrains the transition from `old_root` through the storage slots
-/// (`slots`: [`SLOT_ELEMENTS`] statement elements each) with their paths,
-/// and returns the new root.
-pub fn storage_transition(
+/// Constrains the transition from `old_root` through the storage slots or
+/// account fields (`kind`; `slots`: [`SLOT_ELEMENTS`] statement elements
+/// each) with their paths, and returns the new root.
+pub fn slot_transition(
     b: &mut CircuitBuilder<F, D>,
+    kind: u64,
     old_root: HashOutTarget,
     slots: &[Target],
     paths: &[Vec<HashOutTarget>],
@@ -149,13 +162,13 @@ pub fn storage_transition(
     for (slot, path) in slots.chunks(SLOT_ELEMENTS).zip(paths) {
         let (address, words) = slot.split_at(20);
         let (address, key) = (limbs(b, address), limbs(b, &words[..32]));
-        let (key, bits) = key_and_bits(b, STORAGE, &address, &key);
+        let (key, bits) = key_and_bits(b, kind, &address, &key);
         let before = limbs(b, &words[32..64]);
         let after = limbs(b, &words[64..]);
-        let before_leaf = storage_leaf(b, key, &before);
+        let before_leaf = value_leaf(b, key, &before);
         let reached = root_of(b, before_leaf, &bits, path);
         b.connect_hashes(reached, root);
-        let after_leaf = storage_leaf(b, key, &after);
+        let after_leaf = value_leaf(b, key, &after);
         root = root_of(b, after_leaf, &bits, path);
     }
     root
