@@ -1569,6 +1569,10 @@ fn proves_storage_traffic_across_transactions_and_chunks() {
     unlinked[1].statement.old_root = unlinked[0].statement.old_root;
     let err = verify_chunk_sequence(&unlinked).unwrap_err();
     assert!(err.to_string().contains("another state root"), "{err}");
+    let mut unlinked = proofs.clone();
+    unlinked[1].statement.fees.base_fee += 1;
+    let err = verify_chunk_sequence(&unlinked).unwrap_err();
+    assert!(err.to_string().contains("base fee"), "{err}");
 }
 
 /// Gives `w` the state tree of a pre-state holding exactly its called code

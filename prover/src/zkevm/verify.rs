@@ -97,12 +97,14 @@ pub fn verify_chunk_sequence(proofs: &[ChunkProof]) -> Result<(), ZkevmError> {
 }
 
 /// Each chunk must start from the state root the previous chunk left, and
-/// its storage slots with the values the earlier chunks left in them.
+/// its storage slots with the values the earlier chunks left in them; all
+/// chunks of a block share its beneficiary and base fee.
 pub(crate) fn check_state_links<'a>(
     statements: impl IntoIterator<Item = &'a ChunkStatement>,
 ) -> Result<(), ZkevmError> {
     let mut left = std::collections::HashMap::new();
     let mut root = None;
+    let mut fees: Option<witness::accounting::BlockFees> = None;
     for (i, s) in statements.into_iter().enumerate() {
         if root.is_some_and(|r| r != s.old_root) {
             return Err(ZkevmError::Statement(format!(
@@ -110,6 +112,13 @@ pub(crate) fn check_state_links<'a>(
             )));
         }
         root = Some(s.new_root);
+        if let Some(first) = fees.filter(|&f| f != s.fees) {
+            return Err(ZkevmError::Statement(format!(
+                "chunk {i} has beneficiary {} and base fee {}, the block's first chunk {} and {}",
+                s.fees.beneficiary, s.fees.base_fee, first.beneficiary, first.base_fee
+            )));
+        }
+        fees = Some(s.fees);
         for slot in &s.storage {
             if let Some(after) = left.insert((slot.address, slot.key), slot.after) {
                 if after != slot.before {
