@@ -406,7 +406,7 @@ impl BlockState {
     /// values, checking each transaction's changes against its trace; returns
     /// the fields touched with their values before and after the chunk.
     fn account(&mut self, calls: &[TxCall], txs: &[(&TxTrace, TxCall)]) -> Result<Vec<StorageSlot>, WitnessError> {
-        let start = self.fields.clone();
+        let mut touched = Vec::new();
         for (call, (tx, _)) in calls.iter().zip(txs) {
             let unsupported = |feature: String| WitnessError::UnsupportedFeature {
                 tx: tx.tx_index,
@@ -437,14 +437,12 @@ impl BlockState {
                     "account changes beyond gas, value and priority fee: the trace changes {traced:?}, the accounting {ours:?}"
                 )));
             }
-            for f in fields {
+            for f in &fields {
                 self.fields.insert((f.address, f.key.to()), f.after);
             }
+            touched.extend(fields);
         }
-        accounting::replay(calls, &self.fees, |address, field| {
-            Ok(start.get(&(address, field)).copied().unwrap_or_default())
-        })
-        .map_err(|e| WitnessError::StateTree(format!("accounting of a whole chunk: {e}")))
+        Ok(merge_changes(touched.iter()))
     }
 }
 

@@ -379,40 +379,35 @@ fn memory_ctl() -> CrossTableLookup<F> {
 fn context_ctls() -> [CrossTableLookup<F>; 2] {
     let mut step_cols = vec![Column::single(cpu::col::TX), Column::single(cpu::col::N)];
     step_cols.extend(limbs(cpu::col::OUT));
-    let mut start_cols = vec![
-        Column::single(cpu::col::TX),
-        Column::constant(F::from_canonical_u64(context::START_GAS)),
-        Column::single(cpu::col::GAS),
-    ];
-    start_cols.extend((1..LIMBS).map(|_| Column::constant(F::ZERO)));
+    // (tx, field, value in the first limb, zero limbs).
+    let first_limb = |table_tx: usize, field: u64, value: Column<F>| -> Vec<Column<F>> {
+        let mut cols = vec![
+            Column::single(table_tx),
+            Column::constant(F::from_canonical_u64(field)),
+            value,
+        ];
+        cols.extend((1..LIMBS).map(|_| Column::constant(F::ZERO)));
+        cols
+    };
+    let start_cols = first_limb(cpu::col::TX, context::START_GAS, Column::single(cpu::col::GAS));
     let mut contract_cols = vec![
         Column::single(storage::col::TX),
         Column::constant(F::from_canonical_u64(witness::opcode::env::ADDRESS)),
     ];
     contract_cols.extend((storage::col::ADDR..storage::col::ADDR + storage::col::ADDR_BYTES).map(Column::single));
     contract_cols.extend((storage::col::ADDR_BYTES..LIMBS).map(|_| Column::constant(F::ZERO)));
-    let flag = |table_tx: usize, value: Column<F>| -> Vec<Column<F>> {
-        let mut cols = vec![
-            Column::single(table_tx),
-            Column::constant(F::from_canonical_u64(context::REVERTED)),
-            value,
-        ];
-        cols.extend((1..LIMBS).map(|_| Column::constant(F::ZERO)));
-        cols
-    };
-    let end_cols = flag(cpu::col::TX, Column::single(cpu::col::sel(Family::Revert)));
+    let end_cols = first_limb(
+        cpu::col::TX,
+        context::REVERTED,
+        Column::single(cpu::col::sel(Family::Revert)),
+    );
     let mut gas_left_cols = vec![
         Column::single(cpu::col::TX),
         Column::constant(F::from_canonical_u64(context::GAS_LEFT)),
     ];
     gas_left_cols.extend(limbs(cpu::col::OUT));
-    let mut refund_cols = vec![
-        Column::single(cpu::col::TX),
-        Column::constant(F::from_canonical_u64(context::REFUND)),
-        Column::single(cpu::col::REFUND),
-    ];
-    refund_cols.extend((1..LIMBS).map(|_| Column::constant(F::ZERO)));
-    let status_cols = flag(storage::col::TX, Column::single(storage::col::REV));
+    let refund_cols = first_limb(cpu::col::TX, context::REFUND, Column::single(cpu::col::REFUND));
+    let status_cols = first_limb(storage::col::TX, context::REVERTED, Column::single(storage::col::REV));
     let tuple = || -> Vec<Column<F>> { (context::col::TX..context::col::MULT).map(Column::single).collect() };
     let reads = CrossTableLookup::new(
         vec![
