@@ -7,7 +7,10 @@ use halo2_base::Context;
 use halo2_proofs::dev::MockProver;
 use halo2_proofs::halo2curves::bn256::Fr;
 use halo2_proofs::halo2curves::ff::Field as _;
+use plonky2::field::extension::Extendable;
 use plonky2::field::types::Field;
+use plonky2::fri::structure::{FriBatchInfo, FriInstanceInfo, FriOpeningBatch, FriOpenings, FriOracleInfo};
+use plonky2::fri::verifier::verify_fri_proof;
 use plonky2::hash::hash_types::HashOutTarget;
 use plonky2::hash::merkle_proofs::verify_merkle_proof_to_cap;
 use plonky2::hash::poseidon::PoseidonHash;
@@ -15,8 +18,9 @@ use plonky2::iop::witness::{PartialWitness, WitnessWrite};
 use plonky2::plonk::circuit_builder::CircuitBuilder;
 use plonky2::plonk::circuit_data::{CircuitConfig, CircuitData};
 use plonky2::plonk::config::Hasher;
-use prover::wrap::final_layer::{FinalLayer, FinalLayerError, InnerConfig, InnerProof, D, F};
+use prover::wrap::final_layer::{FinalLayer, FinalLayerError, InnerConfig, InnerProof, OuterConfig, D, F};
 use prover::wrap::gadgets::challenger::ChallengerGadget;
+use prover::wrap::gadgets::fri::{AssignedFriChallenges, FriChip, FriShape};
 use prover::wrap::gadgets::goldilocks::{AssignedGoldilocks, GoldilocksChip};
 use prover::wrap::gadgets::merkle::MerkleChip;
 use prover::wrap::gadgets::poseidon::PoseidonBn254Chip;
@@ -228,4 +232,162 @@ fn final_layer_proves_verifies_and_rejects_corruption() {
         layer.prove(&short),
         Err(FinalLayerError::PublicInputCount { expected: 13, got: 12 })
     ));
+}
+
+/// What the FRI gadget test corrupts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum FriTamper {
+    Nothing,
+    /// One opened value at zeta (the combination then misses the first folded value).
+    OpeningAtZeta,
+    /// The first folding challenge (the interpolation then misses the next value).
+    Beta,
+    /// One coefficient of the final polynomial.
+    FinalPoly,
+    /// A proof-of-work response with too few leading zeros.
+    PowResponse,
+}
+
+#[test]
+fn fri_gadget_checks_a_final_layer_proof_and_rejects_tampering() {
+    let inner = inner_circuit();
+    let proof = inner_proof(&inner);
+    let layer = FinalLayer::build(&inner.data.common, &inner.data.verifier_only, FinalLayer::wrap_config());
+    let wrapped = layer.prove(&proof).expect("final-layer proof");
+    let data = layer.circuit_data();
+    let common = &data.common;
+    let params = &common.fri_params;
+    let challenges = wrapped
+        .get_challenges(
+            wrapped.get_public_inputs_hash(),
+            &data.verifier_only.circuit_digest,
+            common,
+        )
+        .unwrap();
+    let fri = &wrapped.proof.opening_proof;
+
+    // Our shape and openings are plonky2's: its own FRI verifier accepts them.
+    let shape = FriShape::of_circuit(common).expect("the final layer has no lookups or zero knowledge");
+    shape.check_proof(fri, params).expect("the proof has its shape");
+    let openings = FriShape::openings(&wrapped.proof.openings);
+    let zeta = challenges.plonk_zeta;
+    let g = <F as Extendable<D>>::Extension::primitive_root_of_unity(common.degree_bits());
+    let points = [zeta, g * zeta];
+    let instance = FriInstanceInfo {
+        oracles: shape
+            .oracle_sizes
+            .iter()
+            .map(|&num_polys| FriOracleInfo {
+                num_polys,
+                blinding: false,
+            })
+            .collect(),
+        batches: shape
+            .batches
+            .iter()
+            .zip(points)
+            .map(|(polynomials, point)| FriBatchInfo {
+                point,
+                polynomials: polynomials.clone(),
+            })
+            .collect(),
+    };
+    let fri_openings = FriOpenings {
+        batches: openings
+            .iter()
+            .map(|values| FriOpeningBatch { values: values.clone() })
+            .collect(),
+    };
+    let initial_caps = [
+        data.verifier_only.constants_sigmas_cap.clone(),
+        wrapped.proof.wires_cap.clone(),
+        wrapped.proof.plonk_zs_partial_products_cap.clone(),
+        wrapped.proof.quotient_polys_cap.clone(),
+    ];
+    verify_fri_proof::<F, OuterConfig, D>(
+        &instance,
+        &fri_openings,
+        &challenges.fri_challenges,
+        &initial_caps,
+        fri,
+        params,
+    )
+    .expect("plonky2 accepts the FRI proof with our instance and openings");
+    let mut short = fri.clone();
+    short.query_round_proofs.pop();
+    assert!(
+        shape.check_proof(&short, params).is_err(),
+        "a missing query round passes the shape check"
+    );
+
+    // The gadget on the first query round (every round runs the same code).
+    let mut one_round = fri.clone();
+    one_round.query_round_proofs.truncate(1);
+    let fri_challenges = &challenges.fri_challenges;
+    let run = |tamper: FriTamper| {
+        mock(17, |ctx, range| {
+            let gl = GoldilocksChip::new(range);
+            let merkle = MerkleChip::new(PoseidonBn254Chip::new(gl.clone()));
+            let chip = FriChip::new(merkle.clone());
+            let mut proof = chip.load_proof(ctx, &one_round);
+            if tamper == FriTamper::FinalPoly {
+                let c = proof.final_poly[0].value() + <F as Extendable<D>>::Extension::ONE;
+                proof.final_poly[0] = gl.load_ext_witness(ctx, c);
+            }
+            let caps: Vec<_> = initial_caps.iter().map(|cap| merkle.load_cap(ctx, cap)).collect();
+            let points: Vec<_> = points.iter().map(|&p| gl.load_ext_witness(ctx, p)).collect();
+            let assigned_openings: Vec<Vec<_>> = openings
+                .iter()
+                .enumerate()
+                .map(|(b, values)| {
+                    values
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &v)| {
+                            let bump = tamper == FriTamper::OpeningAtZeta && b == 0 && i == 100;
+                            gl.load_ext_witness(ctx, if bump { v + v } else { v })
+                        })
+                        .collect()
+                })
+                .collect();
+            let mut betas = fri_challenges.fri_betas.clone();
+            if tamper == FriTamper::Beta {
+                betas[0] += <F as Extendable<D>>::Extension::ONE;
+            }
+            let pow_response = if tamper == FriTamper::PowResponse {
+                F::NEG_ONE
+            } else {
+                fri_challenges.fri_pow_response
+            };
+            let assigned = AssignedFriChallenges {
+                alpha: gl.load_ext_witness(ctx, fri_challenges.fri_alpha),
+                betas: betas.iter().map(|&b| gl.load_ext_witness(ctx, b)).collect(),
+                pow_response: gl.load_witness(ctx, pow_response),
+                query_challenges: vec![
+                    gl.load_witness(ctx, F::from_canonical_usize(fri_challenges.fri_query_indices[0]))
+                ],
+            };
+            chip.verify_fri_proof(
+                ctx,
+                &shape,
+                params,
+                &points,
+                &assigned_openings,
+                &assigned,
+                &caps,
+                &proof,
+            );
+        })
+    };
+    let t = Instant::now();
+    assert_eq!(run(FriTamper::Nothing), Ok(()));
+    eprintln!("halo2 FRI check of one query round: {:?}", t.elapsed());
+    for tamper in [
+        FriTamper::OpeningAtZeta,
+        FriTamper::Beta,
+        FriTamper::FinalPoly,
+        FriTamper::PowResponse,
+    ] {
+        assert!(run(tamper).is_err(), "{tamper:?} was accepted");
+    }
 }

@@ -19,6 +19,7 @@ use prover::wrap::gadgets::challenger::ChallengerGadget;
 use prover::wrap::gadgets::goldilocks::{AssignedGoldilocks, GoldilocksChip, P};
 use prover::wrap::gadgets::merkle::MerkleChip;
 use prover::wrap::gadgets::poseidon::PoseidonBn254Chip;
+use prover::wrap::instances::{expose, AssignedWord, WrapInstances, NUM_INSTANCES};
 use prover::wrap::poseidon_bn254::{
     limbs, pack, permute_fr, permute_gl, unpack, Bn254HashOut, PoseidonBn254Hash, WIDTH_GL,
 };
@@ -386,4 +387,79 @@ fn challenger_gadget_replays_plonky2_transcript_and_rejects_a_wrong_challenge() 
     };
     assert_eq!(run(false), Ok(()));
     assert!(run(true).is_err());
+}
+
+/// Runs MockProver on the public-input layer with limbs from `load` and the
+/// expected instance column of `statement`.
+fn mock_public_inputs(
+    statement: &WrapInstances,
+    load: impl FnOnce(&mut Context<Fr>) -> [AssignedWord; 3],
+) -> Result<(), String> {
+    let k = 10;
+    let mut builder = BaseCircuitBuilder::<Fr>::new(false)
+        .use_k(k)
+        .use_lookup_bits(8)
+        .use_instance_columns(1);
+    let range = builder.range_chip();
+    let ctx = builder.main(0);
+    let [old_root, new_root, data_hash] = load(ctx);
+    let chain_id = ctx.load_witness(Fr::from(statement.chain_id));
+    let cells = expose(ctx, &range, &old_root, &new_root, &data_hash, chain_id);
+    builder.assigned_instances[0].extend(cells);
+    builder.calculate_params(Some(9));
+    let prover = MockProver::run(k as u32, &builder, vec![statement.to_scalars()]).map_err(|e| format!("{e:?}"))?;
+    prover
+        .verify()
+        .map_err(|errors| format!("{} failures, first: {:?}", errors.len(), errors.first()))
+}
+
+#[test]
+fn public_inputs_compose_words_into_the_instance_layout() {
+    let word = |seed: u8| std::array::from_fn::<u8, 32, _>(|i| seed.wrapping_add(i as u8).wrapping_mul(37));
+    let statement = WrapInstances {
+        old_root: word(1),
+        new_root: [0xff; 32],
+        data_hash: word(9),
+        chain_id: u64::MAX,
+    };
+    // The layout itself: big-endian halves, then the chain id.
+    let scalars = statement.to_scalars();
+    assert_eq!(scalars.len(), NUM_INSTANCES);
+    let top = u128::from_be_bytes(statement.old_root[..16].try_into().unwrap());
+    assert_eq!(scalars[0], Fr::from_u128(top));
+    assert_eq!(scalars[3], Fr::from_u128(u128::MAX));
+    assert_eq!(scalars[6], Fr::from(u64::MAX));
+
+    let honest = |ctx: &mut Context<Fr>| {
+        [
+            AssignedWord::load_witness(ctx, &statement.old_root, 64),
+            AssignedWord::load_witness(ctx, &statement.new_root, 64),
+            AssignedWord::load_witness(ctx, &statement.data_hash, 32),
+        ]
+    };
+    mock_public_inputs(&statement, honest).expect("the honest limbs prove the statement");
+
+    // Another statement's instances are rejected.
+    let mut other = statement;
+    other.data_hash[31] ^= 1;
+    assert!(
+        mock_public_inputs(&other, honest).is_err(),
+        "instances must match the limbs"
+    );
+
+    // Limbs that compose to the right halves but are not a decomposition
+    // (one limb borrows 2^64 from its neighbour) fail the range check.
+    let forged = |ctx: &mut Context<Fr>| {
+        let [old_root, new_root, data_hash] = honest(ctx);
+        let (hi, lo) = (old_root.limbs[0].value(), old_root.limbs[1].value());
+        let limbs = vec![
+            ctx.load_witness(*hi - Fr::one()),
+            ctx.load_witness(*lo + Fr::from_u128(1 << 64)),
+            old_root.limbs[2],
+            old_root.limbs[3],
+        ];
+        [AssignedWord { limbs, limb_bits: 64 }, new_root, data_hash]
+    };
+    let err = mock_public_inputs(&statement, forged).expect_err("a borrowed limb is out of range");
+    assert!(err.contains("failures"), "{err}");
 }

@@ -1,4 +1,11 @@
-//! The L1 side: the Solidity verifier generated from the wrap circuit's
-//! verifying key, the rollup contract that stores state roots and accepts a
-//! batch only with a valid proof over the right public inputs, their compiled
-//! bytecode, and the harness that deploys and calls them inside revm.
+//! The L1 side: the Solidity verifier generated from a halo2 verifying key
+//! ([`verifier`]), the `Rollup` contract that stores the state root and
+//! accepts a batch only with a proof over the right public inputs
+//! ([`rollup`], layout in [`prover::wrap::instances`]), the compiler that
+//! builds them ([`solc`]), and an in-process chain that deploys and calls
+//! them inside revm ([`evm`]).
+
+pub mod evm;
+pub mod rollup;
+pub mod solc;
+pub mod verifier;

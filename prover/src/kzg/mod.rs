@@ -11,9 +11,11 @@
 //! counts the points each side handled. Proofs are ordinary SHPLONK proofs:
 //! they verify with `VerifierSHPLONK`, the verifier parameters and the
 //! verifying key of the wrapped `ParamsKZG`. [`range_check`] is a real
-//! circuit to prove with it.
+//! circuit to prove with it; [`evm`] makes proofs with the Keccak
+//! transcript that Solidity verifiers replay.
 
 mod backend_msm;
+pub mod evm;
 pub mod range_check;
 mod scheme;
 #[cfg(test)]

@@ -237,4 +237,131 @@ impl<'a> GoldilocksChip<'a> {
         self.assert_equal(ctx, a.0[0], b.0[0]);
         self.assert_equal(ctx, a.0[1], b.0[1]);
     }
+
+    /// `a` if `bit` (a cell constrained to 0 or 1) is one, else `b`: one of
+    /// two canonical values, so canonical.
+    pub fn select(
+        &self,
+        ctx: &mut Context<Fr>,
+        bit: AssignedValue<Fr>,
+        a: AssignedGoldilocks,
+        b: AssignedGoldilocks,
+    ) -> AssignedGoldilocks {
+        AssignedGoldilocks(self.range.gate().select(ctx, a.0, b.0, bit))
+    }
+
+    /// `1 / a`: the prover's inverse, constrained by `a · inv = 1` (so no
+    /// assignment satisfies the circuit when `a = 0`).
+    pub fn inv(&self, ctx: &mut Context<Fr>, a: AssignedGoldilocks) -> AssignedGoldilocks {
+        let inverse = self.load_witness(ctx, a.value().try_inverse().unwrap_or(GoldilocksField::ZERO));
+        let product = self.mul(ctx, a, inverse);
+        let one = self.load_constant(ctx, GoldilocksField::ONE);
+        self.assert_equal(ctx, product, one);
+        inverse
+    }
+
+    /// A base element as an extension element (`a + 0·X`).
+    pub fn ext_from_base(&self, ctx: &mut Context<Fr>, a: AssignedGoldilocks) -> AssignedGoldilocksExt2 {
+        let zero = self.load_constant(ctx, GoldilocksField::ZERO);
+        AssignedGoldilocksExt2([a, zero])
+    }
+
+    /// `a / b` in the extension: the prover's quotient, constrained by
+    /// `q · b = a` (unsatisfiable when `b = 0` and `a ≠ 0`).
+    pub fn ext_div(
+        &self,
+        ctx: &mut Context<Fr>,
+        a: AssignedGoldilocksExt2,
+        b: AssignedGoldilocksExt2,
+    ) -> AssignedGoldilocksExt2 {
+        let quotient = b
+            .value()
+            .try_inverse()
+            .map_or(QuadraticExtension::ZERO, |inv| a.value() * inv);
+        let q = self.load_ext_witness(ctx, quotient);
+        let product = self.ext_mul(ctx, q, b);
+        self.ext_assert_equal(ctx, product, a);
+        q
+    }
+
+    /// `Σ a_i` in the extension, reduced once.
+    pub fn ext_sum(&self, ctx: &mut Context<Fr>, terms: &[AssignedGoldilocksExt2]) -> AssignedGoldilocksExt2 {
+        let gate = self.range.gate();
+        let bits = GL_BITS + bits_for(terms.len());
+        AssignedGoldilocksExt2([0, 1].map(|c| {
+            let sum = gate.sum(ctx, terms.iter().map(|t| t.0[c].0));
+            self.reduce(ctx, sum, bits)
+        }))
+    }
+
+    /// `Σ s_i · a_i` for base scalars `s_i`, computed exactly and reduced once.
+    pub fn ext_base_inner_product(
+        &self,
+        ctx: &mut Context<Fr>,
+        scalars: &[AssignedGoldilocks],
+        a: &[AssignedGoldilocksExt2],
+    ) -> AssignedGoldilocksExt2 {
+        assert_eq!(scalars.len(), a.len(), "inner product of unequal lengths");
+        let gate = self.range.gate();
+        let bits = 2 * GL_BITS + bits_for(a.len());
+        AssignedGoldilocksExt2([0, 1].map(|c| {
+            let sum = gate.inner_product(ctx, scalars.iter().map(|s| s.0), a.iter().map(|x| x.0[c].0.into()));
+            self.reduce(ctx, sum, bits)
+        }))
+    }
+
+    /// `Σ a_i · b_i` in the extension, computed exactly and reduced once per coordinate.
+    pub fn ext_inner_product(
+        &self,
+        ctx: &mut Context<Fr>,
+        a: &[AssignedGoldilocksExt2],
+        b: &[AssignedGoldilocksExt2],
+    ) -> AssignedGoldilocksExt2 {
+        assert_eq!(a.len(), b.len(), "inner product of unequal lengths");
+        let gate = self.range.gate();
+        let mut c0_left = Vec::with_capacity(2 * a.len());
+        let mut c0_right = Vec::with_capacity(2 * a.len());
+        let mut c1_left = Vec::with_capacity(2 * a.len());
+        let mut c1_right = Vec::with_capacity(2 * a.len());
+        for (x, y) in a.iter().zip(b) {
+            let [x0, x1] = x.0.map(|v| v.0);
+            let [y0, y1] = y.0.map(|v| v.0);
+            let x1_w = gate.mul(ctx, x1, Constant(Fr::from(W)));
+            c0_left.extend([x0, x1_w]);
+            c0_right.extend([y0, y1]);
+            c1_left.extend([x0, x1]);
+            c1_right.extend([y1, y0]);
+        }
+        let c0 = gate.inner_product(ctx, c0_left, c0_right.into_iter().map(Into::into));
+        let c1 = gate.inner_product(ctx, c1_left, c1_right.into_iter().map(Into::into));
+        // Each term of c0 is below 8·p^2 < 2^131, of c1 below 2·p^2 < 2^129.
+        let n = bits_for(a.len());
+        AssignedGoldilocksExt2([
+            self.reduce(ctx, c0, 2 * GL_BITS + 3 + n),
+            self.reduce(ctx, c1, 2 * GL_BITS + 1 + n),
+        ])
+    }
+
+    /// `values[i]` where `indicator` is the one-hot vector of `i` (from
+    /// `bits_to_indicator`): one of canonical values, so canonical.
+    pub fn ext_select_by_indicator(
+        &self,
+        ctx: &mut Context<Fr>,
+        values: &[AssignedGoldilocksExt2],
+        indicator: &[AssignedValue<Fr>],
+    ) -> AssignedGoldilocksExt2 {
+        let gate = self.range.gate();
+        AssignedGoldilocksExt2([0, 1].map(|c| {
+            AssignedGoldilocks(gate.select_by_indicator(
+                ctx,
+                values.iter().map(|v| v.0[c].0),
+                indicator.iter().copied(),
+            ))
+        }))
+    }
+}
+
+/// Bits needed to count to `n` (so a sum of `n` values below `2^b` is below `2^(b + bits_for(n))`).
+fn bits_for(n: usize) -> usize {
+    (usize::BITS - n.leading_zeros()) as usize
 }

@@ -30,6 +30,11 @@ impl<'a> MerkleChip<'a> {
         Self { poseidon }
     }
 
+    /// The Poseidon chip.
+    pub fn poseidon(&self) -> &PoseidonBn254Chip<'a> {
+        &self.poseidon
+    }
+
     /// A digest as a witness (any `Fr` is a digest, so no check is needed).
     pub fn load_digest(&self, ctx: &mut Context<Fr>, digest: Bn254HashOut) -> AssignedDigest {
         ctx.load_witness(digest.to_fr())
