@@ -12,10 +12,28 @@ use plonky2::field::extension::quadratic::QuadraticExtension;
 use plonky2::field::extension::FieldExtension;
 use plonky2::field::goldilocks_field::GoldilocksField as F;
 use plonky2::field::types::{Field, PrimeField64, Sample};
+use plonky2::gates::arithmetic_base::ArithmeticGate;
+use plonky2::gates::arithmetic_extension::ArithmeticExtensionGate;
+use plonky2::gates::base_sum::BaseSumGate;
+use plonky2::gates::constant::ConstantGate;
+use plonky2::gates::exponentiation::ExponentiationGate;
+use plonky2::gates::gate::GateRef;
+use plonky2::gates::multiplication_extension::MulExtensionGate;
+use plonky2::gates::noop::NoopGate;
+use plonky2::gates::poseidon::PoseidonGate;
+use plonky2::gates::poseidon_mds::PoseidonMdsGate;
+use plonky2::gates::public_input::PublicInputGate;
+use plonky2::gates::random_access::RandomAccessGate;
+use plonky2::gates::reducing::ReducingGate;
+use plonky2::gates::reducing_extension::ReducingExtensionGate;
+use plonky2::hash::hash_types::HashOut;
 use plonky2::hash::merkle_tree::MerkleTree;
 use plonky2::iop::challenger::Challenger;
+use plonky2::plonk::circuit_data::CircuitConfig;
 use plonky2::plonk::config::{GenericHashOut, Hasher};
+use plonky2::plonk::vars::EvaluationVars;
 use prover::wrap::gadgets::challenger::ChallengerGadget;
+use prover::wrap::gadgets::gates::{GateChip, GateVars};
 use prover::wrap::gadgets::goldilocks::{AssignedGoldilocks, GoldilocksChip, P};
 use prover::wrap::gadgets::merkle::MerkleChip;
 use prover::wrap::gadgets::poseidon::PoseidonBn254Chip;
@@ -462,4 +480,99 @@ fn public_inputs_compose_words_into_the_instance_layout() {
     };
     let err = mock_public_inputs(&statement, forged).expect_err("a borrowed limb is out of range");
     assert!(err.contains("failures"), "{err}");
+}
+
+/// The gates of plonky2's standard recursion configuration that the final
+/// layer uses, with the parameters it picks.
+fn recursion_gates() -> Vec<GateRef<F, 2>> {
+    let config = CircuitConfig::standard_recursion_config();
+    vec![
+        GateRef::new(NoopGate),
+        GateRef::new(ConstantGate::new(2)),
+        GateRef::new(PublicInputGate),
+        GateRef::new(ArithmeticGate::new_from_config(&config)),
+        GateRef::new(ArithmeticExtensionGate::<2>::new_from_config(&config)),
+        GateRef::new(MulExtensionGate::<2>::new_from_config(&config)),
+        GateRef::new(BaseSumGate::<2>::new(63)),
+        GateRef::new(ReducingGate::<2>::new(43)),
+        GateRef::new(ReducingExtensionGate::<2>::new(32)),
+        GateRef::new(RandomAccessGate::<F, 2>::new_from_config(&config, 4)),
+        GateRef::new(PoseidonMdsGate::<F, 2>::new()),
+        GateRef::new(PoseidonGate::<F, 2>::new()),
+    ]
+}
+
+#[test]
+fn gate_constraints_match_plonky2_at_a_random_point() {
+    let config = CircuitConfig::standard_recursion_config();
+    let constants: Vec<Ext> = (0..4).map(|_| Ext::rand()).collect();
+    let wires: Vec<Ext> = (0..config.num_wires).map(|_| Ext::rand()).collect();
+    let pi_hash = HashOut::<F>::rand();
+    let gates = recursion_gates();
+    let expected: Vec<Vec<Ext>> = gates
+        .iter()
+        .map(|g| {
+            g.0.eval_unfiltered(EvaluationVars {
+                local_constants: &constants,
+                local_wires: &wires,
+                public_inputs_hash: &pi_hash,
+            })
+        })
+        .collect();
+    let run = |cheat: bool| {
+        mock(17, |ctx, range| {
+            let gl = GoldilocksChip::new(range);
+            let chip = GateChip::new(gl.clone());
+            let constants: Vec<_> = constants.iter().map(|&c| gl.load_ext_witness(ctx, c)).collect();
+            let wires: Vec<_> = wires.iter().map(|&w| gl.load_ext_witness(ctx, w)).collect();
+            let hash = pi_hash.elements.map(|e| gl.load_witness(ctx, e));
+            let vars = GateVars {
+                constants: &constants,
+                wires: &wires,
+                public_inputs_hash: &hash,
+            };
+            for (gate, expected) in gates.iter().zip(&expected) {
+                let got = chip.eval_unfiltered(ctx, gate, &vars).expect("a supported gate");
+                assert_eq!(got.len(), expected.len(), "{}", gate.0.id());
+                for (g, e) in got.iter().zip(expected) {
+                    assert_eq!(g.value(), *e, "{}", gate.0.id());
+                    let e = gl.load_ext_constant(ctx, *e);
+                    gl.ext_assert_equal(ctx, *g, e);
+                }
+            }
+            if cheat {
+                // A prover claiming another value for the first arithmetic constraint.
+                let got = chip.eval_unfiltered(ctx, &gates[3], &vars).unwrap();
+                let claimed = got[0].value() + Ext::ONE;
+                corrupt(
+                    ctx,
+                    got[0].0[0].cell(),
+                    gl_fr(<Ext as FieldExtension<2>>::to_basefield_array(&claimed)[0]),
+                );
+                let claimed = gl.load_ext_constant(ctx, claimed);
+                gl.ext_assert_equal(ctx, got[0], claimed);
+            }
+        })
+    };
+    assert_eq!(run(false), Ok(()));
+    assert!(run(true).is_err(), "a wrong constraint value was accepted");
+
+    // A gate the wrap does not know is named in the error.
+    let unknown = GateRef::<F, 2>::new(ExponentiationGate::<F, 2>::new_from_config(&config));
+    let err = mock(10, |ctx, range| {
+        let gl = GoldilocksChip::new(range);
+        let zero = gl.load_ext_constant(ctx, Ext::ZERO);
+        let hash = [gl.load_constant(ctx, F::ZERO); 4];
+        let wires = vec![zero; config.num_wires];
+        let vars = GateVars {
+            constants: &[zero; 4],
+            wires: &wires,
+            public_inputs_hash: &hash,
+        };
+        let err = GateChip::new(gl.clone())
+            .eval_unfiltered(ctx, &unknown, &vars)
+            .unwrap_err();
+        assert!(err.to_string().contains("ExponentiationGate"), "{err}");
+    });
+    assert_eq!(err, Ok(()));
 }

@@ -1,10 +1,11 @@
 //! halo2 (halo2-base over BN254) gadgets that re-check the final plonky2
 //! layer's proof: emulated Goldilocks arithmetic, the Poseidon-BN254
-//! permutation and hashes, Merkle paths, the Fiat-Shamir transcript, and
-//! FRI verification.
+//! permutation and hashes, Merkle paths, the Fiat-Shamir transcript, FRI
+//! verification, and the gate constraints at the challenge point.
 
 pub mod challenger;
 pub mod fri;
+pub mod gates;
 pub mod goldilocks;
 pub mod merkle;
 pub mod poseidon;

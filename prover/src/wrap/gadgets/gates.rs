@@ -1,0 +1,475 @@
+//! plonky2's gate constraints at the challenge point `zeta`, re-computed in
+//! halo2: for each gate the wrap supports, the values of
+//! `Gate::eval_unfiltered` (before the selector filter) from the opened
+//! constants and wires, in plonky2's order, so that the vanishing-polynomial
+//! check can combine them exactly as plonky2's verifier does.
+//!
+//! Wires and constants are extension elements (openings at `zeta`). Gates
+//! that work on "extension algebra" elements (`D` wires, each an extension
+//! element) multiply them in `F_{p^2}[Y]/(Y^2 - 7)`.
+//!
+//! Supported: the gates of plonky2's standard recursion configuration that
+//! the final layer uses (no-op, constant, public input, base and extension
+//! arithmetic, extension multiplication, binary base sum, the reducing
+//! gates, random access, the Poseidon gate and the Poseidon MDS gate). Any
+//! other gate is an
+//! [`UnsupportedGate`] error naming it.
+
+use super::goldilocks::{AssignedGoldilocks, AssignedGoldilocksExt2, GoldilocksChip};
+use crate::wrap::final_layer::{D, F};
+use halo2_base::Context;
+use halo2_proofs::halo2curves::bn256::Fr;
+use plonky2::field::extension::quadratic::QuadraticExtension;
+use plonky2::field::types::Field;
+use plonky2::gates::arithmetic_base::ArithmeticGate;
+use plonky2::gates::arithmetic_extension::ArithmeticExtensionGate;
+use plonky2::gates::base_sum::BaseSumGate;
+use plonky2::gates::constant::ConstantGate;
+use plonky2::gates::gate::{AnyGate, GateRef};
+use plonky2::gates::multiplication_extension::MulExtensionGate;
+use plonky2::gates::noop::NoopGate;
+use plonky2::gates::poseidon::PoseidonGate;
+use plonky2::gates::poseidon_mds::PoseidonMdsGate;
+use plonky2::gates::public_input::PublicInputGate;
+use plonky2::gates::random_access::RandomAccessGate;
+use plonky2::gates::reducing::ReducingGate;
+use plonky2::gates::reducing_extension::ReducingExtensionGate;
+use plonky2::hash::poseidon::{Poseidon, ALL_ROUND_CONSTANTS, HALF_N_FULL_ROUNDS, N_PARTIAL_ROUNDS, SPONGE_WIDTH};
+
+/// The quadratic extension of Goldilocks.
+type Ext = QuadraticExtension<F>;
+/// An assigned extension element.
+type AExt = AssignedGoldilocksExt2;
+/// An element of the extension algebra: `D` extension coordinates.
+type Algebra = [AExt; D];
+
+/// A gate the wrap cannot evaluate.
+#[derive(Debug, thiserror::Error)]
+#[error("the wrap cannot evaluate plonky2 gate {0}")]
+pub struct UnsupportedGate(pub String);
+
+/// What a gate's constraints read at `zeta`.
+#[derive(Clone, Copy, Debug)]
+pub struct GateVars<'v> {
+    /// The constant polynomials' openings (selectors excluded, as plonky2 passes them).
+    pub constants: &'v [AExt],
+    /// The wire polynomials' openings.
+    pub wires: &'v [AExt],
+    /// The hash of the proof's public inputs.
+    pub public_inputs_hash: &'v [AssignedGoldilocks; 4],
+}
+
+impl GateVars<'_> {
+    fn algebra(&self, start: usize) -> Algebra {
+        [self.wires[start], self.wires[start + 1]]
+    }
+}
+
+/// Gate evaluation on the Goldilocks chip.
+#[derive(Clone, Debug)]
+pub struct GateChip<'a> {
+    gl: GoldilocksChip<'a>,
+}
+
+impl<'a> GateChip<'a> {
+    /// A chip over `gl`.
+    pub fn new(gl: GoldilocksChip<'a>) -> Self {
+        Self { gl }
+    }
+
+    /// `gate.eval_unfiltered(vars)`, constraint by constraint.
+    pub fn eval_unfiltered(
+        &self,
+        ctx: &mut Context<Fr>,
+        gate: &GateRef<F, D>,
+        vars: &GateVars<'_>,
+    ) -> Result<Vec<AExt>, UnsupportedGate> {
+        let any = AnyGate::as_any(gate.0.as_ref());
+        if any.is::<NoopGate>() {
+            return Ok(Vec::new());
+        }
+        if any.is::<ConstantGate>() {
+            // Constant i sits in constant i and wire i.
+            let n = gate.0.num_constraints();
+            return Ok((0..n)
+                .map(|i| self.gl.ext_sub(ctx, vars.constants[i], vars.wires[i]))
+                .collect());
+        }
+        if any.is::<PublicInputGate>() {
+            return Ok((0..4)
+                .map(|i| {
+                    let hash = self.gl.ext_from_base(ctx, vars.public_inputs_hash[i]);
+                    self.gl.ext_sub(ctx, vars.wires[i], hash)
+                })
+                .collect());
+        }
+        if let Some(g) = any.downcast_ref::<ArithmeticGate>() {
+            return Ok(self.arithmetic(ctx, g.num_ops, vars));
+        }
+        if let Some(g) = any.downcast_ref::<ArithmeticExtensionGate<D>>() {
+            return Ok(self.arithmetic_extension(ctx, g.num_ops, vars, true));
+        }
+        if let Some(g) = any.downcast_ref::<MulExtensionGate<D>>() {
+            return Ok(self.arithmetic_extension(ctx, g.num_ops, vars, false));
+        }
+        if let Some(g) = any.downcast_ref::<BaseSumGate<2>>() {
+            return Ok(self.binary_base_sum(ctx, g.num_limbs, vars));
+        }
+        if let Some(g) = any.downcast_ref::<ReducingGate<D>>() {
+            return Ok(self.reducing(ctx, g.num_coeffs, vars, false));
+        }
+        if let Some(g) = any.downcast_ref::<ReducingExtensionGate<D>>() {
+            return Ok(self.reducing(ctx, g.num_coeffs, vars, true));
+        }
+        if let Some(g) = any.downcast_ref::<RandomAccessGate<F, D>>() {
+            return Ok(self.random_access(ctx, g, vars));
+        }
+        if any.is::<PoseidonMdsGate<F, D>>() {
+            return Ok(self.poseidon_mds(ctx, vars));
+        }
+        if any.is::<PoseidonGate<F, D>>() {
+            return Ok(self.poseidon(ctx, vars));
+        }
+        Err(UnsupportedGate(gate.0.id()))
+    }
+
+    fn constant(&self, ctx: &mut Context<Fr>, value: u64) -> AExt {
+        self.gl.load_ext_constant(ctx, Ext::from_canonical_u64(value))
+    }
+
+    /// `output - (m0·m1·c0 + addend·c1)` per operation; wires `4i..4i+4`.
+    fn arithmetic(&self, ctx: &mut Context<Fr>, num_ops: usize, vars: &GateVars<'_>) -> Vec<AExt> {
+        let gl = &self.gl;
+        let (c0, c1) = (vars.constants[0], vars.constants[1]);
+        (0..num_ops)
+            .map(|i| {
+                let w = &vars.wires[4 * i..4 * i + 4];
+                let product = gl.ext_mul(ctx, w[0], w[1]);
+                let computed = gl.ext_inner_product(ctx, &[product, w[2]], &[c0, c1]);
+                gl.ext_sub(ctx, w[3], computed)
+            })
+            .collect()
+    }
+
+    /// The extension-algebra version: `output - (m0·m1·c0 + addend·c1)`
+    /// (`with_addend`, 4 algebra elements per operation) or `output - m0·m1·c0`
+    /// (3 per operation), each constraint split into its `D` coordinates.
+    fn arithmetic_extension(
+        &self,
+        ctx: &mut Context<Fr>,
+        num_ops: usize,
+        vars: &GateVars<'_>,
+        with_addend: bool,
+    ) -> Vec<AExt> {
+        let gl = &self.gl;
+        let (c0, c1) = (vars.constants[0], vars.constants[1]);
+        let per_op = if with_addend { 4 } else { 3 };
+        let mut constraints = Vec::with_capacity(num_ops * D);
+        for i in 0..num_ops {
+            let base = per_op * D * i;
+            let m0 = vars.algebra(base);
+            let m1 = vars.algebra(base + D);
+            let output = vars.algebra(base + (per_op - 1) * D);
+            let product = self.algebra_mul(ctx, m0, m1);
+            for k in 0..D {
+                let computed = if with_addend {
+                    let addend = vars.wires[base + 2 * D + k];
+                    gl.ext_inner_product(ctx, &[product[k], addend], &[c0, c1])
+                } else {
+                    gl.ext_mul(ctx, product[k], c0)
+                };
+                constraints.push(gl.ext_sub(ctx, output[k], computed));
+            }
+        }
+        constraints
+    }
+
+    /// `Σ limb_i·2^i - sum`, then `limb·(limb - 1)` per limb; wire 0 is the
+    /// sum, the limbs follow.
+    fn binary_base_sum(&self, ctx: &mut Context<Fr>, num_limbs: usize, vars: &GateVars<'_>) -> Vec<AExt> {
+        let gl = &self.gl;
+        let limbs = &vars.wires[1..1 + num_limbs];
+        let powers: Vec<AssignedGoldilocks> = (0..num_limbs)
+            .map(|i| gl.load_constant(ctx, F::TWO.exp_u64(i as u64)))
+            .collect();
+        let computed = gl.ext_base_inner_product(ctx, &powers, limbs);
+        let mut constraints = vec![gl.ext_sub(ctx, computed, vars.wires[0])];
+        let one = self.constant(ctx, 1);
+        for &limb in limbs {
+            let minus_one = gl.ext_sub(ctx, limb, one);
+            constraints.push(gl.ext_mul(ctx, limb, minus_one));
+        }
+        constraints
+    }
+
+    /// `acc·alpha + coeff - acc'` per coefficient, in the algebra. Wires:
+    /// output (the last accumulator), alpha, the old accumulator, the
+    /// coefficients (one wire each, or `D` when `extension_coeffs`), then the
+    /// intermediate accumulators.
+    fn reducing(
+        &self,
+        ctx: &mut Context<Fr>,
+        num_coeffs: usize,
+        vars: &GateVars<'_>,
+        extension_coeffs: bool,
+    ) -> Vec<AExt> {
+        let gl = &self.gl;
+        let start_coeffs = 3 * D;
+        let coeff_width = if extension_coeffs { D } else { 1 };
+        let start_accs = start_coeffs + num_coeffs * coeff_width;
+        let alpha = vars.algebra(D);
+        let zero = self.constant(ctx, 0);
+        let mut acc = vars.algebra(2 * D);
+        let mut constraints = Vec::with_capacity(num_coeffs * D);
+        for i in 0..num_coeffs {
+            let coeff: Algebra = if extension_coeffs {
+                vars.algebra(start_coeffs + i * D)
+            } else {
+                [vars.wires[start_coeffs + i], zero]
+            };
+            let next = if i == num_coeffs - 1 {
+                vars.algebra(0)
+            } else {
+                vars.algebra(start_accs + D * i)
+            };
+            let scaled = self.algebra_mul(ctx, acc, alpha);
+            for k in 0..D {
+                let sum = gl.ext_add(ctx, scaled[k], coeff[k]);
+                constraints.push(gl.ext_sub(ctx, sum, next[k]));
+            }
+            acc = next;
+        }
+        constraints
+    }
+
+    /// Per copy: each index bit is boolean, the bits recompose the index, and
+    /// folding the list by the bits gives the claimed element; then each
+    /// extra constant equals its wire.
+    fn random_access(&self, ctx: &mut Context<Fr>, gate: &RandomAccessGate<F, D>, vars: &GateVars<'_>) -> Vec<AExt> {
+        let gl = &self.gl;
+        let vec_size = 1usize << gate.bits;
+        let routed = (2 + vec_size) * gate.num_copies + gate.num_extra_constants;
+        let one = self.constant(ctx, 1);
+        let mut constraints = Vec::new();
+        for copy in 0..gate.num_copies {
+            let start = (2 + vec_size) * copy;
+            let (index, claimed) = (vars.wires[start], vars.wires[start + 1]);
+            let mut items: Vec<AExt> = vars.wires[start + 2..start + 2 + vec_size].to_vec();
+            let bits: Vec<AExt> = (0..gate.bits)
+                .map(|i| vars.wires[routed + copy * gate.bits + i])
+                .collect();
+            for &b in &bits {
+                let minus_one = gl.ext_sub(ctx, b, one);
+                constraints.push(gl.ext_mul(ctx, b, minus_one));
+            }
+            let powers: Vec<AssignedGoldilocks> = (0..gate.bits)
+                .map(|i| gl.load_constant(ctx, F::TWO.exp_u64(i as u64)))
+                .collect();
+            let recomposed = gl.ext_base_inner_product(ctx, &powers, &bits);
+            constraints.push(gl.ext_sub(ctx, recomposed, index));
+            for b in bits {
+                items = items
+                    .chunks(2)
+                    .map(|pair| {
+                        let diff = gl.ext_sub(ctx, pair[1], pair[0]);
+                        let step = gl.ext_mul(ctx, b, diff);
+                        gl.ext_add(ctx, pair[0], step)
+                    })
+                    .collect();
+            }
+            constraints.push(gl.ext_sub(ctx, items[0], claimed));
+        }
+        let extra_start = (2 + vec_size) * gate.num_copies;
+        for i in 0..gate.num_extra_constants {
+            constraints.push(gl.ext_sub(ctx, vars.constants[i], vars.wires[extra_start + i]));
+        }
+        constraints
+    }
+
+    /// `output_r - (Σ_i circ_i·input_{(i+r) mod 12} + diag_r·input_r)` in the
+    /// algebra; inputs are algebra elements `0..12`, outputs `12..24`.
+    fn poseidon_mds(&self, ctx: &mut Context<Fr>, vars: &GateVars<'_>) -> Vec<AExt> {
+        let gl = &self.gl;
+        let inputs: Vec<Algebra> = (0..SPONGE_WIDTH).map(|i| vars.algebra(i * D)).collect();
+        let mut constraints = Vec::with_capacity(SPONGE_WIDTH * D);
+        for r in 0..SPONGE_WIDTH {
+            let mut coeffs: Vec<AssignedGoldilocks> = (0..SPONGE_WIDTH)
+                .map(|i| gl.load_constant(ctx, F::from_canonical_u64(<F as Poseidon>::MDS_MATRIX_CIRC[i])))
+                .collect();
+            coeffs.push(gl.load_constant(ctx, F::from_canonical_u64(<F as Poseidon>::MDS_MATRIX_DIAG[r])));
+            let output = vars.algebra((SPONGE_WIDTH + r) * D);
+            for k in 0..D {
+                let mut column: Vec<AExt> = (0..SPONGE_WIDTH).map(|i| inputs[(i + r) % SPONGE_WIDTH][k]).collect();
+                column.push(inputs[r][k]);
+                let computed = gl.ext_base_inner_product(ctx, &coeffs, &column);
+                constraints.push(gl.ext_sub(ctx, output[k], computed));
+            }
+        }
+        constraints
+    }
+
+    /// plonky2's `PoseidonGate`: the swap bit is boolean, the four deltas
+    /// are `swap·(rhs - lhs)`, and the permutation (its fast partial-round
+    /// form) matches every S-box input wire and the outputs. Wires: inputs
+    /// `0..12`, outputs `12..24`, swap 24, deltas `25..29`, then the S-box
+    /// inputs of full rounds 1-3, the 22 partial rounds and the last 4 full
+    /// rounds.
+    fn poseidon(&self, ctx: &mut Context<Fr>, vars: &GateVars<'_>) -> Vec<AExt> {
+        let gl = &self.gl;
+        let w = SPONGE_WIDTH;
+        let (swap_wire, start_delta) = (2 * w, 2 * w + 1);
+        let start_full_0 = start_delta + 4;
+        let start_partial = start_full_0 + w * (HALF_N_FULL_ROUNDS - 1);
+        let start_full_1 = start_partial + N_PARTIAL_ROUNDS;
+        let mut constraints = Vec::new();
+
+        let one = self.constant(ctx, 1);
+        let swap = vars.wires[swap_wire];
+        let swap_minus_one = gl.ext_sub(ctx, swap, one);
+        constraints.push(gl.ext_mul(ctx, swap, swap_minus_one));
+        let mut state: Vec<AExt> = vars.wires[..w].to_vec();
+        for i in 0..4 {
+            let (lhs, rhs, delta) = (vars.wires[i], vars.wires[i + 4], vars.wires[start_delta + i]);
+            let diff = gl.ext_sub(ctx, rhs, lhs);
+            let expected = gl.ext_mul(ctx, swap, diff);
+            constraints.push(gl.ext_sub(ctx, expected, delta));
+            state[i] = gl.ext_add(ctx, lhs, delta);
+            state[i + 4] = gl.ext_sub(ctx, rhs, delta);
+        }
+
+        let mut round = 0;
+        for r in 0..HALF_N_FULL_ROUNDS {
+            self.add_round_constants(ctx, &mut state, round);
+            if r != 0 {
+                for (i, s) in state.iter_mut().enumerate() {
+                    let sbox_in = vars.wires[start_full_0 + w * (r - 1) + i];
+                    constraints.push(gl.ext_sub(ctx, *s, sbox_in));
+                    *s = sbox_in;
+                }
+            }
+            for s in state.iter_mut() {
+                *s = self.sbox(ctx, *s);
+            }
+            state = self.mds(ctx, &state);
+            round += 1;
+        }
+
+        for (i, s) in state.iter_mut().enumerate() {
+            let c = self.constant(ctx, <F as Poseidon>::FAST_PARTIAL_FIRST_ROUND_CONSTANT[i]);
+            *s = gl.ext_add(ctx, *s, c);
+        }
+        state = self.mds_partial_init(ctx, &state);
+        for r in 0..N_PARTIAL_ROUNDS {
+            let sbox_in = vars.wires[start_partial + r];
+            constraints.push(gl.ext_sub(ctx, state[0], sbox_in));
+            state[0] = self.sbox(ctx, sbox_in);
+            if r < N_PARTIAL_ROUNDS - 1 {
+                let c = self.constant(ctx, <F as Poseidon>::FAST_PARTIAL_ROUND_CONSTANTS[r]);
+                state[0] = gl.ext_add(ctx, state[0], c);
+            }
+            state = self.mds_partial_fast(ctx, &state, r);
+        }
+        round += N_PARTIAL_ROUNDS;
+
+        for r in 0..HALF_N_FULL_ROUNDS {
+            self.add_round_constants(ctx, &mut state, round);
+            for (i, s) in state.iter_mut().enumerate() {
+                let sbox_in = vars.wires[start_full_1 + w * r + i];
+                constraints.push(gl.ext_sub(ctx, *s, sbox_in));
+                *s = sbox_in;
+            }
+            for s in state.iter_mut() {
+                *s = self.sbox(ctx, *s);
+            }
+            state = self.mds(ctx, &state);
+            round += 1;
+        }
+        for (i, s) in state.iter().enumerate() {
+            constraints.push(gl.ext_sub(ctx, *s, vars.wires[w + i]));
+        }
+        constraints
+    }
+
+    fn add_round_constants(&self, ctx: &mut Context<Fr>, state: &mut [AExt], round: usize) {
+        for (i, s) in state.iter_mut().enumerate() {
+            let c = self.constant(ctx, ALL_ROUND_CONSTANTS[i + SPONGE_WIDTH * round]);
+            *s = self.gl.ext_add(ctx, *s, c);
+        }
+    }
+
+    /// `x^7`.
+    fn sbox(&self, ctx: &mut Context<Fr>, x: AExt) -> AExt {
+        let gl = &self.gl;
+        let x2 = gl.ext_mul(ctx, x, x);
+        let x4 = gl.ext_mul(ctx, x2, x2);
+        let x3 = gl.ext_mul(ctx, x, x2);
+        gl.ext_mul(ctx, x3, x4)
+    }
+
+    /// `Σ_j matrix[j] · state[j]` for base constants `matrix`.
+    fn linear(&self, ctx: &mut Context<Fr>, matrix: &[u64], state: &[AExt]) -> AExt {
+        let coeffs: Vec<AssignedGoldilocks> = matrix
+            .iter()
+            .map(|&m| self.gl.load_constant(ctx, F::from_canonical_u64(m)))
+            .collect();
+        self.gl.ext_base_inner_product(ctx, &coeffs, state)
+    }
+
+    /// plonky2's `mds_layer_field`: row `r` is the circulant row shifted by
+    /// `r` plus the diagonal entry.
+    fn mds(&self, ctx: &mut Context<Fr>, state: &[AExt]) -> Vec<AExt> {
+        let w = SPONGE_WIDTH;
+        (0..w)
+            .map(|r| {
+                let mut row = vec![0u64; w];
+                for i in 0..w {
+                    row[(i + r) % w] += <F as Poseidon>::MDS_MATRIX_CIRC[i];
+                }
+                row[r] += <F as Poseidon>::MDS_MATRIX_DIAG[r];
+                self.linear(ctx, &row, state)
+            })
+            .collect()
+    }
+
+    /// plonky2's `mds_partial_layer_init`: keeps `state[0]`, mixes the rest
+    /// by the initial matrix (stored by row of the input index).
+    fn mds_partial_init(&self, ctx: &mut Context<Fr>, state: &[AExt]) -> Vec<AExt> {
+        let w = SPONGE_WIDTH;
+        let mut result = vec![state[0]];
+        for c in 1..w {
+            let column: Vec<u64> = (1..w)
+                .map(|r| <F as Poseidon>::FAST_PARTIAL_ROUND_INITIAL_MATRIX[r - 1][c - 1])
+                .collect();
+            result.push(self.linear(ctx, &column, &state[1..]));
+        }
+        result
+    }
+
+    /// plonky2's `mds_partial_layer_fast_field` for partial round `r`.
+    fn mds_partial_fast(&self, ctx: &mut Context<Fr>, state: &[AExt], r: usize) -> Vec<AExt> {
+        let w = SPONGE_WIDTH;
+        let mut first = vec![<F as Poseidon>::MDS_MATRIX_CIRC[0] + <F as Poseidon>::MDS_MATRIX_DIAG[0]];
+        first.extend_from_slice(&<F as Poseidon>::FAST_PARTIAL_ROUND_W_HATS[r]);
+        let mut result = vec![self.linear(ctx, &first, state)];
+        for i in 1..w {
+            let v = self.gl.load_constant(
+                ctx,
+                F::from_canonical_u64(<F as Poseidon>::FAST_PARTIAL_ROUND_VS[r][i - 1]),
+            );
+            let scaled = self.gl.ext_scalar_mul(ctx, v, state[0]);
+            result.push(self.gl.ext_add(ctx, scaled, state[i]));
+        }
+        result
+    }
+
+    /// `a·b` in the algebra: `(a0·b0 + 7·a1·b1) + (a0·b1 + a1·b0)·Y`.
+    fn algebra_mul(&self, ctx: &mut Context<Fr>, a: Algebra, b: Algebra) -> Algebra {
+        let gl = &self.gl;
+        let w = gl.load_constant(ctx, F::from_canonical_u64(super::goldilocks::W));
+        let w_b1 = gl.ext_scalar_mul(ctx, w, b[1]);
+        [
+            gl.ext_inner_product(ctx, &a, &[b[0], w_b1]),
+            gl.ext_inner_product(ctx, &a, &[b[1], b[0]]),
+        ]
+    }
+}
