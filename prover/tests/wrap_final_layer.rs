@@ -18,12 +18,13 @@ use plonky2::iop::witness::{PartialWitness, WitnessWrite};
 use plonky2::plonk::circuit_builder::CircuitBuilder;
 use plonky2::plonk::circuit_data::{CircuitConfig, CircuitData};
 use plonky2::plonk::config::Hasher;
-use prover::wrap::final_layer::{FinalLayer, FinalLayerError, InnerConfig, InnerProof, OuterConfig, D, F};
+use prover::wrap::final_layer::{FinalLayer, FinalLayerError, FinalProof, InnerConfig, InnerProof, OuterConfig, D, F};
 use prover::wrap::gadgets::challenger::ChallengerGadget;
 use prover::wrap::gadgets::fri::{AssignedFriChallenges, FriChip, FriShape};
 use prover::wrap::gadgets::goldilocks::{AssignedGoldilocks, GoldilocksChip};
 use prover::wrap::gadgets::merkle::MerkleChip;
 use prover::wrap::gadgets::poseidon::PoseidonBn254Chip;
+use prover::wrap::gadgets::vanishing::{AssignedOpenings, AssignedPlonkChallenges, SelectorGroups, VanishingChip};
 use prover::wrap::poseidon_bn254::PoseidonBn254Hash;
 use std::time::Instant;
 
@@ -234,6 +235,15 @@ fn final_layer_proves_verifies_and_rejects_corruption() {
     ));
 }
 
+/// A final layer over the small inner circuit, and a proof of it.
+fn final_layer_proof() -> (FinalLayer, FinalProof) {
+    let inner = inner_circuit();
+    let proof = inner_proof(&inner);
+    let layer = FinalLayer::build(&inner.data.common, &inner.data.verifier_only, FinalLayer::wrap_config());
+    let wrapped = layer.prove(&proof).expect("final-layer proof");
+    (layer, wrapped)
+}
+
 /// What the FRI gadget test corrupts.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum FriTamper {
@@ -250,10 +260,7 @@ enum FriTamper {
 
 #[test]
 fn fri_gadget_checks_a_final_layer_proof_and_rejects_tampering() {
-    let inner = inner_circuit();
-    let proof = inner_proof(&inner);
-    let layer = FinalLayer::build(&inner.data.common, &inner.data.verifier_only, FinalLayer::wrap_config());
-    let wrapped = layer.prove(&proof).expect("final-layer proof");
+    let (layer, wrapped) = final_layer_proof();
     let data = layer.circuit_data();
     let common = &data.common;
     let params = &common.fri_params;
@@ -387,6 +394,90 @@ fn fri_gadget_checks_a_final_layer_proof_and_rejects_tampering() {
         FriTamper::Beta,
         FriTamper::FinalPoly,
         FriTamper::PowResponse,
+    ] {
+        assert!(run(tamper).is_err(), "{tamper:?} was accepted");
+    }
+}
+
+/// What the identity-check test corrupts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum IdentityTamper {
+    Nothing,
+    Wire,
+    Quotient,
+    PublicInputsHash,
+    Alpha,
+}
+
+#[test]
+fn vanishing_gadget_checks_a_final_layer_proof_and_rejects_tampering() {
+    let (layer, wrapped) = final_layer_proof();
+    let data = layer.circuit_data();
+    let common = &data.common;
+    let selectors = SelectorGroups::of_circuit(common);
+    assert_eq!(
+        format!("{:?}", common.selectors_info),
+        format!(
+            "SelectorsInfo {{ selector_indices: {:?}, groups: {:?} }}",
+            selectors.indices, selectors.groups
+        ),
+        "our selector grouping is plonky2's"
+    );
+    let challenges = wrapped
+        .get_challenges(
+            wrapped.get_public_inputs_hash(),
+            &data.verifier_only.circuit_digest,
+            common,
+        )
+        .unwrap();
+    let pi_hash = wrapped.get_public_inputs_hash();
+    let run = |tamper: IdentityTamper| {
+        mock(17, |ctx, range| {
+            let gl = GoldilocksChip::new(range);
+            let mut openings = wrapped.proof.openings.clone();
+            let bump = <F as Extendable<D>>::Extension::ONE;
+            match tamper {
+                IdentityTamper::Wire => openings.wires[7] += bump,
+                IdentityTamper::Quotient => openings.quotient_polys[3] += bump,
+                _ => {}
+            }
+            let openings = AssignedOpenings::load(ctx, &gl, &openings);
+            let mut hash = pi_hash.elements;
+            if tamper == IdentityTamper::PublicInputsHash {
+                hash[2] += F::ONE;
+            }
+            let hash = hash.map(|e| gl.load_witness(ctx, e));
+            let mut alphas = challenges.plonk_alphas.clone();
+            if tamper == IdentityTamper::Alpha {
+                alphas[1] += F::ONE;
+            }
+            let assigned = AssignedPlonkChallenges {
+                betas: challenges
+                    .plonk_betas
+                    .iter()
+                    .map(|&b| gl.load_witness(ctx, b))
+                    .collect(),
+                gammas: challenges
+                    .plonk_gammas
+                    .iter()
+                    .map(|&g| gl.load_witness(ctx, g))
+                    .collect(),
+                alphas: alphas.iter().map(|&a| gl.load_witness(ctx, a)).collect(),
+                zeta: gl.load_ext_witness(ctx, challenges.plonk_zeta),
+            };
+            VanishingChip::new(gl.clone())
+                .check(ctx, common, &selectors, &openings, &assigned, &hash)
+                .expect("every gate of the final layer is supported");
+        })
+    };
+    let t = Instant::now();
+    assert_eq!(run(IdentityTamper::Nothing), Ok(()));
+    eprintln!("halo2 identity check at zeta: {:?}", t.elapsed());
+    for tamper in [
+        IdentityTamper::Wire,
+        IdentityTamper::Quotient,
+        IdentityTamper::PublicInputsHash,
+        IdentityTamper::Alpha,
     ] {
         assert!(run(tamper).is_err(), "{tamper:?} was accepted");
     }
