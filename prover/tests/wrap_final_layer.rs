@@ -25,6 +25,7 @@ use prover::wrap::gadgets::goldilocks::{AssignedGoldilocks, GoldilocksChip};
 use prover::wrap::gadgets::merkle::MerkleChip;
 use prover::wrap::gadgets::poseidon::PoseidonBn254Chip;
 use prover::wrap::gadgets::vanishing::{AssignedOpenings, AssignedPlonkChallenges, SelectorGroups, VanishingChip};
+use prover::wrap::gadgets::verifier::verify_final_proof;
 use prover::wrap::poseidon_bn254::PoseidonBn254Hash;
 use std::time::Instant;
 
@@ -481,4 +482,33 @@ fn vanishing_gadget_checks_a_final_layer_proof_and_rejects_tampering() {
     ] {
         assert!(run(tamper).is_err(), "{tamper:?} was accepted");
     }
+}
+
+#[test]
+fn halo2_verifier_accepts_a_final_layer_proof_and_rejects_a_forged_public_input() {
+    let (layer, wrapped) = final_layer_proof();
+    let data = layer.circuit_data();
+    let run = |proof: &FinalProof, k: u32| {
+        mock(k, |ctx, range| {
+            let pis = verify_final_proof(ctx, range, &data.common, &data.verifier_only, proof)
+                .expect("the proof has its shape");
+            assert_eq!(pis.iter().map(|p| p.value()).collect::<Vec<_>>(), proof.public_inputs);
+        })
+    };
+    let t = Instant::now();
+    assert_eq!(run(&wrapped, 20), Ok(()));
+    eprintln!("halo2 verifier of the final layer: MockProver in {:?}", t.elapsed());
+
+    // Another public input: the transcript moves, every opening fails.
+    let mut forged = wrapped.clone();
+    forged.public_inputs[5] += F::ONE;
+    assert!(run(&forged, 20).is_err(), "a forged public input was accepted");
+
+    // A malformed proof is an error before any circuit is built.
+    let mut short = wrapped.clone();
+    short.proof.openings.wires.pop();
+    let mut builder = BaseCircuitBuilder::<Fr>::new(false).use_k(20).use_lookup_bits(15);
+    let range = builder.range_chip();
+    let err = verify_final_proof(builder.main(0), &range, &data.common, &data.verifier_only, &short).unwrap_err();
+    assert!(err.to_string().contains("wire openings"), "{err}");
 }

@@ -16,6 +16,7 @@
 //! [`UnsupportedGate`] error naming it.
 
 use super::goldilocks::{AssignedGoldilocks, AssignedGoldilocksExt2, GoldilocksChip};
+use super::poseidon_goldilocks::{PoseidonGoldilocksChip, SboxSite};
 use crate::wrap::final_layer::{D, F};
 use halo2_base::Context;
 use halo2_proofs::halo2curves::bn256::Fr;
@@ -34,7 +35,7 @@ use plonky2::gates::public_input::PublicInputGate;
 use plonky2::gates::random_access::RandomAccessGate;
 use plonky2::gates::reducing::ReducingGate;
 use plonky2::gates::reducing_extension::ReducingExtensionGate;
-use plonky2::hash::poseidon::{Poseidon, ALL_ROUND_CONSTANTS, HALF_N_FULL_ROUNDS, N_PARTIAL_ROUNDS, SPONGE_WIDTH};
+use plonky2::hash::poseidon::{Poseidon, HALF_N_FULL_ROUNDS, N_PARTIAL_ROUNDS, SPONGE_WIDTH};
 
 /// The quadratic extension of Goldilocks.
 type Ext = QuadraticExtension<F>;
@@ -309,11 +310,10 @@ impl<'a> GateChip<'a> {
     }
 
     /// plonky2's `PoseidonGate`: the swap bit is boolean, the four deltas
-    /// are `swap·(rhs - lhs)`, and the permutation (its fast partial-round
-    /// form) matches every S-box input wire and the outputs. Wires: inputs
-    /// `0..12`, outputs `12..24`, swap 24, deltas `25..29`, then the S-box
-    /// inputs of full rounds 1-3, the 22 partial rounds and the last 4 full
-    /// rounds.
+    /// are `swap·(rhs - lhs)`, and the permutation matches every S-box input
+    /// wire and the outputs. Wires: inputs `0..12`, outputs `12..24`, swap
+    /// 24, deltas `25..29`, then the S-box inputs of full rounds 1-3, the 22
+    /// partial rounds and the last 4 full rounds.
     fn poseidon(&self, ctx: &mut Context<Fr>, vars: &GateVars<'_>) -> Vec<AExt> {
         let gl = &self.gl;
         let w = SPONGE_WIDTH;
@@ -327,7 +327,7 @@ impl<'a> GateChip<'a> {
         let swap = vars.wires[swap_wire];
         let swap_minus_one = gl.ext_sub(ctx, swap, one);
         constraints.push(gl.ext_mul(ctx, swap, swap_minus_one));
-        let mut state: Vec<AExt> = vars.wires[..w].to_vec();
+        let mut state: [AExt; SPONGE_WIDTH] = std::array::from_fn(|i| vars.wires[i]);
         for i in 0..4 {
             let (lhs, rhs, delta) = (vars.wires[i], vars.wires[i + 4], vars.wires[start_delta + i]);
             let diff = gl.ext_sub(ctx, rhs, lhs);
@@ -336,130 +336,21 @@ impl<'a> GateChip<'a> {
             state[i] = gl.ext_add(ctx, lhs, delta);
             state[i + 4] = gl.ext_sub(ctx, rhs, delta);
         }
-
-        let mut round = 0;
-        for r in 0..HALF_N_FULL_ROUNDS {
-            self.add_round_constants(ctx, &mut state, round);
-            if r != 0 {
-                for (i, s) in state.iter_mut().enumerate() {
-                    let sbox_in = vars.wires[start_full_0 + w * (r - 1) + i];
-                    constraints.push(gl.ext_sub(ctx, *s, sbox_in));
-                    *s = sbox_in;
-                }
-            }
-            for s in state.iter_mut() {
-                *s = self.sbox(ctx, *s);
-            }
-            state = self.mds(ctx, &state);
-            round += 1;
-        }
-
-        for (i, s) in state.iter_mut().enumerate() {
-            let c = self.constant(ctx, <F as Poseidon>::FAST_PARTIAL_FIRST_ROUND_CONSTANT[i]);
-            *s = gl.ext_add(ctx, *s, c);
-        }
-        state = self.mds_partial_init(ctx, &state);
-        for r in 0..N_PARTIAL_ROUNDS {
-            let sbox_in = vars.wires[start_partial + r];
-            constraints.push(gl.ext_sub(ctx, state[0], sbox_in));
-            state[0] = self.sbox(ctx, sbox_in);
-            if r < N_PARTIAL_ROUNDS - 1 {
-                let c = self.constant(ctx, <F as Poseidon>::FAST_PARTIAL_ROUND_CONSTANTS[r]);
-                state[0] = gl.ext_add(ctx, state[0], c);
-            }
-            state = self.mds_partial_fast(ctx, &state, r);
-        }
-        round += N_PARTIAL_ROUNDS;
-
-        for r in 0..HALF_N_FULL_ROUNDS {
-            self.add_round_constants(ctx, &mut state, round);
-            for (i, s) in state.iter_mut().enumerate() {
-                let sbox_in = vars.wires[start_full_1 + w * r + i];
-                constraints.push(gl.ext_sub(ctx, *s, sbox_in));
-                *s = sbox_in;
-            }
-            for s in state.iter_mut() {
-                *s = self.sbox(ctx, *s);
-            }
-            state = self.mds(ctx, &state);
-            round += 1;
-        }
-        for (i, s) in state.iter().enumerate() {
+        let poseidon = PoseidonGoldilocksChip::new(gl.clone());
+        let output = poseidon.rounds(ctx, state, &mut |ctx, site, value| {
+            let wire = match site {
+                SboxSite::FirstFull { round, lane } => start_full_0 + w * (round - 1) + lane,
+                SboxSite::Partial { round } => start_partial + round,
+                SboxSite::SecondFull { round, lane } => start_full_1 + w * round + lane,
+            };
+            let sbox_in = vars.wires[wire];
+            constraints.push(gl.ext_sub(ctx, value, sbox_in));
+            sbox_in
+        });
+        for (i, s) in output.iter().enumerate() {
             constraints.push(gl.ext_sub(ctx, *s, vars.wires[w + i]));
         }
         constraints
-    }
-
-    fn add_round_constants(&self, ctx: &mut Context<Fr>, state: &mut [AExt], round: usize) {
-        for (i, s) in state.iter_mut().enumerate() {
-            let c = self.constant(ctx, ALL_ROUND_CONSTANTS[i + SPONGE_WIDTH * round]);
-            *s = self.gl.ext_add(ctx, *s, c);
-        }
-    }
-
-    /// `x^7`.
-    fn sbox(&self, ctx: &mut Context<Fr>, x: AExt) -> AExt {
-        let gl = &self.gl;
-        let x2 = gl.ext_mul(ctx, x, x);
-        let x4 = gl.ext_mul(ctx, x2, x2);
-        let x3 = gl.ext_mul(ctx, x, x2);
-        gl.ext_mul(ctx, x3, x4)
-    }
-
-    /// `Σ_j matrix[j] · state[j]` for base constants `matrix`.
-    fn linear(&self, ctx: &mut Context<Fr>, matrix: &[u64], state: &[AExt]) -> AExt {
-        let coeffs: Vec<AssignedGoldilocks> = matrix
-            .iter()
-            .map(|&m| self.gl.load_constant(ctx, F::from_canonical_u64(m)))
-            .collect();
-        self.gl.ext_base_inner_product(ctx, &coeffs, state)
-    }
-
-    /// plonky2's `mds_layer_field`: row `r` is the circulant row shifted by
-    /// `r` plus the diagonal entry.
-    fn mds(&self, ctx: &mut Context<Fr>, state: &[AExt]) -> Vec<AExt> {
-        let w = SPONGE_WIDTH;
-        (0..w)
-            .map(|r| {
-                let mut row = vec![0u64; w];
-                for i in 0..w {
-                    row[(i + r) % w] += <F as Poseidon>::MDS_MATRIX_CIRC[i];
-                }
-                row[r] += <F as Poseidon>::MDS_MATRIX_DIAG[r];
-                self.linear(ctx, &row, state)
-            })
-            .collect()
-    }
-
-    /// plonky2's `mds_partial_layer_init`: keeps `state[0]`, mixes the rest
-    /// by the initial matrix (stored by row of the input index).
-    fn mds_partial_init(&self, ctx: &mut Context<Fr>, state: &[AExt]) -> Vec<AExt> {
-        let w = SPONGE_WIDTH;
-        let mut result = vec![state[0]];
-        for c in 1..w {
-            let column: Vec<u64> = (1..w)
-                .map(|r| <F as Poseidon>::FAST_PARTIAL_ROUND_INITIAL_MATRIX[r - 1][c - 1])
-                .collect();
-            result.push(self.linear(ctx, &column, &state[1..]));
-        }
-        result
-    }
-
-    /// plonky2's `mds_partial_layer_fast_field` for partial round `r`.
-    fn mds_partial_fast(&self, ctx: &mut Context<Fr>, state: &[AExt], r: usize) -> Vec<AExt> {
-        let w = SPONGE_WIDTH;
-        let mut first = vec![<F as Poseidon>::MDS_MATRIX_CIRC[0] + <F as Poseidon>::MDS_MATRIX_DIAG[0]];
-        first.extend_from_slice(&<F as Poseidon>::FAST_PARTIAL_ROUND_W_HATS[r]);
-        let mut result = vec![self.linear(ctx, &first, state)];
-        for i in 1..w {
-            let v = self.gl.load_constant(
-                ctx,
-                F::from_canonical_u64(<F as Poseidon>::FAST_PARTIAL_ROUND_VS[r][i - 1]),
-            );
-            let scaled = self.gl.ext_scalar_mul(ctx, v, state[0]);
-            result.push(self.gl.ext_add(ctx, scaled, state[i]));
-        }
-        result
     }
 
     /// `a·b` in the algebra: `(a0·b0 + 7·a1·b1) + (a0·b1 + a1·b0)·Y`.
