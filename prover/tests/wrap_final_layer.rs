@@ -18,6 +18,7 @@ use plonky2::iop::witness::{PartialWitness, WitnessWrite};
 use plonky2::plonk::circuit_builder::CircuitBuilder;
 use plonky2::plonk::circuit_data::{CircuitConfig, CircuitData};
 use plonky2::plonk::config::Hasher;
+use prover::wrap::circuit::{assign_wrap, WrapCircuitError, WrapLayout};
 use prover::wrap::final_layer::{FinalLayer, FinalLayerError, FinalProof, InnerConfig, InnerProof, OuterConfig, D, F};
 use prover::wrap::gadgets::challenger::ChallengerGadget;
 use prover::wrap::gadgets::fri::{AssignedFriChallenges, FriChip, FriShape};
@@ -25,7 +26,7 @@ use prover::wrap::gadgets::goldilocks::{AssignedGoldilocks, GoldilocksChip};
 use prover::wrap::gadgets::merkle::MerkleChip;
 use prover::wrap::gadgets::poseidon::PoseidonBn254Chip;
 use prover::wrap::gadgets::vanishing::{AssignedOpenings, AssignedPlonkChallenges, SelectorGroups, VanishingChip};
-use prover::wrap::gadgets::verifier::verify_final_proof;
+use prover::wrap::instances::WrapInstances;
 use prover::wrap::poseidon_bn254::PoseidonBn254Hash;
 use std::time::Instant;
 
@@ -484,31 +485,68 @@ fn vanishing_gadget_checks_a_final_layer_proof_and_rejects_tampering() {
     }
 }
 
+/// The test inner circuit's public inputs as the wrap reads them: old root
+/// 0..4, new root 4..8, data hash 8..12, chain id 12.
+const LAYOUT: WrapLayout = WrapLayout {
+    old_root: 0,
+    new_root: 4,
+    data_hash: 8,
+    chain_id: 12,
+};
+
 #[test]
-fn halo2_verifier_accepts_a_final_layer_proof_and_rejects_a_forged_public_input() {
+fn wrap_circuit_verifies_a_final_layer_proof_and_exposes_its_statement() {
     let (layer, wrapped) = final_layer_proof();
     let data = layer.circuit_data();
-    let run = |proof: &FinalProof, k: u32| {
-        mock(k, |ctx, range| {
-            let pis = verify_final_proof(ctx, range, &data.common, &data.verifier_only, proof)
-                .expect("the proof has its shape");
-            assert_eq!(pis.iter().map(|p| p.value()).collect::<Vec<_>>(), proof.public_inputs);
-        })
+    let statement = LAYOUT.instances(&wrapped.public_inputs).unwrap();
+    assert_eq!(statement.chain_id, 534_352);
+    assert_eq!(statement.old_root[7], 1, "the first root element is the top 64 bits");
+    // MockProver of the whole wrap circuit against the instance column `expected`.
+    let run = |proof: &FinalProof, expected: &WrapInstances| -> Result<(), String> {
+        let k = 20;
+        let mut builder = BaseCircuitBuilder::<Fr>::new(false)
+            .use_k(k)
+            .use_lookup_bits(15)
+            .use_instance_columns(1);
+        let claimed = assign_wrap(&mut builder, &data.common, &data.verifier_only, LAYOUT, proof).expect("shape");
+        assert_eq!(&claimed, &LAYOUT.instances(&proof.public_inputs).unwrap());
+        let stats = builder.statistics();
+        eprintln!(
+            "wrap circuit: {} advice cells, {} lookup cells",
+            stats.gate.total_advice_per_phase[0], stats.total_lookup_advice_per_phase[0]
+        );
+        builder.calculate_params(Some(9));
+        let prover = MockProver::run(k as u32, &builder, vec![expected.to_scalars()]).map_err(|e| format!("{e:?}"))?;
+        prover
+            .verify()
+            .map_err(|errors| format!("{} failures, first: {:?}", errors.len(), errors.first()))
     };
     let t = Instant::now();
-    assert_eq!(run(&wrapped, 20), Ok(()));
-    eprintln!("halo2 verifier of the final layer: MockProver in {:?}", t.elapsed());
+    assert_eq!(run(&wrapped, &statement), Ok(()));
+    eprintln!("wrap circuit MockProver: {:?}", t.elapsed());
 
-    // Another public input: the transcript moves, every opening fails.
+    // A forged public input: the transcript moves and the openings fail,
+    // even with the instances of the forged statement.
     let mut forged = wrapped.clone();
     forged.public_inputs[5] += F::ONE;
-    assert!(run(&forged, 20).is_err(), "a forged public input was accepted");
+    let forged_statement = LAYOUT.instances(&forged.public_inputs).unwrap();
+    assert_ne!(forged_statement, statement);
+    assert!(
+        run(&forged, &forged_statement).is_err(),
+        "a forged public input was accepted"
+    );
 
     // A malformed proof is an error before any circuit is built.
     let mut short = wrapped.clone();
     short.proof.openings.wires.pop();
-    let mut builder = BaseCircuitBuilder::<Fr>::new(false).use_k(20).use_lookup_bits(15);
-    let range = builder.range_chip();
-    let err = verify_final_proof(builder.main(0), &range, &data.common, &data.verifier_only, &short).unwrap_err();
+    let mut builder = BaseCircuitBuilder::<Fr>::new(false)
+        .use_k(20)
+        .use_lookup_bits(15)
+        .use_instance_columns(1);
+    let err = assign_wrap(&mut builder, &data.common, &data.verifier_only, LAYOUT, &short).unwrap_err();
     assert!(err.to_string().contains("wire openings"), "{err}");
+    // So is a layout past the public inputs.
+    let wide = WrapLayout { chain_id: 13, ..LAYOUT };
+    let err = assign_wrap(&mut builder, &data.common, &data.verifier_only, wide, &wrapped).unwrap_err();
+    assert!(matches!(err, WrapCircuitError::Layout { needed: 14, has: 13 }), "{err}");
 }

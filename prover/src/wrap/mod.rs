@@ -3,8 +3,9 @@
 //! halo2 gadgets over BN254 ([`gadgets`]) re-check that proof's arithmetic,
 //! hashing and Merkle paths so that a KZG proof can attest to it on L1;
 //! [`instances`] fixes the public inputs that proof exposes to the L1
-//! contracts.
+//! contracts, and [`circuit`] puts the verifier and those instances together.
 
+pub mod circuit;
 pub mod final_layer;
 pub mod gadgets;
 pub mod instances;
