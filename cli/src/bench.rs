@@ -27,6 +27,10 @@ pub enum BenchCommand {
     /// zkEVM chunk proving throughput (steps and gas per second per core) and
     /// its overhead over traced execution.
     Zkevm(crate::bench_zkevm::ZkevmArgs),
+    /// The L1 wrap end to end on a sample statement circuit: final layer,
+    /// halo2 KZG wrap proof (CPU, or GPU against CPU), Solidity verifier and
+    /// rollup contract in revm, with L1 gas and peak memory.
+    Wrap(crate::bench_wrap::WrapArgs),
 }
 
 /// Options for `zkr bench msm`.
@@ -52,6 +56,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Executor(args) => crate::bench_executor::run(args),
         BenchCommand::Gpu(args) => crate::bench_gpu::run(args),
         BenchCommand::Zkevm(args) => crate::bench_zkevm::run(args),
+        BenchCommand::Wrap(args) => crate::bench_wrap::run(args),
     }
 }
 

@@ -3,6 +3,7 @@
 mod bench;
 mod bench_executor;
 mod bench_gpu;
+mod bench_wrap;
 mod bench_zkevm;
 mod coordinator;
 mod demo;

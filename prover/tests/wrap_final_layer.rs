@@ -11,15 +11,11 @@ use plonky2::field::extension::Extendable;
 use plonky2::field::types::Field;
 use plonky2::fri::structure::{FriBatchInfo, FriInstanceInfo, FriOpeningBatch, FriOpenings, FriOracleInfo};
 use plonky2::fri::verifier::verify_fri_proof;
-use plonky2::hash::hash_types::HashOutTarget;
+use plonky2::hash::hash_types::HashOut;
 use plonky2::hash::merkle_proofs::verify_merkle_proof_to_cap;
-use plonky2::hash::poseidon::PoseidonHash;
-use plonky2::iop::witness::{PartialWitness, WitnessWrite};
-use plonky2::plonk::circuit_builder::CircuitBuilder;
-use plonky2::plonk::circuit_data::{CircuitConfig, CircuitData};
 use plonky2::plonk::config::Hasher;
 use prover::wrap::circuit::{assign_wrap, WrapCircuitError, WrapLayout};
-use prover::wrap::final_layer::{FinalLayer, FinalLayerError, FinalProof, InnerConfig, InnerProof, OuterConfig, D, F};
+use prover::wrap::final_layer::{FinalLayer, FinalLayerError, FinalProof, InnerProof, OuterConfig, D, F};
 use prover::wrap::gadgets::challenger::ChallengerGadget;
 use prover::wrap::gadgets::fri::{AssignedFriChallenges, FriChip, FriShape};
 use prover::wrap::gadgets::goldilocks::{AssignedGoldilocks, GoldilocksChip};
@@ -28,17 +24,8 @@ use prover::wrap::gadgets::poseidon::PoseidonBn254Chip;
 use prover::wrap::gadgets::vanishing::{AssignedOpenings, AssignedPlonkChallenges, SelectorGroups, VanishingChip};
 use prover::wrap::instances::WrapInstances;
 use prover::wrap::poseidon_bn254::PoseidonBn254Hash;
+use prover::wrap::sample::{SampleCircuit, SAMPLE_LAYOUT};
 use std::time::Instant;
-
-/// The inner circuit: `new_root = H(H(old_root ‖ data_hash) ‖ chain_id)` over
-/// a few Poseidon hashes; public inputs are old root (4), new root (4), data
-/// hash (4) and chain id (1).
-struct Inner {
-    data: CircuitData<F, InnerConfig, D>,
-    old_root: HashOutTarget,
-    data_hash: HashOutTarget,
-    chain_id: plonky2::iop::target::Target,
-}
 
 /// Builds a halo2-base circuit with `build` and runs MockProver on it; `Ok`
 /// iff every constraint holds. Prints the cells used.
@@ -60,37 +47,10 @@ fn mock(k: u32, build: impl FnOnce(&mut Context<Fr>, &RangeChip<Fr>)) -> Result<
         .map_err(|errors| format!("{} failures, first: {:?}", errors.len(), errors.first()))
 }
 
-fn inner_circuit() -> Inner {
-    let mut b = CircuitBuilder::<F, D>::new(CircuitConfig::standard_recursion_config());
-    let old_root = b.add_virtual_hash();
-    let data_hash = b.add_virtual_hash();
-    let chain_id = b.add_virtual_target();
-    let mut acc = b.hash_n_to_hash_no_pad::<PoseidonHash>([old_root.elements, data_hash.elements].concat());
-    for _ in 0..3 {
-        let mut input = acc.elements.to_vec();
-        input.push(chain_id);
-        acc = b.hash_n_to_hash_no_pad::<PoseidonHash>(input);
-    }
-    b.register_public_inputs(&old_root.elements);
-    b.register_public_inputs(&acc.elements);
-    b.register_public_inputs(&data_hash.elements);
-    b.register_public_input(chain_id);
-    Inner {
-        data: b.build::<InnerConfig>(),
-        old_root,
-        data_hash,
-        chain_id,
-    }
-}
-
-fn inner_proof(inner: &Inner) -> InnerProof {
-    let mut pw = PartialWitness::new();
-    let old: [F; 4] = std::array::from_fn(|i| F::from_canonical_u64(1 + i as u64));
-    let data: [F; 4] = std::array::from_fn(|i| F::from_canonical_u64(11 + i as u64));
-    pw.set_hash_target(inner.old_root, old.into()).unwrap();
-    pw.set_hash_target(inner.data_hash, data.into()).unwrap();
-    pw.set_target(inner.chain_id, F::from_canonical_u64(534_352)).unwrap();
-    let proof = inner.data.prove(pw).unwrap();
+fn inner_proof(inner: &SampleCircuit) -> InnerProof {
+    let old = HashOut::from(std::array::from_fn(|i| F::from_canonical_u64(1 + i as u64)));
+    let data = HashOut::from(std::array::from_fn(|i| F::from_canonical_u64(11 + i as u64)));
+    let proof = inner.prove(old, data, F::from_canonical_u64(534_352)).unwrap();
     inner.data.verify(proof.clone()).unwrap();
     proof
 }
@@ -98,7 +58,7 @@ fn inner_proof(inner: &Inner) -> InnerProof {
 #[test]
 fn final_layer_proves_verifies_and_rejects_corruption() {
     let t = Instant::now();
-    let inner = inner_circuit();
+    let inner = SampleCircuit::new();
     let proof = inner_proof(&inner);
     eprintln!("inner proof: {:?}", t.elapsed());
 
@@ -239,7 +199,7 @@ fn final_layer_proves_verifies_and_rejects_corruption() {
 
 /// A final layer over the small inner circuit, and a proof of it.
 fn final_layer_proof() -> (FinalLayer, FinalProof) {
-    let inner = inner_circuit();
+    let inner = SampleCircuit::new();
     let proof = inner_proof(&inner);
     let layer = FinalLayer::build(&inner.data.common, &inner.data.verifier_only, FinalLayer::wrap_config());
     let wrapped = layer.prove(&proof).expect("final-layer proof");
@@ -485,14 +445,9 @@ fn vanishing_gadget_checks_a_final_layer_proof_and_rejects_tampering() {
     }
 }
 
-/// The test inner circuit's public inputs as the wrap reads them: old root
+/// The sample circuit's public inputs as the wrap reads them: old root
 /// 0..4, new root 4..8, data hash 8..12, chain id 12.
-const LAYOUT: WrapLayout = WrapLayout {
-    old_root: 0,
-    new_root: 4,
-    data_hash: 8,
-    chain_id: 12,
-};
+const LAYOUT: WrapLayout = SAMPLE_LAYOUT;
 
 #[test]
 fn wrap_circuit_verifies_a_final_layer_proof_and_exposes_its_statement() {

@@ -10,3 +10,4 @@ pub mod final_layer;
 pub mod gadgets;
 pub mod instances;
 pub mod poseidon_bn254;
+pub mod sample;
