@@ -16,6 +16,7 @@ use plonky2::gates::arithmetic_base::ArithmeticGate;
 use plonky2::gates::arithmetic_extension::ArithmeticExtensionGate;
 use plonky2::gates::base_sum::BaseSumGate;
 use plonky2::gates::constant::ConstantGate;
+use plonky2::gates::coset_interpolation::CosetInterpolationGate;
 use plonky2::gates::exponentiation::ExponentiationGate;
 use plonky2::gates::gate::GateRef;
 use plonky2::gates::multiplication_extension::MulExtensionGate;
@@ -483,7 +484,8 @@ fn public_inputs_compose_words_into_the_instance_layout() {
 }
 
 /// The gates of plonky2's standard recursion configuration that the final
-/// layer uses, with the parameters it picks.
+/// layer uses, with the parameters it picks, and the coset-interpolation
+/// gate of recursive FRI folding.
 fn recursion_gates() -> Vec<GateRef<F, 2>> {
     let config = CircuitConfig::standard_recursion_config();
     vec![
@@ -499,6 +501,14 @@ fn recursion_gates() -> Vec<GateRef<F, 2>> {
         GateRef::new(RandomAccessGate::<F, 2>::new_from_config(&config, 4)),
         GateRef::new(PoseidonMdsGate::<F, 2>::new()),
         GateRef::new(PoseidonGate::<F, 2>::new()),
+        GateRef::new(CosetInterpolationGate::<F, 2>::new(4)),
+        // As a recursive verifier with a degree-8 quotient builds it: two
+        // intermediate (value, product) pairs.
+        GateRef::new({
+            let mut gate = CosetInterpolationGate::<F, 2>::new(4);
+            gate.degree = 6;
+            gate
+        }),
     ]
 }
 

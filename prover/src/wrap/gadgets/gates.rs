@@ -11,8 +11,9 @@
 //! Supported: the gates of plonky2's standard recursion configuration that
 //! the final layer uses (no-op, constant, public input, base and extension
 //! arithmetic, extension multiplication, binary base sum, the reducing
-//! gates, random access, the Poseidon gate and the Poseidon MDS gate). Any
-//! other gate is an
+//! gates, random access, the Poseidon gate and the Poseidon MDS gate), and
+//! the coset-interpolation gate that recursive verifiers of larger circuits
+//! use for FRI folding. Any other gate is an
 //! [`UnsupportedGate`] error naming it.
 
 use super::goldilocks::{AssignedGoldilocks, AssignedGoldilocksExt2, GoldilocksChip};
@@ -21,11 +22,13 @@ use crate::wrap::final_layer::{D, F};
 use halo2_base::Context;
 use halo2_proofs::halo2curves::bn256::Fr;
 use plonky2::field::extension::quadratic::QuadraticExtension;
+use plonky2::field::extension::FieldExtension;
 use plonky2::field::types::Field;
 use plonky2::gates::arithmetic_base::ArithmeticGate;
 use plonky2::gates::arithmetic_extension::ArithmeticExtensionGate;
 use plonky2::gates::base_sum::BaseSumGate;
 use plonky2::gates::constant::ConstantGate;
+use plonky2::gates::coset_interpolation::CosetInterpolationGate;
 use plonky2::gates::gate::{AnyGate, GateRef};
 use plonky2::gates::multiplication_extension::MulExtensionGate;
 use plonky2::gates::noop::NoopGate;
@@ -124,6 +127,9 @@ impl<'a> GateChip<'a> {
         }
         if let Some(g) = any.downcast_ref::<RandomAccessGate<F, D>>() {
             return Ok(self.random_access(ctx, g, vars));
+        }
+        if let Some(g) = any.downcast_ref::<CosetInterpolationGate<F, D>>() {
+            return Ok(self.coset_interpolation(ctx, g, vars));
         }
         if any.is::<PoseidonMdsGate<F, D>>() {
             return Ok(self.poseidon_mds(ctx, vars));
@@ -351,6 +357,103 @@ impl<'a> GateChip<'a> {
             constraints.push(gl.ext_sub(ctx, *s, vars.wires[w + i]));
         }
         constraints
+    }
+
+    /// plonky2's `CosetInterpolationGate`: the evaluation point is the shift
+    /// times the shifted point, and the barycentric interpolation of the
+    /// values over the subgroup at the shifted point, accumulated `degree`
+    /// points at a time through the intermediate (value, product) wires,
+    /// ends at the claimed value. Wires: shift, the values (algebra), the
+    /// evaluation point, the evaluation value, the intermediate values, the
+    /// intermediate products, the shifted point.
+    fn coset_interpolation(
+        &self,
+        ctx: &mut Context<Fr>,
+        gate: &CosetInterpolationGate<F, D>,
+        vars: &GateVars<'_>,
+    ) -> Vec<AExt> {
+        let gl = &self.gl;
+        let points = 1usize << gate.subgroup_bits;
+        let start_values = 1;
+        let start_point = start_values + points * D;
+        let start_value = start_point + D;
+        let start_intermediates = start_value + D;
+        let intermediates = (points - 2) / (gate.degree - 1);
+        let start_shifted = start_intermediates + D * 2 * intermediates;
+        let mut constraints = Vec::new();
+
+        let shift = vars.wires[0];
+        let point = vars.algebra(start_point);
+        let shifted = vars.algebra(start_shifted);
+        let scaled = [gl.ext_mul(ctx, shifted[0], shift), gl.ext_mul(ctx, shifted[1], shift)];
+        constraints.extend(self.algebra_sub(ctx, point, scaled));
+
+        let domain = F::two_adic_subgroup(gate.subgroup_bits);
+        let values: Vec<Algebra> = (0..points).map(|i| vars.algebra(start_values + i * D)).collect();
+        let zero = self.constant(ctx, 0);
+        let one = self.constant(ctx, 1);
+        let mut acc = ([zero, zero], [one, zero]);
+        let mut range = 0..gate.degree;
+        for i in 0..=intermediates {
+            acc = self.partial_interpolate(
+                ctx,
+                &domain[range.clone()],
+                &values[range.clone()],
+                &gate.barycentric_weights[range],
+                shifted,
+                acc,
+            );
+            if i == intermediates {
+                break;
+            }
+            let eval = vars.algebra(start_intermediates + D * i);
+            let prod = vars.algebra(start_intermediates + D * (intermediates + i));
+            constraints.extend(self.algebra_sub(ctx, eval, acc.0));
+            constraints.extend(self.algebra_sub(ctx, prod, acc.1));
+            acc = (eval, prod);
+            let start = 1 + (gate.degree - 1) * (i + 1);
+            range = start..(start + gate.degree - 1).min(points);
+        }
+        let value = vars.algebra(start_value);
+        constraints.extend(self.algebra_sub(ctx, value, acc.0));
+        constraints
+    }
+
+    /// `a - b` in the algebra.
+    fn algebra_sub(&self, ctx: &mut Context<Fr>, a: Algebra, b: Algebra) -> Algebra {
+        [self.gl.ext_sub(ctx, a[0], b[0]), self.gl.ext_sub(ctx, a[1], b[1])]
+    }
+
+    /// plonky2's `partial_interpolate_ext_algebra`: from `(eval, prod)`, for
+    /// each point `x_i` with value `v_i` and weight `w_i`:
+    /// `eval <- eval·(x - x_i) + w_i·v_i·prod`, `prod <- prod·(x - x_i)`.
+    fn partial_interpolate(
+        &self,
+        ctx: &mut Context<Fr>,
+        domain: &[F],
+        values: &[Algebra],
+        weights: &[F],
+        x: Algebra,
+        (mut eval, mut prod): (Algebra, Algebra),
+    ) -> (Algebra, Algebra) {
+        let gl = &self.gl;
+        for ((&x_i, value), &w_i) in domain.iter().zip(values).zip(weights) {
+            let x_i = gl.load_ext_constant(ctx, <Ext as FieldExtension<D>>::from_basefield(x_i));
+            let term = [gl.ext_sub(ctx, x[0], x_i), x[1]];
+            let w_i = gl.load_constant(ctx, w_i);
+            let weighted = [
+                gl.ext_scalar_mul(ctx, w_i, value[0]),
+                gl.ext_scalar_mul(ctx, w_i, value[1]),
+            ];
+            let scaled_eval = self.algebra_mul(ctx, eval, term);
+            let added = self.algebra_mul(ctx, weighted, prod);
+            eval = [
+                gl.ext_add(ctx, scaled_eval[0], added[0]),
+                gl.ext_add(ctx, scaled_eval[1], added[1]),
+            ];
+            prod = self.algebra_mul(ctx, prod, term);
+        }
+        (eval, prod)
     }
 
     /// `a·b` in the algebra: `(a0·b0 + 7·a1·b1) + (a0·b1 + a1·b0)·Y`.
