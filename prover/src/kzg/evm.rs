@@ -4,14 +4,12 @@
 //! any [`BackendKzg`] proof; only the transcript differs from the Blake2b
 //! proofs of [`super::range_check`].
 
-use super::{BackendKzg, BackendParams, BackendShplonk, KzgError};
+use super::shplonk::{prove_on_backend, verify_standard};
+use super::{BackendParams, KzgError};
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
-use halo2_proofs::plonk::{create_proof, verify_proof, Circuit, ProvingKey, VerifyingKey};
-use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
-use halo2_proofs::poly::kzg::multiopen::VerifierSHPLONK;
-use halo2_proofs::poly::kzg::strategy::SingleStrategy;
+use halo2_proofs::plonk::{Circuit, ProvingKey, VerifyingKey};
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use halo2_proofs::transcript::{TranscriptReadBuffer, TranscriptWriterBuffer};
-use rand_core::OsRng;
 use snark_verifier::loader::native::NativeLoader;
 use snark_verifier::system::halo2::transcript::evm::EvmTranscript;
 
@@ -29,18 +27,7 @@ pub fn prove_for_evm<C: Circuit<Fr>>(
     instances: &[Fr],
 ) -> Result<Vec<u8>, KzgError> {
     let mut transcript = <KeccakWrite as TranscriptWriterBuffer<_, G1Affine, _>>::init(Vec::new());
-    create_proof::<BackendKzg, BackendShplonk<'_>, _, _, _, _>(
-        params,
-        pk,
-        &[circuit],
-        &[&[instances]],
-        OsRng,
-        &mut transcript,
-    )
-    .map_err(|source| KzgError::Halo2 {
-        stage: "proving",
-        source,
-    })?;
+    prove_on_backend(params, pk, &[circuit], instances, &mut transcript)?;
     Ok(transcript.finalize())
 }
 
@@ -53,15 +40,5 @@ pub fn verify_for_evm(
     proof: &[u8],
 ) -> Result<(), KzgError> {
     let mut transcript = <KeccakRead<'_> as TranscriptReadBuffer<_, G1Affine, _>>::init(proof);
-    verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, SingleStrategy<'_, Bn256>>(
-        params,
-        vk,
-        SingleStrategy::new(params),
-        &[&[instances]],
-        &mut transcript,
-    )
-    .map_err(|source| KzgError::Halo2 {
-        stage: "verification",
-        source,
-    })
+    verify_standard(params, vk, instances, &mut transcript)
 }

@@ -18,6 +18,7 @@ mod backend_msm;
 pub mod evm;
 pub mod range_check;
 mod scheme;
+mod shplonk;
 #[cfg(test)]
 mod tests;
 

@@ -5,17 +5,16 @@
 //! copy-constrained to its instance cell. It exercises every commitment
 //! kind of `create_proof`: advice, lookup, permutation and quotient.
 
-use super::scheme::{BackendKzg, BackendParams, BackendShplonk};
+use super::scheme::BackendParams;
+use super::shplonk::{prove_on_backend, verify_standard};
 use super::KzgError;
 use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
 use halo2_proofs::plonk::{
-    create_proof, keygen_pk, keygen_vk, verify_proof, Advice, Circuit, Column, ConstraintSystem, Error, Instance,
-    ProvingKey, Selector, TableColumn, VerifyingKey,
+    create_proof, keygen_pk, keygen_vk, Advice, Circuit, Column, ConstraintSystem, Error, Instance, ProvingKey,
+    Selector, TableColumn, VerifyingKey,
 };
 use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
-use halo2_proofs::poly::kzg::multiopen::VerifierSHPLONK;
-use halo2_proofs::poly::kzg::strategy::SingleStrategy;
 use halo2_proofs::poly::Rotation;
 use halo2_proofs::transcript::{Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer};
 use rand_core::OsRng;
@@ -185,20 +184,14 @@ pub fn prove(
     pk: &ProvingKey<G1Affine>,
     circuit: &RangeCheckCircuit,
 ) -> Result<Vec<u8>, KzgError> {
-    let instances = circuit.instances();
     let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
-    create_proof::<BackendKzg, BackendShplonk<'_>, _, _, _, _>(
+    prove_on_backend(
         params,
         pk,
         std::slice::from_ref(circuit),
-        &[&[&instances]],
-        OsRng,
+        &circuit.instances(),
         &mut transcript,
-    )
-    .map_err(|source| KzgError::Halo2 {
-        stage: "proving",
-        source,
-    })?;
+    )?;
     Ok(transcript.finalize())
 }
 
@@ -236,15 +229,5 @@ pub fn verify(
 ) -> Result<(), KzgError> {
     let instances: Vec<Fr> = values.iter().map(|&v| Fr::from(v)).collect();
     let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(proof);
-    verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, SingleStrategy<'_, Bn256>>(
-        params,
-        vk,
-        SingleStrategy::new(params),
-        &[&[&instances]],
-        &mut transcript,
-    )
-    .map_err(|source| KzgError::Halo2 {
-        stage: "verification",
-        source,
-    })
+    verify_standard(params, vk, &instances, &mut transcript)
 }
