@@ -14,29 +14,23 @@ use crate::bench::ms;
 use anyhow::{bail, Context};
 use clap::Args;
 use gpu_kernels::{GpuContext, GpuOptions};
-use halo2_base::gates::circuit::builder::BaseCircuitBuilder;
-use halo2_proofs::halo2curves::bn256::{Bn256, Fr};
-use halo2_proofs::plonk::{keygen_pk, keygen_vk};
-use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use indicatif::{ProgressBar, ProgressStyle};
 use plonky2::field::types::Field;
 use plonky2::hash::hash_types::HashOut;
 use prover::backend::GpuBackend;
-use prover::kzg::evm::{prove_for_evm, verify_for_evm};
-use prover::kzg::BackendParams;
-use prover::wrap::circuit::assign_wrap;
+use prover::kzg::{srs, BackendParams};
 use prover::wrap::final_layer::{FinalLayer, F};
-use prover::wrap::instances::NUM_INSTANCES;
+use prover::wrap::instances::{WrapInstances, NUM_INSTANCES};
+use prover::wrap::prove::{WrapInput, WrapKeys, WrapShape};
 use prover::wrap::sample::{SampleCircuit, SAMPLE_LAYOUT};
-use rand_core::OsRng;
-use revm::primitives::B256;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use verifier_contract::artifact::WrapArtifact;
 use verifier_contract::evm::L1;
-use verifier_contract::rollup::RollupClient;
+use verifier_contract::settle::settle;
 use verifier_contract::solc::Solc;
-use verifier_contract::verifier::{verifier_calldata, verifier_solidity, VERIFIER_CONTRACT};
+use verifier_contract::verifier::{verifier_solidity, VERIFIER_CONTRACT, VERIFIER_UNIT};
 
 /// Options for `zkr bench wrap`.
 #[derive(Args)]
@@ -80,95 +74,69 @@ pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
         &sample.data.common,
         &sample.data.verifier_only,
         FinalLayer::wrap_config(),
+        &[],
     );
     let wrapped = layer.prove(&inner)?;
     layer.verify(&wrapped)?;
     rows.push(("final layer build + prove".into(), t.elapsed()));
-    let data = layer.circuit_data();
+    let input = WrapInput {
+        layer: &layer,
+        layout: SAMPLE_LAYOUT,
+        proof: &wrapped,
+    };
 
     let t = stage(&progress, "wrap circuit: assignment (keygen shape)");
-    let mut builder = BaseCircuitBuilder::<Fr>::new(false)
-        .use_k(args.k as usize)
-        .use_lookup_bits(args.lookup_bits)
-        .use_instance_columns(1);
-    let statement = assign_wrap(&mut builder, &data.common, &data.verifier_only, SAMPLE_LAYOUT, &wrapped)?;
-    let stats = builder.statistics();
-    let config = builder.calculate_params(Some(9));
+    let shape = WrapShape::assign(input, args.k, args.lookup_bits)?;
+    let (advice_cells, lookup_cells, advice_columns) = (shape.advice_cells, shape.lookup_cells, shape.advice_columns);
     rows.push(("wrap circuit assignment".into(), t.elapsed()));
 
     let t = stage(&progress, &format!("KZG setup, 2^{} (local random SRS)", args.k));
-    let params = ParamsKZG::<Bn256>::setup(args.k, OsRng);
+    let params = srs::insecure_local(args.k);
     rows.push(("KZG setup (test SRS)".into(), t.elapsed()));
     let t = stage(&progress, "keygen (vk, pk)");
-    let vk = keygen_vk(&params, &builder).context("keygen_vk")?;
-    let pk = keygen_pk(&params, vk.clone(), &builder).context("keygen_pk")?;
-    let break_points = builder.break_points();
+    let keys = WrapKeys::generate(params, shape)?;
     rows.push(("keygen".into(), t.elapsed()));
 
-    let instances = statement.to_scalars();
-    let prove = |backend: &BackendParams, label: &str| -> anyhow::Result<(Vec<u8>, Duration)> {
+    let prove = |on: &BackendParams, label: &str| -> anyhow::Result<(WrapInstances, Vec<u8>, Duration)> {
         let t = stage(&progress, label);
-        let mut builder = BaseCircuitBuilder::prover(config.clone(), break_points.clone());
-        assign_wrap(&mut builder, &data.common, &data.verifier_only, SAMPLE_LAYOUT, &wrapped)?;
-        let proof = prove_for_evm(backend, &pk, builder, &instances)?;
-        Ok((proof, t.elapsed()))
+        let (statement, proof) = keys.prove(on, input)?;
+        Ok((statement, proof, t.elapsed()))
     };
-    let (proof, cpu_time) = prove(&BackendParams::new_cpu(params.clone()), "wrap proof, CPU commitments")?;
+    let cpu = BackendParams::new_cpu(keys.params.clone());
+    let (statement, proof, cpu_time) = prove(&cpu, "wrap proof, CPU commitments")?;
     rows.push(("wrap proof (CPU backend)".into(), cpu_time));
     let gpu_time = if args.gpu {
         let ctx = Arc::new(GpuContext::new(GpuOptions { force_u32: false }).context("opening the GPU")?);
-        let backend = BackendParams::new(params.clone(), Arc::new(GpuBackend::new(ctx)?))?;
-        let (gpu_proof, time) = prove(&backend, "wrap proof, GPU commitments")?;
-        verify_for_evm(&params, &vk, &instances, &gpu_proof).context("the GPU-backed wrap proof does not verify")?;
+        let gpu = BackendParams::new(keys.params.clone(), Arc::new(GpuBackend::new(ctx)?))?;
+        let (_, _, time) = prove(&gpu, "wrap proof, GPU commitments")?;
         rows.push(("wrap proof (GPU backend)".into(), time));
         Some(time)
     } else {
         None
     };
-    verify_for_evm(&params, &vk, &instances, &proof).context("the wrap proof does not verify")?;
 
     let t = stage(&progress, "Solidity verifier: generate and compile");
-    let source = verifier_solidity(&params, &vk, NUM_INSTANCES)?;
-    let solc = Solc::locate()?;
-    let verifier = solc.compile("Halo2Verifier.sol", &source, VERIFIER_CONTRACT, false)?;
+    let source = verifier_solidity(&keys.params, keys.vk(), NUM_INSTANCES)?;
+    let verifier = Solc::locate()?.compile(VERIFIER_UNIT, &source, VERIFIER_CONTRACT, false)?;
     rows.push(("verifier generation + solc".into(), t.elapsed()));
 
     let t = stage(&progress, "L1 (revm): deploy and submit");
-    let mut l1 = L1::new();
-    let deployed = l1.deploy(verifier.bytecode.clone())?;
-    let Some(verifier_address) = deployed.created.filter(|_| deployed.success) else {
-        progress.finish_and_clear();
-        bail!(
-            "the generated verifier ({} bytes of creation code) did not deploy (EIP-170 limits runtime code to 24,576 bytes)",
-            verifier.bytecode.len()
-        );
+    let artifact = WrapArtifact {
+        subject: "the sample statement circuit".into(),
+        statement,
+        proof,
+        k: args.k,
+        verifier_source: source,
+        verifier_bytecode: verifier.bytecode,
+        verifier_abi: verifier.abi.to_string(),
     };
-    let direct = l1.call(verifier_address, verifier_calldata(&instances, &proof))?;
-    if !direct.success {
-        progress.finish_and_clear();
-        bail!("the generated verifier rejected the wrap proof");
-    }
-    let rollup = RollupClient::deploy(
-        &mut l1,
-        verifier_address,
-        statement.chain_id,
-        B256::from(statement.old_root),
-    )?;
-    let accepted = rollup.submit_batch(
-        &mut l1,
-        B256::from(statement.data_hash),
-        B256::from(statement.new_root),
-        &proof,
-    )?;
+    let settled = settle(&mut L1::new(), &artifact)?;
     rows.push(("L1 deploy + submit".into(), t.elapsed()));
     progress.finish_and_clear();
 
     println!(
         "wrap circuit: k = {}, {} advice cells, {} lookup cells, {} advice columns",
-        args.k,
-        stats.gate.total_advice_per_phase[0],
-        stats.total_lookup_advice_per_phase[0],
-        config.num_advice_per_phase[0]
+        args.k, advice_cells, lookup_cells, advice_columns
     );
     for (what, time) in &rows {
         println!("{what:<28} {:>10.0} ms", ms(*time));
@@ -181,20 +149,16 @@ pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
     }
     println!(
         "proof: {} bytes; verifier creation code: {} bytes; L1 gas: verifier call {}, submitBatch {} (verification included)",
-        proof.len(),
-        verifier.bytecode.len(),
-        direct.gas_used,
-        accepted.gas_used
+        artifact.proof.len(),
+        artifact.verifier_bytecode.len(),
+        settled.verifier_gas,
+        settled.accepted.gas_used
     );
     println!(
         "rollup root advanced to 0x{} (batch {})",
-        hex_word(&accepted.new_root.0),
-        accepted.batch_index
+        hex::encode(settled.accepted.new_root),
+        settled.accepted.batch_index
     );
     println!("peak resident memory: {:.0} MiB", crate::bench_zkevm::peak_rss_mib());
     Ok(ExitCode::SUCCESS)
-}
-
-fn hex_word(word: &[u8; 32]) -> String {
-    word.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -10,11 +10,13 @@ mod demo;
 mod execute;
 mod gpu;
 mod keys;
+mod l1;
 mod prove;
 mod statetest;
 mod submit;
 mod verify;
 mod worker;
+mod wrap;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -46,6 +48,11 @@ enum Command {
     Prove(prove::ProveArgs),
     /// Verify a chunk proof, or a folder of chunk proofs and their links.
     Verify(verify::VerifyArgs),
+    /// Wrap an aggregated block proof for L1: final plonky2 layer, halo2 KZG proof, Solidity verifier.
+    Wrap(wrap::WrapArgs),
+    /// Settle a wrap proof on an in-process L1 (revm), or export the contracts.
+    #[command(subcommand)]
+    L1(l1::L1Command),
     /// GPU adapters, backend choice and kernel self-tests.
     #[command(subcommand)]
     Gpu(gpu::GpuCommand),
@@ -80,6 +87,8 @@ fn main() -> ExitCode {
         Command::Statetest(args) => statetest::run(args),
         Command::Prove(args) => prove::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Wrap(args) => wrap::run(args),
+        Command::L1(cmd) => l1::run(cmd),
         Command::Gpu(cmd) => gpu::run(cmd),
         Command::Bench(cmd) => bench::run(cmd),
         Command::Coordinator(args) => coordinator::run(args),

@@ -63,7 +63,12 @@ fn final_layer_proves_verifies_and_rejects_corruption() {
     eprintln!("inner proof: {:?}", t.elapsed());
 
     let t = Instant::now();
-    let layer = FinalLayer::build(&inner.data.common, &inner.data.verifier_only, FinalLayer::wrap_config());
+    let layer = FinalLayer::build(
+        &inner.data.common,
+        &inner.data.verifier_only,
+        FinalLayer::wrap_config(),
+        &[],
+    );
     eprintln!(
         "final layer built: degree 2^{} in {:?}",
         layer.circuit_data().common.degree_bits(),
@@ -201,7 +206,12 @@ fn final_layer_proves_verifies_and_rejects_corruption() {
 fn final_layer_proof() -> (FinalLayer, FinalProof) {
     let inner = SampleCircuit::new();
     let proof = inner_proof(&inner);
-    let layer = FinalLayer::build(&inner.data.common, &inner.data.verifier_only, FinalLayer::wrap_config());
+    let layer = FinalLayer::build(
+        &inner.data.common,
+        &inner.data.verifier_only,
+        FinalLayer::wrap_config(),
+        &[],
+    );
     let wrapped = layer.prove(&proof).expect("final-layer proof");
     (layer, wrapped)
 }

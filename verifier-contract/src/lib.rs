@@ -3,9 +3,12 @@
 //! accepts a batch only with a proof over the right public inputs
 //! ([`rollup`], layout in [`prover::wrap::instances`]), the compiler that
 //! builds them ([`solc`]), and an in-process chain that deploys and calls
-//! them inside revm ([`evm`]).
+//! them inside revm ([`evm`]); the wrap proof file ([`artifact`]) and settling
+//! it on such a chain ([`settle`]).
 
+pub mod artifact;
 pub mod evm;
 pub mod rollup;
+pub mod settle;
 pub mod solc;
 pub mod verifier;

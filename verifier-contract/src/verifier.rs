@@ -24,6 +24,10 @@ use std::rc::Rc;
 /// The contract name in the generated source.
 pub const VERIFIER_CONTRACT: &str = "Halo2Verifier";
 
+/// The source unit (file name) it is compiled as; solc records it in the
+/// bytecode's metadata hash, so rebuilding the same bytecode needs it.
+pub const VERIFIER_UNIT: &str = "Halo2Verifier.sol";
+
 /// SHPLONK (BDFG21) as a KZG accumulation scheme, with snark-verifier's
 /// usual limb encoding (unused here: the wrap proof carries no accumulator).
 type Shplonk = PlonkVerifier<KzgAs<Bn256, Bdfg21>, LimbsEncoding<3, 88>>;

@@ -24,7 +24,7 @@ use verifier_contract::rollup::{
     batch_instances, compile_rollup, RollupClient, RollupError, ROLLUP_ABI_JSON, ROLLUP_BYTECODE_HEX,
 };
 use verifier_contract::solc::Solc;
-use verifier_contract::verifier::{verifier_calldata, verifier_solidity, VERIFIER_CONTRACT};
+use verifier_contract::verifier::{verifier_calldata, verifier_solidity, VERIFIER_CONTRACT, VERIFIER_UNIT};
 
 /// Rows of the public-input circuit.
 const K: usize = 10;
@@ -97,7 +97,7 @@ fn word(byte: u8) -> B256 {
 fn deploy_verifier(l1: &mut L1, solc: &Solc, keys: &Keys) -> Address {
     let source = verifier_solidity(&keys.params, &keys.vk, NUM_INSTANCES).expect("generator");
     let compiled = solc
-        .compile("Halo2Verifier.sol", &source, VERIFIER_CONTRACT, false)
+        .compile(VERIFIER_UNIT, &source, VERIFIER_CONTRACT, false)
         .expect("the generated verifier compiles");
     let outcome = l1.deploy(compiled.bytecode).expect("deployment runs");
     assert!(outcome.success, "verifier deployment reverted");

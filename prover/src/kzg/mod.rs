@@ -12,13 +12,15 @@
 //! they verify with `VerifierSHPLONK`, the verifier parameters and the
 //! verifying key of the wrapped `ParamsKZG`. [`range_check`] is a real
 //! circuit to prove with it; [`evm`] makes proofs with the Keccak
-//! transcript that Solidity verifiers replay.
+//! transcript that Solidity verifiers replay; [`srs`] loads the reference
+//! string from a Powers of Tau ceremony file.
 
 mod backend_msm;
 pub mod evm;
 pub mod range_check;
 mod scheme;
 mod shplonk;
+pub mod srs;
 #[cfg(test)]
 mod tests;
 

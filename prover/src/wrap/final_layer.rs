@@ -82,16 +82,26 @@ impl FinalLayer {
 
     /// Builds the circuit that verifies proofs of the inner circuit described by
     /// `inner_common` and `inner_verifier`, with the given configuration.
+    ///
+    /// `appended` are constants registered as public inputs after the inner
+    /// proof's: values the statement needs that the inner circuit does not
+    /// carry (a block proof's chain id), fixed by this circuit and so by
+    /// every key derived from it.
     pub fn build(
         inner_common: &CommonCircuitData<F, D>,
         inner_verifier: &VerifierOnlyCircuitData<InnerConfig, D>,
         config: CircuitConfig,
+        appended: &[F],
     ) -> Self {
         let mut builder = CircuitBuilder::<F, D>::new(config);
         let proof_target = builder.add_virtual_proof_with_pis(inner_common);
         let verifier_target = builder.constant_verifier_data(inner_verifier);
         builder.verify_proof::<InnerConfig>(&proof_target, &verifier_target, inner_common);
         builder.register_public_inputs(&proof_target.public_inputs);
+        for &value in appended {
+            let constant = builder.constant(value);
+            builder.register_public_input(constant);
+        }
         let data = builder.build::<OuterConfig>();
         Self {
             data,

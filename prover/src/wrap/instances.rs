@@ -32,7 +32,7 @@ pub const NUM_INSTANCES: usize = 7;
 const HALF_BITS: usize = 128;
 
 /// The statement a wrap proof makes public.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WrapInstances {
     /// The state root before the batch.
     pub old_root: [u8; 32],

@@ -46,6 +46,15 @@ pub fn num_steps(chunks: usize) -> usize {
     (2 * chunks).saturating_sub(1)
 }
 
+/// The public inputs ([`super::pi`]) a block proof aggregating `chunks` has,
+/// computed natively from their statements (no circuit is built); `None`
+/// when there are no chunks.
+pub fn aggregated_public_inputs(chunks: &[ChunkLayout]) -> Option<Vec<F>> {
+    let leaves = chunks.iter().map(ChunkLayout::public_inputs).collect();
+    fold_tree::<_, std::convert::Infallible>(leaves, |left, right, _| Ok(merged_public_inputs(&left, &right)))
+        .unwrap_or_else(|never| match never {})
+}
+
 /// Folds `items` pairwise, level by level, into one; `merge` gets the level
 /// of the result. `items` must not be empty.
 pub(crate) fn fold_tree<T, E>(

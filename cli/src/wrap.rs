@@ -1,0 +1,173 @@
+//! `zkr wrap`: wraps an aggregated block proof (`zkr prove`'s
+//! `aggregated.proof`) for L1. It rebuilds and checks the block's
+//! aggregation circuits, re-proves the root proof in the final plonky2 layer
+//! (Poseidon over BN254, the chain id appended), proves the halo2 wrap
+//! circuit with KZG through the proving backend, generates and compiles the
+//! Solidity verifier from the wrap's verifying key, and writes a wrap proof
+//! file (`verifier_contract::artifact`) that `zkr l1 verify` settles.
+
+use crate::gpu::backend_choice;
+use anyhow::{bail, Context};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use prover::kzg::{srs, BackendParams};
+use prover::wrap::block::{block_final_layer, BLOCK_LAYOUT};
+use prover::wrap::final_layer::FinalLayer;
+use prover::wrap::instances::{WrapInstances, NUM_INSTANCES};
+use prover::wrap::prove::{WrapInput, WrapKeys, WrapShape};
+use prover::zkevm::aggregate::{verify_aggregated, AggregatedProof, Circuits, VerifierData};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use verifier_contract::artifact::WrapArtifact;
+use verifier_contract::solc::Solc;
+use verifier_contract::verifier::{verifier_solidity, VERIFIER_CONTRACT, VERIFIER_UNIT};
+
+/// Options for `zkr wrap`.
+#[derive(Args)]
+pub struct WrapArgs {
+    /// The aggregated block proof (`aggregated.proof`, written by `zkr prove`).
+    proof: PathBuf,
+    /// Where the wrap proof file is written.
+    #[arg(long)]
+    out: PathBuf,
+    /// The rollup's chain id: bound into the wrap keys and exposed to the contracts.
+    #[arg(long)]
+    chain_id: u64,
+    /// log2 of the wrap circuit's rows.
+    #[arg(long, default_value_t = 20)]
+    k: u32,
+    /// Bits of the range-check lookup table (below k).
+    #[arg(long, default_value_t = 15)]
+    lookup_bits: usize,
+    /// The SRS: a snarkjs Powers of Tau file (`.ptau`) or halo2 KZG params. Without it, an
+    /// insecure local setup is made (its verifier is then good for tests only).
+    #[arg(long)]
+    srs: Option<PathBuf>,
+    /// Also write the SRS used (halo2 format) here, so that later wraps reuse it.
+    #[arg(long)]
+    save_srs: Option<PathBuf>,
+}
+
+/// Stage timings, printed at the end.
+struct Stages {
+    progress: ProgressBar,
+    rows: Vec<(&'static str, Duration)>,
+}
+
+impl Stages {
+    fn run<T>(&mut self, name: &'static str, stage: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+        self.progress.set_message(name);
+        tracing::info!(stage = name, "wrap stage");
+        let start = Instant::now();
+        let out = stage()?;
+        self.rows.push((name, start.elapsed()));
+        Ok(out)
+    }
+}
+
+pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(&args.proof).with_context(|| format!("reading {}", args.proof.display()))?;
+    if !AggregatedProof::is_aggregated(&bytes) {
+        bail!(
+            "{} is not an aggregated block proof (zkr prove writes one as aggregated.proof)",
+            args.proof.display()
+        );
+    }
+    let aggregated =
+        AggregatedProof::from_bytes(&bytes).with_context(|| format!("decoding {}", args.proof.display()))?;
+    let progress = ProgressBar::new_spinner();
+    progress.set_style(ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")?);
+    progress.enable_steady_tick(Duration::from_millis(200));
+    let mut stages = Stages {
+        progress,
+        rows: Vec::new(),
+    };
+
+    let verifier = stages.run("rebuild and check the aggregation circuits", || {
+        let verifier = VerifierData::for_chunks(&mut Circuits::new(), &aggregated.chunks)?;
+        verify_aggregated(&aggregated, &verifier)?;
+        Ok(verifier)
+    })?;
+    let (layer, final_proof) = stages.run("final layer (Poseidon-BN254): build and prove", || {
+        let layer = block_final_layer(&verifier, args.chain_id)?;
+        let proof = layer.prove(&aggregated.proof)?;
+        layer.verify(&proof)?;
+        Ok::<(FinalLayer, _), anyhow::Error>((layer, proof))
+    })?;
+    let input = WrapInput {
+        layer: &layer,
+        layout: BLOCK_LAYOUT,
+        proof: &final_proof,
+    };
+    let shape = stages.run("wrap circuit: keygen assignment", || {
+        Ok(WrapShape::assign(input, args.k, args.lookup_bits)?)
+    })?;
+    let (advice_cells, advice_columns) = (shape.advice_cells, shape.advice_columns);
+    let params = stages.run("SRS", || match &args.srs {
+        Some(path) => Ok(srs::load(path, args.k)?),
+        None => {
+            tracing::warn!("no --srs: using an insecure local setup (tests only)");
+            Ok(srs::insecure_local(args.k))
+        }
+    })?;
+    if let Some(path) = &args.save_srs {
+        srs::save(&params, path)?;
+    }
+    let keys = stages.run("wrap keys (vk, pk)", || Ok(WrapKeys::generate(params, shape)?))?;
+    let choice = backend_choice()?;
+    let (statement, proof) = stages.run("wrap proof (KZG)", || {
+        let on = BackendParams::new(keys.params.clone(), choice.backend.clone())?;
+        Ok(keys.prove(&on, input)?)
+    })?;
+    let (verifier_source, verifier) = stages.run("Solidity verifier: generate and compile", || {
+        let source = verifier_solidity(&keys.params, keys.vk(), NUM_INSTANCES)?;
+        let compiled = Solc::locate()?.compile(VERIFIER_UNIT, &source, VERIFIER_CONTRACT, false)?;
+        Ok((source, compiled))
+    })?;
+    stages.progress.finish_and_clear();
+
+    let artifact = WrapArtifact {
+        subject: format!(
+            "block {}, transactions {}..{}, {} steps in {} chunks, chain {}",
+            aggregated.block,
+            aggregated.first_tx,
+            aggregated.end_tx,
+            aggregated.steps,
+            aggregated.num_chunks(),
+            args.chain_id
+        ),
+        statement,
+        proof,
+        k: args.k,
+        verifier_source,
+        verifier_bytecode: verifier.bytecode,
+        verifier_abi: verifier.abi.to_string(),
+    };
+    artifact.write(&args.out)?;
+
+    println!("wrapped {} -> {}", artifact.subject, args.out.display());
+    print_statement(&artifact.statement);
+    println!(
+        "wrap circuit: k = {}, {advice_cells} advice cells in {advice_columns} columns; proof {} bytes; verifier creation code {} bytes; backend {}",
+        args.k,
+        artifact.proof.len(),
+        artifact.verifier_bytecode.len(),
+        choice.describe()
+    );
+    if args.srs.is_none() {
+        println!("SRS: insecure local setup (pass --srs with a ceremony file for a deployment)");
+    }
+    for (name, time) in &stages.rows {
+        println!("  {name:<46} {:>8.1} s", time.as_secs_f64());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the statement the contracts check.
+pub fn print_statement(statement: &WrapInstances) {
+    println!("  old state root  0x{}", hex::encode(statement.old_root));
+    println!("  new state root  0x{}", hex::encode(statement.new_root));
+    println!("  batch data hash 0x{}", hex::encode(statement.data_hash));
+    println!("  chain id        {}", statement.chain_id);
+}
