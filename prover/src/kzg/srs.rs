@@ -194,27 +194,32 @@ impl Ptau<'_> {
         Err(self.error(format!("no section {id}")))
     }
 
-    fn fq(&self, bytes: &[u8], what: &str) -> Result<Fq, SrsError> {
-        Fq::from_raw_bytes(bytes).ok_or_else(|| self.error(format!("{what}: a coordinate is not below the modulus")))
+    /// The error for point `index` of `section` (built only on failure:
+    /// points are read by the million).
+    fn bad_point(&self, section: &str, index: usize) -> SrsError {
+        self.error(format!(
+            "{section}, point {index}: a coordinate is not below the modulus, or the point is not on the curve"
+        ))
     }
 
     fn g1(&self, bytes: &[u8], index: usize) -> Result<G1Affine, SrsError> {
-        let what = format!("section 2 (tauG1), point {index}");
-        let (x, y) = (self.fq(&bytes[..PTAU_N8], &what)?, self.fq(&bytes[PTAU_N8..], &what)?);
-        Option::from(G1Affine::from_xy(x, y)).ok_or_else(|| self.error(format!("{what}: not on the curve")))
+        let x = Fq::from_raw_bytes(&bytes[..PTAU_N8]);
+        let y = Fq::from_raw_bytes(&bytes[PTAU_N8..]);
+        x.zip(y)
+            .and_then(|(x, y)| G1Affine::from_xy(x, y).into())
+            .ok_or_else(|| self.bad_point("section 2 (tauG1)", index))
     }
 
     fn g2(&self, bytes: &[u8], index: usize) -> Result<G2Affine, SrsError> {
-        let what = format!("section 3 (tauG2), point {index}");
-        let mut c = bytes.chunks(PTAU_N8).map(|chunk| self.fq(chunk, &what));
-        let mut fq2 = || -> Result<Fq2, SrsError> {
-            Ok(Fq2 {
-                c0: c.next().expect("four coordinates")?,
-                c1: c.next().expect("four coordinates")?,
-            })
+        let fq2 = |at: usize| {
+            let c0 = Fq::from_raw_bytes(&bytes[at..at + PTAU_N8])?;
+            let c1 = Fq::from_raw_bytes(&bytes[at + PTAU_N8..at + 2 * PTAU_N8])?;
+            Some(Fq2 { c0, c1 })
         };
-        let (x, y) = (fq2()?, fq2()?);
-        Option::from(G2Affine::from_xy(x, y)).ok_or_else(|| self.error(format!("{what}: not on the curve")))
+        fq2(0)
+            .zip(fq2(2 * PTAU_N8))
+            .and_then(|(x, y)| G2Affine::from_xy(x, y).into())
+            .ok_or_else(|| self.bad_point("section 3 (tauG2)", index))
     }
 
     fn params(&self, k: u32) -> Result<ParamsKZG<Bn256>, SrsError> {
