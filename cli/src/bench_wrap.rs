@@ -30,7 +30,7 @@ use verifier_contract::artifact::WrapArtifact;
 use verifier_contract::evm::L1;
 use verifier_contract::settle::settle;
 use verifier_contract::solc::Solc;
-use verifier_contract::verifier::{verifier_solidity, VERIFIER_CONTRACT, VERIFIER_UNIT};
+use verifier_contract::verifier::{compile_verifier, verifier_solidity};
 
 /// Options for `zkr bench wrap`.
 #[derive(Args)]
@@ -117,7 +117,7 @@ pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
 
     let t = stage(&progress, "Solidity verifier: generate and compile");
     let source = verifier_solidity(&keys.params, keys.vk(), NUM_INSTANCES)?;
-    let verifier = Solc::locate()?.compile(VERIFIER_UNIT, &source, VERIFIER_CONTRACT, false)?;
+    let verifier = compile_verifier(&Solc::locate()?, &source)?;
     rows.push(("verifier generation + solc".into(), t.elapsed()));
 
     let t = stage(&progress, "L1 (revm): deploy and submit");

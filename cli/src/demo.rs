@@ -151,6 +151,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         timed("GPU kernel self-test", gpu_selftest_stage),
         timed("execute sample block", crate::execute::demo_stage),
         timed("zkEVM prove+aggregate", zkevm_stage),
+        timed("L1 settle wrap proof", crate::l1::demo_stage),
     ];
     let failed = print_stages(&reports);
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })

@@ -82,6 +82,24 @@ fn verify(path: &Path) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `zkr demo`'s L1 stage: settles the bundled wrap proof of the demo block
+/// (wrapping it again takes minutes and gigabytes; `zkr wrap` does that).
+pub fn demo_stage() -> anyhow::Result<String> {
+    let path = Path::new(DEMO_WRAP_PROOF);
+    let artifact = WrapArtifact::read(path)?;
+    let settled = settle(&mut L1::new(), &artifact)?;
+    Ok(format!(
+        "{}: {} ({} proof bytes) accepted by its Solidity verifier ({} gas) and Rollup.sol (root 0x{}.. -> 0x{}.., submitBatch {} gas)",
+        path.display(),
+        artifact.subject,
+        artifact.proof.len(),
+        settled.verifier_gas,
+        hex::encode(&settled.accepted.old_root[..4]),
+        hex::encode(&settled.accepted.new_root[..4]),
+        settled.accepted.gas_used
+    ))
+}
+
 fn export(path: &Path, out: &Path) -> anyhow::Result<ExitCode> {
     let artifact = WrapArtifact::read(path)?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;

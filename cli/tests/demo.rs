@@ -21,6 +21,7 @@ fn demo_runs_every_stage_and_exits_zero() {
         "GPU kernel self-test",
         "execute sample block",
         "zkEVM prove+aggregate",
+        "L1 settle wrap proof",
     ] {
         let row = stdout
             .lines()

@@ -6,7 +6,7 @@
 use crate::artifact::WrapArtifact;
 use crate::evm::{L1Error, L1};
 use crate::rollup::{Accepted, RollupClient, RollupError};
-use crate::verifier::verifier_calldata;
+use crate::verifier::{verifier_calldata, MAX_RUNTIME_SIZE};
 use revm::primitives::{Address, B256};
 
 /// What settling a wrap proof did.
@@ -29,7 +29,7 @@ pub enum SettleError {
     #[error(transparent)]
     L1(#[from] L1Error),
     /// The verifier's creation code did not deploy.
-    #[error("the verifier ({0} bytes of creation code) did not deploy (EIP-170 limits runtime code to 24,576 bytes)")]
+    #[error("the verifier ({0} bytes of creation code) did not deploy (EIP-170 limits runtime code to {MAX_RUNTIME_SIZE} bytes)")]
     VerifierDeploy(usize),
     /// The verifier rejected the proof when called alone.
     #[error("the verifier rejected the proof (gas used {gas_used})")]

@@ -7,7 +7,7 @@
 //! `npm ci --prefix verifier-contract/solc` installs (`scripts/test` runs it).
 
 use serde_json::{json, Value};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -58,6 +58,8 @@ pub enum SolcError {
 pub struct Compiled {
     /// Creation code (constructor arguments go after it).
     pub bytecode: Vec<u8>,
+    /// Bytes of the runtime code the creation code deploys (EIP-170 caps it).
+    pub runtime_size: usize,
     /// The ABI, as solc writes it.
     pub abi: Value,
 }
@@ -105,14 +107,18 @@ impl Solc {
             "sources": { unit: { "content": source } },
             "settings": {
                 "optimizer": { "enabled": optimize, "runs": 200 },
-                "outputSelection": { unit: { contract: ["abi", "evm.bytecode.object"] } },
+                "outputSelection": { unit: { contract: ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
             },
         });
+        // solc-js exits before a pipe has taken more than 64 KiB of its
+        // output, so its output goes to a file.
+        let mut output = tempfile::tempfile().map_err(|source| self.run_error(source))?;
+        let stdout_file = output.try_clone().map_err(|source| self.run_error(source))?;
         let mut child = Command::new(&self.path)
             .arg("--standard-json")
             .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stdout(stdout_file)
+            .stderr(Stdio::null())
             .spawn()
             .map_err(|source| self.run_error(source))?;
         child
@@ -121,8 +127,12 @@ impl Solc {
             .expect("stdin is piped")
             .write_all(input.to_string().as_bytes())
             .map_err(|source| self.run_error(source))?;
-        let output = child.wait_with_output().map_err(|source| self.run_error(source))?;
-        let stdout = String::from_utf8_lossy(&output.stdout);
+        child.wait().map_err(|source| self.run_error(source))?;
+        let mut stdout = String::new();
+        output
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| output.read_to_string(&mut stdout))
+            .map_err(|source| self.run_error(source))?;
         // solc-js prints notices (e.g. about SMT solvers) before the JSON.
         let json_start = stdout
             .find('{')
@@ -147,8 +157,12 @@ impl Solc {
             .as_str()
             .ok_or_else(|| SolcError::Output(format!("no bytecode for {unit}:{contract}")))?;
         let bytecode = hex::decode(hex_code).map_err(|e| SolcError::Output(format!("bytecode of {contract}: {e}")))?;
+        let runtime_hex = entry["evm"]["deployedBytecode"]["object"]
+            .as_str()
+            .ok_or_else(|| SolcError::Output(format!("no runtime code for {unit}:{contract}")))?;
         Ok(Compiled {
             bytecode,
+            runtime_size: runtime_hex.len() / 2,
             abi: entry["abi"].clone(),
         })
     }

@@ -8,6 +8,7 @@
 //! transcript, recomputes the circuit's constraints at the challenge point
 //! and ends with one pairing check (precompile 0x08).
 
+use crate::solc::{Compiled, Solc, SolcError};
 use halo2_proofs::halo2curves::bn256::{Bn256, Fq, Fr, G1Affine};
 use halo2_proofs::halo2curves::ff::PrimeField;
 use halo2_proofs::plonk::VerifyingKey;
@@ -27,6 +28,9 @@ pub const VERIFIER_CONTRACT: &str = "Halo2Verifier";
 /// The source unit (file name) it is compiled as; solc records it in the
 /// bytecode's metadata hash, so rebuilding the same bytecode needs it.
 pub const VERIFIER_UNIT: &str = "Halo2Verifier.sol";
+
+/// The largest runtime code a contract may have on Ethereum (EIP-170).
+pub const MAX_RUNTIME_SIZE: usize = 24_576;
 
 /// SHPLONK (BDFG21) as a KZG accumulation scheme, with snark-verifier's
 /// usual limb encoding (unused here: the wrap proof carries no accumulator).
@@ -65,4 +69,33 @@ pub fn verifier_calldata(instances: &[Fr], proof: &[u8]) -> Vec<u8> {
     }
     data.extend_from_slice(proof);
     data
+}
+
+/// Why a generated verifier cannot be deployed.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileVerifierError {
+    /// solc failed.
+    #[error(transparent)]
+    Solc(#[from] SolcError),
+    /// The runtime code is over EIP-170's limit.
+    #[error(
+        "the verifier's runtime code is {runtime_size} bytes, over EIP-170's {MAX_RUNTIME_SIZE}: \
+         each advice column adds to it, so wrap with a larger k (the same cells in fewer columns)"
+    )]
+    TooLarge {
+        /// Bytes of runtime code.
+        runtime_size: usize,
+    },
+}
+
+/// Compiles a generated verifier (optimiser off: solc-js runs out of memory
+/// optimising it) and checks that it can be deployed on Ethereum.
+pub fn compile_verifier(solc: &Solc, source: &str) -> Result<Compiled, CompileVerifierError> {
+    let compiled = solc.compile(VERIFIER_UNIT, source, VERIFIER_CONTRACT, false)?;
+    if compiled.runtime_size > MAX_RUNTIME_SIZE {
+        return Err(CompileVerifierError::TooLarge {
+            runtime_size: compiled.runtime_size,
+        });
+    }
+    Ok(compiled)
 }
