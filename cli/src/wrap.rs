@@ -34,10 +34,10 @@ pub struct WrapArgs {
     /// The rollup's chain id: bound into the wrap keys and exposed to the contracts.
     #[arg(long)]
     chain_id: u64,
-    /// log2 of the wrap circuit's rows. A block's wrap circuit (about 10M advice cells) needs 10
-    /// columns at k = 20, and its verifier is then over EIP-170's size limit; at 21 it has 5
-    /// (a smaller verifier, less L1 gas, the same proving work).
-    #[arg(long, default_value_t = 21)]
+    /// log2 of the wrap circuit's rows. A block's wrap circuit (about 7.3M advice cells) fits
+    /// 2 advice columns at k = 22; fewer columns make a smaller verifier that costs less gas
+    /// (4 columns at k = 21: more gas, half the SRS).
+    #[arg(long, default_value_t = 22)]
     k: u32,
     /// Bits of the range-check lookup table (below k).
     #[arg(long, default_value_t = 15)]
@@ -106,6 +106,13 @@ pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
         Ok(WrapShape::assign(input, args.k, args.lookup_bits)?)
     })?;
     let (advice_cells, advice_columns) = (shape.advice_cells, shape.advice_columns);
+    tracing::info!(
+        advice_cells,
+        advice_columns,
+        lookup_cells = shape.lookup_cells,
+        k = args.k,
+        "wrap circuit shape"
+    );
     let params = stages.run("SRS", || match &args.srs {
         Some(path) => Ok(srs::load(path, args.k)?),
         None => {

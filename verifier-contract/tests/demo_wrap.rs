@@ -13,7 +13,7 @@ use verifier_contract::evm::L1;
 use verifier_contract::rollup::{RollupClient, RollupError};
 use verifier_contract::settle::{settle, SettleError};
 use verifier_contract::solc::Solc;
-use verifier_contract::verifier::{compile_verifier, verifier_calldata, MAX_RUNTIME_SIZE};
+use verifier_contract::verifier::{compile_verifier, verifier_calldata, CompileVerifierError, MAX_RUNTIME_SIZE};
 
 fn demo() -> WrapArtifact {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/wrap/demo.wrap");
@@ -36,6 +36,22 @@ fn demo_verifier_rebuilds_from_its_source_and_fits_eip170() {
     assert_eq!(
         compiled.bytecode, artifact.verifier_bytecode,
         "the bundled bytecode is what solc builds from the bundled source"
+    );
+}
+
+#[test]
+fn a_verifier_over_eip170_is_refused() {
+    // Runtime code holding a constant one byte longer than the limit.
+    let blob = "ab".repeat(MAX_RUNTIME_SIZE + 1);
+    let source = format!(
+        "// SPDX-License-Identifier: MIT\npragma solidity 0.8.19;\n\
+         contract Halo2Verifier {{ function blob() external pure returns (bytes memory) {{ return hex\"{blob}\"; }} }}"
+    );
+    let solc = Solc::locate().expect("solc-js (scripts/test installs it)");
+    let err = compile_verifier(&solc, &source).unwrap_err();
+    assert!(
+        matches!(err, CompileVerifierError::TooLarge { runtime_size } if runtime_size > MAX_RUNTIME_SIZE),
+        "{err}"
     );
 }
 
