@@ -34,10 +34,10 @@ pub struct WrapArgs {
     /// The rollup's chain id: bound into the wrap keys and exposed to the contracts.
     #[arg(long)]
     chain_id: u64,
-    /// log2 of the wrap circuit's rows. A block's wrap circuit (about 7.3M advice cells) fits
-    /// 2 advice columns at k = 22; fewer columns make a smaller verifier that costs less gas
-    /// (4 columns at k = 21: more gas, half the SRS).
-    #[arg(long, default_value_t = 22)]
+    /// log2 of the wrap circuit's rows. A block's wrap circuit (about 7.3M advice cells) fits one
+    /// advice column at k = 23 (about 306k gas to verify, 20 GB to prove); fewer rows mean more
+    /// columns and more gas (k = 22: two columns, 354k gas, 12 GB).
+    #[arg(long, default_value_t = 23)]
     k: u32,
     /// Bits of the range-check lookup table (below k).
     #[arg(long, default_value_t = 15)]
