@@ -18,10 +18,11 @@
 //! verifier four initial-oracle Merkle paths plus one per folding step, about
 //! 85% of the wrap circuit at 28 queries, so 17 queries (each two levels
 //! deeper) shrink a block's wrap circuit from 10.2M to 7.3M advice cells:
-//! two advice columns at k = 22 instead of five at k = 21, and a verifier
-//! with fewer commitments and openings to check on L1. The price is paid
-//! here: four times the LDE and the Merkle hashing with the (native,
-//! comparatively slow) BN254 Poseidon, about a minute for a block's root.
+//! one advice column at k = 23 (two at k = 22) instead of five at k = 21, and
+//! a verifier with fewer commitments and openings to check on L1. The price
+//! is paid here: four times the LDE and the Merkle hashing with the (native,
+//! comparatively slow) BN254 Poseidon, about 90 s for a block's root on two
+//! cores.
 
 use super::poseidon_bn254::PoseidonBn254GoldilocksConfig;
 use crate::guard::guarded;
