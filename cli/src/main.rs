@@ -44,9 +44,9 @@ enum Command {
     Execute(execute::ExecuteArgs),
     /// Run ethereum/tests GeneralStateTests (Cancun) from files or folders.
     Statetest(statetest::StatetestArgs),
-    /// Execute a block and prove it chunk by chunk (zkEVM chunk proofs).
+    /// Execute a block and prove it chunk by chunk (zkEVM chunk proofs); several consecutive blocks also into one batch proof.
     Prove(prove::ProveArgs),
-    /// Verify a chunk proof, or a folder of chunk proofs and their links.
+    /// Verify a chunk, aggregated or batch proof, or a folder written by `zkr prove`.
     Verify(verify::VerifyArgs),
     /// Wrap an aggregated block proof for L1: final plonky2 layer, halo2 KZG proof, Solidity verifier.
     Wrap(wrap::WrapArgs),

@@ -1,25 +1,31 @@
 //! `zkr prove`: executes a block with trace capture, cuts it into chunks,
 //! writes one chunk proof per chunk (`chunk-<i>.proof`, bincode) and the
-//! block's aggregated plonky2 proof (`aggregated.proof`).
+//! block's aggregated plonky2 proof (`aggregated.proof`). Given several
+//! consecutive blocks, it runs each on the state the previous one left,
+//! writes each block's proofs to `block-<number>/` and aggregates the blocks
+//! into one batch proof (`batch.proof`).
 
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use prover::zkevm::aggregate::{aggregate_block, tree::num_steps, AggregationStep, Circuits, StepKind};
-use std::path::PathBuf;
+use prover::zkevm::aggregate::{
+    aggregate_batch, aggregate_block, tree::num_steps, AggregatedProof, AggregationStep, Circuits, StepKind,
+};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 /// Options for `zkr prove`.
 #[derive(Args)]
 pub struct ProveArgs {
-    /// Block in zkr's format (`.json` or bincode file).
-    #[arg(long)]
-    block: PathBuf,
+    /// Block in zkr's format (`.json` or bincode file); repeat for a batch of
+    /// consecutive blocks, each run on the state the previous one leaves.
+    #[arg(long, required = true)]
+    block: Vec<PathBuf>,
     /// Chunk size: at most 2^k step rows per chunk.
     #[arg(long, default_value_t = 10)]
     chunk_rows_log: usize,
-    /// Folder the chunk proofs and the aggregated proof are written to.
+    /// Folder the chunk proofs and the aggregated (and batch) proofs are written to.
     #[arg(long)]
     out: PathBuf,
 }
@@ -59,21 +65,47 @@ impl StepTotals {
     }
 }
 
-pub fn run(args: ProveArgs) -> anyhow::Result<ExitCode> {
-    let block =
-        executor::codec::load_block(&args.block).with_context(|| format!("loading {}", args.block.display()))?;
+/// A block ready to prove: its input (on its parent's post-state in a
+/// batch), its execution output and its chunk witnesses.
+struct Executed {
+    block: executor::BlockInput,
+    output: executor::BlockOutput,
+    transactions: usize,
+    chunks: Vec<witness::ChunkWitness>,
+    /// Time spent executing and building the witnesses.
+    witness_time: Duration,
+}
+
+/// Executes `block` with trace capture and cuts its chunk witnesses.
+fn execute(block: executor::BlockInput, chunk_rows_log: usize) -> anyhow::Result<Executed> {
     let start = Instant::now();
     let options = executor::ExecOptions {
         capture_traces: true,
         sequential: true,
         ..Default::default()
     };
-    let output = executor::execute_block(&block, &options).context("executing the block")?;
-    let trace = output.traces.context("the executor returned no traces")?;
+    let mut output = executor::execute_block(&block, &options).context("executing the block")?;
+    let trace = output.traces.take().context("the executor returned no traces")?;
     let pre = witness::PreState::of(&block).context("building the state tree of the pre-state")?;
-    let chunks = witness::build_chunks(&trace, &pre, args.chunk_rows_log).context("building the chunk witnesses")?;
-    let witness_time = start.elapsed();
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let chunks = witness::build_chunks(&trace, &pre, chunk_rows_log).context("building the chunk witnesses")?;
+    Ok(Executed {
+        block,
+        output,
+        transactions: trace.txs.len(),
+        chunks,
+        witness_time: start.elapsed(),
+    })
+}
+
+/// Proves an executed block into `out`: its chunk proofs and its aggregated proof.
+fn prove_block(
+    circuits: &mut Circuits,
+    executed: &Executed,
+    chunk_rows_log: usize,
+    out: &Path,
+) -> anyhow::Result<AggregatedProof> {
+    let (block, chunks) = (&executed.block, &executed.chunks);
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let bar = ProgressBar::new(chunks.len() as u64);
     bar.set_style(ProgressStyle::with_template(
         "proving chunks {bar:30} {pos}/{len} {elapsed}",
@@ -82,9 +114,14 @@ pub fn run(args: ProveArgs) -> anyhow::Result<ExitCode> {
     let mut proofs = Vec::with_capacity(chunks.len());
     for (i, chunk) in chunks.iter().enumerate() {
         let proof = prover::zkevm::prove_chunk(chunk).with_context(|| format!("proving chunk {i}"))?;
-        let path = args.out.join(format!("chunk-{i}.proof"));
+        let path = out.join(format!("chunk-{i}.proof"));
         std::fs::write(&path, proof.to_bytes()?).with_context(|| format!("writing {}", path.display()))?;
-        tracing::info!(chunk = i, steps = chunk.statement.steps, "chunk proven");
+        tracing::info!(
+            block = block.header.number,
+            chunk = i,
+            steps = chunk.statement.steps,
+            "chunk proven"
+        );
         proofs.push(proof);
         bar.inc(1);
     }
@@ -97,37 +134,31 @@ pub fn run(args: ProveArgs) -> anyhow::Result<ExitCode> {
     )?);
     let (mut leaves, mut merges) = (StepTotals::default(), StepTotals::default());
     let aggregate_start = Instant::now();
-    let aggregated = aggregate_block(&mut Circuits::new(), block.header.number, &proofs, &mut |step| {
+    let aggregated = aggregate_block(circuits, block.header.number, &proofs, &mut |step| {
         match step.kind {
-            StepKind::Leaf { index } => {
-                leaves.add(step);
-                bar.set_message(format!("leaf {index}"));
-            }
-            StepKind::Merge { level } => {
-                merges.add(step);
-                bar.set_message(format!("merge at level {level}"));
-            }
+            StepKind::Leaf { .. } => leaves.add(step),
+            _ => merges.add(step),
         }
+        bar.set_message(step.kind.to_string());
         bar.inc(1);
     })
     .context("aggregating the chunk proofs")?;
     bar.finish_and_clear();
     let aggregate_time = aggregate_start.elapsed();
-    let path = args.out.join("aggregated.proof");
+    let path = out.join("aggregated.proof");
     std::fs::write(&path, aggregated.to_bytes()?).with_context(|| format!("writing {}", path.display()))?;
 
     let steps: u64 = chunks.iter().map(|c| c.statement.steps).sum();
     println!(
-        "block {}: {} transactions, {steps} steps in {} chunks of at most 2^{} rows -> {}",
+        "block {}: {} transactions, {steps} steps in {} chunks of at most 2^{chunk_rows_log} rows -> {}",
         block.header.number,
-        trace.txs.len(),
+        executed.transactions,
         chunks.len(),
-        args.chunk_rows_log,
-        args.out.display()
+        out.display()
     );
     println!(
         "execute + witness {:.2}s, prove {:.2}s, aggregate {:.2}s",
-        witness_time.as_secs_f64(),
+        executed.witness_time.as_secs_f64(),
         prove_time.as_secs_f64(),
         aggregate_time.as_secs_f64()
     );
@@ -141,5 +172,72 @@ pub fn run(args: ProveArgs) -> anyhow::Result<ExitCode> {
         path.display()
     );
     crate::verify::print_effects(chunks.iter().map(|c| &c.statement));
+    Ok(aggregated)
+}
+
+/// Aggregates the blocks' proofs into `out/batch.proof`.
+fn prove_batch(circuits: &mut Circuits, blocks: &[AggregatedProof], out: &Path) -> anyhow::Result<()> {
+    let bar = ProgressBar::new(num_steps(blocks.len()) as u64);
+    bar.set_style(ProgressStyle::with_template(
+        "aggregating the batch {bar:30} {pos}/{len} {elapsed} {msg}",
+    )?);
+    let (mut block_steps, mut merges) = (StepTotals::default(), StepTotals::default());
+    let start = Instant::now();
+    let batch = aggregate_batch(circuits, blocks, &mut |step| {
+        match step.kind {
+            StepKind::Block { .. } => block_steps.add(step),
+            _ => merges.add(step),
+        }
+        bar.set_message(step.kind.to_string());
+        bar.inc(1);
+    })
+    .context("aggregating the block proofs into a batch")?;
+    bar.finish_and_clear();
+    let path = out.join("batch.proof");
+    std::fs::write(&path, batch.to_bytes()?).with_context(|| format!("writing {}", path.display()))?;
+    println!(
+        "batch proof: blocks {}..{}, {} steps, aggregated in {:.2}s -> {}",
+        batch.first_block(),
+        batch.end_block(),
+        batch.steps(),
+        start.elapsed().as_secs_f64(),
+        path.display()
+    );
+    println!("  {}", block_steps.line("blocks"));
+    println!("  {}", merges.line("merges"));
+    crate::verify::print_effects(batch.chunks().map(|c| &c.statement));
+    Ok(())
+}
+
+pub fn run(args: ProveArgs) -> anyhow::Result<ExitCode> {
+    // Execute every block and cut its witnesses first, so that bad input
+    // (a block that does not follow, an out-of-scope opcode) stops the run
+    // before anything is proven or written.
+    let mut executed: Vec<Executed> = Vec::with_capacity(args.block.len());
+    for path in &args.block {
+        let mut block = executor::codec::load_block(path).with_context(|| format!("loading {}", path.display()))?;
+        if let Some(parent) = executed.last() {
+            block = executor::chain::follow(&block, &parent.output)
+                .with_context(|| format!("{} cannot follow the block before it", path.display()))?;
+        }
+        executed.push(execute(block, args.chunk_rows_log).with_context(|| format!("executing {}", path.display()))?);
+    }
+    let mut circuits = Circuits::new();
+    let batch = executed.len() > 1;
+    let mut proven: Vec<AggregatedProof> = Vec::with_capacity(executed.len());
+    for (block, path) in executed.iter().zip(&args.block) {
+        let out = if batch {
+            args.out.join(format!("block-{}", block.block.header.number))
+        } else {
+            args.out.clone()
+        };
+        proven.push(
+            prove_block(&mut circuits, block, args.chunk_rows_log, &out)
+                .with_context(|| format!("proving {}", path.display()))?,
+        );
+    }
+    if batch {
+        prove_batch(&mut circuits, &proven, &args.out)?;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,11 +1,14 @@
-//! `zkr verify`: verifies one proof file (a chunk proof, or an aggregated
-//! proof, recognised by its magic header), or a folder written by `zkr
-//! prove`: every `chunk-<i>.proof` with the links between neighbouring
-//! chunks, and `aggregated.proof` when present.
+//! `zkr verify`: verifies one proof file (a chunk proof, an aggregated
+//! proof or a batch proof, recognised by its magic header), or a folder
+//! written by `zkr prove`: every `chunk-<i>.proof` with the links between
+//! neighbouring chunks, and `aggregated.proof` when present; for a batch,
+//! each `block-<number>/` folder that way, then `batch.proof`.
 
 use anyhow::Context;
 use clap::Args;
-use prover::zkevm::aggregate::{verify_aggregated, AggregatedProof, Circuits, VerifierData};
+use prover::zkevm::aggregate::{
+    verify_aggregated, verify_batch, AggregatedProof, BatchProof, BatchVerifierData, Circuits, VerifierData,
+};
 use prover::zkevm::{verify_chunk_sequence, ChunkProof};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -14,7 +17,7 @@ use std::time::Instant;
 /// Options for `zkr verify`.
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// A chunk proof file, an aggregated proof file, or a folder written by `zkr prove`.
+    /// A chunk, aggregated or batch proof file, or a folder written by `zkr prove`.
     proof: PathBuf,
 }
 
@@ -22,6 +25,7 @@ pub struct VerifyArgs {
 enum ProofFile {
     Chunk(Box<ChunkProof>),
     Aggregated(Box<AggregatedProof>),
+    Batch(Box<BatchProof>),
 }
 
 fn load(path: &Path) -> anyhow::Result<ProofFile> {
@@ -30,11 +34,16 @@ fn load(path: &Path) -> anyhow::Result<ProofFile> {
         let proof = AggregatedProof::from_bytes(&bytes).with_context(|| format!("decoding {}", path.display()))?;
         return Ok(ProofFile::Aggregated(Box::new(proof)));
     }
+    if BatchProof::is_batch(&bytes) {
+        let proof = BatchProof::from_bytes(&bytes).with_context(|| format!("decoding {}", path.display()))?;
+        return Ok(ProofFile::Batch(Box::new(proof)));
+    }
     let proof = ChunkProof::from_bytes(&bytes).with_context(|| {
         format!(
-            "{} is neither an aggregated proof (it lacks the {:?} header) nor a chunk proof",
+            "{} is neither an aggregated proof nor a batch proof (it lacks the {:?} or {:?} header) nor a chunk proof",
             path.display(),
-            String::from_utf8_lossy(prover::zkevm::aggregate::proof::MAGIC)
+            String::from_utf8_lossy(prover::zkevm::aggregate::proof::MAGIC),
+            String::from_utf8_lossy(prover::zkevm::aggregate::batch::MAGIC)
         )
     })?;
     Ok(ProofFile::Chunk(Box::new(proof)))
@@ -43,7 +52,12 @@ fn load(path: &Path) -> anyhow::Result<ProofFile> {
 fn load_chunk(path: &Path) -> anyhow::Result<ChunkProof> {
     match load(path)? {
         ProofFile::Chunk(proof) => Ok(*proof),
-        ProofFile::Aggregated(_) => anyhow::bail!("{} is an aggregated proof, expected a chunk proof", path.display()),
+        ProofFile::Aggregated(_) | ProofFile::Batch(_) => {
+            anyhow::bail!(
+                "{} is an aggregated or batch proof, expected a chunk proof",
+                path.display()
+            )
+        }
     }
 }
 
@@ -130,33 +144,78 @@ fn verify_aggregate(proof: &AggregatedProof, path: &Path) -> anyhow::Result<()> 
     Ok(())
 }
 
-pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    if !args.proof.is_dir() {
-        match load(&args.proof)? {
-            ProofFile::Chunk(proof) => verify_chunks(&[*proof], &args.proof)?,
-            ProofFile::Aggregated(proof) => verify_aggregate(&proof, &args.proof)?,
-        }
-        return Ok(ExitCode::SUCCESS);
+fn verify_batch_file(proof: &BatchProof, path: &Path) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let data = BatchVerifierData::for_blocks(&mut Circuits::new(), &proof.blocks)
+        .with_context(|| format!("rebuilding the circuits of {}", path.display()))?;
+    let rebuild = start.elapsed();
+    let start = Instant::now();
+    verify_batch(proof, &data).with_context(|| format!("verifying {}", path.display()))?;
+    let transactions: u32 = proof.blocks.iter().map(|b| b.transactions()).sum();
+    println!(
+        "valid batch proof: blocks {}..{}, {transactions} transactions, {} steps, {} chunks \
+         (circuits rebuilt in {:.2}s, root degree 2^{}, verified in {:.0} ms)",
+        proof.first_block(),
+        proof.end_block(),
+        proof.steps(),
+        proof.chunks().count(),
+        rebuild.as_secs_f64(),
+        data.circuit.common.degree_bits(),
+        start.elapsed().as_secs_f64() * 1e3
+    );
+    print_effects(proof.chunks().map(|c| &c.statement));
+    Ok(())
+}
+
+fn verify_file(path: &Path) -> anyhow::Result<()> {
+    match load(path)? {
+        ProofFile::Chunk(proof) => verify_chunks(&[*proof], path),
+        ProofFile::Aggregated(proof) => verify_aggregate(&proof, path),
+        ProofFile::Batch(proof) => verify_batch_file(&proof, path),
     }
+}
+
+/// Verifies a block's folder: its chunk proofs, then `aggregated.proof` when present.
+fn verify_block_folder(folder: &Path) -> anyhow::Result<()> {
     let mut found = Vec::new();
     for i in 0.. {
-        let path = args.proof.join(format!("chunk-{i}.proof"));
+        let path = folder.join(format!("chunk-{i}.proof"));
         if !path.exists() {
             break;
         }
         found.push(load_chunk(&path)?);
     }
-    anyhow::ensure!(!found.is_empty(), "{} holds no chunk-0.proof", args.proof.display());
-    verify_chunks(&found, &args.proof)?;
-    let aggregated = args.proof.join("aggregated.proof");
+    anyhow::ensure!(!found.is_empty(), "{} holds no chunk-0.proof", folder.display());
+    verify_chunks(&found, folder)?;
+    let aggregated = folder.join("aggregated.proof");
     if aggregated.exists() {
         match load(&aggregated)? {
             ProofFile::Aggregated(proof) => verify_aggregate(&proof, &aggregated)?,
-            ProofFile::Chunk(_) => anyhow::bail!(
-                "{} is a chunk proof, expected an aggregated proof",
-                aggregated.display()
-            ),
+            _ => anyhow::bail!("{} is not an aggregated proof", aggregated.display()),
         }
     }
+    Ok(())
+}
+
+pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    if !args.proof.is_dir() {
+        verify_file(&args.proof)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let batch = args.proof.join("batch.proof");
+    if !batch.exists() {
+        verify_block_folder(&args.proof)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let proof = match load(&batch)? {
+        ProofFile::Batch(proof) => proof,
+        _ => anyhow::bail!("{} is not a batch proof", batch.display()),
+    };
+    for block in &proof.blocks {
+        let folder = args.proof.join(format!("block-{}", block.number));
+        println!("block {} ({}):", block.number, folder.display());
+        verify_block_folder(&folder)?;
+    }
+    verify_batch_file(&proof, &batch)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,6 @@
 //! `zkr wrap`: wraps an aggregated block proof (`zkr prove`'s
-//! `aggregated.proof`) for L1. It rebuilds and checks the block's
-//! aggregation circuits, re-proves the root proof in the final plonky2 layer
+//! `aggregated.proof`) or a batch proof of consecutive blocks (`batch.proof`)
+//! for L1. It rebuilds and checks the aggregation circuits, re-proves the root proof in the final plonky2 layer
 //! (Poseidon over BN254, the chain id appended), proves the halo2 wrap
 //! circuit with KZG through the proving backend, generates and compiles the
 //! Solidity verifier from the wrap's verifying key, and writes a wrap proof
@@ -10,12 +10,16 @@ use crate::gpu::backend_choice;
 use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use plonky2::plonk::circuit_data::VerifierCircuitData;
 use prover::kzg::{srs, BackendParams};
 use prover::wrap::block::{block_final_layer, BLOCK_LAYOUT};
 use prover::wrap::final_layer::FinalLayer;
 use prover::wrap::instances::{WrapInstances, NUM_INSTANCES};
 use prover::wrap::prove::{WrapInput, WrapKeys, WrapShape};
-use prover::zkevm::aggregate::{verify_aggregated, AggregatedProof, Circuits, VerifierData};
+use prover::zkevm::aggregate::{
+    verify_aggregated, verify_batch, AggregatedProof, BatchProof, BatchVerifierData, Circuits, PlonkProof, VerifierData,
+};
+use prover::zkevm::proof::{C, D};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -26,7 +30,7 @@ use verifier_contract::verifier::{compile_verifier, verifier_solidity};
 /// Options for `zkr wrap`.
 #[derive(Args)]
 pub struct WrapArgs {
-    /// The aggregated block proof (`aggregated.proof`, written by `zkr prove`).
+    /// The aggregated block proof (`aggregated.proof`) or batch proof (`batch.proof`), written by `zkr prove`.
     proof: PathBuf,
     /// Where the wrap proof file is written.
     #[arg(long)]
@@ -68,16 +72,79 @@ impl Stages {
     }
 }
 
-pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(&args.proof).with_context(|| format!("reading {}", args.proof.display()))?;
-    if !AggregatedProof::is_aggregated(&bytes) {
-        bail!(
-            "{} is not an aggregated block proof (zkr prove writes one as aggregated.proof)",
-            args.proof.display()
-        );
+/// What is wrapped: a block's aggregated proof or a batch proof.
+enum Subject {
+    Block(Box<AggregatedProof>),
+    Batch(Box<BatchProof>),
+}
+
+impl Subject {
+    fn load(path: &std::path::Path) -> anyhow::Result<Self> {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let decoding = || format!("decoding {}", path.display());
+        if AggregatedProof::is_aggregated(&bytes) {
+            Ok(Self::Block(Box::new(
+                AggregatedProof::from_bytes(&bytes).with_context(decoding)?,
+            )))
+        } else if BatchProof::is_batch(&bytes) {
+            Ok(Self::Batch(Box::new(
+                BatchProof::from_bytes(&bytes).with_context(decoding)?,
+            )))
+        } else {
+            bail!(
+                "{} is neither an aggregated block proof nor a batch proof (zkr prove writes them as \
+                 aggregated.proof and batch.proof)",
+                path.display()
+            )
+        }
     }
-    let aggregated =
-        AggregatedProof::from_bytes(&bytes).with_context(|| format!("decoding {}", args.proof.display()))?;
+
+    /// Rebuilds the root circuit and checks the proof against it.
+    fn verified_root(&self) -> anyhow::Result<VerifierCircuitData<witness::F, C, D>> {
+        Ok(match self {
+            Self::Block(proof) => {
+                let verifier = VerifierData::for_chunks(&mut Circuits::new(), &proof.chunks)?;
+                verify_aggregated(proof, &verifier)?;
+                verifier.circuit
+            }
+            Self::Batch(proof) => {
+                let verifier = BatchVerifierData::for_blocks(&mut Circuits::new(), &proof.blocks)?;
+                verify_batch(proof, &verifier)?;
+                verifier.circuit
+            }
+        })
+    }
+
+    fn root_proof(&self) -> &PlonkProof {
+        match self {
+            Self::Block(proof) => &proof.proof,
+            Self::Batch(proof) => &proof.proof,
+        }
+    }
+
+    fn describe(&self, chain_id: u64) -> String {
+        match self {
+            Self::Block(p) => format!(
+                "block {}, transactions {}..{}, {} steps in {} chunks, chain {chain_id}",
+                p.block,
+                p.first_tx,
+                p.end_tx,
+                p.steps,
+                p.num_chunks()
+            ),
+            Self::Batch(p) => format!(
+                "blocks {}..{}, {} steps in {} chunks, chain {chain_id}",
+                p.first_block(),
+                p.end_block(),
+                p.steps(),
+                p.chunks().count()
+            ),
+        }
+    }
+}
+
+pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
+    let subject = Subject::load(&args.proof)?;
     let progress = ProgressBar::new_spinner();
     progress.set_style(ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")?);
     progress.enable_steady_tick(Duration::from_millis(200));
@@ -86,14 +153,10 @@ pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
         rows: Vec::new(),
     };
 
-    let verifier = stages.run("rebuild and check the aggregation circuits", || {
-        let verifier = VerifierData::for_chunks(&mut Circuits::new(), &aggregated.chunks)?;
-        verify_aggregated(&aggregated, &verifier)?;
-        Ok(verifier)
-    })?;
+    let root = stages.run("rebuild and check the aggregation circuits", || subject.verified_root())?;
     let (layer, final_proof) = stages.run("final layer (Poseidon-BN254): build and prove", || {
-        let layer = block_final_layer(&verifier, args.chain_id)?;
-        let proof = layer.prove(&aggregated.proof)?;
+        let layer = block_final_layer(&root, args.chain_id)?;
+        let proof = layer.prove(subject.root_proof())?;
         layer.verify(&proof)?;
         Ok::<(FinalLayer, _), anyhow::Error>((layer, proof))
     })?;
@@ -137,15 +200,7 @@ pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
     stages.progress.finish_and_clear();
 
     let artifact = WrapArtifact {
-        subject: format!(
-            "block {}, transactions {}..{}, {} steps in {} chunks, chain {}",
-            aggregated.block,
-            aggregated.first_tx,
-            aggregated.end_tx,
-            aggregated.steps,
-            aggregated.num_chunks(),
-            args.chain_id
-        ),
+        subject: subject.describe(args.chain_id),
         statement,
         proof,
         k: args.k,

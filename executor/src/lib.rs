@@ -24,6 +24,7 @@
 //! with JSON through serde.
 
 mod block;
+pub mod chain;
 pub mod codec;
 mod evm;
 pub mod fixtures;

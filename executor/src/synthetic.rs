@@ -275,3 +275,25 @@ pub fn counter_loop_block(txs: usize, iterations: u16) -> BlockInput {
         ..BlockInput::default()
     }
 }
+
+/// `blocks` consecutive blocks of `txs` counter-loop calls each, the first
+/// [`counter_loop_block`], each later one on the state its parent left
+/// (its pre-state is the parent's whole post-state) with the sender's next
+/// nonces: a batch for proving demos and tests.
+pub fn counter_loop_chain(blocks: usize, txs: usize, iterations: u16) -> Vec<BlockInput> {
+    let mut chain = vec![counter_loop_block(txs, iterations)];
+    while chain.len() < blocks {
+        let parent = &chain[chain.len() - 1];
+        let output = crate::execute_block(parent, &crate::ExecOptions::default())
+            .expect("a generated counter-loop block executes");
+        let mut next = parent.clone();
+        next.header.number += 1;
+        next.header.timestamp += 12;
+        for tx in &mut next.transactions {
+            tx.nonce += txs as u64;
+        }
+        next.pre_state = output.post_state.to_pre_state();
+        chain.push(next);
+    }
+    chain
+}

@@ -3,7 +3,8 @@
 //! exactly as sequentially, and yields traces with storage accesses; a
 //! corrupted file is rejected with an error naming the file and field. The
 //! bundled counter-loop block (what `zkr prove` and `zkr submit` take to
-//! show the zkEVM) equals its generator's output.
+//! show the zkEVM) equals its generator's output, and so does the block that
+//! follows it (`counter-loop-next-block.json`, for batches).
 
 use executor::codec;
 use executor::synthetic::sample_block;
@@ -88,5 +89,16 @@ fn bundled_counter_loop_block_matches_its_generator() {
         block,
         executor::synthetic::counter_loop_block(3, 30),
         "data/demo/counter-loop-block.json is stale"
+    );
+}
+
+#[test]
+fn bundled_next_block_follows_the_counter_loop_block() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/demo/counter-loop-next-block.json");
+    let block = codec::load_block(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        block,
+        executor::synthetic::counter_loop_chain(2, 3, 30)[1],
+        "data/demo/counter-loop-next-block.json is stale"
     );
 }

@@ -1,4 +1,5 @@
-//! Wrapping an aggregated block proof ([`crate::zkevm::aggregate`]).
+//! Wrapping an aggregated block proof or a batch proof of consecutive
+//! blocks ([`crate::zkevm::aggregate`]; both have the same public inputs).
 //!
 //! The statement the L1 contracts check comes from the root proof's public
 //! inputs ([`crate::zkevm::aggregate::pi`]): the state roots before and after
@@ -6,7 +7,9 @@
 //! statement digest, the Poseidon commitment to every transaction's data
 //! (id, code, callee, caller, value, call data, starting gas) and to the
 //! instruction and call-context tuples the tables were checked against
-//! ([`aggregated_public_inputs`] recomputes it from the chunk statements).
+//! ([`aggregated_public_inputs`] recomputes it from the chunk statements;
+//! for a batch, the digest of the blocks' digests with their numbers,
+//! [`batch_public_inputs`]).
 //! Block proofs carry no chain id, so the final layer appends it as a
 //! constant: the wrap keys, and so the Solidity verifier, are made for one
 //! chain.
@@ -19,9 +22,12 @@
 
 use super::circuit::WrapLayout;
 use super::final_layer::{FinalLayer, F};
-use crate::zkevm::aggregate::{pi, VerifierData};
+use crate::zkevm::aggregate::pi;
+use crate::zkevm::proof::{C, D};
 use plonky2::field::types::{Field, Field64};
+use plonky2::plonk::circuit_data::VerifierCircuitData;
 
+pub use crate::zkevm::aggregate::batch::batch_public_inputs;
 pub use crate::zkevm::aggregate::tree::aggregated_public_inputs;
 
 /// Where the statement sits in a block proof's final layer: the root
@@ -38,14 +44,16 @@ pub const BLOCK_LAYOUT: WrapLayout = WrapLayout {
 #[error("chain id {0} does not fit a Goldilocks element (it must be below 2^64 - 2^32 + 1)")]
 pub struct ChainIdTooLarge(pub u64);
 
-/// The final layer for proofs of `verifier`'s root circuit on chain `chain_id`.
-pub fn block_final_layer(verifier: &VerifierData, chain_id: u64) -> Result<FinalLayer, ChainIdTooLarge> {
+/// The final layer for proofs of the root circuit `root` (a block's or a
+/// batch's, from [`crate::zkevm::aggregate::VerifierData`] or
+/// [`crate::zkevm::aggregate::BatchVerifierData`]) on chain `chain_id`.
+pub fn block_final_layer(root: &VerifierCircuitData<F, C, D>, chain_id: u64) -> Result<FinalLayer, ChainIdTooLarge> {
     if chain_id >= F::ORDER {
         return Err(ChainIdTooLarge(chain_id));
     }
     Ok(FinalLayer::build(
-        &verifier.circuit.common,
-        &verifier.circuit.verifier_only,
+        &root.common,
+        &root.verifier_only,
         FinalLayer::wrap_config(),
         &[F::from_canonical_u64(chain_id)],
     ))

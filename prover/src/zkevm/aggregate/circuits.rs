@@ -1,7 +1,9 @@
 //! The circuits of an aggregation tree, built on demand and reused: one leaf
-//! circuit per [`LeafShape`], one merge circuit per pair of child circuits.
+//! circuit per [`LeafShape`], one merge circuit per pair of child circuits,
+//! one block circuit per block root circuit.
 
 use super::super::proof::{C, D};
+use super::batch::BlockCircuit;
 use super::leaf::{LeafCircuit, LeafShape};
 use super::merge::MergeCircuit;
 use super::PlonkProof;
@@ -21,6 +23,7 @@ use witness::F;
 pub struct Circuits {
     leaves: HashMap<LeafShape, Arc<LeafCircuit>>,
     merges: HashMap<(HashOut<F>, HashOut<F>), Arc<MergeCircuit>>,
+    blocks: HashMap<HashOut<F>, Arc<BlockCircuit>>,
 }
 
 impl Circuits {
@@ -47,6 +50,15 @@ impl Circuits {
         self.merges
             .entry(key)
             .or_insert_with(|| Arc::new(MergeCircuit::build(left, right)))
+            .clone()
+    }
+
+    /// The block circuit taking proofs of the block root circuit `root`
+    /// into batch form, building it on first use.
+    pub fn block(&mut self, root: &VerifierCircuitData<F, C, D>) -> Arc<BlockCircuit> {
+        self.blocks
+            .entry(root.verifier_only.circuit_digest)
+            .or_insert_with(|| Arc::new(BlockCircuit::build(root)))
             .clone()
     }
 }

@@ -1,4 +1,5 @@
-//! Aggregation of chunk proofs into one plonky2 proof per block.
+//! Aggregation of chunk proofs into one plonky2 proof per block, and of
+//! consecutive blocks' proofs into one proof per batch ([`batch`]).
 //!
 //! A **leaf** circuit ([`leaf`]) verifies one [`ChunkProof`] recursively:
 //! it replays the chunk transcript in-circuit (statement, the eight trace
@@ -40,6 +41,7 @@
 //! circuits from the chunk layouts recorded in the proof
 //! ([`VerifierData::for_chunks`]) instead of trusting shipped verifier data.
 
+pub mod batch;
 pub mod circuits;
 pub mod leaf;
 pub mod merge;
@@ -48,6 +50,7 @@ pub mod state;
 pub mod tree;
 pub mod verify;
 
+pub use batch::{aggregate_batch, verify_batch, BatchBlock, BatchProof, BatchVerifierData};
 pub use circuits::Circuits;
 pub use leaf::{ChunkLayout, LeafShape};
 pub use proof::AggregatedProof;
@@ -108,9 +111,11 @@ pub enum AggregationError {
         reason: String,
     },
     /// Two neighbouring proofs cannot be merged (not adjacent, or an inner proof is invalid).
-    #[error("cannot merge transactions {left_first}..{left_end} with {right_first}..{right_end}: {reason}")]
+    #[error(
+        "cannot merge {left_first}..{left_end} with {right_first}..{right_end} (transactions; blocks in a batch): {reason}"
+    )]
     Merge {
-        /// Range of the left proof.
+        /// Range of the left proof (transactions; block numbers in a batch).
         left_first: u64,
         /// End of the left range.
         left_end: u64,

@@ -2,10 +2,12 @@
 //!
 //! On disk an aggregated proof is [`MAGIC`] followed by the bincode
 //! (standard configuration) encoding of [`AggregatedProof`]; the magic lets
-//! tools tell it apart from a chunk proof.
+//! tools tell it apart from a chunk proof or a batch proof
+//! ([`super::batch::MAGIC`], encoded the same way).
 
 use super::leaf::ChunkLayout;
 use super::PlonkProof;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// The first bytes of a serialised [`AggregatedProof`].
@@ -30,24 +32,49 @@ pub struct AggregatedProof {
     pub proof: PlonkProof,
 }
 
-/// Why an aggregated proof could not be encoded or decoded.
+/// Why an aggregated or batch proof could not be encoded or decoded.
 #[derive(Debug, thiserror::Error)]
-pub enum AggregatedCodecError {
+pub enum ProofCodecError {
     /// Encoding failed.
-    #[error("cannot encode the aggregated proof")]
+    #[error("cannot encode the proof")]
     Encode(#[from] bincode::error::EncodeError),
-    /// The bytes do not start with [`MAGIC`].
-    #[error(
-        "not an aggregated proof: it does not start with the magic bytes {:?}",
-        String::from_utf8_lossy(MAGIC)
-    )]
-    Magic,
+    /// The bytes do not start with the expected magic.
+    #[error("not {kind}: it does not start with the magic bytes {:?}", String::from_utf8_lossy(*magic))]
+    Magic {
+        /// What was expected ("an aggregated proof", "a batch proof").
+        kind: &'static str,
+        /// Its magic bytes.
+        magic: &'static [u8; 8],
+    },
     /// Decoding failed (truncated or corrupted).
-    #[error("cannot decode the aggregated proof (truncated or corrupted)")]
+    #[error("cannot decode the proof (truncated or corrupted)")]
     Decode(#[from] bincode::error::DecodeError),
     /// Bytes were left over after the proof.
-    #[error("cannot decode the aggregated proof: {0} trailing bytes")]
+    #[error("cannot decode the proof: {0} trailing bytes")]
     Trailing(usize),
+}
+
+/// `magic` followed by the bincode (standard configuration) encoding of `value`.
+pub(crate) fn encode<T: Serialize>(magic: &[u8; 8], value: &T) -> Result<Vec<u8>, ProofCodecError> {
+    let mut out = magic.to_vec();
+    out.extend(bincode::serde::encode_to_vec(value, bincode::config::standard())?);
+    Ok(out)
+}
+
+/// Decodes what [`encode`] wrote with `magic`; `kind` names what was expected.
+pub(crate) fn decode<T: DeserializeOwned>(
+    magic: &'static [u8; 8],
+    kind: &'static str,
+    bytes: &[u8],
+) -> Result<T, ProofCodecError> {
+    let body = bytes
+        .strip_prefix(magic.as_slice())
+        .ok_or(ProofCodecError::Magic { kind, magic })?;
+    let (value, read) = bincode::serde::decode_from_slice(body, bincode::config::standard())?;
+    if read != body.len() {
+        return Err(ProofCodecError::Trailing(body.len() - read));
+    }
+    Ok(value)
 }
 
 impl AggregatedProof {
@@ -62,21 +89,12 @@ impl AggregatedProof {
     }
 
     /// Serialises as [`MAGIC`] followed by bincode (standard configuration).
-    pub fn to_bytes(&self) -> Result<Vec<u8>, AggregatedCodecError> {
-        let mut out = MAGIC.to_vec();
-        out.extend(bincode::serde::encode_to_vec(self, bincode::config::standard())?);
-        Ok(out)
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ProofCodecError> {
+        encode(MAGIC, self)
     }
 
     /// Deserialises what [`AggregatedProof::to_bytes`] wrote.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, AggregatedCodecError> {
-        let body = bytes
-            .strip_prefix(MAGIC.as_slice())
-            .ok_or(AggregatedCodecError::Magic)?;
-        let (proof, read) = bincode::serde::decode_from_slice(body, bincode::config::standard())?;
-        if read != body.len() {
-            return Err(AggregatedCodecError::Trailing(body.len() - read));
-        }
-        Ok(proof)
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProofCodecError> {
+        decode(MAGIC, "an aggregated proof", bytes)
     }
 }

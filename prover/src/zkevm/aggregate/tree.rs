@@ -21,11 +21,26 @@ pub enum StepKind {
         /// Position of the chunk in the block.
         index: usize,
     },
+    /// The batch-form proof of block `index` of a batch ([`super::batch`]).
+    Block {
+        /// Position of the block in the batch.
+        index: usize,
+    },
     /// A merge at tree level `level` (leaves are level 0).
     Merge {
         /// Tree level.
         level: usize,
     },
+}
+
+impl std::fmt::Display for StepKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Leaf { index } => write!(f, "leaf {index}"),
+            Self::Block { index } => write!(f, "block {index} of the batch"),
+            Self::Merge { level } => write!(f, "merge at level {level}"),
+        }
+    }
 }
 
 /// Progress report of one proof of the aggregation tree.

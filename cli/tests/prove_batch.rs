@@ -1,0 +1,132 @@
+//! `zkr prove` with several `--block`s proves each block on the state the
+//! previous one leaves and aggregates them into `batch.proof`, which `zkr
+//! verify` checks; blocks that do not follow each other are refused before
+//! anything is proven or written.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A scratch folder for one test, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("zkr-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn zkr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkr"))
+        .args(args)
+        .output()
+        .expect("zkr runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Writes `blocks` consecutive counter-loop blocks of one call each; returns their paths.
+fn chain_files(dir: &Path, blocks: usize) -> Vec<String> {
+    executor::synthetic::counter_loop_chain(blocks, 1, 19)
+        .iter()
+        .map(|block| {
+            let path = dir.join(format!("block-{}.json", block.header.number));
+            executor::codec::save_block(block, &path).unwrap();
+            path.to_string_lossy().into_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn two_blocks_prove_into_a_batch_proof_that_verifies() {
+    let scratch = Scratch::new("batch");
+    let files = chain_files(&scratch.0, 2);
+    let out = scratch.0.join("proofs");
+    let out_arg = out.to_string_lossy().into_owned();
+    let run = zkr(&[
+        "prove",
+        "--block",
+        &files[0],
+        "--block",
+        &files[1],
+        "--chunk-rows-log",
+        "8",
+        "--out",
+        &out_arg,
+    ]);
+    let stdout = text(&run.stdout);
+    assert!(run.status.success(), "{stdout}\n{}", text(&run.stderr));
+    assert!(stdout.contains("batch proof: blocks 20000000..20000002"), "{stdout}");
+    for file in [
+        "block-20000000/chunk-0.proof",
+        "block-20000000/aggregated.proof",
+        "block-20000001/chunk-0.proof",
+        "block-20000001/aggregated.proof",
+        "batch.proof",
+    ] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+
+    let verify = zkr(&["verify", &out_arg]);
+    let stdout = text(&verify.stdout);
+    assert!(verify.status.success(), "{stdout}\n{}", text(&verify.stderr));
+    assert!(
+        stdout.contains("valid batch proof: blocks 20000000..20000002, 2 transactions"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("valid aggregated proof").count(), 2, "{stdout}");
+
+    // The batch proof file alone, then with a flipped byte.
+    let batch = out.join("batch.proof");
+    let verify = zkr(&["verify", &batch.to_string_lossy()]);
+    assert!(verify.status.success(), "{}", text(&verify.stderr));
+    let mut bytes = std::fs::read(&batch).unwrap();
+    let at = bytes.len() - 100;
+    bytes[at] ^= 1;
+    std::fs::write(&batch, bytes).unwrap();
+    let verify = zkr(&["verify", &batch.to_string_lossy()]);
+    assert!(!verify.status.success(), "a corrupted batch proof verified");
+    assert!(text(&verify.stderr).contains("batch.proof"), "{}", text(&verify.stderr));
+}
+
+#[test]
+fn blocks_that_do_not_follow_are_refused_before_proving() {
+    let scratch = Scratch::new("broken-chain");
+    let files = chain_files(&scratch.0, 2);
+    let out = scratch.0.join("proofs");
+    let out_arg = out.to_string_lossy().into_owned();
+
+    // The same block twice.
+    let run = zkr(&["prove", "--block", &files[0], "--block", &files[0], "--out", &out_arg]);
+    let stderr = text(&run.stderr);
+    assert!(!run.status.success());
+    assert!(
+        stderr.contains("block 20000000 does not follow block 20000000") && stderr.contains(&files[0]),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing is written");
+
+    // The second block's pre-state disagrees with what the first leaves.
+    let mut second = executor::codec::load_block(Path::new(&files[1])).unwrap();
+    let sender = revm::primitives::Address::with_last_byte(0xaa);
+    second.pre_state.get_mut(&sender).unwrap().balance += revm::primitives::U256::from(1);
+    executor::codec::save_block(&second, Path::new(&files[1])).unwrap();
+    let run = zkr(&["prove", "--block", &files[0], "--block", &files[1], "--out", &out_arg]);
+    let stderr = text(&run.stderr);
+    assert!(!run.status.success());
+    assert!(
+        stderr.contains(&files[1]) && stderr.contains(&format!("account {sender}")),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing is written");
+}
