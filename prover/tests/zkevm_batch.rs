@@ -1,16 +1,17 @@
 //! Aggregation of consecutive blocks into one batch proof, and the negative
 //! twins: blocks out of order or with a gap, a block that does not start
 //! from the state root its parent left (refused natively, and unprovable in
-//! the merge circuit), a batch listing another block number, and a
-//! corrupted batch proof are all rejected.
+//! the merge circuit), a proof of part of a block (refused natively, and
+//! unprovable in the block circuit), a batch listing another block number,
+//! and a corrupted batch proof are all rejected.
 
 use executor::input::PreAccount;
 use executor::BlockInput;
 use plonky2::field::types::Field;
 use prover::zkevm::aggregate::batch::{batch_public_inputs, block_public_inputs};
 use prover::zkevm::aggregate::{
-    aggregate_batch, aggregate_block, merge, pi, verify_batch, AggregatedProof, AggregationError, BatchProof,
-    BatchVerifierData, Circuits, Node, VerifierData,
+    aggregate_batch, aggregate_block, aggregate_chunk, merge, pi, verify_batch, AggregatedProof, AggregationError,
+    BatchProof, BatchVerifierData, Circuits, Node, VerifierData,
 };
 use prover::zkevm::prove_chunk;
 use revm::primitives::{Address, U256};
@@ -120,6 +121,30 @@ fn consecutive_blocks_aggregate_into_one_batch_proof_and_tampering_is_rejected()
     let right = block_node(&mut circuits, &forked).unwrap();
     let err = merge(&mut circuits, &left, &right, 1, &mut |_| {}).unwrap_err();
     assert!(matches!(err, AggregationError::Merge { .. }), "{err}");
+
+    // A block circuit refuses a proof that starts after the block's first
+    // transaction: the second chunk alone of a two-call block.
+    let two_calls = executor::synthetic::counter_loop_block(2, 19);
+    let trace = executor::execute_block(
+        &two_calls,
+        &executor::ExecOptions {
+            capture_traces: true,
+            ..executor::ExecOptions::default()
+        },
+    )
+    .unwrap()
+    .traces
+    .unwrap();
+    let chunks = build_chunks(&trace, &PreState::of(&two_calls).unwrap(), 8).unwrap();
+    assert_eq!(chunks.len(), 2);
+    let tail = aggregate_chunk(&mut circuits, 20_000_000, &prove_chunk(&chunks[1]).unwrap()).unwrap();
+    assert_eq!(tail.first_tx, 1);
+    let err = aggregate_batch(&mut circuits, std::slice::from_ref(&tail), &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("starts at transaction 1"), "{err}");
+    assert!(
+        block_node(&mut circuits, &tail).is_err(),
+        "the block circuit proved a partial block"
+    );
 
     // A block circuit cannot take a proof that does not verify.
     let mut corrupted = blocks[0].proof.clone();
