@@ -66,18 +66,18 @@ impl StepTotals {
 }
 
 /// A block ready to prove: its input (on its parent's post-state in a
-/// batch), its execution output and its chunk witnesses.
+/// batch) and its chunk witnesses.
 struct Executed {
     block: executor::BlockInput,
-    output: executor::BlockOutput,
     transactions: usize,
     chunks: Vec<witness::ChunkWitness>,
     /// Time spent executing and building the witnesses.
     witness_time: Duration,
 }
 
-/// Executes `block` with trace capture and cuts its chunk witnesses.
-fn execute(block: executor::BlockInput, chunk_rows_log: usize) -> anyhow::Result<Executed> {
+/// Executes `block` with trace capture and cuts its chunk witnesses; also
+/// returns the execution output (the post-state the next block runs on).
+fn execute(block: executor::BlockInput, chunk_rows_log: usize) -> anyhow::Result<(Executed, executor::BlockOutput)> {
     let start = Instant::now();
     let options = executor::ExecOptions {
         capture_traces: true,
@@ -88,13 +88,13 @@ fn execute(block: executor::BlockInput, chunk_rows_log: usize) -> anyhow::Result
     let trace = output.traces.take().context("the executor returned no traces")?;
     let pre = witness::PreState::of(&block).context("building the state tree of the pre-state")?;
     let chunks = witness::build_chunks(&trace, &pre, chunk_rows_log).context("building the chunk witnesses")?;
-    Ok(Executed {
+    let executed = Executed {
         block,
-        output,
         transactions: trace.txs.len(),
         chunks,
         witness_time: start.elapsed(),
-    })
+    };
+    Ok((executed, output))
 }
 
 /// Proves an executed block into `out`: its chunk proofs and its aggregated proof.
@@ -210,29 +210,42 @@ fn prove_batch(circuits: &mut Circuits, blocks: &[AggregatedProof], out: &Path) 
 }
 
 pub fn run(args: ProveArgs) -> anyhow::Result<ExitCode> {
-    // Execute every block and cut its witnesses first, so that bad input
-    // (a block that does not follow, an out-of-scope opcode) stops the run
-    // before anything is proven or written.
-    let mut executed: Vec<Executed> = Vec::with_capacity(args.block.len());
+    // Execute every block on its parent's post-state and cut its witnesses
+    // first, so that bad input (a block that does not follow, an
+    // out-of-scope opcode) stops the run before anything is proven or
+    // written. Only the first block's witnesses are kept; the others are cut
+    // again when their turn comes (milliseconds against minutes of
+    // proving), so memory holds one block's witnesses at a time.
+    let mut blocks: Vec<executor::BlockInput> = Vec::with_capacity(args.block.len());
+    let mut first: Option<Executed> = None;
+    let mut parent: Option<executor::BlockOutput> = None;
     for path in &args.block {
         let mut block = executor::codec::load_block(path).with_context(|| format!("loading {}", path.display()))?;
-        if let Some(parent) = executed.last() {
-            block = executor::chain::follow(&block, &parent.output)
+        if let Some(parent) = &parent {
+            block = executor::chain::follow(&block, parent)
                 .with_context(|| format!("{} cannot follow the block before it", path.display()))?;
         }
-        executed.push(execute(block, args.chunk_rows_log).with_context(|| format!("executing {}", path.display()))?);
+        let (executed, output) =
+            execute(block, args.chunk_rows_log).with_context(|| format!("executing {}", path.display()))?;
+        blocks.push(executed.block.clone());
+        first.get_or_insert(executed);
+        parent = Some(output);
     }
     let mut circuits = Circuits::new();
-    let batch = executed.len() > 1;
-    let mut proven: Vec<AggregatedProof> = Vec::with_capacity(executed.len());
-    for (block, path) in executed.iter().zip(&args.block) {
+    let batch = blocks.len() > 1;
+    let mut proven: Vec<AggregatedProof> = Vec::with_capacity(blocks.len());
+    for (block, path) in blocks.into_iter().zip(&args.block) {
+        let executed = match first.take() {
+            Some(executed) => executed,
+            None => execute(block, args.chunk_rows_log)?.0,
+        };
         let out = if batch {
-            args.out.join(format!("block-{}", block.block.header.number))
+            args.out.join(format!("block-{}", executed.block.header.number))
         } else {
             args.out.clone()
         };
         proven.push(
-            prove_block(&mut circuits, block, args.chunk_rows_log, &out)
+            prove_block(&mut circuits, &executed, args.chunk_rows_log, &out)
                 .with_context(|| format!("proving {}", path.display()))?,
         );
     }

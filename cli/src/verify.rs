@@ -121,9 +121,9 @@ pub(crate) fn print_effects<'a>(statements: impl IntoIterator<Item = &'a witness
     }
 }
 
-fn verify_aggregate(proof: &AggregatedProof, path: &Path) -> anyhow::Result<()> {
+fn verify_aggregate(circuits: &mut Circuits, proof: &AggregatedProof, path: &Path) -> anyhow::Result<()> {
     let start = Instant::now();
-    let data = VerifierData::for_chunks(&mut Circuits::new(), &proof.chunks)
+    let data = VerifierData::for_chunks(circuits, &proof.chunks)
         .with_context(|| format!("rebuilding the circuits of {}", path.display()))?;
     let rebuild = start.elapsed();
     let start = Instant::now();
@@ -144,9 +144,9 @@ fn verify_aggregate(proof: &AggregatedProof, path: &Path) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn verify_batch_file(proof: &BatchProof, path: &Path) -> anyhow::Result<()> {
+fn verify_batch_file(circuits: &mut Circuits, proof: &BatchProof, path: &Path) -> anyhow::Result<()> {
     let start = Instant::now();
-    let data = BatchVerifierData::for_blocks(&mut Circuits::new(), &proof.blocks)
+    let data = BatchVerifierData::for_blocks(circuits, &proof.blocks)
         .with_context(|| format!("rebuilding the circuits of {}", path.display()))?;
     let rebuild = start.elapsed();
     let start = Instant::now();
@@ -170,13 +170,14 @@ fn verify_batch_file(proof: &BatchProof, path: &Path) -> anyhow::Result<()> {
 fn verify_file(path: &Path) -> anyhow::Result<()> {
     match load(path)? {
         ProofFile::Chunk(proof) => verify_chunks(&[*proof], path),
-        ProofFile::Aggregated(proof) => verify_aggregate(&proof, path),
-        ProofFile::Batch(proof) => verify_batch_file(&proof, path),
+        ProofFile::Aggregated(proof) => verify_aggregate(&mut Circuits::new(), &proof, path),
+        ProofFile::Batch(proof) => verify_batch_file(&mut Circuits::new(), &proof, path),
     }
 }
 
-/// Verifies a block's folder: its chunk proofs, then `aggregated.proof` when present.
-fn verify_block_folder(folder: &Path) -> anyhow::Result<()> {
+/// Verifies a block's folder: its chunk proofs, then `aggregated.proof` when
+/// present (with the circuits in `circuits`, building those missing).
+fn verify_block_folder(circuits: &mut Circuits, folder: &Path) -> anyhow::Result<()> {
     let mut found = Vec::new();
     for i in 0.. {
         let path = folder.join(format!("chunk-{i}.proof"));
@@ -190,7 +191,7 @@ fn verify_block_folder(folder: &Path) -> anyhow::Result<()> {
     let aggregated = folder.join("aggregated.proof");
     if aggregated.exists() {
         match load(&aggregated)? {
-            ProofFile::Aggregated(proof) => verify_aggregate(&proof, &aggregated)?,
+            ProofFile::Aggregated(proof) => verify_aggregate(circuits, &proof, &aggregated)?,
             _ => anyhow::bail!("{} is not an aggregated proof", aggregated.display()),
         }
     }
@@ -204,18 +205,20 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     }
     let batch = args.proof.join("batch.proof");
     if !batch.exists() {
-        verify_block_folder(&args.proof)?;
+        verify_block_folder(&mut Circuits::new(), &args.proof)?;
         return Ok(ExitCode::SUCCESS);
     }
     let proof = match load(&batch)? {
         ProofFile::Batch(proof) => proof,
         _ => anyhow::bail!("{} is not a batch proof", batch.display()),
     };
+    // One circuit cache: the batch reuses every block's circuits.
+    let mut circuits = Circuits::new();
     for block in &proof.blocks {
         let folder = args.proof.join(format!("block-{}", block.number));
         println!("block {} ({}):", block.number, folder.display());
-        verify_block_folder(&folder)?;
+        verify_block_folder(&mut circuits, &folder)?;
     }
-    verify_batch_file(&proof, &batch)?;
+    verify_batch_file(&mut circuits, &proof, &batch)?;
     Ok(ExitCode::SUCCESS)
 }
