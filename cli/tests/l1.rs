@@ -1,11 +1,12 @@
 //! `zkr l1 verify`, `zkr l1 export` and `zkr wrap`'s input checks, on the
 //! bundled wrap proof of the demo block (`data/wrap/demo.wrap`), and that
-//! this proof's statement is the demo block's.
+//! this proof's statement is the demo block's; and the bundled wrap proof
+//! of the two demo blocks' batch (`data/wrap/demo-batch.wrap`).
 
 use plonky2::field::types::Field;
-use prover::wrap::block::{aggregated_public_inputs, BLOCK_LAYOUT};
+use prover::wrap::block::{aggregated_public_inputs, batch_public_inputs, BLOCK_LAYOUT};
 use prover::wrap::final_layer::F;
-use prover::zkevm::aggregate::ChunkLayout;
+use prover::zkevm::aggregate::{BatchBlock, ChunkLayout};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use verifier_contract::artifact::WrapArtifact;
@@ -36,10 +37,9 @@ const DEMO_CHAIN_ID: u64 = 679;
 /// The chunk size the bundled wrap proof's aggregated proof was made with.
 const DEMO_CHUNK_ROWS_LOG: usize = 8;
 
-#[test]
-fn bundled_wrap_proof_states_the_demo_blocks_roots_and_digest() {
-    let path = root().join("data/demo/counter-loop-block.json");
-    let block = executor::codec::load_block(&path).unwrap();
+/// The chunk layouts of a bundled demo block at the fixtures' chunk size.
+fn demo_layouts(file: &str) -> Vec<ChunkLayout> {
+    let block = executor::codec::load_block(&root().join(file)).unwrap();
     let options = executor::ExecOptions {
         capture_traces: true,
         sequential: true,
@@ -48,13 +48,51 @@ fn bundled_wrap_proof_states_the_demo_blocks_roots_and_digest() {
     let trace = executor::execute_block(&block, &options).unwrap().traces.unwrap();
     let pre = witness::PreState::of(&block).unwrap();
     let chunks = witness::build_chunks(&trace, &pre, DEMO_CHUNK_ROWS_LOG).unwrap();
-    let layouts: Vec<ChunkLayout> = chunks.iter().map(|c| ChunkLayout::of_witness(c).unwrap()).collect();
+    chunks.iter().map(|c| ChunkLayout::of_witness(c).unwrap()).collect()
+}
+
+#[test]
+fn bundled_wrap_proof_states_the_demo_blocks_roots_and_digest() {
+    let layouts = demo_layouts("data/demo/counter-loop-block.json");
     let mut public_inputs = aggregated_public_inputs(&layouts).unwrap();
     public_inputs.push(F::from_canonical_u64(DEMO_CHAIN_ID));
     let expected = BLOCK_LAYOUT.instances(&public_inputs).unwrap();
     let artifact = demo_wrap();
     assert_eq!(artifact.statement, expected);
     assert_ne!(expected.old_root, expected.new_root, "the demo block changes the state");
+}
+
+/// The bundled batch wrap proof (`data/wrap/demo-batch.wrap`) states the
+/// two demo blocks' batch: the first block's old root, the second's new
+/// root, the batch digest of both blocks' numbers and statements; it settles.
+#[test]
+fn bundled_batch_wrap_proof_states_the_demo_batch_and_settles() {
+    let blocks = [
+        (20_000_000, "data/demo/counter-loop-block.json"),
+        (20_000_001, "data/demo/counter-loop-next-block.json"),
+    ]
+    .map(|(number, file)| BatchBlock {
+        number,
+        chunks: demo_layouts(file),
+    });
+    let mut public_inputs = batch_public_inputs(&blocks).unwrap();
+    public_inputs.push(F::from_canonical_u64(DEMO_CHAIN_ID));
+    let expected = BLOCK_LAYOUT.instances(&public_inputs).unwrap();
+    let path = root().join("data/wrap/demo-batch.wrap");
+    let artifact = WrapArtifact::read(&path).expect("the bundled batch wrap proof reads");
+    assert_eq!(artifact.statement, expected);
+    assert_eq!(artifact.statement.old_root, demo_wrap().statement.old_root);
+
+    let out = zkr(&["l1", "verify", "data/wrap/demo-batch.wrap"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}
+{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("blocks 20000000..20000002"), "{stdout}");
+    assert!(stdout.contains("accepted: Rollup at"), "{stdout}");
 }
 
 #[test]
@@ -128,7 +166,7 @@ fn wrap_refuses_input_that_is_not_an_aggregated_proof() {
     let chunk = dir.path().join("chunk.proof");
     std::fs::write(&chunk, b"\x00\x01 definitely not a proof").unwrap();
     for (input, expected) in [
-        (chunk.clone(), "is not an aggregated block proof"),
+        (chunk.clone(), "is neither an aggregated block proof nor a batch proof"),
         (dir.path().join("missing.proof"), "reading"),
     ] {
         let out = zkr(&[
