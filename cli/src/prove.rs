@@ -65,6 +65,44 @@ impl StepTotals {
     }
 }
 
+/// Totals of one aggregation tree's steps: its first-level proofs (chunk
+/// leaves, or a batch's block proofs) and its merges, shown on a progress bar.
+struct TreeTotals {
+    nodes: StepTotals,
+    merges: StepTotals,
+    bar: ProgressBar,
+}
+
+impl TreeTotals {
+    /// A progress bar of `steps` proofs, labelled `what`.
+    fn new(what: &str, steps: usize) -> anyhow::Result<Self> {
+        let bar = ProgressBar::new(steps as u64);
+        bar.set_style(ProgressStyle::with_template(&format!(
+            "{what} {{bar:30}} {{pos}}/{{len}} {{elapsed}} {{msg}}"
+        ))?);
+        Ok(Self {
+            nodes: StepTotals::default(),
+            merges: StepTotals::default(),
+            bar,
+        })
+    }
+
+    fn record(&mut self, step: &AggregationStep) {
+        match step.kind {
+            StepKind::Merge { .. } => self.merges.add(step),
+            StepKind::Leaf { .. } | StepKind::Block { .. } => self.nodes.add(step),
+        }
+        self.bar.set_message(step.kind.to_string());
+        self.bar.inc(1);
+    }
+
+    /// Prints one line per kind (`nodes`: the first-level proofs' name).
+    fn print(&self, nodes: &str) {
+        println!("  {}", self.nodes.line(nodes));
+        println!("  {}", self.merges.line("merges"));
+    }
+}
+
 /// A block ready to prove: its input (on its parent's post-state in a
 /// batch) and its chunk witnesses.
 struct Executed {
@@ -128,22 +166,11 @@ fn prove_block(
     bar.finish_and_clear();
     let prove_time = prove_start.elapsed();
 
-    let bar = ProgressBar::new(num_steps(proofs.len()) as u64);
-    bar.set_style(ProgressStyle::with_template(
-        "aggregating {bar:30} {pos}/{len} {elapsed} {msg}",
-    )?);
-    let (mut leaves, mut merges) = (StepTotals::default(), StepTotals::default());
+    let mut totals = TreeTotals::new("aggregating", num_steps(proofs.len()))?;
     let aggregate_start = Instant::now();
-    let aggregated = aggregate_block(circuits, block.header.number, &proofs, &mut |step| {
-        match step.kind {
-            StepKind::Leaf { .. } => leaves.add(step),
-            _ => merges.add(step),
-        }
-        bar.set_message(step.kind.to_string());
-        bar.inc(1);
-    })
-    .context("aggregating the chunk proofs")?;
-    bar.finish_and_clear();
+    let aggregated = aggregate_block(circuits, block.header.number, &proofs, &mut |step| totals.record(step))
+        .context("aggregating the chunk proofs")?;
+    totals.bar.finish_and_clear();
     let aggregate_time = aggregate_start.elapsed();
     let path = out.join("aggregated.proof");
     std::fs::write(&path, aggregated.to_bytes()?).with_context(|| format!("writing {}", path.display()))?;
@@ -162,8 +189,7 @@ fn prove_block(
         prove_time.as_secs_f64(),
         aggregate_time.as_secs_f64()
     );
-    println!("  {}", leaves.line("leaves"));
-    println!("  {}", merges.line("merges"));
+    totals.print("leaves");
     println!(
         "aggregated proof: transactions {}..{}, {} chunks -> {}",
         aggregated.first_tx,
@@ -177,22 +203,11 @@ fn prove_block(
 
 /// Aggregates the blocks' proofs into `out/batch.proof`.
 fn prove_batch(circuits: &mut Circuits, blocks: &[AggregatedProof], out: &Path) -> anyhow::Result<()> {
-    let bar = ProgressBar::new(num_steps(blocks.len()) as u64);
-    bar.set_style(ProgressStyle::with_template(
-        "aggregating the batch {bar:30} {pos}/{len} {elapsed} {msg}",
-    )?);
-    let (mut block_steps, mut merges) = (StepTotals::default(), StepTotals::default());
+    let mut totals = TreeTotals::new("aggregating the batch", num_steps(blocks.len()))?;
     let start = Instant::now();
-    let batch = aggregate_batch(circuits, blocks, &mut |step| {
-        match step.kind {
-            StepKind::Block { .. } => block_steps.add(step),
-            _ => merges.add(step),
-        }
-        bar.set_message(step.kind.to_string());
-        bar.inc(1);
-    })
-    .context("aggregating the block proofs into a batch")?;
-    bar.finish_and_clear();
+    let batch = aggregate_batch(circuits, blocks, &mut |step| totals.record(step))
+        .context("aggregating the block proofs into a batch")?;
+    totals.bar.finish_and_clear();
     let path = out.join("batch.proof");
     std::fs::write(&path, batch.to_bytes()?).with_context(|| format!("writing {}", path.display()))?;
     println!(
@@ -203,8 +218,7 @@ fn prove_batch(circuits: &mut Circuits, blocks: &[AggregatedProof], out: &Path) 
         start.elapsed().as_secs_f64(),
         path.display()
     );
-    println!("  {}", block_steps.line("blocks"));
-    println!("  {}", merges.line("merges"));
+    totals.print("blocks");
     crate::verify::print_effects(batch.chunks().map(|c| &c.statement));
     Ok(())
 }

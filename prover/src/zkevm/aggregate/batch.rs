@@ -22,10 +22,11 @@
 use super::super::proof::{C, D};
 use super::circuits::Circuits;
 use super::leaf::ChunkLayout;
-use super::merge::merged_public_inputs;
 use super::proof::{decode, encode, ProofCodecError};
-use super::tree::{aggregated_public_inputs, fold_tree, merge, AggregationStep, Node, StepKind};
-use super::verify::VerifierData;
+use super::tree::{
+    aggregated_public_inputs, fold_tree, merge, merged_tree_public_inputs, AggregationStep, Node, StepKind,
+};
+use super::verify::{fold_merge_circuits, VerifierData};
 use super::{circuit_config, pi, AggregatedProof, AggregationError, PlonkProof};
 use plonky2::field::types::{Field, Field64, PrimeField64};
 use plonky2::hash::poseidon::PoseidonHash;
@@ -294,11 +295,7 @@ impl BatchVerifierData {
             let circuit = circuits.block(&data.circuit).data.verifier_data();
             nodes.push((circuit, block_public_inputs(block.number, &data.public_inputs)));
         }
-        let (circuit, public_inputs) = fold_tree::<_, AggregationError>(nodes, |(l, lpis), (r, rpis), _| {
-            let merge = circuits.merge(&l, &r);
-            Ok((merge.data.verifier_data(), merged_public_inputs(&lpis, &rpis)))
-        })?
-        .ok_or(AggregationError::Empty)?;
+        let (circuit, public_inputs) = fold_merge_circuits(circuits, nodes)?;
         Ok(Self {
             circuit,
             blocks: blocks.to_vec(),
@@ -338,6 +335,5 @@ pub fn batch_public_inputs(blocks: &[BatchBlock]) -> Option<Vec<F>> {
         .iter()
         .map(|b| Some(block_public_inputs(b.number, &aggregated_public_inputs(&b.chunks)?)))
         .collect::<Option<Vec<_>>>()?;
-    fold_tree::<_, std::convert::Infallible>(leaves, |left, right, _| Ok(merged_public_inputs(&left, &right)))
-        .unwrap_or_else(|never| match never {})
+    merged_tree_public_inputs(leaves)
 }

@@ -65,7 +65,12 @@ pub fn num_steps(chunks: usize) -> usize {
 /// computed natively from their statements (no circuit is built); `None`
 /// when there are no chunks.
 pub fn aggregated_public_inputs(chunks: &[ChunkLayout]) -> Option<Vec<F>> {
-    let leaves = chunks.iter().map(ChunkLayout::public_inputs).collect();
+    merged_tree_public_inputs(chunks.iter().map(ChunkLayout::public_inputs).collect())
+}
+
+/// The public inputs of the root of the merge tree over proofs with public
+/// inputs `leaves`, computed natively; `None` when there are none.
+pub(crate) fn merged_tree_public_inputs(leaves: Vec<Vec<F>>) -> Option<Vec<F>> {
     fold_tree::<_, std::convert::Infallible>(leaves, |left, right, _| Ok(merged_public_inputs(&left, &right)))
         .unwrap_or_else(|never| match never {})
 }

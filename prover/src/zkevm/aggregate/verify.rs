@@ -49,17 +49,27 @@ impl VerifierData {
             .iter()
             .map(|c| (circuits.leaf(c.shape()).data.verifier_data(), c.public_inputs()))
             .collect();
-        let (circuit, public_inputs) = fold_tree::<_, AggregationError>(leaves, |(l, lpis), (r, rpis), _| {
-            let merge = circuits.merge(&l, &r);
-            Ok((merge.data.verifier_data(), merged_public_inputs(&lpis, &rpis)))
-        })?
-        .ok_or(AggregationError::Empty)?;
+        let (circuit, public_inputs) = fold_merge_circuits(circuits, leaves)?;
         Ok(Self {
             circuit,
             chunks: chunks.to_vec(),
             public_inputs,
         })
     }
+}
+
+/// The root circuit and root public inputs of the merge tree over `leaves`
+/// (each a circuit and the public inputs of its proofs), building the merge
+/// circuits missing from `circuits`.
+pub(crate) fn fold_merge_circuits(
+    circuits: &mut Circuits,
+    leaves: Vec<(VerifierCircuitData<F, C, D>, Vec<F>)>,
+) -> Result<(VerifierCircuitData<F, C, D>, Vec<F>), AggregationError> {
+    fold_tree::<_, AggregationError>(leaves, |(l, lpis), (r, rpis), _| {
+        let merge = circuits.merge(&l, &r);
+        Ok((merge.data.verifier_data(), merged_public_inputs(&lpis, &rpis)))
+    })?
+    .ok_or(AggregationError::Empty)
 }
 
 /// Verifies an aggregated proof: its chunks are those `data` was built for,
