@@ -74,21 +74,25 @@ pub fn run(args: ZkevmArgs) -> anyhow::Result<ExitCode> {
             ..Default::default()
         };
         let started = Instant::now();
-        let out = execute_block(&block, &options).context("executing the benchmark block")?;
+        let trace = execute_block(&block, &options)
+            .context("executing the benchmark block")?
+            .traces
+            .context("traces were requested")?;
         let exec = started.elapsed();
-        let trace = out.traces.context("traces were requested")?;
         let started = Instant::now();
         let pre = witness::PreState::of(&block).context("building the state tree")?;
         let chunks = witness::build_chunks(&trace, &pre, rows_log)
             .with_context(|| format!("building chunks of 2^{rows_log} rows"))?;
         let witness_time = started.elapsed();
-        let chunk = chunks.first().context("the block produced no chunk")?;
+        let chunk = chunks.into_iter().next().context("the block produced no chunk")?;
         let chunk_txs = (chunk.statement.end_tx - chunk.statement.first_tx) as usize;
         let gas: u64 = trace.txs[chunk.statement.first_tx as usize..chunk.statement.end_tx as usize]
             .iter()
             .flat_map(|t| t.steps.iter())
             .map(|s| s.gas_cost)
             .sum();
+        // Only the chunk's witness stays in memory while it is proven.
+        drop((trace, pre, block));
         let started = Instant::now();
         let proof = prove_chunk_with(chunk, choice.backend.as_ref())
             .with_context(|| format!("proving a chunk of 2^{rows_log} rows"))?;
@@ -96,14 +100,14 @@ pub fn run(args: ZkevmArgs) -> anyhow::Result<ExitCode> {
         let started = Instant::now();
         verify_chunk(&proof).context("the benchmark proof does not verify")?;
         let verify = started.elapsed();
-        let steps = chunk.statement.steps as f64;
+        let steps = proof.statement.steps as f64;
         let chunk_exec = exec.mul_f64(chunk_txs as f64 / txs as f64);
         progress.suspend(|| {
             println!(
                 "2^{:<4} {:>7} {:>9} {:>9.1} {:>10.1} {:>10.2} {:>15.0} {:>15.0} {:>9.0}x {:>9.1}",
                 rows_log,
                 chunk_txs,
-                chunk.statement.steps,
+                proof.statement.steps,
                 secs(chunk_exec) * 1e3,
                 secs(witness_time) * 1e3,
                 secs(prove),

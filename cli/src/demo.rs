@@ -98,7 +98,7 @@ fn zkevm_stage() -> anyhow::Result<String> {
     let chunks = zkevm_demo_chunks(&block)?;
     let choice = backend_choice()?;
     let proofs = chunks
-        .iter()
+        .into_iter()
         .map(|chunk| prover::zkevm::prove_chunk_with(chunk, choice.backend.as_ref()))
         .collect::<Result<Vec<_>, _>>()?;
     prover::zkevm::verify_chunk_sequence(&proofs)?;

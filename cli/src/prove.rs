@@ -8,6 +8,7 @@
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use prover::backend::Backend;
 use prover::zkevm::aggregate::{
     aggregate_batch, aggregate_block, tree::num_steps, AggregatedProof, AggregationStep, Circuits, StepKind,
 };
@@ -138,11 +139,17 @@ fn execute(block: executor::BlockInput, chunk_rows_log: usize) -> anyhow::Result
 /// Proves an executed block into `out`: its chunk proofs and its aggregated proof.
 fn prove_block(
     circuits: &mut Circuits,
-    executed: &Executed,
+    executed: Executed,
+    backend: &dyn Backend,
     chunk_rows_log: usize,
     out: &Path,
 ) -> anyhow::Result<AggregatedProof> {
-    let (block, chunks) = (&executed.block, &executed.chunks);
+    let Executed {
+        block,
+        transactions,
+        chunks,
+        witness_time,
+    } = executed;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let bar = ProgressBar::new(chunks.len() as u64);
     bar.set_style(ProgressStyle::with_template(
@@ -150,14 +157,15 @@ fn prove_block(
     )?);
     let prove_start = Instant::now();
     let mut proofs = Vec::with_capacity(chunks.len());
-    for (i, chunk) in chunks.iter().enumerate() {
-        let proof = prover::zkevm::prove_chunk(chunk).with_context(|| format!("proving chunk {i}"))?;
+    // Each chunk's witness is freed as it is proven.
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let proof = prover::zkevm::prove_chunk_with(chunk, backend).with_context(|| format!("proving chunk {i}"))?;
         let path = out.join(format!("chunk-{i}.proof"));
         std::fs::write(&path, proof.to_bytes()?).with_context(|| format!("writing {}", path.display()))?;
         tracing::info!(
             block = block.header.number,
             chunk = i,
-            steps = chunk.statement.steps,
+            steps = proof.statement.steps,
             "chunk proven"
         );
         proofs.push(proof);
@@ -175,17 +183,17 @@ fn prove_block(
     let path = out.join("aggregated.proof");
     std::fs::write(&path, aggregated.to_bytes()?).with_context(|| format!("writing {}", path.display()))?;
 
-    let steps: u64 = chunks.iter().map(|c| c.statement.steps).sum();
+    let steps: u64 = proofs.iter().map(|p| p.statement.steps).sum();
     println!(
         "block {}: {} transactions, {steps} steps in {} chunks of at most 2^{chunk_rows_log} rows -> {}",
         block.header.number,
-        executed.transactions,
-        chunks.len(),
+        transactions,
+        proofs.len(),
         out.display()
     );
     println!(
         "execute + witness {:.2}s, prove {:.2}s, aggregate {:.2}s",
-        executed.witness_time.as_secs_f64(),
+        witness_time.as_secs_f64(),
         prove_time.as_secs_f64(),
         aggregate_time.as_secs_f64()
     );
@@ -197,7 +205,7 @@ fn prove_block(
         aggregated.num_chunks(),
         path.display()
     );
-    crate::verify::print_effects(chunks.iter().map(|c| &c.statement));
+    crate::verify::print_effects(proofs.iter().map(|p| &p.statement));
     Ok(aggregated)
 }
 
@@ -245,6 +253,8 @@ pub fn run(args: ProveArgs) -> anyhow::Result<ExitCode> {
         first.get_or_insert(executed);
         parent = Some(output);
     }
+    let choice = crate::gpu::backend_choice()?;
+    println!("{}", choice.describe());
     let mut circuits = Circuits::new();
     let batch = blocks.len() > 1;
     let mut proven: Vec<AggregatedProof> = Vec::with_capacity(blocks.len());
@@ -259,8 +269,14 @@ pub fn run(args: ProveArgs) -> anyhow::Result<ExitCode> {
             args.out.clone()
         };
         proven.push(
-            prove_block(&mut circuits, &executed, args.chunk_rows_log, &out)
-                .with_context(|| format!("proving {}", path.display()))?,
+            prove_block(
+                &mut circuits,
+                executed,
+                choice.backend.as_ref(),
+                args.chunk_rows_log,
+                &out,
+            )
+            .with_context(|| format!("proving {}", path.display()))?,
         );
     }
     if batch {

@@ -122,7 +122,7 @@ fn prove_case(case: &StateTestCase, gas_used: Option<u64>, rows_log: usize, back
         }
     };
     let proofs = match chunks
-        .iter()
+        .into_iter()
         .map(|c| prover::zkevm::prove_chunk_with(c, backend))
         .collect::<Result<Vec<_>, _>>()
     {

@@ -2,7 +2,8 @@
 //! Goldilocks polynomial commitments (LDE + Poseidon Merkle tree) for the
 //! STARK and plonky2 layers, and BN254 MSMs for the halo2 KZG wrap.
 //!
-//! [`CpuBackend`] is plonky2's and halo2's own code; [`GpuBackend`] runs the
+//! [`CpuBackend`] is plonky2's and halo2's own code (the Goldilocks
+//! commitment scheduled to need less memory, [`crate::cpu_commit`]); [`GpuBackend`] runs the
 //! `gpu-kernels` kernels and returns the same `PolynomialBatch` and the same
 //! MSM results bit for bit, so proofs made with it verify with unmodified
 //! starky, plonky2 and halo2 verifiers. [`select_backend`] picks one from `ZKR_BACKEND`
@@ -93,7 +94,9 @@ fn check_values(values: &[PolynomialValues<F>], rate_bits: usize, cap_height: us
     Ok(n)
 }
 
-/// plonky2's own commitment code on the CPU (rayon, all cores).
+/// plonky2's own commitment code on the CPU (rayon, all cores); unblinded
+/// commitments fill the Merkle leaves a column group at a time
+/// ([`crate::cpu_commit`]), bit-identical to `PolynomialBatch::from_values`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CpuBackend;
 
@@ -115,9 +118,13 @@ impl Backend for CpuBackend {
         timing: &mut TimingTree,
     ) -> Result<PolynomialBatch<F, C, D>, BackendError> {
         check_values(&values, rate_bits, cap_height)?;
-        Ok(PolynomialBatch::from_values(
-            values, rate_bits, blinding, cap_height, timing, None,
-        ))
+        if blinding {
+            // Random salt columns: nothing to be bit-identical to.
+            return Ok(PolynomialBatch::from_values(
+                values, rate_bits, blinding, cap_height, timing, None,
+            ));
+        }
+        Ok(crate::cpu_commit::commit_unblinded(values, rate_bits, cap_height))
     }
 
     fn prepare_bn254_bases(&self, bases: &[G1Affine]) -> Result<Box<dyn PreparedBases>, KzgError> {

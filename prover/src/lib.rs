@@ -6,6 +6,7 @@
 //! run on the CPU or on a GPU with bit-identical results.
 
 pub mod backend;
+mod cpu_commit;
 pub mod guard;
 pub mod kzg;
 pub mod wrap;

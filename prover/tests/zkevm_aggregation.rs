@@ -36,7 +36,10 @@ fn chunk_proofs(trace: &BlockTrace, pre: &PreState) -> Vec<ChunkProof> {
     let chunks = build_chunks(trace, pre, 8).expect("the block is in scope");
     assert_eq!(chunks.len(), trace.txs.len(), "one transaction per chunk");
     let start = Instant::now();
-    let proofs = chunks.iter().map(|c| prove_chunk(c).expect("chunk proves")).collect();
+    let proofs = chunks
+        .iter()
+        .map(|c| prove_chunk(c.clone()).expect("chunk proves"))
+        .collect();
     eprintln!("{} chunk proofs in {:.1}s", chunks.len(), start.elapsed().as_secs_f64());
     proofs
 }
@@ -192,7 +195,7 @@ fn a_plain_transfer_leaf_proves_the_empty_code_leaf() {
     let chunks = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).expect("the block is in scope");
     assert_eq!(chunks.len(), 1);
     assert!(chunks[0].statement.calls[1].code.is_empty());
-    let proof = prove_chunk(&chunks[0]).expect("chunk proves");
+    let proof = prove_chunk(chunks[0].clone()).expect("chunk proves");
     let mut circuits = Circuits::new();
     let leaf = prove_leaf(&mut circuits, 0, &proof, &mut report).expect("the leaf proves");
     let roots = &leaf.proof.public_inputs[pi::OLD_ROOT..pi::NUM];

@@ -28,7 +28,10 @@ fn block_proof(circuits: &mut Circuits, block: &BlockInput) -> AggregatedProof {
         .traces
         .expect("traces were requested");
     let chunks = build_chunks(&trace, &PreState::of(block).unwrap(), 8).expect("the block is in scope");
-    let proofs: Vec<_> = chunks.iter().map(|c| prove_chunk(c).expect("chunk proves")).collect();
+    let proofs: Vec<_> = chunks
+        .iter()
+        .map(|c| prove_chunk(c.clone()).expect("chunk proves"))
+        .collect();
     aggregate_block(circuits, block.header.number, &proofs, &mut |_| {}).expect("the block aggregates")
 }
 
@@ -137,7 +140,7 @@ fn consecutive_blocks_aggregate_into_one_batch_proof_and_tampering_is_rejected()
     .unwrap();
     let chunks = build_chunks(&trace, &PreState::of(&two_calls).unwrap(), 8).unwrap();
     assert_eq!(chunks.len(), 2);
-    let tail = aggregate_chunk(&mut circuits, 20_000_000, &prove_chunk(&chunks[1]).unwrap()).unwrap();
+    let tail = aggregate_chunk(&mut circuits, 20_000_000, &prove_chunk(chunks[1].clone()).unwrap()).unwrap();
     assert_eq!(tail.first_tx, 1);
     let err = aggregate_batch(&mut circuits, std::slice::from_ref(&tail), &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("starts at transaction 1"), "{err}");

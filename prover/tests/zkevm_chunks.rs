@@ -401,7 +401,7 @@ fn chunks(programs: &[Vec<u8>], k: usize) -> Vec<ChunkWitness> {
 }
 
 fn prove_and_verify(w: &ChunkWitness) -> ChunkProof {
-    let proof = prove_chunk(w).expect("proving succeeds");
+    let proof = prove_chunk(w.clone()).expect("proving succeeds");
     verify_chunk(&proof).expect("proof verifies");
     proof
 }
@@ -850,7 +850,7 @@ fn out_of_scope_opcode_is_rejected_with_its_name() {
 
 /// Flips one cell and expects proving or verification to fail.
 fn assert_rejected(w: &ChunkWitness, what: &str) {
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prove_chunk(w)));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prove_chunk(w.clone())));
     match outcome {
         Err(_) | Ok(Err(_)) => {}
         Ok(Ok(proof)) => assert!(verify_chunk(&proof).is_err(), "{what}: corrupted witness was accepted"),

@@ -249,7 +249,7 @@ impl ProofPipeline for ZkevmPipeline {
             JobKind::Chunk => {
                 expect_inputs(job, inputs, 1)?;
                 let (block, witness) = decode_chunk_input(job, &inputs[0])?;
-                let chunk = prover::zkevm::prove_chunk_with(&witness, self.backend.as_ref())
+                let chunk = prover::zkevm::prove_chunk_with(witness, self.backend.as_ref())
                     .map_err(|e| run_failed(job, e.to_string()))?;
                 aggregate_chunk(&mut self.circuits(), block, &chunk).map_err(|e| run_failed(job, e.to_string()))?
             }

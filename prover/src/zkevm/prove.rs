@@ -20,33 +20,51 @@ use plonky2::fri::oracle::PolynomialBatch;
 use plonky2::iop::challenger::Challenger;
 use plonky2::plonk::config::GenericConfig;
 use plonky2::util::timing::TimingTree;
+use rayon::prelude::*;
 use starky::config::StarkConfig;
 use starky::cross_table_lookup::{get_ctl_data, CtlData};
 use starky::lookup::GrandProductChallengeSet;
 use starky::stark::Stark;
-use starky::util::trace_rows_to_poly_values;
 use witness::{ChunkWitness, F};
 
 type Hasher = <C as GenericConfig<D>>::Hasher;
 
 /// Proves one chunk on the CPU backend. Fails if the witness violates a constraint.
-pub fn prove_chunk(witness: &ChunkWitness) -> Result<ChunkProof, ZkevmError> {
+pub fn prove_chunk(witness: ChunkWitness) -> Result<ChunkProof, ZkevmError> {
     prove_chunk_with(witness, &crate::backend::CpuBackend)
 }
 
 /// Proves one chunk, committing to the table traces through `backend`.
-pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result<ChunkProof, ZkevmError> {
+///
+/// The witness is taken by value: each table's rows are freed as soon as
+/// they are turned into columns, so the row-major witness and the
+/// commitments never coexist (at 2^18 step rows the step table alone is
+/// over a gigabyte per copy).
+pub fn prove_chunk_with(witness: ChunkWitness, backend: &dyn Backend) -> Result<ChunkProof, ZkevmError> {
     let config = stark_config();
+    let ChunkWitness {
+        statement,
+        state,
+        cpu,
+        stack,
+        bytecode,
+        logic,
+        context,
+        memory,
+        arith,
+        storage,
+        exp,
+    } = witness;
     let traces: [Vec<PolynomialValues<F>>; NUM_TABLES] = [
-        trace_rows_to_poly_values(witness.cpu.clone()),
-        trace_rows_to_poly_values(witness.stack.clone()),
-        trace_rows_to_poly_values(witness.bytecode.clone()),
-        trace_rows_to_poly_values(witness.logic.clone()),
-        trace_rows_to_poly_values(witness.context.clone()),
-        trace_rows_to_poly_values(witness.memory.clone()),
-        trace_rows_to_poly_values(witness.arith.clone()),
-        trace_rows_to_poly_values(witness.storage.clone()),
-        trace_rows_to_poly_values(witness.exp.clone()),
+        into_columns(cpu),
+        into_columns(stack),
+        into_columns(bytecode),
+        into_columns(logic),
+        into_columns(context),
+        into_columns(memory),
+        into_columns(arith),
+        into_columns(storage),
+        into_columns(exp),
     ];
     let mut timing = TimingTree::default();
     let rate_bits = config.fri_config.rate_bits;
@@ -61,7 +79,7 @@ pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result
         })?;
 
     let mut challenger = Challenger::<F, Hasher>::new();
-    observe_statement(&mut challenger, &witness.statement);
+    observe_statement(&mut challenger, &statement);
     for c in &commitments {
         challenger.observe_cap(&c.merkle_tree.cap);
     }
@@ -76,10 +94,11 @@ pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result
         ctl_challenges: &ctl_challenges,
         challenger: challenger.clone(),
     };
+    let cpu_pis = cpu_public_inputs(&statement);
     Ok(ChunkProof {
-        statement: witness.statement.clone(),
-        state: witness.state.clone(),
-        cpu: job(0).prove(&CpuStark, "step", &cpu_public_inputs(&witness.statement))?,
+        statement,
+        state,
+        cpu: job(0).prove(&CpuStark, "step", &cpu_pis)?,
         stack: job(1).prove(&StackStark, "stack", &[])?,
         bytecode: job(2).prove(&BytecodeStark, "bytecode", &[])?,
         logic: job(3).prove(&LogicStark, "logic", &[])?,
@@ -89,6 +108,14 @@ pub fn prove_chunk_with(witness: &ChunkWitness, backend: &dyn Backend) -> Result
         storage: job(7).prove(&StorageStark, "storage", &[])?,
         exp: job(8).prove(&ExpStark, "exponentiation", &[])?,
     })
+}
+
+/// The columns of a table given by its rows, freeing the rows.
+fn into_columns<const N: usize>(rows: Vec<[F; N]>) -> Vec<PolynomialValues<F>> {
+    (0..N)
+        .into_par_iter()
+        .map(|j| PolynomialValues::new(rows.iter().map(|row| row[j]).collect()))
+        .collect()
 }
 
 /// What proving one table needs.
