@@ -47,6 +47,7 @@ pub struct WrapArgs {
 }
 
 fn stage(progress: &ProgressBar, what: &str) -> Instant {
+    tracing::info!(stage = what, "bench wrap stage started");
     progress.set_message(what.to_string());
     Instant::now()
 }
@@ -55,6 +56,8 @@ pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
     if args.lookup_bits as u32 >= args.k {
         bail!("--lookup-bits ({}) must be below --k ({})", args.lookup_bits, args.k);
     }
+    // The verifier is compiled after minutes of proving: find the compiler first.
+    let solc = Solc::locate().context("the Solidity compiler the sample's verifier needs")?;
     let progress = ProgressBar::new_spinner();
     progress.set_style(ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")?);
     progress.enable_steady_tick(Duration::from_millis(200));
@@ -117,7 +120,7 @@ pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
 
     let t = stage(&progress, "Solidity verifier: generate and compile");
     let source = verifier_solidity(&keys.params, keys.vk(), NUM_INSTANCES)?;
-    let verifier = compile_verifier(&Solc::locate()?, &source)?;
+    let verifier = compile_verifier(&solc, &source)?;
     rows.push(("verifier generation + solc".into(), t.elapsed()));
 
     let t = stage(&progress, "L1 (revm): deploy and submit");

@@ -145,6 +145,9 @@ impl Subject {
 
 pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
     let subject = Subject::load(&args.proof)?;
+    // The verifier is compiled last, after most of an hour of proving: find
+    // the compiler first.
+    let solc = Solc::locate().context("the Solidity compiler the wrap's verifier needs")?;
     let progress = ProgressBar::new_spinner();
     progress.set_style(ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")?);
     progress.enable_steady_tick(Duration::from_millis(200));
@@ -194,7 +197,7 @@ pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
     })?;
     let (verifier_source, verifier) = stages.run("Solidity verifier: generate and compile", || {
         let source = verifier_solidity(&keys.params, keys.vk(), NUM_INSTANCES)?;
-        let compiled = compile_verifier(&Solc::locate()?, &source)?;
+        let compiled = compile_verifier(&solc, &source)?;
         Ok((source, compiled))
     })?;
     stages.progress.finish_and_clear();

@@ -186,3 +186,25 @@ fn wrap_refuses_input_that_is_not_an_aggregated_proof() {
         assert!(!out_file.exists(), "nothing is written on bad input");
     }
 }
+
+/// Without the Solidity compiler the wrap commands stop before proving
+/// (they used to find out after minutes, or most of an hour, of it).
+#[test]
+fn wrap_commands_without_a_solidity_compiler_stop_before_proving() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-solcjs");
+    let out = Command::new(env!("CARGO_BIN_EXE_zkr"))
+        .args(["bench", "wrap"])
+        .env("ZKR_SOLCJS", &missing)
+        .env("ZKR_LOG", "info")
+        .current_dir(root())
+        .output()
+        .expect("zkr runs");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("solcjs not found") && stderr.contains(missing.to_str().unwrap()),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("stage started"), "no stage ran: {stderr}");
+}

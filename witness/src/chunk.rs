@@ -171,13 +171,13 @@ fn merge_changes<'a>(listed: impl Iterator<Item = &'a StorageSlot>) -> Vec<Stora
 }
 
 /// A summary line, then one indented line per storage slot (`contract[key]:
-/// before -> after`), at most `max` of them.
+/// before -> after`, or `value (unchanged)`), at most `max` of them.
 pub fn describe_storage(slots: &[StorageSlot], max: usize) -> Vec<String> {
     describe(slots, max, "storage", "slots", |s| format!("{}[{}]", s.address, s.key))
 }
 
 /// A summary line, then one indented line per account field (`account
-/// field: before -> after`), at most `max` of them.
+/// field: before -> after`, or `value (unchanged)`), at most `max` of them.
 pub fn describe_accounts(fields: &[StorageSlot], max: usize) -> Vec<String> {
     describe(fields, max, "accounts", "fields", |s| {
         format!("{} {}", s.address, accounting::field_name(s.key.saturating_to()))
@@ -192,12 +192,14 @@ fn describe(
     name: impl Fn(&StorageSlot) -> String,
 ) -> Vec<String> {
     let mut lines = vec![format!("{what}: {} {items} (value before -> after)", slots.len())];
-    lines.extend(
-        slots
-            .iter()
-            .take(max)
-            .map(|s| format!("  {}: {} -> {}", name(s), s.before, s.after)),
-    );
+    lines.extend(slots.iter().take(max).map(|s| {
+        if s.before == s.after {
+            // Touched (read, or written back) without a net change.
+            format!("  {}: {} (unchanged)", name(s), s.before)
+        } else {
+            format!("  {}: {} -> {}", name(s), s.before, s.after)
+        }
+    }));
     if slots.len() > max {
         lines.push(format!("  ... and {} more {items}", slots.len() - max));
     }
@@ -523,4 +525,25 @@ fn build_chunk(
 /// and at least one padding row.
 fn rows_log_for(accesses: usize) -> usize {
     ((accesses + 1).next_power_of_two().trailing_zeros() as usize).max(MIN_ROWS_LOG)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn described_slots_mark_those_without_a_net_change() {
+        let slot = |key: u8, before: u8, after: u8| StorageSlot {
+            address: Address::repeat_byte(0x10),
+            key: U256::from(key),
+            before: U256::from(before),
+            after: U256::from(after),
+        };
+        let lines = describe_storage(&[slot(0, 1, 5), slot(1, 7, 7), slot(2, 0, 1)], 2);
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert_eq!(lines[0], "storage: 3 slots (value before -> after)");
+        assert!(lines[1].ends_with("[0]: 1 -> 5"), "{}", lines[1]);
+        assert!(lines[2].ends_with("[1]: 7 (unchanged)"), "{}", lines[2]);
+        assert_eq!(lines[3], "  ... and 1 more slots");
+    }
 }
