@@ -6,10 +6,11 @@
 //! tree's leaf rows: at its peak it holds the extension twice (four times
 //! the trace at rate 1/2) besides the coefficients. Here the leaf rows are
 //! allocated once and filled a group of columns at a time, so only one
-//! group's extension exists beside them; the chunk prover's widest table
-//! (the step table) then peaks at about half of what it did. The same
-//! plonky2 functions compute every value, in the same order, so the
-//! commitment is bit for bit `from_values`'s (see the tests).
+//! group's extension exists beside them: the commitment's peak heap is
+//! about half of `from_values`'s (`cargo bench -p bench --bench
+//! cpu_commit`). The same plonky2 functions compute every value, in the
+//! same order, so the commitment is bit for bit `from_values`'s (see the
+//! tests).
 
 use crate::backend::{C, D, F};
 use plonky2::field::polynomial::{PolynomialCoeffs, PolynomialValues};

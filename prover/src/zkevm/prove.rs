@@ -38,8 +38,8 @@ pub fn prove_chunk(witness: ChunkWitness) -> Result<ChunkProof, ZkevmError> {
 ///
 /// The witness is taken by value: each table's rows are freed as soon as
 /// they are turned into columns, so the row-major witness and the
-/// commitments never coexist (at 2^18 step rows the step table alone is
-/// over a gigabyte per copy).
+/// commitments never coexist (at 2^18 step rows one copy of the step table
+/// is about 0.8 GB).
 pub fn prove_chunk_with(witness: ChunkWitness, backend: &dyn Backend) -> Result<ChunkProof, ZkevmError> {
     let config = stark_config();
     let ChunkWitness {
