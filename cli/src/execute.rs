@@ -34,6 +34,10 @@ pub struct ExecuteArgs {
     /// Write the execution traces here (JSON for `.json`, bincode otherwise).
     #[arg(long)]
     trace_out: Option<PathBuf>,
+    /// Write the executed block's input here in zkr's block format (JSON for
+    /// `.json`, bincode otherwise), e.g. to prove a synthetic block with `zkr prove`.
+    #[arg(long)]
+    block_out: Option<PathBuf>,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -153,6 +157,9 @@ pub fn run(args: ExecuteArgs) -> anyhow::Result<ExitCode> {
     }
     if let (Some(path), Some(traces)) = (&args.trace_out, &out.traces) {
         codec::save_traces(traces, path)?;
+    }
+    if let Some(path) = &args.block_out {
+        codec::save_block(&input, path)?;
     }
     let has_expected = input.header.expected.is_some();
     let checks = if has_expected {

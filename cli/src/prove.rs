@@ -104,62 +104,83 @@ impl TreeTotals {
     }
 }
 
-/// A block ready to prove: its input (on its parent's post-state in a
-/// batch) and its chunk witnesses.
+/// A block's traced execution: its chunk witnesses, built as they are
+/// asked for, and what the execution left.
 struct Executed {
-    block: executor::BlockInput,
+    /// The chunk witnesses, in order.
+    chunks: witness::ChunkWitnesses<'static>,
+    /// Number of transactions in the block.
     transactions: usize,
-    chunks: Vec<witness::ChunkWitness>,
-    /// Time spent executing and building the witnesses.
-    witness_time: Duration,
+    /// The execution output (the post-state the next block runs on).
+    output: executor::BlockOutput,
+    /// Time spent executing and planning the chunks.
+    time: Duration,
 }
 
-/// Executes `block` with trace capture and cuts its chunk witnesses; also
-/// returns the execution output (the post-state the next block runs on).
-fn execute(block: executor::BlockInput, chunk_rows_log: usize) -> anyhow::Result<(Executed, executor::BlockOutput)> {
+/// Executes `block` with trace capture and plans its chunks.
+fn execute(block: &executor::BlockInput, chunk_rows_log: usize) -> anyhow::Result<Executed> {
     let start = Instant::now();
     let options = executor::ExecOptions {
         capture_traces: true,
         sequential: true,
         ..Default::default()
     };
-    let mut output = executor::execute_block(&block, &options).context("executing the block")?;
+    let mut output = executor::execute_block(block, &options).context("executing the block")?;
     let trace = output.traces.take().context("the executor returned no traces")?;
-    let pre = witness::PreState::of(&block).context("building the state tree of the pre-state")?;
-    let chunks = witness::build_chunks(&trace, &pre, chunk_rows_log).context("building the chunk witnesses")?;
-    let executed = Executed {
-        block,
-        transactions: trace.txs.len(),
+    let transactions = trace.txs.len();
+    let pre = witness::PreState::of(block).context("building the state tree of the pre-state")?;
+    let chunks = witness::chunk_witnesses(trace, &pre, chunk_rows_log).context("cutting the block into chunks")?;
+    Ok(Executed {
         chunks,
-        witness_time: start.elapsed(),
-    };
-    Ok((executed, output))
+        transactions,
+        output,
+        time: start.elapsed(),
+    })
 }
 
-/// Proves an executed block into `out`: its chunk proofs and its aggregated proof.
+/// Executes `block` and builds each of its chunk witnesses once, dropping
+/// each as soon as it is built: bad input fails here, before anything is
+/// proven, while memory holds one chunk's witness at a time. Returns the
+/// execution output.
+fn check(block: &executor::BlockInput, chunk_rows_log: usize) -> anyhow::Result<executor::BlockOutput> {
+    let executed = execute(block, chunk_rows_log)?;
+    for (i, chunk) in executed.chunks.enumerate() {
+        chunk.with_context(|| format!("building the witness of chunk {i}"))?;
+    }
+    Ok(executed.output)
+}
+
+/// Executes a checked block again and proves it into `out`: its chunk
+/// proofs, each chunk's witness built just before it is proven and freed by
+/// proving, and its aggregated proof.
 fn prove_block(
     circuits: &mut Circuits,
-    executed: Executed,
+    block: &executor::BlockInput,
     backend: &dyn Backend,
     chunk_rows_log: usize,
     out: &Path,
 ) -> anyhow::Result<AggregatedProof> {
     let Executed {
-        block,
+        mut chunks,
         transactions,
-        chunks,
-        witness_time,
-    } = executed;
+        time: mut witness_time,
+        ..
+    } = execute(block, chunk_rows_log)?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let bar = ProgressBar::new(chunks.len() as u64);
     bar.set_style(ProgressStyle::with_template(
         "proving chunks {bar:30} {pos}/{len} {elapsed}",
     )?);
-    let prove_start = Instant::now();
+    let mut prove_time = Duration::ZERO;
     let mut proofs = Vec::with_capacity(chunks.len());
-    // Each chunk's witness is freed as it is proven.
-    for (i, chunk) in chunks.into_iter().enumerate() {
+    for i in 0.. {
+        let start = Instant::now();
+        let Some(chunk) = chunks.next() else { break };
+        let chunk = chunk.with_context(|| format!("building the witness of chunk {i}"))?;
+        witness_time += start.elapsed();
+        let start = Instant::now();
         let proof = prover::zkevm::prove_chunk_with(chunk, backend).with_context(|| format!("proving chunk {i}"))?;
+        prove_time += start.elapsed();
         let path = out.join(format!("chunk-{i}.proof"));
         std::fs::write(&path, proof.to_bytes()?).with_context(|| format!("writing {}", path.display()))?;
         tracing::info!(
@@ -172,7 +193,6 @@ fn prove_block(
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let prove_time = prove_start.elapsed();
 
     let mut totals = TreeTotals::new("aggregating", num_steps(proofs.len()))?;
     let aggregate_start = Instant::now();
@@ -232,14 +252,13 @@ fn prove_batch(circuits: &mut Circuits, blocks: &[AggregatedProof], out: &Path) 
 }
 
 pub fn run(args: ProveArgs) -> anyhow::Result<ExitCode> {
-    // Execute every block on its parent's post-state and cut its witnesses
-    // first, so that bad input (a block that does not follow, an
-    // out-of-scope opcode) stops the run before anything is proven or
-    // written. Only the first block's witnesses are kept; the others are cut
-    // again when their turn comes (milliseconds against minutes of
-    // proving), so memory holds one block's witnesses at a time.
+    // Execute every block on its parent's post-state and build all its
+    // chunk witnesses first, so that bad input (a block that does not
+    // follow, an out-of-scope opcode) stops the run before anything is
+    // proven or written. The witnesses are dropped as they are built and
+    // built again when their turn to be proven comes (seconds against
+    // minutes of proving), so memory holds one chunk's witness at a time.
     let mut blocks: Vec<executor::BlockInput> = Vec::with_capacity(args.block.len());
-    let mut first: Option<Executed> = None;
     let mut parent: Option<executor::BlockOutput> = None;
     for path in &args.block {
         let mut block = executor::codec::load_block(path).with_context(|| format!("loading {}", path.display()))?;
@@ -247,36 +266,23 @@ pub fn run(args: ProveArgs) -> anyhow::Result<ExitCode> {
             block = executor::chain::follow(&block, parent)
                 .with_context(|| format!("{} cannot follow the block before it", path.display()))?;
         }
-        let (executed, output) =
-            execute(block, args.chunk_rows_log).with_context(|| format!("executing {}", path.display()))?;
-        blocks.push(executed.block.clone());
-        first.get_or_insert(executed);
-        parent = Some(output);
+        parent = Some(check(&block, args.chunk_rows_log).with_context(|| format!("executing {}", path.display()))?);
+        blocks.push(block);
     }
     let choice = crate::gpu::backend_choice()?;
     println!("{}", choice.describe());
     let mut circuits = Circuits::new();
     let batch = blocks.len() > 1;
     let mut proven: Vec<AggregatedProof> = Vec::with_capacity(blocks.len());
-    for (block, path) in blocks.into_iter().zip(&args.block) {
-        let executed = match first.take() {
-            Some(executed) => executed,
-            None => execute(block, args.chunk_rows_log)?.0,
-        };
+    for (block, path) in blocks.iter().zip(&args.block) {
         let out = if batch {
-            args.out.join(format!("block-{}", executed.block.header.number))
+            args.out.join(format!("block-{}", block.header.number))
         } else {
             args.out.clone()
         };
         proven.push(
-            prove_block(
-                &mut circuits,
-                executed,
-                choice.backend.as_ref(),
-                args.chunk_rows_log,
-                &out,
-            )
-            .with_context(|| format!("proving {}", path.display()))?,
+            prove_block(&mut circuits, block, choice.backend.as_ref(), args.chunk_rows_log, &out)
+                .with_context(|| format!("proving {}", path.display()))?,
         );
     }
     if batch {

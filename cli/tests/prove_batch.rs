@@ -1,7 +1,8 @@
 //! `zkr prove` with several `--block`s proves each block on the state the
 //! previous one leaves and aggregates them into `batch.proof`, which `zkr
-//! verify` checks; blocks that do not follow each other are refused before
-//! anything is proven or written.
+//! verify` checks; blocks that do not follow each other, and a block whose
+//! later chunk is out of scope, are refused before anything is proven or
+//! written.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -126,6 +127,46 @@ fn blocks_that_do_not_follow_are_refused_before_proving() {
     assert!(!run.status.success());
     assert!(
         stderr.contains(&files[1]) && stderr.contains(&format!("account {sender}")),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing is written");
+}
+
+/// Every chunk witness is built (and dropped) before the first is proven:
+/// an out-of-scope opcode in the second of two chunks stops the run before
+/// anything is written.
+#[test]
+fn an_out_of_scope_opcode_in_a_later_chunk_is_refused_before_proving() {
+    let scratch = Scratch::new("late-chunk");
+    let mut block = executor::synthetic::counter_loop_block(3, 19);
+    // At 2^8 rows each counter-loop call (142 steps) fills a chunk; the
+    // third call joins the second's chunk and goes to code that reads a
+    // balance, which no table proves.
+    let reader = revm::primitives::Address::with_last_byte(0x20);
+    block.pre_state.insert(
+        reader,
+        executor::input::PreAccount {
+            code: revm::primitives::Bytes::from(vec![0x30, 0x31, 0x00]),
+            ..Default::default()
+        },
+    );
+    block.transactions[2].to = Some(reader);
+    let file = scratch.0.join("block.json");
+    executor::codec::save_block(&block, &file).unwrap();
+    let out = scratch.0.join("proofs");
+    let run = zkr(&[
+        "prove",
+        "--block",
+        &file.to_string_lossy(),
+        "--chunk-rows-log",
+        "8",
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    let stderr = text(&run.stderr);
+    assert!(!run.status.success());
+    assert!(
+        stderr.contains("chunk 1") && stderr.contains("BALANCE") && stderr.contains("block.json"),
         "{stderr}"
     );
     assert!(!out.exists(), "nothing is written");

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use witness::chunk::intrinsic_gas;
 use witness::opcode::{decode, env, memory_cost, Family};
 use witness::state::{StateTree, StateWitness, ACCOUNT, STORAGE};
-use witness::{build_chunks, ChunkWitness, PreState, WitnessError, F};
+use witness::{build_chunks, chunk_witnesses, ChunkWitness, PreState, WitnessError, F};
 
 /// Sender of every test transaction.
 const SENDER: Address = Address::with_last_byte(0xaa);
@@ -846,6 +846,43 @@ fn out_of_scope_opcode_is_rejected_with_its_name() {
         "{err}"
     );
     assert!(err.to_string().contains("BALANCE"));
+}
+
+/// Chunk witnesses built one at a time (each transaction's trace freed once
+/// its chunk is built) equal those built at once; a chunk that fails to build
+/// (an out-of-scope opcode in the second chunk) ends the iteration with its
+/// error, after the chunk before it.
+#[test]
+fn chunk_witnesses_built_one_at_a_time_equal_those_built_at_once() {
+    let (block, trace) = storage_block();
+    let pre = PreState::of(&block).unwrap();
+    let at_once = build_chunks(&trace, &pre, 8).expect("the traces are in scope");
+    let one_at_a_time = chunk_witnesses(trace.clone(), &pre, 8).expect("the block is planned");
+    assert_eq!(one_at_a_time.len(), 2);
+    assert_eq!(at_once.len(), 2);
+    for (i, (a, b)) in at_once.iter().zip(one_at_a_time).enumerate() {
+        let b = b.expect("the chunk builds");
+        assert_eq!(a.statement, b.statement, "chunk {i}");
+        assert_eq!(a.cpu, b.cpu, "chunk {i}");
+        assert_eq!(a.stack, b.stack, "chunk {i}");
+        assert_eq!(a.memory, b.memory, "chunk {i}");
+        assert_eq!(a.storage, b.storage, "chunk {i}");
+    }
+
+    let mut bad = trace;
+    let last = bad.txs.len() - 1;
+    let sload = bad.txs[last].steps.iter().position(|s| s.opcode == 0x54).unwrap();
+    bad.txs[last].steps[sload].opcode = 0x31;
+    let mut chunks = chunk_witnesses(bad, &pre, 8).expect("planning does not run the steps");
+    assert_eq!(chunks.len(), 2);
+    assert!(chunks.next().unwrap().is_ok(), "the first chunk has no BALANCE");
+    let err = chunks.next().unwrap().unwrap_err();
+    assert!(
+        matches!(err, WitnessError::UnsupportedOpcode { name: "BALANCE", .. }),
+        "{err}"
+    );
+    assert_eq!(chunks.len(), 0);
+    assert!(chunks.next().is_none(), "nothing is built after a failed chunk");
 }
 
 /// Flips one cell and expects proving or verification to fail.
@@ -1797,14 +1834,82 @@ fn reverted_transactions_roll_back_their_storage() {
     assert_rejected(&w, "a reverted transaction's accesses claimed not reverted");
 }
 
-/// A transaction that fails without REVERT (here the INVALID opcode) is out of
-/// scope, and says so.
+/// A transaction that fails with another exceptional halt than INVALID (here
+/// a jump to a byte that is not a JUMPDEST) is out of scope, and says so.
 #[test]
-fn an_exceptional_halt_is_out_of_scope() {
-    let (block, trace, success) = execute_with_status(&[(vec![0x5f, 0xfe], &[])], &[0]);
+fn an_exceptional_halt_other_than_invalid_is_out_of_scope() {
+    let (block, trace, success) = execute_with_status(&[(vec![0x5f, 0x56], &[])], &[0]);
     assert_eq!(success, [false]);
     let err = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).unwrap_err();
-    assert!(err.to_string().contains("exceptional halt"), "{err}");
+    assert!(err.to_string().contains("exceptional halt other than INVALID"), "{err}");
+}
+
+/// INVALID from revm's traces: each transaction fails and consumes all its
+/// gas (the receipt's gas used is the gas limit; the proven gas left is
+/// zero), and its storage write is rolled back, while the successful call
+/// between them keeps its own. An INVALID step that keeps gas, with the
+/// statement, accounts and state tree forged to match, is rejected.
+#[test]
+fn invalid_fails_the_transaction_and_consumes_its_gas() {
+    use witness::cpu::col;
+    let contracts = [
+        (vec![0x60, 0x09, 0x60, 0x01, 0x55, 0xfe], &[][..]), // PUSH1 9 PUSH1 1 SSTORE INVALID
+        (vec![0x60, 0x07, 0x60, 0x01, 0x55, 0x00], &[][..]), // PUSH1 7 PUSH1 1 SSTORE STOP
+    ];
+    let (block, trace, success) = execute_with_status(&contracts, &[0, 1, 0]);
+    assert_eq!(success, [false, true, false], "the executor's receipts");
+    let mut ws = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).expect("INVALID is in scope");
+    assert_eq!(ws.len(), 1);
+    let base = ws.remove(0);
+    let calls = &base.statement.calls;
+    let failed: Vec<(bool, u64)> = calls.iter().map(|c| (c.reverted, c.gas_left)).collect();
+    assert_eq!(failed[0], (true, 0));
+    assert_eq!(failed[2], (true, 0));
+    assert!(!failed[1].0 && failed[1].1 > 0);
+    let used: Vec<u64> = calls.iter().map(|c| c.gas_used().unwrap()).collect();
+    let receipts: Vec<u64> = trace.txs.iter().map(|t| t.gas_used).collect();
+    assert_eq!(used, receipts);
+    assert_eq!(used[0], calls[0].gas_limit, "all the gas is consumed");
+    let slots: Vec<(Address, u64, u64)> = base
+        .statement
+        .storage
+        .iter()
+        .map(|slot| (slot.address, slot.before.to(), slot.after.to()))
+        .collect();
+    assert_eq!(
+        slots,
+        [(contract(0), 0, 0), (contract(1), 0, 7)],
+        "INVALID's write rolled back"
+    );
+    prove_and_verify(&base);
+
+    let mut kept = base.clone();
+    let row = find_row(&kept, Family::Invalid);
+    let gas = kept.cpu[row][col::GAS].to_canonical_u64();
+    for k in 0..7 {
+        kept.cpu[row][col::OUT + k] = F::from_canonical_u64((gas >> (8 * k)) & 0xff);
+    }
+    refresh_range_frequencies(&mut kept);
+    kept.statement.calls[0].gas_left = gas;
+    let tuples = witness::context::context_tuples(&kept.statement.calls[0]);
+    use witness::context::col as ctx;
+    for row in &mut kept.context {
+        if let Some(t) = tuples.iter().find(|t| t[..2] == row[ctx::TX..ctx::FIELD + 1]) {
+            row[ctx::TX..ctx::MULT].copy_from_slice(t);
+        }
+    }
+    let before: std::collections::HashMap<(Address, u64), U256> = kept
+        .statement
+        .accounts
+        .iter()
+        .map(|f| ((f.address, f.key.to()), f.before))
+        .collect();
+    kept.statement.accounts = witness::accounting::replay(&kept.statement.calls, &kept.statement.fees, |a, f| {
+        Ok(before.get(&(a, f)).copied().unwrap_or_default())
+    })
+    .unwrap();
+    restate(&mut kept);
+    assert_rejected(&kept, "INVALID keeping its gas");
 }
 
 /// RETURN and REVERT pay for expanding memory to their data (none when it is

@@ -53,8 +53,9 @@ pub struct TxCall {
     pub gas_price: u128,
     /// The sender's nonce the transaction uses.
     pub nonce: u64,
-    /// Whether the transaction ended with REVERT (its receipt's status is
-    /// failure and its storage writes are rolled back).
+    /// Whether the transaction failed: ended with REVERT, or with INVALID
+    /// (which also consumes all its gas). Its receipt's status is failure
+    /// and its storage writes are rolled back.
     pub reverted: bool,
 }
 
@@ -94,8 +95,8 @@ impl TxCall {
 /// starting with the given gas and ending with the given gas left and
 /// refund counter (so each used [`TxCall::gas_used`]), each step following
 /// the EVM rules for its
-/// opcode, and every transaction ended with STOP or RETURN, or with REVERT
-/// where its `reverted` flag says so (return and revert data are not part of
+/// opcode, and every transaction ended with STOP or RETURN, or with REVERT or
+/// INVALID where its `reverted` flag says so (return and revert data are not part of
 /// the statement yet); the storage slots they touched held the listed values
 /// before and after them, a reverted transaction's writes rolled back; and
 /// the transactions' accounting ([`crate::accounting`]) under the block's
@@ -283,15 +284,18 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
         return Err(unsupported("contract creation"));
     };
     let reverted = !tx.success;
-    let ends_with_revert = tx.steps.last().map(|s| (s.opcode, s.depth)) == Some((0xfd, 0));
-    if reverted && !ends_with_revert {
-        return Err(unsupported("a failed transaction (exceptional halt)"));
+    // REVERT, or INVALID (the one exceptional halt the tables prove).
+    let ends_failing = matches!(tx.steps.last().map(|s| (s.opcode, s.depth)), Some((0xfd | 0xfe, 0)));
+    if reverted && !ends_failing {
+        return Err(unsupported(
+            "a failed transaction (an exceptional halt other than INVALID: out of gas, a bad jump, a stack error, ...)",
+        ));
     }
-    if !reverted && ends_with_revert {
+    if !reverted && ends_failing {
         return Err(WitnessError::MalformedTrace {
             tx: tx.tx_index,
             step: tx.steps.len() - 1,
-            reason: "a successful transaction ends with REVERT".into(),
+            reason: "a successful transaction ends with REVERT or INVALID".into(),
         });
     }
     if tx.steps.is_empty() {
@@ -350,50 +354,118 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
 
 /// Cuts `trace` into chunks of at most `2^rows_log` step rows and builds
 /// their tables, each with its state-tree transition. `pre` holds the code of
-/// each called contract and the state tree before the block.
+/// each called contract and the state tree before the block. All the
+/// witnesses are held at once; [`chunk_witnesses`] builds them one at a time.
 pub fn build_chunks(trace: &BlockTrace, pre: &PreState, rows_log: usize) -> Result<Vec<ChunkWitness>, WitnessError> {
-    if !(MIN_ROWS_LOG..=MAX_ROWS_LOG).contains(&rows_log) {
-        return Err(WitnessError::ChunkSize(rows_log));
-    }
-    if trace.txs.is_empty() {
-        return Err(WitnessError::EmptyBlock);
-    }
-    let capacity = (1usize << rows_log) - 1;
-    let txs: Vec<Cow<TxTrace>> = trace
-        .txs
-        .iter()
-        .map(|tx| Ok(plain_transfer(tx, &pre.codes)?.map_or(Cow::Borrowed(tx), Cow::Owned)))
-        .collect::<Result<_, WitnessError>>()?;
-    let mut groups: Vec<Vec<(&TxTrace, TxCall)>> = vec![Vec::new()];
-    let mut used = 0;
-    for tx in &txs {
-        let tx: &TxTrace = tx;
-        let call = tx_call(tx, &pre.codes)?;
-        if tx.steps.len() > capacity {
-            return Err(WitnessError::TransactionTooLong {
-                tx: tx.tx_index,
-                steps: tx.steps.len(),
-                rows_log,
-                capacity,
-            });
-        }
-        if used + tx.steps.len() > capacity {
-            groups.push(Vec::new());
-            used = 0;
-        }
-        used += tx.steps.len();
-        groups.last_mut().expect("groups is never empty").push((tx, call));
-    }
-    let mut state = BlockState {
-        tree: pre.tree.clone(),
-        fields: pre.fields.clone(),
-        fees: BlockFees {
-            beneficiary: trace.beneficiary,
-            base_fee: trace.base_fee,
-        },
-    };
-    groups.iter().map(|g| build_chunk(g, &mut state, rows_log)).collect()
+    let txs = trace.txs.iter().map(Cow::Borrowed);
+    ChunkWitnesses::plan(txs, block_fees(trace), pre, rows_log)?.collect()
 }
+
+/// Cuts `trace` into chunks as [`build_chunks`] does, checking every
+/// transaction's scope and size now, and returns the chunks' witnesses as an
+/// iterator that builds each one when asked, in order, and frees each
+/// transaction's trace once its chunk is built: memory holds one chunk's
+/// tables and the traces of the chunks not yet built, however many chunks
+/// the block has.
+pub fn chunk_witnesses(
+    trace: BlockTrace,
+    pre: &PreState,
+    rows_log: usize,
+) -> Result<ChunkWitnesses<'static>, WitnessError> {
+    let fees = block_fees(&trace);
+    ChunkWitnesses::plan(trace.txs.into_iter().map(Cow::Owned), fees, pre, rows_log)
+}
+
+/// The beneficiary and base fee of a traced block.
+fn block_fees(trace: &BlockTrace) -> BlockFees {
+    BlockFees {
+        beneficiary: trace.beneficiary,
+        base_fee: trace.base_fee,
+    }
+}
+
+/// A block's chunk witnesses, built one at a time in chunk order
+/// ([`chunk_witnesses`]). After an error it yields nothing more (a chunk's
+/// state depends on every chunk before it).
+pub struct ChunkWitnesses<'a> {
+    /// The transactions of the chunks not yet built, one group per chunk,
+    /// each with the call it makes.
+    groups: std::vec::IntoIter<Vec<(Cow<'a, TxTrace>, TxCall)>>,
+    /// The state the next chunk starts from.
+    state: BlockState,
+    rows_log: usize,
+}
+
+impl<'a> ChunkWitnesses<'a> {
+    /// Checks each transaction and groups them into chunks of at most
+    /// `2^rows_log - 1` steps, cutting at transaction boundaries.
+    fn plan(
+        txs: impl ExactSizeIterator<Item = Cow<'a, TxTrace>>,
+        fees: BlockFees,
+        pre: &PreState,
+        rows_log: usize,
+    ) -> Result<Self, WitnessError> {
+        if !(MIN_ROWS_LOG..=MAX_ROWS_LOG).contains(&rows_log) {
+            return Err(WitnessError::ChunkSize(rows_log));
+        }
+        if txs.len() == 0 {
+            return Err(WitnessError::EmptyBlock);
+        }
+        let capacity = (1usize << rows_log) - 1;
+        let mut groups: Vec<Vec<(Cow<TxTrace>, TxCall)>> = vec![Vec::new()];
+        let mut used = 0;
+        for tx in txs {
+            let tx = match plain_transfer(&tx, &pre.codes)? {
+                Some(stop) => Cow::Owned(stop),
+                None => tx,
+            };
+            let call = tx_call(&tx, &pre.codes)?;
+            if tx.steps.len() > capacity {
+                return Err(WitnessError::TransactionTooLong {
+                    tx: tx.tx_index,
+                    steps: tx.steps.len(),
+                    rows_log,
+                    capacity,
+                });
+            }
+            if used + tx.steps.len() > capacity {
+                groups.push(Vec::new());
+                used = 0;
+            }
+            used += tx.steps.len();
+            groups.last_mut().expect("groups is never empty").push((tx, call));
+        }
+        Ok(Self {
+            groups: groups.into_iter(),
+            state: BlockState {
+                tree: pre.tree.clone(),
+                fields: pre.fields.clone(),
+                fees,
+            },
+            rows_log,
+        })
+    }
+}
+
+impl Iterator for ChunkWitnesses<'_> {
+    type Item = Result<ChunkWitness, WitnessError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let group = self.groups.next()?;
+        let txs: Vec<(&TxTrace, TxCall)> = group.iter().map(|(tx, call)| (tx.as_ref(), call.clone())).collect();
+        let built = build_chunk(&txs, &mut self.state, self.rows_log);
+        if built.is_err() {
+            self.groups = Vec::new().into_iter();
+        }
+        Some(built)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.groups.size_hint()
+    }
+}
+
+impl ExactSizeIterator for ChunkWitnesses<'_> {}
 
 /// The state as a block's chunks are built: the tree, the accounts' nonces
 /// and balances, and the block's fees.

@@ -43,11 +43,12 @@
 //! counter (`RDELTA`); `REFUND` holds the counter before each step, from
 //! zero at the transaction's first step.
 //!
-//! A transaction's last step (STOP, RETURN or REVERT) reads its
-//! [`context::REVERTED`] field, which must be 1 exactly for REVERT, its
-//! [`context::GAS_LEFT`] (the gas left at the end, `OUT`) and its
-//! [`context::REFUND`] (the final counter); a reverted transaction's storage
-//! writes are then rolled back, at time stamp `clk + 1` of that step (see
+//! A transaction's last step (STOP, RETURN, REVERT or INVALID) reads its
+//! [`context::REVERTED`] field, which must be 1 exactly for REVERT and
+//! INVALID, its [`context::GAS_LEFT`] (the gas left at the end, `OUT`: zero
+//! after INVALID, which consumes all the gas) and its [`context::REFUND`]
+//! (the final counter); a failed transaction's storage writes are then
+//! rolled back, at time stamp `clk + 1` of that step (see
 //! [`StorageState::revert_tx`]).
 
 use crate::arith::ArithOp;
@@ -456,6 +457,8 @@ impl TxState<'_> {
             Family::Jumpdest => {}
             // The gas left at the end, shown to be nonnegative by its range-checked bytes.
             Family::Stop => out = U256::from(step.gas),
+            // An exceptional halt consumes all the gas: none is left (OUT stays zero).
+            Family::Invalid => {}
             Family::Push0 => writes.push((sp, 2, U256::ZERO)),
             Family::Push => {
                 let start = step.pc as usize + 1;
@@ -711,7 +714,7 @@ impl TxState<'_> {
                 return Err(self.malformed(
                     i,
                     format!(
-                        "the transaction ends at {} instead of STOP, RETURN or REVERT",
+                        "the transaction ends at {} instead of STOP, RETURN, REVERT or INVALID",
                         opcode::name(step.opcode)
                     ),
                 ))

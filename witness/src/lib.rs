@@ -30,8 +30,8 @@ pub mod storage;
 pub mod word;
 
 pub use chunk::{
-    account_changes, build_chunks, describe_accounts, describe_storage, storage_changes, ChunkStatement, ChunkWitness,
-    TxCall,
+    account_changes, build_chunks, chunk_witnesses, describe_accounts, describe_storage, storage_changes,
+    ChunkStatement, ChunkWitness, ChunkWitnesses, TxCall,
 };
 pub use error::WitnessError;
 pub use state::PreState;

@@ -6,7 +6,7 @@
 //! DUP1..DUP16, SWAP1..SWAP16, ADDRESS, CALLER, CALLVALUE, CALLDATASIZE,
 //! MLOAD, MSTORE, MSTORE8, MSIZE, CALLDATALOAD, GAS, RETURN, MUL, DIV, MOD,
 //! SHL, SHR, SAR, BYTE, SIGNEXTEND, SLOAD, SSTORE, REVERT, SDIV, SMOD,
-//! ADDMOD, MULMOD, EXP. Every other opcode is rejected by
+//! ADDMOD, MULMOD, EXP, INVALID (0xFE). Every other opcode is rejected by
 //! [`decode`] returning `None`.
 
 /// One opcode family: one selector column in the step table.
@@ -116,6 +116,10 @@ pub enum Family {
     /// EXP (`base^exponent mod 2^256`, 50 gas per exponent byte on top of
     /// its static gas; proven by the exponentiation table).
     Exp,
+    /// INVALID (0xFE, the designated invalid instruction): an exceptional
+    /// halt that ends the transaction as failed, consuming all its gas and
+    /// rolling back its storage writes.
+    Invalid,
 }
 
 /// The call-context fields the [`Family::Env`] opcodes read (their `n`).
@@ -134,7 +138,7 @@ pub mod env {
 
 impl Family {
     /// Every family, in selector-column order.
-    pub const ALL: [Family; 46] = [
+    pub const ALL: [Family; 47] = [
         Family::Stop,
         Family::Push0,
         Family::Push,
@@ -181,10 +185,15 @@ impl Family {
         Family::Addmod,
         Family::Mulmod,
         Family::Exp,
+        Family::Invalid,
     ];
 
     /// The families that end a transaction.
-    pub const ENDS: [Family; 3] = [Family::Stop, Family::Return, Family::Revert];
+    pub const ENDS: [Family; 4] = [Family::Stop, Family::Return, Family::Revert, Family::Invalid];
+
+    /// The families that end a transaction as failed (its storage writes
+    /// rolled back): REVERT, and INVALID, which also consumes all its gas.
+    pub const FAILS: [Family; 2] = [Family::Revert, Family::Invalid];
 
     /// The families that pop two words and push one result.
     pub const BINARY: [Family; 21] = [
@@ -257,7 +266,7 @@ impl Family {
     /// exponent byte).
     pub fn gas(self) -> u64 {
         match self {
-            Family::Stop | Family::Return | Family::Revert | Family::Sload | Family::Sstore => 0,
+            Family::Stop | Family::Return | Family::Revert | Family::Invalid | Family::Sload | Family::Sstore => 0,
             Family::Jumpdest => 1,
             Family::Push0 | Family::Pop | Family::Pc | Family::Env | Family::Msize | Family::Gas => 2,
             Family::Jump | Family::Addmod | Family::Mulmod => 8,
@@ -275,7 +284,7 @@ impl Family {
             Family::Jumpi | Family::Mstore | Family::Mstore8 | Family::Return | Family::Revert | Family::Sstore => -2,
             f if f.is_binary() => -1,
             Family::Addmod | Family::Mulmod => -2,
-            // STOP, SWAP, ISZERO, NOT, JUMPDEST, MLOAD, CALLDATALOAD, SLOAD.
+            // STOP, SWAP, ISZERO, NOT, JUMPDEST, MLOAD, CALLDATALOAD, SLOAD, INVALID.
             _ => 0,
         }
     }
@@ -299,7 +308,7 @@ impl Family {
         }
     }
 
-    /// Whether the family ends the transaction (STOP, RETURN, REVERT).
+    /// Whether the family ends the transaction (STOP, RETURN, REVERT, INVALID).
     pub fn ends(self) -> bool {
         Family::ENDS.contains(&self)
     }
@@ -359,6 +368,7 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x5b => Family::Jumpdest,
         0xf3 => Family::Return,
         0xfd => Family::Revert,
+        0xfe => Family::Invalid,
         0x5f => Family::Push0,
         0x60..=0x7f => return Some((Family::Push, u64::from(opcode - 0x5f))),
         0x80..=0x8f => return Some((Family::Dup, u64::from(opcode - 0x7f))),
@@ -524,6 +534,9 @@ mod tests {
         assert_eq!(name(0x02), "MUL");
         assert_eq!(name(0x7f), "PUSH32");
         assert_eq!(name(0x0c), "UNDEFINED");
+        assert_eq!(decode(0xfe), Some((Family::Invalid, 0)));
+        assert!(Family::Invalid.ends() && Family::FAILS.contains(&Family::Invalid));
+        assert_eq!((Family::Invalid.pops(0), Family::Invalid.stack_delta()), (0, 0));
     }
 
     #[test]

@@ -219,18 +219,21 @@ impl ProofPipeline for ZkevmPipeline {
             job: "batch input".into(),
             detail: "the executor returned no traces".into(),
         })?;
-        let chunks = witness::PreState::of(&block)
-            .and_then(|pre| witness::build_chunks(&trace, &pre, self.rows_log))
+        // Each chunk's witness is encoded as it is built and then freed.
+        let inputs: Vec<Vec<u8>> = witness::PreState::of(&block)
+            .and_then(|pre| witness::chunk_witnesses(trace, &pre, self.rows_log))
+            .and_then(|chunks| {
+                chunks
+                    .map(|w| w.map(|w| executor::codec::to_bincode(&ChunkJobInput::new(number, &w))))
+                    .collect()
+            })
             .map_err(|e| bad(format!("block {number}: {e}")))?;
         tracing::info!(
             block = number,
-            chunks = chunks.len(),
+            chunks = inputs.len(),
             "block executed and cut into chunks"
         );
-        Ok(chunks
-            .iter()
-            .map(|w| executor::codec::to_bincode(&ChunkJobInput::new(number, w)))
-            .collect())
+        Ok(inputs)
     }
 
     fn has_wrap(&self) -> bool {

@@ -279,7 +279,7 @@ impl CpuStark {
             cx.not(s)
         };
         let (act0, act1, act2) = (idle(cx, &CHANNEL0), idle(cx, &CHANNEL1), idle(cx, &CHANNEL2));
-        // STOP, RETURN and REVERT use OUT for the gas left without pushing it.
+        // STOP, RETURN, REVERT and INVALID use OUT for the gas left without pushing it.
         let act2 = cx.sub(act2, stop);
         let cmp = sum_of(cx, &COMPARISONS);
         // SSTORE uses AUX for the gas left above the sentry, ADDMOD and MULMOD
@@ -355,9 +355,10 @@ impl CpuStark {
             cx.always(c);
         }
         // GAS pushes the gas left after its own cost; STOP, RETURN and REVERT hold the gas left
-        // at the end of the transaction in OUT (not pushed). Seven range-checked bytes
-        // make both nonnegative: gas only decreases, by less than 2^62 over a chunk, from
-        // at most 2^56 - 1, so a transaction that ran out would end far above 2^56.
+        // at the end of the transaction in OUT (not pushed), INVALID zero (it consumes all
+        // the gas). Seven range-checked bytes make both nonnegative: gas only decreases,
+        // by less than 2^62 over a chunk, from at most 2^56 - 1, so a transaction that
+        // ran out would end far above 2^56.
         let gas_op = sel(Family::Gas);
         let left_limbs: Vec<C::V> = (0..7).map(|j| word(col::OUT, j)).collect();
         let left = cx.bytes_le(&left_limbs);
@@ -366,9 +367,13 @@ impl CpuStark {
         let c = cx.mul(gas_op, d);
         cx.always(c);
         // RETURN and REVERT first pay for expanding memory to their data.
+        let invalid = sel(Family::Invalid);
+        let keeps_gas = cx.sub(stop, invalid);
         let d = cx.sub(left, lv[col::GAS]);
         let d = cx.add(d, expansion);
-        let c = cx.mul(stop, d);
+        let c = cx.mul(keeps_gas, d);
+        cx.always(c);
+        let c = cx.mul(invalid, left);
         cx.always(c);
         let gas_word = cx.add(gas_op, stop);
         for j in 7..LIMBS {

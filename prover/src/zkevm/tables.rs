@@ -6,7 +6,7 @@
 //! | 1   | step table (tx, pc, family, n, immediate) | bytecode table, multiplicity `MULT` |
 //! | 2   | the verifier's tuples from the public code | bytecode table (real rows)    |
 //! | 3   | logic table (family, operands recomposed from its bits, result) and arithmetic table (family, IN0, IN1, OUT) | step table (family, IN0, IN1, OUT) of AND/OR/XOR and the binary arithmetic families (MUL ... SMOD) |
-//! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, (tx, START_GAS, GAS) of each transaction's first step and (tx, REVERTED, is REVERT), (tx, GAS_LEFT, OUT) and (tx, REFUND, REFUND) of its last; storage table (tx, ADDRESS, contract) and (tx, REVERTED, `REV`) of each access and rollback | call-context table, multiplicity `MULT` |
+//! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, (tx, START_GAS, GAS) of each transaction's first step and (tx, REVERTED, is REVERT or INVALID), (tx, GAS_LEFT, OUT) and (tx, REFUND, REFUND) of its last; storage table (tx, ADDRESS, contract) and (tx, REVERTED, `REV`) of each access and rollback | call-context table, multiplicity `MULT` |
 //! | 5   | the verifier's tuples from the statement's calls | call-context table (real rows) |
 //! | 6   | step table, memory channels 0..32 of MLOAD/MSTORE/MSTORE8/CALLDATALOAD | memory table (step accesses) |
 //! | 7   | the verifier's call-data tuples from the statement's calls | memory table (initial writes) |
@@ -396,11 +396,7 @@ fn context_ctls() -> [CrossTableLookup<F>; 2] {
     ];
     contract_cols.extend((storage::col::ADDR..storage::col::ADDR + storage::col::ADDR_BYTES).map(Column::single));
     contract_cols.extend((storage::col::ADDR_BYTES..LIMBS).map(|_| Column::constant(F::ZERO)));
-    let end_cols = first_limb(
-        cpu::col::TX,
-        context::REVERTED,
-        Column::single(cpu::col::sel(Family::Revert)),
-    );
+    let end_cols = first_limb(cpu::col::TX, context::REVERTED, sum_of(&Family::FAILS));
     let mut gas_left_cols = vec![
         Column::single(cpu::col::TX),
         Column::constant(F::from_canonical_u64(context::GAS_LEFT)),
