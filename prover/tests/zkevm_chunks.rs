@@ -1844,20 +1844,22 @@ fn an_exceptional_halt_other_than_invalid_is_out_of_scope() {
     assert!(err.to_string().contains("exceptional halt other than INVALID"), "{err}");
 }
 
-/// INVALID from revm's traces: each transaction fails and consumes all its
-/// gas (the receipt's gas used is the gas limit; the proven gas left is
-/// zero), and its storage write is rolled back, while the successful call
-/// between them keeps its own. An INVALID step that keeps gas, with the
-/// statement, accounts and state tree forged to match, is rejected.
+/// INVALID and an undefined opcode (0x0C) from revm's traces: each such
+/// transaction fails and consumes all its gas (the receipt's gas used is the
+/// gas limit; the proven gas left is zero), and its storage write is rolled
+/// back, while the successful call between them keeps its own. An INVALID
+/// step that keeps gas, with the statement, accounts and state tree forged
+/// to match, is rejected.
 #[test]
-fn invalid_fails_the_transaction_and_consumes_its_gas() {
+fn invalid_and_undefined_opcodes_fail_the_transaction_and_consume_its_gas() {
     use witness::cpu::col;
     let contracts = [
         (vec![0x60, 0x09, 0x60, 0x01, 0x55, 0xfe], &[][..]), // PUSH1 9 PUSH1 1 SSTORE INVALID
         (vec![0x60, 0x07, 0x60, 0x01, 0x55, 0x00], &[][..]), // PUSH1 7 PUSH1 1 SSTORE STOP
+        (vec![0x60, 0x05, 0x60, 0x01, 0x55, 0x0c], &[][..]), // PUSH1 5 PUSH1 1 SSTORE (undefined 0x0C)
     ];
-    let (block, trace, success) = execute_with_status(&contracts, &[0, 1, 0]);
-    assert_eq!(success, [false, true, false], "the executor's receipts");
+    let (block, trace, success) = execute_with_status(&contracts, &[0, 1, 0, 2]);
+    assert_eq!(success, [false, true, false, false], "the executor's receipts");
     let mut ws = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).expect("INVALID is in scope");
     assert_eq!(ws.len(), 1);
     let base = ws.remove(0);
@@ -1865,6 +1867,7 @@ fn invalid_fails_the_transaction_and_consumes_its_gas() {
     let failed: Vec<(bool, u64)> = calls.iter().map(|c| (c.reverted, c.gas_left)).collect();
     assert_eq!(failed[0], (true, 0));
     assert_eq!(failed[2], (true, 0));
+    assert_eq!(failed[3], (true, 0));
     assert!(!failed[1].0 && failed[1].1 > 0);
     let used: Vec<u64> = calls.iter().map(|c| c.gas_used().unwrap()).collect();
     let receipts: Vec<u64> = trace.txs.iter().map(|t| t.gas_used).collect();
@@ -1878,8 +1881,8 @@ fn invalid_fails_the_transaction_and_consumes_its_gas() {
         .collect();
     assert_eq!(
         slots,
-        [(contract(0), 0, 0), (contract(1), 0, 7)],
-        "INVALID's write rolled back"
+        [(contract(0), 0, 0), (contract(1), 0, 7), (contract(2), 0, 0)],
+        "the failed transactions' writes rolled back"
     );
     prove_and_verify(&base);
 

@@ -284,11 +284,14 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
         return Err(unsupported("contract creation"));
     };
     let reverted = !tx.success;
-    // REVERT, or INVALID (the one exceptional halt the tables prove).
-    let ends_failing = matches!(tx.steps.last().map(|s| (s.opcode, s.depth)), Some((0xfd | 0xfe, 0)));
+    // REVERT, or INVALID or an undefined byte (the exceptional halts the tables prove).
+    let ends_failing = tx.steps.last().is_some_and(|s| {
+        s.depth == 0
+            && (s.opcode == 0xfd || crate::opcode::decode(s.opcode) == Some((crate::opcode::Family::Invalid, 0)))
+    });
     if reverted && !ends_failing {
         return Err(unsupported(
-            "a failed transaction (an exceptional halt other than INVALID: out of gas, a bad jump, a stack error, ...)",
+            "a failed transaction (an exceptional halt other than INVALID or an undefined opcode: out of gas, a bad jump, a stack error, ...)",
         ));
     }
     if !reverted && ends_failing {

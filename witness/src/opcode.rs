@@ -6,7 +6,8 @@
 //! DUP1..DUP16, SWAP1..SWAP16, ADDRESS, CALLER, CALLVALUE, CALLDATASIZE,
 //! MLOAD, MSTORE, MSTORE8, MSIZE, CALLDATALOAD, GAS, RETURN, MUL, DIV, MOD,
 //! SHL, SHR, SAR, BYTE, SIGNEXTEND, SLOAD, SSTORE, REVERT, SDIV, SMOD,
-//! ADDMOD, MULMOD, EXP, INVALID (0xFE). Every other opcode is rejected by
+//! ADDMOD, MULMOD, EXP, INVALID (0xFE) and the undefined bytes, which halt
+//! as INVALID does ([`is_undefined`]). Every other opcode is rejected by
 //! [`decode`] returning `None`.
 
 /// One opcode family: one selector column in the step table.
@@ -116,9 +117,10 @@ pub enum Family {
     /// EXP (`base^exponent mod 2^256`, 50 gas per exponent byte on top of
     /// its static gas; proven by the exponentiation table).
     Exp,
-    /// INVALID (0xFE, the designated invalid instruction): an exceptional
-    /// halt that ends the transaction as failed, consuming all its gas and
-    /// rolling back its storage writes.
+    /// INVALID (0xFE, the designated invalid instruction) and the bytes that
+    /// are no instruction ([`is_undefined`]): an exceptional halt that ends
+    /// the transaction as failed, consuming all its gas and rolling back its
+    /// storage writes.
     Invalid,
 }
 
@@ -369,6 +371,7 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0xf3 => Family::Return,
         0xfd => Family::Revert,
         0xfe => Family::Invalid,
+        op if is_undefined(op) => Family::Invalid,
         0x5f => Family::Push0,
         0x60..=0x7f => return Some((Family::Push, u64::from(opcode - 0x5f))),
         0x80..=0x8f => return Some((Family::Dup, u64::from(opcode - 0x7f))),
@@ -376,6 +379,16 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         _ => return None,
     };
     Some((family, 0))
+}
+
+/// Whether `opcode` is no instruction in any fork the executor runs
+/// (Cancun to Osaka, whose CLZ takes 0x1e): executing it halts exceptionally
+/// exactly as INVALID does, so it shares INVALID's family.
+pub fn is_undefined(opcode: u8) -> bool {
+    matches!(
+        opcode,
+        0x0c..=0x0f | 0x1f | 0x21..=0x2f | 0x4b..=0x4f | 0xa5..=0xef | 0xf6..=0xf9 | 0xfb | 0xfc
+    )
 }
 
 /// Gas cost of a memory of `words` 32-byte words: `3 words + words^2 / 512`
@@ -535,6 +548,14 @@ mod tests {
         assert_eq!(name(0x7f), "PUSH32");
         assert_eq!(name(0x0c), "UNDEFINED");
         assert_eq!(decode(0xfe), Some((Family::Invalid, 0)));
+        for undefined in [0x0c, 0x1f, 0x21, 0x4b, 0xa5, 0xef, 0xf6, 0xfc] {
+            assert_eq!(decode(undefined), Some((Family::Invalid, 0)), "0x{undefined:02x}");
+            assert_eq!(name(undefined), "UNDEFINED");
+        }
+        // Instructions of some fork the executor runs are never taken for undefined bytes.
+        for defined in [0x0b, 0x1d, 0x1e, 0x20, 0x4a, 0x5e, 0xa4, 0xf5, 0xfa, 0xff] {
+            assert!(!is_undefined(defined), "0x{defined:02x}");
+        }
         assert!(Family::Invalid.ends() && Family::FAILS.contains(&Family::Invalid));
         assert_eq!((Family::Invalid.pops(0), Family::Invalid.stack_delta()), (0, 0));
     }
