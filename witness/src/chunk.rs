@@ -53,8 +53,8 @@ pub struct TxCall {
     pub gas_price: u128,
     /// The sender's nonce the transaction uses.
     pub nonce: u64,
-    /// Whether the transaction failed: ended with REVERT, or with INVALID
-    /// (which also consumes all its gas). Its receipt's status is failure
+    /// Whether the transaction failed: ended with REVERT, or with INVALID or
+    /// an undefined opcode (which also consume all its gas). Its receipt's status is failure
     /// and its storage writes are rolled back.
     pub reverted: bool,
 }
