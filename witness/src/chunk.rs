@@ -454,8 +454,8 @@ impl Iterator for ChunkWitnesses<'_> {
     type Item = Result<ChunkWitness, WitnessError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let group = self.groups.next()?;
-        let txs: Vec<(&TxTrace, TxCall)> = group.iter().map(|(tx, call)| (tx.as_ref(), call.clone())).collect();
+        let (traces, calls): (Vec<Cow<TxTrace>>, Vec<TxCall>) = self.groups.next()?.into_iter().unzip();
+        let txs: Vec<(&TxTrace, TxCall)> = traces.iter().map(AsRef::as_ref).zip(calls).collect();
         let built = build_chunk(&txs, &mut self.state, self.rows_log);
         if built.is_err() {
             self.groups = Vec::new().into_iter();

@@ -366,7 +366,8 @@ impl CpuStark {
         let d = cx.sub(left, gas_after);
         let c = cx.mul(gas_op, d);
         cx.always(c);
-        // RETURN and REVERT first pay for expanding memory to their data.
+        // STOP, RETURN and REVERT keep the gas they have (RETURN and REVERT
+        // first pay for expanding memory to their data); INVALID keeps none.
         let invalid = sel(Family::Invalid);
         let keeps_gas = cx.sub(stop, invalid);
         let d = cx.sub(left, lv[col::GAS]);
