@@ -122,6 +122,7 @@ fn execute(block: &executor::BlockInput, chunk_rows_log: usize) -> anyhow::Resul
     let start = Instant::now();
     let options = executor::ExecOptions {
         capture_traces: true,
+        trace_limit: witness::chunk::chunk_trace_limit(chunk_rows_log),
         sequential: true,
         ..Default::default()
     };

@@ -5,6 +5,8 @@
 
 use clap::Args;
 use executor::fixtures::state_test::{self, StateTestCase};
+use executor::trace::TraceCut;
+use executor::tracer::TraceLimit;
 use executor::{execute_block, ExecOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 use prover::backend::Backend;
@@ -51,59 +53,36 @@ fn scope_reason(e: &WitnessError) -> Option<String> {
         WitnessError::UnsupportedFeature { feature, .. } => {
             Some(feature.split(": ").next().unwrap_or(feature).to_string())
         }
-        WitnessError::TransactionTooLong { .. } => Some("a transaction longer than one chunk".into()),
+        WitnessError::TransactionTooLong { .. }
+        | WitnessError::TraceCut {
+            cut: TraceCut::Steps(_),
+            ..
+        } => Some("a transaction longer than one chunk".into()),
+        WitnessError::TraceCut {
+            cut: TraceCut::MemoryBytes(_),
+            ..
+        } => Some("memory accesses beyond the tracing limit".into()),
         _ => None,
     }
 }
 
-/// The most gas a transaction of `case` can use if its execution fits one
-/// chunk of `2^rows_log` proven steps: an upper bound of its intrinsic gas
-/// (calldata at 16 per byte, access list) plus the dearest proven opcode's
-/// static gas per step, and the dearest storage access (a cold SSTORE
-/// setting a zero slot) for each SLOAD or SSTORE byte in the called code.
-/// Memory expansion beyond that, or storage accesses in loops, are not
-/// attempted (a guard against tracing memory-heavy cases).
-fn provable_gas(case: &StateTestCase, rows_log: usize) -> u64 {
-    use witness::storage::gas::{COLD_SSTORE_EXTRA, SET};
-    let step_gas = witness::opcode::Family::ALL.iter().map(|f| f.gas()).max().unwrap_or(0);
-    let execution = step_gas << rows_log;
-    case.block
-        .transactions
-        .iter()
-        .map(|tx| {
-            let keys: usize = tx.access_list.iter().map(|item| item.storage_keys.len()).sum();
-            let code = tx.to.and_then(|to| case.block.pre_state.get(&to)).map(|a| &a.code[..]);
-            let storage_ops = code
-                .unwrap_or_default()
-                .iter()
-                .filter(|&&b| b == 0x54 || b == 0x55)
-                .count() as u64;
-            21_000
-                + 16 * tx.input.len() as u64
-                + 2_400 * tx.access_list.len() as u64
-                + 1_900 * keys as u64
-                + execution
-                + storage_ops * (SET + COLD_SSTORE_EXTRA)
-        })
-        .sum()
-}
+/// Most bytes of memory accesses a proven case's trace may record: a guard
+/// against tracing memory-heavy cases (within one chunk of steps, RETURN
+/// and REVERT can still read megabytes each).
+const MAX_TRACED_MEMORY: usize = 1 << 26;
 
 /// Executes `case` with traces, builds its chunk witnesses and proves them.
-/// `gas_used` is what its (untraced, checked) execution used; `None` when
-/// its transaction was rejected. A case that burns more gas than one chunk
-/// of proven steps can is out of scope without being traced (memory-heavy
-/// tests record gigabytes of trace).
-fn prove_case(case: &StateTestCase, gas_used: Option<u64>, rows_log: usize, backend: &dyn Backend) -> Proving {
-    match gas_used {
-        None => return Proving::OutOfScope("a rejected transaction".into()),
-        Some(gas) if gas > provable_gas(case, rows_log) => {
-            return Proving::OutOfScope("more gas than one chunk of proven steps can use".into())
-        }
-        Some(_) => {}
-    }
+/// The trace of each transaction stops at one chunk's steps (a longer
+/// transaction is out of scope and need not be recorded whole) and at
+/// [`MAX_TRACED_MEMORY`].
+fn prove_case(case: &StateTestCase, rows_log: usize, backend: &dyn Backend) -> Proving {
     let options = ExecOptions {
         sequential: true,
         capture_traces: true,
+        trace_limit: TraceLimit {
+            memory_bytes: MAX_TRACED_MEMORY,
+            ..witness::chunk::chunk_trace_limit(rows_log)
+        },
         spec: Some(SpecId::CANCUN),
         ..ExecOptions::default()
     };
@@ -171,11 +150,9 @@ pub fn run(args: StatetestArgs) -> anyhow::Result<ExitCode> {
                 failures.push(format!("{label}: {e}"));
             }
             (Ok(_), None) => {}
-            (Ok(output), Some(choice)) => match prove_case(
-                case,
-                output.map(|o| o.gas_used),
-                args.chunk_rows_log,
-                choice.backend.as_ref(),
+            (Ok(output), Some(choice)) => match output.map_or_else(
+                || Proving::OutOfScope("a rejected transaction".into()),
+                |_| prove_case(case, args.chunk_rows_log, choice.backend.as_ref()),
             ) {
                 Proving::Proven => proven += 1,
                 Proving::OutOfScope(reason) => *out_of_scope.entry(reason).or_default() += 1,
@@ -239,14 +216,8 @@ mod tests {
         }
     }
 
-    /// Executes `case` untraced, as `run_case` does, then proves it.
     fn prove(case: &StateTestCase, rows_log: usize) -> Proving {
-        let options = ExecOptions {
-            sequential: true,
-            ..ExecOptions::default()
-        };
-        let gas = execute_block(&case.block, &options).expect("executes").gas_used;
-        prove_case(case, Some(gas), rows_log, &CpuBackend)
+        prove_case(case, rows_log, &CpuBackend)
     }
 
     #[test]
@@ -271,20 +242,11 @@ mod tests {
             Proving::OutOfScope(reason) => assert_eq!(reason, "opcode BALANCE"),
             _ => panic!("BALANCE is not in the proven scope yet"),
         }
-        // 2000 loop rounds burn more gas than 2^8 proven steps and two storage
-        // accesses can (caught before tracing); 80 rounds (569 steps) do not,
-        // but still do not fit.
-        match prove(&case(counter_loop_block(1, 2000)), 8) {
-            Proving::OutOfScope(reason) => assert!(reason.starts_with("more gas"), "{reason}"),
-            _ => panic!("a transaction longer than a chunk is out of scope"),
-        }
+        // 80 loop rounds (569 steps) do not fit 2^8 rows: the trace stops at
+        // 255 steps.
         match prove(&case(counter_loop_block(1, 80)), 8) {
-            Proving::OutOfScope(reason) => assert!(reason.contains("longer than one chunk"), "{reason}"),
+            Proving::OutOfScope(reason) => assert_eq!(reason, "a transaction longer than one chunk"),
             _ => panic!("a transaction longer than a chunk is out of scope"),
         }
-        let rejected = case(counter_loop_block(1, 5));
-        assert!(
-            matches!(prove_case(&rejected, None, 8, &CpuBackend), Proving::OutOfScope(r) if r == "a rejected transaction")
-        );
     }
 }

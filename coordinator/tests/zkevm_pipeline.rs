@@ -3,9 +3,10 @@
 //! coordinator's checks accept exactly the right proofs.
 
 use coordinator::job::JobKind;
-use coordinator::pipeline::{JobSpec, PipelineError, ProofPipeline, ZkevmPipeline};
+use coordinator::pipeline::{ChunkJobInput, JobSpec, PipelineError, ProofPipeline, ZkevmPipeline};
 use prover::backend::CpuBackend;
 use prover::zkevm::aggregate::{verify_aggregated, AggregatedProof, Circuits, VerifierData};
+use std::path::Path;
 use std::sync::Arc;
 
 const ROWS_LOG: usize = 8;
@@ -53,6 +54,35 @@ fn chunk_and_aggregation_jobs_prove_a_block_and_the_checks_reject_wrong_results(
     assert_eq!(chunks.len(), 2, "the test block is meant to give two chunks");
 
     let chunk = |i: u32| spec(JobKind::Chunk, 0, i);
+    // A chunk job carries its traces, not its table rows, which the worker
+    // rebuilds: the step and stack rows alone encode larger.
+    let input: ChunkJobInput =
+        executor::codec::from_bincode(&chunks[0], Path::new("chunk 0"), "ChunkJobInput").unwrap();
+    let witness = input.clone().witness().expect("the traces give the job's layout");
+    let rows = executor::codec::to_bincode(&(witness.cpu.concat(), witness.stack.concat())).len();
+    assert!(
+        chunks[0].len() < rows,
+        "{} bytes of input, {rows} of rows",
+        chunks[0].len()
+    );
+    // Traces that do not give the job's statement are refused by the worker.
+    let mut tampered = input.clone();
+    let step = tampered.traces[0]
+        .steps
+        .iter_mut()
+        .find(|s| s.opcode == 0x01)
+        .expect("an ADD");
+    step.stack_out[0] = !step.stack_out[0];
+    let refused = p.run(&chunk(0), &[executor::codec::to_bincode(&tampered)]);
+    assert!(matches!(refused, Err(PipelineError::BadInput { .. })), "{refused:?}");
+    let mut tampered = input;
+    tampered.layout.statement.calls[0].gas_left += 1;
+    let refused = p.run(&chunk(0), &[executor::codec::to_bincode(&tampered)]);
+    match refused {
+        Err(PipelineError::BadInput { detail, .. }) => assert!(detail.contains("statement"), "{detail}"),
+        other => panic!("expected the worker to refuse the job, got {other:?}"),
+    }
+
     let outputs: Vec<Vec<u8>> = (0..2)
         .map(|i| p.run(&chunk(i), &chunks[i as usize..=i as usize]).expect("chunk job"))
         .collect();

@@ -8,7 +8,7 @@ use crate::input::BlockInput;
 use crate::roots::{logs_bloom, receipts_root, state_root, ReceiptFields};
 use crate::state::{AccountState, WorldState};
 use crate::trace::{AccountAccess, AccountField, BlockTrace, TxTrace};
-use crate::tracer::RecordedTrace;
+use crate::tracer::{RecordedTrace, TraceLimit};
 use crate::{parallel, sequential};
 use revm::context_interface::result::{ExecutionResult, Output};
 use revm::primitives::hardfork::SpecId;
@@ -38,6 +38,9 @@ pub struct ExecOptions {
     pub sequential_fallback: bool,
     /// Record a [`TxTrace`] for each transaction's final execution.
     pub capture_traces: bool,
+    /// How much of each transaction a trace keeps (everything by default);
+    /// a trace cut at the limit says so ([`TxTrace::cut`]).
+    pub trace_limit: TraceLimit,
     /// The fork rules; `None` picks mainnet's fork for the block number and timestamp.
     pub spec: Option<SpecId>,
 }
@@ -49,6 +52,7 @@ impl Default for ExecOptions {
             sequential: false,
             sequential_fallback: true,
             capture_traces: false,
+            trace_limit: TraceLimit::default(),
             spec: None,
         }
     }
@@ -277,10 +281,11 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
         parallel::reason_to_run_sequentially(input, options.threads)
     };
     let block_stm = !options.sequential && fallback.is_none();
+    let capture = options.capture_traces.then_some(options.trace_limit);
     let path = if block_stm {
-        parallel::execute(input, &env, &state, options.threads, options.capture_traces)?
+        parallel::execute(input, &env, &state, options.threads, capture)?
     } else {
-        sequential::execute(input, &env, &state, options.capture_traces)?
+        sequential::execute(input, &env, &state, capture)?
     };
     let elapsed = started.elapsed();
 
@@ -342,6 +347,7 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
                 steps: recorded.steps,
                 calls: recorded.calls,
                 logs: recorded.logs,
+                cut: recorded.cut,
             });
         }
         outcomes.push(outcome);

@@ -5,15 +5,16 @@ use crate::block::{ExecError, PathResult, TxExecution};
 use crate::evm::{tx_env, BlockEnvironment, FeePayment, TxRunner};
 use crate::input::BlockInput;
 use crate::state::{StateDb, WorldState};
-use crate::tracer::TraceRecorder;
+use crate::tracer::{TraceLimit, TraceRecorder};
 use std::cell::RefCell;
 
-/// Runs the block's transactions in order on a copy of `initial`.
+/// Runs the block's transactions in order on a copy of `initial`, recording
+/// traces within the limit `capture` gives when it is set.
 pub(crate) fn execute(
     input: &BlockInput,
     env: &BlockEnvironment,
     initial: &WorldState,
-    capture_traces: bool,
+    capture: Option<TraceLimit>,
 ) -> Result<PathResult, ExecError> {
     let state = RefCell::new(initial.clone());
     let mut runner = TxRunner::new(
@@ -25,7 +26,7 @@ pub(crate) fn execute(
     );
     let mut txs = Vec::with_capacity(input.transactions.len());
     for (index, tx) in input.transactions.iter().enumerate() {
-        let recorder = capture_traces.then(TraceRecorder::default);
+        let recorder = capture.map(TraceRecorder::with_limit);
         let run = runner
             .run(tx_env(tx), FeePayment::InTransaction, recorder)
             .map_err(|e| ExecError::from_run(index, e))?;

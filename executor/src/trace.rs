@@ -58,6 +58,28 @@ pub struct TxTrace {
     pub calls: Vec<CallFrame>,
     /// Logs emitted (also attached to the step that emitted them).
     pub logs: Vec<LogRecord>,
+    /// Set when the recorder stopped at its limit: `steps`, `calls` and
+    /// `logs` then hold only the start of the execution (which itself ran to
+    /// its end), and the trace cannot be proven from.
+    pub cut: Option<TraceCut>,
+}
+
+/// Which of a recorder's limits ([`crate::tracer::TraceLimit`]) cut a trace short.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TraceCut {
+    /// The transaction ran more steps than this.
+    Steps(usize),
+    /// Its recorded memory accesses held more bytes than this.
+    MemoryBytes(usize),
+}
+
+impl std::fmt::Display for TraceCut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TraceCut::Steps(limit) => write!(f, "it ran more than {limit} steps"),
+            TraceCut::MemoryBytes(limit) => write!(f, "its memory accesses held more than {limit} bytes"),
+        }
+    }
 }
 
 /// One executed EVM instruction.

@@ -19,7 +19,7 @@
 //!
 //! The gas cost of a CALL or CREATE step excludes the gas handed to the callee.
 
-use crate::trace::{AccountAccess, AccountField, CallFrame, LogRecord, MemoryAccess, Step, StorageAccess};
+use crate::trace::{AccountAccess, AccountField, CallFrame, LogRecord, MemoryAccess, Step, StorageAccess, TraceCut};
 use revm::bytecode::opcode::{self, OpCode};
 use revm::context_interface::{ContextTr, JournalTr};
 use revm::inspector::Inspector;
@@ -82,9 +82,34 @@ fn never_started(result: InstructionResult) -> bool {
     )
 }
 
+/// How much of one transaction a recorder keeps: past either bound it stops
+/// recording and marks the trace cut ([`TraceCut`]). Execution is not
+/// affected. The default keeps everything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceLimit {
+    /// Most steps recorded.
+    pub steps: usize,
+    /// Most bytes of memory accesses recorded, over all steps.
+    pub memory_bytes: usize,
+}
+
+impl Default for TraceLimit {
+    fn default() -> Self {
+        Self {
+            steps: usize::MAX,
+            memory_bytes: usize::MAX,
+        }
+    }
+}
+
 /// Records the trace of one transaction. Attach it to the EVM as its inspector.
 #[derive(Debug, Default)]
 pub struct TraceRecorder {
+    limit: TraceLimit,
+    /// Bytes of memory accesses recorded so far.
+    memory_bytes: usize,
+    /// Set once a limit is passed; nothing is recorded after that.
+    cut: Option<TraceCut>,
     steps: Vec<Step>,
     calls: Vec<CallFrame>,
     logs: Vec<LogRecord>,
@@ -109,16 +134,43 @@ pub struct RecordedTrace {
     pub calls: Vec<CallFrame>,
     /// Every log emitted.
     pub logs: Vec<LogRecord>,
+    /// Which limit stopped the recording, if one did.
+    pub cut: Option<TraceCut>,
 }
 
 impl TraceRecorder {
+    /// A recorder that keeps at most what `limit` allows.
+    pub fn with_limit(limit: TraceLimit) -> Self {
+        Self {
+            limit,
+            ..Self::default()
+        }
+    }
+
     /// Takes what was recorded.
-    pub fn finish(self) -> RecordedTrace {
+    pub fn finish(mut self) -> RecordedTrace {
+        self.stopped();
         RecordedTrace {
             steps: self.steps,
             calls: self.calls,
             logs: self.logs,
+            cut: self.cut,
         }
+    }
+
+    /// Marks the trace cut once the memory bytes recorded pass their limit;
+    /// true once the trace is cut (every hook then records nothing).
+    fn stopped(&mut self) -> bool {
+        if self.cut.is_none() && self.memory_bytes > self.limit.memory_bytes {
+            self.cut = Some(TraceCut::MemoryBytes(self.limit.memory_bytes));
+        }
+        self.cut.is_some()
+    }
+
+    /// Adds a memory access to `step`, counting its bytes.
+    fn record_memory(&mut self, step: usize, access: MemoryAccess) {
+        self.memory_bytes = self.memory_bytes.saturating_add(access.bytes.len());
+        self.steps[step].memory.push(access);
     }
 
     fn open_frame(&mut self, kind: u8, caller: Address, address: Address, value: U256, gas: u64) {
@@ -270,6 +322,12 @@ where
     CTX: ContextTr<Journal: JournalTr<State = EvmState>>,
 {
     fn step(&mut self, interp: &mut Interpreter<EthInterpreter>, context: &mut CTX) {
+        if self.cut.is_none() && self.steps.len() >= self.limit.steps {
+            self.cut = Some(TraceCut::Steps(self.limit.steps));
+        }
+        if self.stopped() {
+            return;
+        }
         let op = interp.bytecode.opcode();
         let info = OpCode::new(op).map(|o| o.info());
         let (inputs, outputs) = info.map_or((0, 0), |i| (usize::from(i.inputs()), usize::from(i.outputs())));
@@ -297,10 +355,12 @@ where
             ..Step::default()
         };
         if let Some(r) = read {
+            let bytes = read_memory(interp, r);
+            self.memory_bytes = self.memory_bytes.saturating_add(bytes.len());
             step.memory.push(MemoryAccess {
                 write: false,
                 offset: r.0,
-                bytes: read_memory(interp, r),
+                bytes,
             });
         }
         let mut sstore_old = None;
@@ -337,20 +397,21 @@ where
         let Some(pending) = self.pending.take() else { return };
         let stack = interp.stack.data();
         let target = interp.input.target_address;
+        if let Some(w) = pending.write {
+            if w.0 + w.1 <= interp.memory.size() as u64 {
+                let access = MemoryAccess {
+                    write: true,
+                    offset: w.0,
+                    bytes: read_memory(interp, w),
+                };
+                self.record_memory(pending.index, access);
+            }
+        }
         let step = &mut self.steps[pending.index];
         step.gas_cost = step.gas.saturating_sub(interp.gas.remaining());
         let op = step.opcode;
         if !pushes_on_return(op) && stack.len() >= pending.outputs {
             step.stack_out = stack[stack.len() - pending.outputs..].to_vec();
-        }
-        if let Some(w) = pending.write {
-            if w.0 + w.1 <= interp.memory.size() as u64 {
-                step.memory.push(MemoryAccess {
-                    write: true,
-                    offset: w.0,
-                    bytes: read_memory(interp, w),
-                });
-            }
         }
         let top = stack.last().copied().unwrap_or_default();
         let first_in = step.stack_in.first().copied().unwrap_or_default();
@@ -401,6 +462,9 @@ where
     }
 
     fn log(&mut self, _context: &mut CTX, log: Log) {
+        if self.stopped() {
+            return;
+        }
         self.logs.push(LogRecord {
             step: self.last_step.unwrap_or_default() as u32,
             address: log.address,
@@ -410,6 +474,9 @@ where
     }
 
     fn call(&mut self, context: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {
+        if self.stopped() {
+            return None;
+        }
         let kind = self.last_step.map(|i| self.steps[i].opcode).unwrap_or_default();
         self.open_frame(
             kind,
@@ -441,26 +508,34 @@ where
     }
 
     fn call_end(&mut self, _context: &mut CTX, inputs: &CallInputs, outcome: &mut CallOutcome) {
+        if self.stopped() {
+            return;
+        }
         if never_started(outcome.result.result) {
             self.drop_opening_writes(0);
         }
         let success = outcome.result.is_ok();
         let output = outcome.result.output.clone();
-        if let Some(step) = self.close_frame(success, &output).and_then(|i| self.steps.get_mut(i)) {
-            step.stack_out = vec![U256::from(u8::from(success))];
-            let range = &inputs.return_memory_offset;
-            let len = range.len().min(output.len());
-            if len > 0 {
-                step.memory.push(MemoryAccess {
-                    write: true,
-                    offset: range.start as u64,
-                    bytes: output[..len].to_vec(),
-                });
-            }
+        let Some(opener) = self.close_frame(success, &output).filter(|&i| i < self.steps.len()) else {
+            return;
+        };
+        self.steps[opener].stack_out = vec![U256::from(u8::from(success))];
+        let range = &inputs.return_memory_offset;
+        let len = range.len().min(output.len());
+        if len > 0 {
+            let access = MemoryAccess {
+                write: true,
+                offset: range.start as u64,
+                bytes: output[..len].to_vec(),
+            };
+            self.record_memory(opener, access);
         }
     }
 
     fn create(&mut self, context: &mut CTX, inputs: &mut CreateInputs) -> Option<CreateOutcome> {
+        if self.stopped() {
+            return None;
+        }
         let kind = self.last_step.map(|i| self.steps[i].opcode).unwrap_or_default();
         self.open_frame(kind, inputs.caller(), Address::ZERO, inputs.value(), inputs.gas_limit());
         let caller = inputs.caller();
@@ -489,6 +564,9 @@ where
     }
 
     fn create_end(&mut self, context: &mut CTX, _inputs: &CreateInputs, outcome: &mut CreateOutcome) {
+        if self.stopped() {
+            return;
+        }
         if never_started(outcome.result.result) {
             self.drop_opening_writes(0);
         } else if outcome.result.result == InstructionResult::CreateCollision {

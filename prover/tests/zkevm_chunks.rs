@@ -8,7 +8,7 @@ use plonky2::hash::hash_types::HashOut;
 use prover::zkevm::{prove_chunk, verify_chunk, verify_chunk_sequence, ChunkProof, ZkevmError};
 use revm::primitives::{Address, Bytes, B256, I256, U256};
 use std::collections::BTreeMap;
-use witness::chunk::intrinsic_gas;
+use witness::chunk::{intrinsic_gas, rebuild_chunk};
 use witness::opcode::{decode, env, memory_cost, Family};
 use witness::state::{StateTree, StateWitness, ACCOUNT, STORAGE};
 use witness::{build_chunks, chunk_witnesses, ChunkWitness, PreState, WitnessError, F};
@@ -868,6 +868,39 @@ fn chunk_witnesses_built_one_at_a_time_equal_those_built_at_once() {
         assert_eq!(a.memory, b.memory, "chunk {i}");
         assert_eq!(a.storage, b.storage, "chunk {i}");
     }
+
+    // A prover sent a chunk's statement, state paths and traces rebuilds the
+    // same witness; traces that give another statement are refused.
+    let mut planned = chunk_witnesses(trace.clone(), &pre, 8).unwrap();
+    let mut i = 0;
+    while let Some(built) = planned.next_with_traces() {
+        let (w, traces) = built.expect("the chunk builds");
+        let again = rebuild_chunk(w.statement.clone(), w.state.clone(), &traces, 8).expect("the traces rebuild it");
+        assert_eq!((&again.statement, &again.state), (&w.statement, &w.state), "chunk {i}");
+        assert_eq!(
+            (&again.cpu, &again.stack, &again.bytecode),
+            (&w.cpu, &w.stack, &w.bytecode),
+            "chunk {i}"
+        );
+        assert_eq!(
+            (&again.context, &again.memory, &again.storage),
+            (&w.context, &w.memory, &w.storage),
+            "chunk {i}"
+        );
+        assert_eq!(
+            (&again.logic, &again.arith, &again.exp),
+            (&w.logic, &w.arith, &w.exp),
+            "chunk {i}"
+        );
+        let mut other = w.statement.clone();
+        other.storage[0].after += U256::from(1);
+        let err = rebuild_chunk(other, w.state.clone(), &traces, 8).unwrap_err();
+        assert!(matches!(err, WitnessError::StatementMismatch(_)), "{err}");
+        let err = rebuild_chunk(w.statement.clone(), w.state.clone(), &traces[1..], 8).unwrap_err();
+        assert!(matches!(err, WitnessError::StatementMismatch(_)), "{err}");
+        i += 1;
+    }
+    assert_eq!(i, 2);
 
     let mut bad = trace;
     let last = bad.txs.len() - 1;
@@ -1834,14 +1867,17 @@ fn reverted_transactions_roll_back_their_storage() {
     assert_rejected(&w, "a reverted transaction's accesses claimed not reverted");
 }
 
-/// A transaction that fails with another exceptional halt than INVALID (here
-/// a jump to a byte that is not a JUMPDEST) is out of scope, and says so.
+/// A transaction that fails with another exceptional halt than INVALID (a
+/// jump to a byte that is not a JUMPDEST; a REVERT on an empty stack, which
+/// ends on a REVERT step but is a stack underflow) is out of scope, and says so.
 #[test]
 fn an_exceptional_halt_other_than_invalid_is_out_of_scope() {
-    let (block, trace, success) = execute_with_status(&[(vec![0x5f, 0x56], &[])], &[0]);
-    assert_eq!(success, [false]);
-    let err = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).unwrap_err();
-    assert!(err.to_string().contains("exceptional halt other than INVALID"), "{err}");
+    for code in [vec![0x5f, 0x56], vec![0xfd]] {
+        let (block, trace, success) = execute_with_status(&[(code, &[])], &[0]);
+        assert_eq!(success, [false]);
+        let err = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).unwrap_err();
+        assert!(err.to_string().contains("exceptional halt other than INVALID"), "{err}");
+    }
 }
 
 /// INVALID and an undefined opcode (0x0C) from revm's traces: each such

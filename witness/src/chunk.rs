@@ -11,6 +11,7 @@ use crate::state::{Digest, PreState, StateTree, StateWitness, ACCOUNT, STORAGE};
 use crate::storage::{self, StorageSlot};
 use crate::{arith, bytecode, context, cpu, exp, logic, memory, stack, WitnessError, F, MIN_ROWS_LOG};
 use executor::trace::{AccountField, BlockTrace, Step, TxTrace};
+use executor::tracer::TraceLimit;
 use revm::primitives::{Address, Bytes, U256};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -18,6 +19,17 @@ use std::collections::HashMap;
 
 /// Largest supported chunk size (log2 of step rows); stack time stamps must fit 24 bits.
 pub const MAX_ROWS_LOG: usize = 22;
+
+/// The trace limit for chunks of `2^rows_log` rows: a transaction's steps
+/// must fit one chunk (`2^rows_log - 1` of them), so a longer one's trace
+/// need not be recorded whole; building its chunk refuses it
+/// ([`WitnessError::TraceCut`]).
+pub fn chunk_trace_limit(rows_log: usize) -> TraceLimit {
+    TraceLimit {
+        steps: 1usize.checked_shl(rows_log as u32).map_or(usize::MAX, |rows| rows - 1),
+        ..TraceLimit::default()
+    }
+}
 
 /// Largest starting gas a transaction may have (the step table holds gas
 /// amounts in seven bytes; real gas limits are below 2^25).
@@ -284,10 +296,12 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
         return Err(unsupported("contract creation"));
     };
     let reverted = !tx.success;
-    // REVERT, or INVALID or an undefined byte (the exceptional halts the tables prove).
+    // REVERT with its two operands (on fewer it is a stack underflow), or
+    // INVALID or an undefined byte (the exceptional halts the tables prove).
     let ends_failing = tx.steps.last().is_some_and(|s| {
         s.depth == 0
-            && (s.opcode == 0xfd || crate::opcode::decode(s.opcode) == Some((crate::opcode::Family::Invalid, 0)))
+            && ((s.opcode == 0xfd && s.stack_in.len() == 2)
+                || crate::opcode::decode(s.opcode) == Some((crate::opcode::Family::Invalid, 0)))
     });
     if reverted && !ends_failing {
         return Err(unsupported(
@@ -418,6 +432,9 @@ impl<'a> ChunkWitnesses<'a> {
         let mut groups: Vec<Vec<(Cow<TxTrace>, TxCall)>> = vec![Vec::new()];
         let mut used = 0;
         for tx in txs {
+            if let Some(cut) = tx.cut {
+                return Err(WitnessError::TraceCut { tx: tx.tx_index, cut });
+            }
             let tx = match plain_transfer(&tx, &pre.codes)? {
                 Some(stop) => Cow::Owned(stop),
                 None => tx,
@@ -450,17 +467,36 @@ impl<'a> ChunkWitnesses<'a> {
     }
 }
 
+/// A built chunk witness and the traces it was built from.
+type WithTraces<'a> = (ChunkWitness, Vec<Cow<'a, TxTrace>>);
+
+impl<'a> ChunkWitnesses<'a> {
+    /// Builds the next chunk; after an error nothing more is built.
+    fn build_next(&mut self) -> Option<Result<WithTraces<'a>, WitnessError>> {
+        let (traces, calls): (Vec<Cow<TxTrace>>, Vec<TxCall>) = self.groups.next()?.into_iter().unzip();
+        let txs: Vec<(&TxTrace, TxCall)> = traces.iter().map(AsRef::as_ref).zip(calls).collect();
+        let built = build_chunk(&txs, &mut self.state, self.rows_log);
+        drop(txs);
+        if built.is_err() {
+            self.groups = Vec::new().into_iter();
+        }
+        Some(built.map(|witness| (witness, traces)))
+    }
+
+    /// The next chunk's witness with the traces of its transactions (what
+    /// [`rebuild_chunk`] takes; a plain transfer's is the one STOP it is
+    /// proven as), or `None` after the last chunk or an error.
+    pub fn next_with_traces(&mut self) -> Option<Result<(ChunkWitness, Vec<TxTrace>), WitnessError>> {
+        let built = self.build_next()?;
+        Some(built.map(|(witness, traces)| (witness, traces.into_iter().map(Cow::into_owned).collect())))
+    }
+}
+
 impl Iterator for ChunkWitnesses<'_> {
     type Item = Result<ChunkWitness, WitnessError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (traces, calls): (Vec<Cow<TxTrace>>, Vec<TxCall>) = self.groups.next()?.into_iter().unzip();
-        let txs: Vec<(&TxTrace, TxCall)> = traces.iter().map(AsRef::as_ref).zip(calls).collect();
-        let built = build_chunk(&txs, &mut self.state, self.rows_log);
-        if built.is_err() {
-            self.groups = Vec::new().into_iter();
-        }
-        Some(built)
+        Some(self.build_next()?.map(|(witness, _)| witness))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -523,13 +559,49 @@ impl BlockState {
     }
 }
 
-/// Builds the tables of one chunk of whole transactions and applies its
-/// storage writes and account changes to `state`.
-fn build_chunk(
-    txs: &[(&TxTrace, TxCall)],
-    state: &mut BlockState,
-    rows_log: usize,
-) -> Result<ChunkWitness, WitnessError> {
+/// The rows of a chunk's nine tables.
+struct TableRows {
+    cpu: Vec<[F; cpu::col::NUM_COLUMNS]>,
+    stack: Vec<[F; stack::col::NUM_COLUMNS]>,
+    bytecode: Vec<[F; bytecode::col::NUM_COLUMNS]>,
+    logic: Vec<[F; logic::col::NUM_COLUMNS]>,
+    context: Vec<[F; context::col::NUM_COLUMNS]>,
+    memory: Vec<[F; memory::col::NUM_COLUMNS]>,
+    arith: Vec<[F; arith::col::NUM_COLUMNS]>,
+    storage: Vec<[F; storage::col::NUM_COLUMNS]>,
+    exp: Vec<[F; exp::col::NUM_COLUMNS]>,
+}
+
+impl TableRows {
+    /// The chunk witness of these rows, with its statement and state-tree paths.
+    fn into_witness(self, statement: ChunkStatement, state: StateWitness) -> ChunkWitness {
+        ChunkWitness {
+            statement,
+            state,
+            cpu: self.cpu,
+            stack: self.stack,
+            bytecode: self.bytecode,
+            logic: self.logic,
+            context: self.context,
+            memory: self.memory,
+            arith: self.arith,
+            storage: self.storage,
+            exp: self.exp,
+        }
+    }
+}
+
+/// What a chunk's transactions give on their own, without the state tree:
+/// the tables, each call with the gas left and refund counter its last step
+/// leaves, and the storage slots touched with their values before and after.
+struct ChunkTables {
+    calls: Vec<TxCall>,
+    slots: Vec<StorageSlot>,
+    rows: TableRows,
+}
+
+/// Builds the tables of one chunk of whole transactions.
+fn build_tables(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkTables, WitnessError> {
     let cpu = cpu::generate(txs, rows_log)?;
     let stack = stack::generate(&cpu.stack_accesses, rows_log_for(cpu.stack_accesses.len()))?;
     let calldata: Vec<(u32, &[u8])> = txs.iter().map(|(t, c)| (t.tx_index, c.calldata.as_slice())).collect();
@@ -562,6 +634,31 @@ fn build_chunk(
     let accesses = cpu.storage.accesses();
     let storage_log = rows_log_for(2 * slots.len() + accesses.len());
     let storage = storage::generate(&slots, accesses, storage_log)?;
+    Ok(ChunkTables {
+        calls,
+        slots,
+        rows: TableRows {
+            cpu: cpu.rows,
+            stack,
+            bytecode,
+            logic,
+            context,
+            memory,
+            arith,
+            storage,
+            exp,
+        },
+    })
+}
+
+/// Builds the tables of one chunk of whole transactions and applies its
+/// storage writes and account changes to `state`.
+fn build_chunk(
+    txs: &[(&TxTrace, TxCall)],
+    state: &mut BlockState,
+    rows_log: usize,
+) -> Result<ChunkWitness, WitnessError> {
+    let ChunkTables { calls, slots, rows } = build_tables(txs, rows_log)?;
     let accounts = state.account(&calls, txs)?;
     let tree = &mut state.tree;
     let old_root = tree.root();
@@ -581,19 +678,51 @@ fn build_chunk(
         old_root,
         new_root: tree.root(),
     };
-    Ok(ChunkWitness {
-        statement,
-        state: paths,
-        cpu: cpu.rows,
-        stack,
-        bytecode,
-        logic,
-        context,
-        memory,
-        arith,
-        storage,
-        exp,
-    })
+    Ok(rows.into_witness(statement, paths))
+}
+
+/// Rebuilds the witness of a chunk whose statement and state-tree paths are
+/// already known (a cluster's chunk job: the coordinator planned the block
+/// and sends each prover only its chunk's traces) from the traces of its
+/// transactions, as [`chunk_witnesses`] yields them. The tables are built
+/// again and must give the statement's calls (gas left and refunds
+/// included), steps and storage slots; the proof then shows the rest.
+pub fn rebuild_chunk(
+    statement: ChunkStatement,
+    state: StateWitness,
+    traces: &[TxTrace],
+    rows_log: usize,
+) -> Result<ChunkWitness, WitnessError> {
+    let mismatch = |what: String| Err(WitnessError::StatementMismatch(what));
+    if !(MIN_ROWS_LOG..=MAX_ROWS_LOG).contains(&rows_log) {
+        return Err(WitnessError::ChunkSize(rows_log));
+    }
+    let ids: Vec<u32> = traces.iter().map(|t| t.tx_index).collect();
+    let expected: Vec<u32> = statement.calls.iter().map(|c| c.tx).collect();
+    if ids.is_empty() || ids != expected {
+        return mismatch(format!(
+            "traces of transactions {ids:?}, the statement calls {expected:?}"
+        ));
+    }
+    let steps: usize = traces.iter().map(|t| t.steps.len()).sum();
+    if steps as u64 != statement.steps || steps >= 1 << rows_log {
+        return mismatch(format!(
+            "{steps} steps, the statement has {} in a chunk of 2^{rows_log} rows",
+            statement.steps
+        ));
+    }
+    if let Some(t) = traces.iter().find(|t| t.cut.is_some() || t.steps.is_empty()) {
+        return mismatch(format!("transaction {}'s trace is cut short or empty", t.tx_index));
+    }
+    let txs: Vec<(&TxTrace, TxCall)> = traces.iter().zip(statement.calls.iter().cloned()).collect();
+    let ChunkTables { calls, slots, rows } = build_tables(&txs, rows_log)?;
+    if calls != statement.calls {
+        return mismatch("the tables give other calls (gas left or refund counter)".into());
+    }
+    if slots != statement.storage {
+        return mismatch("the tables touch other storage slots or values".into());
+    }
+    Ok(rows.into_witness(statement, state))
 }
 
 /// The height (log2) of a sorted read/write table holding `accesses` rows

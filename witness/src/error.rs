@@ -27,6 +27,15 @@ pub enum WitnessError {
         /// What the transaction does that is not supported.
         feature: String,
     },
+    /// The trace was cut short by the recorder's limit, so it does not hold
+    /// the whole execution.
+    #[error("transaction {tx}: its trace stops early because {cut} (the recording limit: a transaction's steps must fit one chunk), so it cannot be proven")]
+    TraceCut {
+        /// Transaction index in the block.
+        tx: u32,
+        /// The limit that cut it.
+        cut: executor::trace::TraceCut,
+    },
     /// The trace contradicts itself (it cannot come from a real execution).
     #[error("transaction {tx}, step {step}: malformed trace: {reason}")]
     MalformedTrace {
@@ -66,4 +75,7 @@ pub enum WitnessError {
     /// The block has no transaction with steps to prove.
     #[error("the block trace has no transactions")]
     EmptyBlock,
+    /// Traces sent to rebuild a chunk do not give its statement.
+    #[error("the traces do not give the chunk's statement: {0}")]
+    StatementMismatch(String),
 }

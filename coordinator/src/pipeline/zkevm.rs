@@ -5,11 +5,15 @@
 //!   ([`executor::codec::to_bincode`] of an [`executor::BlockInput`], what
 //!   `zkr submit --pipeline zkevm` sends). The coordinator executes it with
 //!   trace capture and builds the chunk witnesses (chunks of at most
-//!   `2^rows_log` step rows); that is the plan's execute+witness stage.
-//! - **Chunk job**: input [`ChunkJobInput`] (block number, statement, table
-//!   rows); the worker proves the chunk's STARK tables on its backend and the
-//!   leaf circuit that verifies them, and returns an [`AggregatedProof`] of
-//!   that one chunk.
+//!   `2^rows_log` step rows), which refuses a block out of the proven scope
+//!   before any job exists; that is the plan's execute+witness stage. It
+//!   keeps each chunk's layout and traces, not its table rows.
+//! - **Chunk job**: input [`ChunkJobInput`] (block number, the chunk's
+//!   layout and state-tree paths, its transactions' traces); the worker
+//!   rebuilds the chunk's tables from the traces (they must give the
+//!   layout's statement and table degrees), proves them on its backend with
+//!   the leaf circuit that verifies them, and returns an [`AggregatedProof`]
+//!   of that one chunk.
 //! - **Aggregation job**: inputs are the two children's aggregated proofs
 //!   (left first); the worker proves the merge circuit and returns the
 //!   aggregated proof of both runs of chunks. The root's output is the
@@ -23,104 +27,64 @@
 
 use super::{expect_inputs, JobSpec, PipelineError, ProofPipeline};
 use crate::job::{JobKind, Requirement};
+use executor::trace::TxTrace;
 use executor::{BlockInput, ExecOptions};
-use plonky2::field::types::Field64;
 use prover::backend::Backend;
 use prover::guard::guarded;
 use prover::zkevm::aggregate::{
     aggregate_chunk, merge_aggregated, verify_aggregated, AggregatedProof, ChunkLayout, Circuits, VerifierData,
 };
+use prover::zkevm::tables::CPU;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use witness::state::StateWitness;
-use witness::{arith, bytecode, context, cpu, exp, logic, memory, stack, storage, ChunkStatement, ChunkWitness, F};
+use witness::ChunkWitness;
 
 /// Default chunk size: at most 2^10 step rows per chunk (as `zkr prove`).
 pub const DEFAULT_ROWS_LOG: usize = 10;
 
-/// A chunk job's input as it is stored in the blob store (bincode).
+/// A chunk job's input as it is stored in the blob store (bincode): what a
+/// worker needs to rebuild the chunk's witness (its transactions' traces),
+/// not the witness's table rows, which are tens of times larger.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ChunkJobInput {
     /// Number of the block the chunk belongs to.
     pub block: u64,
-    /// The chunk's public statement.
-    pub statement: ChunkStatement,
+    /// The chunk's statement and table degrees as the coordinator built
+    /// them: the worker's rebuilt witness and its proof must have them.
+    pub layout: ChunkLayout,
     /// The state-tree paths proving the statement's roots.
     pub state: StateWitness,
-    /// Step table rows, one after the other.
-    pub cpu: Vec<F>,
-    /// Stack table rows, one after the other.
-    pub stack: Vec<F>,
-    /// Bytecode table rows, one after the other.
-    pub bytecode: Vec<F>,
-    /// Logic table rows, one after the other.
-    pub logic: Vec<F>,
-    /// Call-context table rows, one after the other.
-    pub context: Vec<F>,
-    /// Memory table rows, one after the other.
-    pub memory: Vec<F>,
-    /// Arithmetic table rows, one after the other.
-    pub arith: Vec<F>,
-    /// Storage table rows, one after the other.
-    pub storage: Vec<F>,
-    /// Exponentiation table rows, one after the other.
-    pub exp: Vec<F>,
+    /// The traces of the chunk's transactions, in order.
+    pub traces: Vec<TxTrace>,
 }
 
 impl ChunkJobInput {
-    /// The input of the chunk job proving `witness`, a chunk of block `block`.
-    pub fn new(block: u64, witness: &ChunkWitness) -> Self {
-        Self {
+    /// The input of the chunk job proving `witness`, a chunk of block
+    /// `block` built from `traces`.
+    pub fn new(block: u64, witness: &ChunkWitness, traces: Vec<TxTrace>) -> Result<Self, String> {
+        Ok(Self {
             block,
-            statement: witness.statement.clone(),
+            layout: ChunkLayout::of_witness(witness).ok_or("a table's row count is not a power of two")?,
             state: witness.state.clone(),
-            cpu: witness.cpu.concat(),
-            stack: witness.stack.concat(),
-            bytecode: witness.bytecode.concat(),
-            logic: witness.logic.concat(),
-            context: witness.context.concat(),
-            memory: witness.memory.concat(),
-            arith: witness.arith.concat(),
-            storage: witness.storage.concat(),
-            exp: witness.exp.concat(),
-        }
-    }
-
-    /// The witness back, checking that every table has a power-of-two number
-    /// of whole rows of canonical field elements.
-    pub fn witness(self) -> Result<ChunkWitness, String> {
-        Ok(ChunkWitness {
-            statement: self.statement,
-            state: self.state,
-            cpu: rows::<{ cpu::col::NUM_COLUMNS }>(self.cpu, "step")?,
-            stack: rows::<{ stack::col::NUM_COLUMNS }>(self.stack, "stack")?,
-            bytecode: rows::<{ bytecode::col::NUM_COLUMNS }>(self.bytecode, "bytecode")?,
-            logic: rows::<{ logic::col::NUM_COLUMNS }>(self.logic, "logic")?,
-            context: rows::<{ context::col::NUM_COLUMNS }>(self.context, "call-context")?,
-            memory: rows::<{ memory::col::NUM_COLUMNS }>(self.memory, "memory")?,
-            arith: rows::<{ arith::col::NUM_COLUMNS }>(self.arith, "arithmetic")?,
-            storage: rows::<{ storage::col::NUM_COLUMNS }>(self.storage, "storage")?,
-            exp: rows::<{ exp::col::NUM_COLUMNS }>(self.exp, "exponentiation")?,
+            traces,
         })
     }
-}
 
-/// Regroups a table's flat cells into rows of `W` columns.
-fn rows<const W: usize>(cells: Vec<F>, table: &str) -> Result<Vec<[F; W]>, String> {
-    if !cells.len().is_multiple_of(W) || !(cells.len() / W).is_power_of_two() {
-        return Err(format!(
-            "the {table} table holds {} cells: expected a power-of-two number of rows of {W} columns",
-            cells.len()
-        ));
+    /// Rebuilds the chunk's witness from the traces and checks that it has
+    /// the job's layout.
+    pub fn witness(self) -> Result<ChunkWitness, String> {
+        let rows_log = self.layout.degree_bits[CPU];
+        let (statement, state, traces) = (self.layout.statement.clone(), self.state, self.traces);
+        let witness = guarded("rebuilding the chunk witness", || {
+            witness::chunk::rebuild_chunk(statement, state, &traces, rows_log).map_err(|e| e.to_string())
+        })?;
+        match ChunkLayout::of_witness(&witness) {
+            Some(layout) if layout == self.layout => Ok(witness),
+            _ => Err("the rebuilt witness's table degrees are not the job's".into()),
+        }
     }
-    if let Some(i) = cells.iter().position(|c| c.0 >= F::ORDER) {
-        return Err(format!("the {table} table's cell {i} is not a canonical field element"));
-    }
-    Ok(cells
-        .chunks_exact(W)
-        .map(|row| row.try_into().expect("chunks_exact yields W cells"))
-        .collect())
 }
 
 /// The zkEVM pipeline; the circuits it builds are cached for the process.
@@ -178,14 +142,9 @@ fn run_failed(job: &JobSpec, detail: String) -> PipelineError {
     }
 }
 
-fn decode_chunk_input(job: &JobSpec, bytes: &[u8]) -> Result<(u64, ChunkWitness), PipelineError> {
-    let input: ChunkJobInput = executor::codec::from_bincode(bytes, Path::new("chunk job input"), "ChunkJobInput")
-        .map_err(|e| bad_input(job, e.to_string()))?;
-    let block = input.block;
-    let witness = input
-        .witness()
-        .map_err(|e| bad_input(job, format!("chunk job input: {e}")))?;
-    Ok((block, witness))
+fn decode_chunk_input(job: &JobSpec, bytes: &[u8]) -> Result<ChunkJobInput, PipelineError> {
+    executor::codec::from_bincode(bytes, Path::new("chunk job input"), "ChunkJobInput")
+        .map_err(|e| bad_input(job, e.to_string()))
 }
 
 fn decode_proof(bytes: &[u8]) -> Result<AggregatedProof, String> {
@@ -210,6 +169,7 @@ impl ProofPipeline for ZkevmPipeline {
             .map_err(|e| bad(e.to_string()))?;
         let options = ExecOptions {
             capture_traces: true,
+            trace_limit: witness::chunk::chunk_trace_limit(self.rows_log),
             ..ExecOptions::default()
         };
         let number = block.header.number;
@@ -219,18 +179,22 @@ impl ProofPipeline for ZkevmPipeline {
             job: "batch input".into(),
             detail: "the executor returned no traces".into(),
         })?;
-        // Each chunk's witness is encoded as it is built and then freed.
-        let inputs: Vec<Vec<u8>> = witness::PreState::of(&block)
+        // Each chunk's witness is built (bad input is refused here, before
+        // any job exists), its layout kept with its traces, and freed.
+        let mut chunks = witness::PreState::of(&block)
             .and_then(|pre| witness::chunk_witnesses(trace, &pre, self.rows_log))
-            .and_then(|chunks| {
-                chunks
-                    .map(|w| w.map(|w| executor::codec::to_bincode(&ChunkJobInput::new(number, &w))))
-                    .collect()
-            })
             .map_err(|e| bad(format!("block {number}: {e}")))?;
+        let mut inputs = Vec::with_capacity(chunks.len());
+        while let Some(built) = chunks.next_with_traces() {
+            let (witness, traces) = built.map_err(|e| bad(format!("block {number}: {e}")))?;
+            let input =
+                ChunkJobInput::new(number, &witness, traces).map_err(|e| bad(format!("block {number}: {e}")))?;
+            inputs.push(executor::codec::to_bincode(&input));
+        }
         tracing::info!(
             block = number,
             chunks = inputs.len(),
+            input_bytes = inputs.iter().map(Vec::len).sum::<usize>(),
             "block executed and cut into chunks"
         );
         Ok(inputs)
@@ -251,7 +215,11 @@ impl ProofPipeline for ZkevmPipeline {
         let proof = match job.kind {
             JobKind::Chunk => {
                 expect_inputs(job, inputs, 1)?;
-                let (block, witness) = decode_chunk_input(job, &inputs[0])?;
+                let input = decode_chunk_input(job, &inputs[0])?;
+                let block = input.block;
+                let witness = input
+                    .witness()
+                    .map_err(|e| bad_input(job, format!("chunk job input: {e}")))?;
                 let chunk = prover::zkevm::prove_chunk_with(witness, self.backend.as_ref())
                     .map_err(|e| run_failed(job, e.to_string()))?;
                 aggregate_chunk(&mut self.circuits(), block, &chunk).map_err(|e| run_failed(job, e.to_string()))?
@@ -272,10 +240,8 @@ impl ProofPipeline for ZkevmPipeline {
         let (block, chunks) = match job.kind {
             JobKind::Chunk => {
                 expect_inputs(job, inputs, 1)?;
-                let (block, witness) = decode_chunk_input(job, &inputs[0])?;
-                let layout = ChunkLayout::of_witness(&witness)
-                    .ok_or_else(|| bad_input(job, "a table's row count is not a power of two".into()))?;
-                (block, vec![layout])
+                let input = decode_chunk_input(job, &inputs[0])?;
+                (input.block, vec![input.layout])
             }
             JobKind::Aggregate => {
                 expect_inputs(job, inputs, 2)?;

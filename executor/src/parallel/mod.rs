@@ -28,7 +28,7 @@ use crate::block::{ExecError, PathResult, TxExecution};
 use crate::evm::{tx_env, BlockEnvironment, FeePayment, RunError, TxRun, TxRunner};
 use crate::input::{BlockInput, Transaction};
 use crate::state::{default_block_hash, WorldState};
-use crate::tracer::TraceRecorder;
+use crate::tracer::{TraceLimit, TraceRecorder};
 use mv_memory::{apply_credit, AccountValue, Blocked, Location, MvMemory, ReadValue, TxIdx, Written};
 use revm::bytecode::Bytecode;
 use revm::context_interface::result::EVMError;
@@ -81,7 +81,8 @@ struct Shared<'a> {
     /// Per transaction: the recipient whose balance it may credit lazily.
     lazy_recipient: Vec<Option<Address>>,
     executions: AtomicU64,
-    capture_traces: bool,
+    /// Trace every final execution, within this limit, when set.
+    capture: Option<TraceLimit>,
 }
 
 /// The outcome of an incarnation, kept for validation and the final result.
@@ -277,7 +278,7 @@ impl Shared<'_> {
     fn execute(&self, runner: &mut WorkerRunner<'_, '_>, tx: TxIdx, incarnation: Incarnation) -> Option<Task> {
         self.executions.fetch_add(1, Ordering::Relaxed);
         runner.db().start(tx);
-        let recorder = self.capture_traces.then(TraceRecorder::default);
+        let recorder = self.capture.map(TraceRecorder::with_limit);
         let input_tx = &self.input.transactions[tx];
         let tx_env = tx_env(input_tx);
         let fee_per_gas = self.env.beneficiary_fee_per_gas(&tx_env);
@@ -334,7 +335,7 @@ pub(crate) fn execute(
     env: &BlockEnvironment,
     initial: &WorldState,
     threads: NonZeroUsize,
-    capture_traces: bool,
+    capture: Option<TraceLimit>,
 ) -> Result<PathResult, ExecError> {
     let n = input.transactions.len();
     let shared = Shared {
@@ -352,7 +353,7 @@ pub(crate) fn execute(
             .map(|t| lazy_recipient(t, env.block.beneficiary))
             .collect(),
         executions: AtomicU64::new(0),
-        capture_traces,
+        capture,
     };
     let workers = threads.get().min(n.max(1));
     std::thread::scope(|scope| {
