@@ -10,11 +10,14 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use prover::backend::Backend;
 use prover::zkevm::aggregate::{
-    aggregate_batch, aggregate_block, tree::num_steps, AggregatedProof, AggregationStep, Circuits, StepKind,
+    aggregate_batch, aggregate_block, tree::num_steps, AggregatedProof, AggregationStep, ChunkLayout, Circuits,
+    StepKind,
 };
+use prover::zkevm::tables::CPU;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+use witness::ChunkSize;
 
 /// Options for `zkr prove`.
 #[derive(Args)]
@@ -26,6 +29,11 @@ pub struct ProveArgs {
     /// Chunk size: at most 2^k step rows per chunk.
     #[arg(long, default_value_t = 10)]
     chunk_rows_log: usize,
+    /// Largest chunk: a transaction with more than 2^k - 1 steps gets a chunk
+    /// of its own of the smallest size that holds it, up to 2^K rows
+    /// [default: 20, or k if larger].
+    #[arg(long)]
+    max_chunk_rows_log: Option<usize>,
     /// Folder the chunk proofs and the aggregated (and batch) proofs are written to.
     #[arg(long)]
     out: PathBuf,
@@ -117,12 +125,27 @@ struct Executed {
     time: Duration,
 }
 
+/// The default largest chunk (log2 of its rows) for a long transaction.
+const DEFAULT_MAX_CHUNK_ROWS_LOG: usize = 20;
+
+impl ProveArgs {
+    /// The chunk size the options ask for.
+    fn chunk_size(&self) -> ChunkSize {
+        ChunkSize {
+            rows_log: self.chunk_rows_log,
+            max_rows_log: self
+                .max_chunk_rows_log
+                .unwrap_or(DEFAULT_MAX_CHUNK_ROWS_LOG.max(self.chunk_rows_log)),
+        }
+    }
+}
+
 /// Executes `block` with trace capture and plans its chunks.
-fn execute(block: &executor::BlockInput, chunk_rows_log: usize) -> anyhow::Result<Executed> {
+fn execute(block: &executor::BlockInput, size: ChunkSize) -> anyhow::Result<Executed> {
     let start = Instant::now();
     let options = executor::ExecOptions {
         capture_traces: true,
-        trace_limit: witness::chunk::chunk_trace_limit(chunk_rows_log),
+        trace_limit: witness::chunk::chunk_trace_limit(size.max_rows_log),
         sequential: true,
         ..Default::default()
     };
@@ -130,7 +153,7 @@ fn execute(block: &executor::BlockInput, chunk_rows_log: usize) -> anyhow::Resul
     let trace = output.traces.take().context("the executor returned no traces")?;
     let transactions = trace.txs.len();
     let pre = witness::PreState::of(block).context("building the state tree of the pre-state")?;
-    let chunks = witness::chunk_witnesses(trace, &pre, chunk_rows_log).context("cutting the block into chunks")?;
+    let chunks = witness::chunk_witnesses(trace, &pre, size).context("cutting the block into chunks")?;
     Ok(Executed {
         chunks,
         transactions,
@@ -143,8 +166,8 @@ fn execute(block: &executor::BlockInput, chunk_rows_log: usize) -> anyhow::Resul
 /// each as soon as it is built: bad input fails here, before anything is
 /// proven, while memory holds one chunk's witness at a time. Returns the
 /// execution output.
-fn check(block: &executor::BlockInput, chunk_rows_log: usize) -> anyhow::Result<executor::BlockOutput> {
-    let executed = execute(block, chunk_rows_log)?;
+fn check(block: &executor::BlockInput, size: ChunkSize) -> anyhow::Result<executor::BlockOutput> {
+    let executed = execute(block, size)?;
     for (i, chunk) in executed.chunks.enumerate() {
         chunk.with_context(|| format!("building the witness of chunk {i}"))?;
     }
@@ -158,7 +181,7 @@ fn prove_block(
     circuits: &mut Circuits,
     block: &executor::BlockInput,
     backend: &dyn Backend,
-    chunk_rows_log: usize,
+    size: ChunkSize,
     out: &Path,
 ) -> anyhow::Result<AggregatedProof> {
     let Executed {
@@ -166,7 +189,7 @@ fn prove_block(
         transactions,
         time: mut witness_time,
         ..
-    } = execute(block, chunk_rows_log)?;
+    } = execute(block, size)?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let bar = ProgressBar::new(chunks.len() as u64);
     bar.set_style(ProgressStyle::with_template(
@@ -188,6 +211,7 @@ fn prove_block(
             block = block.header.number,
             chunk = i,
             steps = proof.statement.steps,
+            rows_log = ChunkLayout::of(&proof).degree_bits[CPU],
             "chunk proven"
         );
         proofs.push(proof);
@@ -205,11 +229,21 @@ fn prove_block(
     std::fs::write(&path, aggregated.to_bytes()?).with_context(|| format!("writing {}", path.display()))?;
 
     let steps: u64 = proofs.iter().map(|p| p.statement.steps).sum();
+    let long = proofs
+        .iter()
+        .map(|p| ChunkLayout::of(p).degree_bits[CPU])
+        .filter(|&k| k > size.rows_log)
+        .count();
+    let long = match long {
+        0 => String::new(),
+        n => format!(" ({n} larger, each holding one longer transaction)"),
+    };
     println!(
-        "block {}: {} transactions, {steps} steps in {} chunks of at most 2^{chunk_rows_log} rows -> {}",
+        "block {}: {} transactions, {steps} steps in {} chunks of at most 2^{} rows{long} -> {}",
         block.header.number,
         transactions,
         proofs.len(),
+        size.rows_log,
         out.display()
     );
     println!(
@@ -267,7 +301,7 @@ pub fn run(args: ProveArgs) -> anyhow::Result<ExitCode> {
             block = executor::chain::follow(&block, parent)
                 .with_context(|| format!("{} cannot follow the block before it", path.display()))?;
         }
-        parent = Some(check(&block, args.chunk_rows_log).with_context(|| format!("executing {}", path.display()))?);
+        parent = Some(check(&block, args.chunk_size()).with_context(|| format!("executing {}", path.display()))?);
         blocks.push(block);
     }
     let choice = crate::gpu::backend_choice()?;
@@ -282,7 +316,7 @@ pub fn run(args: ProveArgs) -> anyhow::Result<ExitCode> {
             args.out.clone()
         };
         proven.push(
-            prove_block(&mut circuits, block, choice.backend.as_ref(), args.chunk_rows_log, &out)
+            prove_block(&mut circuits, block, choice.backend.as_ref(), args.chunk_size(), &out)
                 .with_context(|| format!("proving {}", path.display()))?,
         );
     }

@@ -171,3 +171,63 @@ fn an_out_of_scope_opcode_in_a_later_chunk_is_refused_before_proving() {
     );
     assert!(!out.exists(), "nothing is written");
 }
+
+/// A transaction longer than an ordinary chunk gets a larger chunk of its
+/// own, up to `--max-chunk-rows-log`; the block's proof aggregates chunks of
+/// both sizes and verifies. Past that limit the block is refused, naming
+/// the transaction, before anything is written.
+#[test]
+fn a_long_transaction_gets_a_larger_chunk_of_its_own() {
+    let scratch = Scratch::new("long-tx");
+    let mut block = executor::synthetic::counter_loop_block(3, 19);
+    // The middle call runs 80 rounds (569 steps): more than 2^8 rows hold,
+    // fewer than 2^10; the other two (142 steps each) fill a 2^8 chunk each.
+    let long = revm::primitives::Address::with_last_byte(0x20);
+    block.pre_state.insert(
+        long,
+        executor::input::PreAccount {
+            code: executor::synthetic::counter_loop_code(80),
+            ..Default::default()
+        },
+    );
+    block.transactions[1].to = Some(long);
+    let file = scratch.0.join("block.json");
+    executor::codec::save_block(&block, &file).unwrap();
+    let file = file.to_string_lossy().into_owned();
+    let out = scratch.0.join("proofs");
+    let out_arg = out.to_string_lossy().into_owned();
+    let prove = |max: &str| {
+        zkr(&[
+            "prove",
+            "--block",
+            &file,
+            "--chunk-rows-log",
+            "8",
+            "--max-chunk-rows-log",
+            max,
+            "--out",
+            &out_arg,
+        ])
+    };
+
+    let run = prove("9");
+    let stderr = text(&run.stderr);
+    assert!(!run.status.success());
+    assert!(
+        stderr.contains("transaction 1") && stderr.contains("511 steps"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing is written");
+
+    let run = prove("10");
+    let stdout = text(&run.stdout);
+    assert!(run.status.success(), "{stdout}\n{}", text(&run.stderr));
+    assert!(
+        stdout.contains("in 3 chunks of at most 2^8 rows (1 larger, each holding one longer transaction)"),
+        "{stdout}"
+    );
+    let verify = zkr(&["verify", &out.join("aggregated.proof").to_string_lossy()]);
+    let stdout = text(&verify.stdout);
+    assert!(verify.status.success(), "{stdout}\n{}", text(&verify.stderr));
+    assert!(stdout.contains("3 chunks"), "{stdout}");
+}

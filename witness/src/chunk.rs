@@ -2,7 +2,8 @@
 //!
 //! This slice cuts at transaction boundaries: a chunk holds whole
 //! transactions whose steps fit `2^k - 1` step rows (one padding row is
-//! always left so the last step can be checked to be a STOP). Neighbouring
+//! always left so the last step can be checked to be a STOP); a transaction
+//! longer than that may get a larger chunk of its own ([`ChunkSize`]). Neighbouring
 //! chunks link through their public transaction range: a chunk's `end_tx`
 //! is the next chunk's `first_tx`.
 
@@ -369,13 +370,18 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
     })
 }
 
-/// Cuts `trace` into chunks of at most `2^rows_log` step rows and builds
-/// their tables, each with its state-tree transition. `pre` holds the code of
-/// each called contract and the state tree before the block. All the
-/// witnesses are held at once; [`chunk_witnesses`] builds them one at a time.
-pub fn build_chunks(trace: &BlockTrace, pre: &PreState, rows_log: usize) -> Result<Vec<ChunkWitness>, WitnessError> {
+/// Cuts `trace` into chunks of `size` ([`ChunkSize`]; a plain `k` for at
+/// most `2^k` step rows each) and builds their tables, each with its
+/// state-tree transition. `pre` holds the code of each called contract and
+/// the state tree before the block. All the witnesses are held at once;
+/// [`chunk_witnesses`] builds them one at a time.
+pub fn build_chunks(
+    trace: &BlockTrace,
+    pre: &PreState,
+    size: impl Into<ChunkSize>,
+) -> Result<Vec<ChunkWitness>, WitnessError> {
     let txs = trace.txs.iter().map(Cow::Borrowed);
-    ChunkWitnesses::plan(txs, block_fees(trace), pre, rows_log)?.collect()
+    ChunkWitnesses::plan(txs, block_fees(trace), pre, size.into())?.collect()
 }
 
 /// Cuts `trace` into chunks as [`build_chunks`] does, checking every
@@ -387,10 +393,10 @@ pub fn build_chunks(trace: &BlockTrace, pre: &PreState, rows_log: usize) -> Resu
 pub fn chunk_witnesses(
     trace: BlockTrace,
     pre: &PreState,
-    rows_log: usize,
+    size: impl Into<ChunkSize>,
 ) -> Result<ChunkWitnesses<'static>, WitnessError> {
     let fees = block_fees(&trace);
-    ChunkWitnesses::plan(trace.txs.into_iter().map(Cow::Owned), fees, pre, rows_log)
+    ChunkWitnesses::plan(trace.txs.into_iter().map(Cow::Owned), fees, pre, size.into())
 }
 
 /// The beneficiary and base fee of a traced block.
@@ -401,36 +407,72 @@ fn block_fees(trace: &BlockTrace) -> BlockFees {
     }
 }
 
+/// How big a block's chunks are: each holds at most `2^rows_log` step
+/// rows, except that a transaction with more steps than that gets a chunk of
+/// its own, of the smallest size that holds it, up to `2^max_rows_log` rows
+/// (chunks of different sizes aggregate like any others). A plain number is
+/// a size with no such exception.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChunkSize {
+    /// Log2 of the step rows of an ordinary chunk.
+    pub rows_log: usize,
+    /// Log2 of the step rows of the largest chunk a long transaction may get.
+    pub max_rows_log: usize,
+}
+
+impl From<usize> for ChunkSize {
+    fn from(rows_log: usize) -> Self {
+        Self {
+            rows_log,
+            max_rows_log: rows_log,
+        }
+    }
+}
+
+/// Steps a chunk of `2^rows_log` rows holds (one row is left for padding).
+fn capacity(rows_log: usize) -> usize {
+    (1usize << rows_log) - 1
+}
+
+/// The transactions of one planned chunk, each with the call it makes, and
+/// the chunk's step rows (log2).
+type Group<'a> = (usize, Vec<(Cow<'a, TxTrace>, TxCall)>);
+
 /// A block's chunk witnesses, built one at a time in chunk order
 /// ([`chunk_witnesses`]). After an error it yields nothing more (a chunk's
 /// state depends on every chunk before it).
 pub struct ChunkWitnesses<'a> {
-    /// The transactions of the chunks not yet built, one group per chunk,
-    /// each with the call it makes.
-    groups: std::vec::IntoIter<Vec<(Cow<'a, TxTrace>, TxCall)>>,
+    /// The chunks not yet built.
+    groups: std::vec::IntoIter<Group<'a>>,
     /// The state the next chunk starts from.
     state: BlockState,
-    rows_log: usize,
 }
 
 impl<'a> ChunkWitnesses<'a> {
-    /// Checks each transaction and groups them into chunks of at most
-    /// `2^rows_log - 1` steps, cutting at transaction boundaries.
+    /// Checks each transaction and groups them into chunks of `size`,
+    /// cutting at transaction boundaries.
     fn plan(
         txs: impl ExactSizeIterator<Item = Cow<'a, TxTrace>>,
         fees: BlockFees,
         pre: &PreState,
-        rows_log: usize,
+        size: ChunkSize,
     ) -> Result<Self, WitnessError> {
-        if !(MIN_ROWS_LOG..=MAX_ROWS_LOG).contains(&rows_log) {
-            return Err(WitnessError::ChunkSize(rows_log));
+        let ChunkSize { rows_log, max_rows_log } = size;
+        for k in [rows_log, max_rows_log] {
+            if !(MIN_ROWS_LOG..=MAX_ROWS_LOG).contains(&k) {
+                return Err(WitnessError::ChunkSize(k));
+            }
+        }
+        if max_rows_log < rows_log {
+            return Err(WitnessError::ChunkSizeOrder { rows_log, max_rows_log });
         }
         if txs.len() == 0 {
             return Err(WitnessError::EmptyBlock);
         }
-        let capacity = (1usize << rows_log) - 1;
-        let mut groups: Vec<Vec<(Cow<TxTrace>, TxCall)>> = vec![Vec::new()];
-        let mut used = 0;
+        // Ordinary chunks are filled in turn; a long transaction's chunk
+        // closes the one before it.
+        let mut groups: Vec<Group> = Vec::new();
+        let mut used = capacity(rows_log);
         for tx in txs {
             if let Some(cut) = tx.cut {
                 return Err(WitnessError::TraceCut { tx: tx.tx_index, cut });
@@ -440,20 +482,29 @@ impl<'a> ChunkWitnesses<'a> {
                 None => tx,
             };
             let call = tx_call(&tx, &pre.codes)?;
-            if tx.steps.len() > capacity {
+            let steps = tx.steps.len();
+            if steps > capacity(max_rows_log) {
                 return Err(WitnessError::TransactionTooLong {
                     tx: tx.tx_index,
-                    steps: tx.steps.len(),
-                    rows_log,
-                    capacity,
+                    steps,
+                    rows_log: max_rows_log,
+                    capacity: capacity(max_rows_log),
                 });
             }
-            if used + tx.steps.len() > capacity {
-                groups.push(Vec::new());
+            if steps > capacity(rows_log) {
+                let own = (rows_log..=max_rows_log)
+                    .find(|&k| steps <= capacity(k))
+                    .expect("the transaction fits the largest chunk");
+                groups.push((own, vec![(tx, call)]));
+                used = capacity(rows_log);
+                continue;
+            }
+            if used + steps > capacity(rows_log) {
+                groups.push((rows_log, Vec::new()));
                 used = 0;
             }
-            used += tx.steps.len();
-            groups.last_mut().expect("groups is never empty").push((tx, call));
+            used += steps;
+            groups.last_mut().expect("a group was opened").1.push((tx, call));
         }
         Ok(Self {
             groups: groups.into_iter(),
@@ -462,7 +513,6 @@ impl<'a> ChunkWitnesses<'a> {
                 fields: pre.fields.clone(),
                 fees,
             },
-            rows_log,
         })
     }
 }
@@ -473,9 +523,10 @@ type WithTraces<'a> = (ChunkWitness, Vec<Cow<'a, TxTrace>>);
 impl<'a> ChunkWitnesses<'a> {
     /// Builds the next chunk; after an error nothing more is built.
     fn build_next(&mut self) -> Option<Result<WithTraces<'a>, WitnessError>> {
-        let (traces, calls): (Vec<Cow<TxTrace>>, Vec<TxCall>) = self.groups.next()?.into_iter().unzip();
+        let (rows_log, group) = self.groups.next()?;
+        let (traces, calls): (Vec<Cow<TxTrace>>, Vec<TxCall>) = group.into_iter().unzip();
         let txs: Vec<(&TxTrace, TxCall)> = traces.iter().map(AsRef::as_ref).zip(calls).collect();
-        let built = build_chunk(&txs, &mut self.state, self.rows_log);
+        let built = build_chunk(&txs, &mut self.state, rows_log);
         drop(txs);
         if built.is_err() {
             self.groups = Vec::new().into_iter();
@@ -705,7 +756,7 @@ pub fn rebuild_chunk(
         ));
     }
     let steps: usize = traces.iter().map(|t| t.steps.len()).sum();
-    if steps as u64 != statement.steps || steps >= 1 << rows_log {
+    if steps as u64 != statement.steps || steps > capacity(rows_log) {
         return mismatch(format!(
             "{steps} steps, the statement has {} in a chunk of 2^{rows_log} rows",
             statement.steps

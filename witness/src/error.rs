@@ -72,6 +72,14 @@ pub enum WitnessError {
     /// The state tree cannot hold the pre-state, or disagrees with the trace.
     #[error("state tree: {0}")]
     StateTree(String),
+    /// A chunk size whose largest chunk is smaller than its ordinary one.
+    #[error("the largest chunk, 2^{max_rows_log} rows, is smaller than an ordinary one, 2^{rows_log}")]
+    ChunkSizeOrder {
+        /// Log2 of an ordinary chunk's rows.
+        rows_log: usize,
+        /// Log2 of the largest chunk's rows.
+        max_rows_log: usize,
+    },
     /// The block has no transaction with steps to prove.
     #[error("the block trace has no transactions")]
     EmptyBlock,

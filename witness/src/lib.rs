@@ -30,7 +30,7 @@ pub mod storage;
 pub mod word;
 
 pub use chunk::{
-    account_changes, build_chunks, chunk_witnesses, describe_accounts, describe_storage, storage_changes,
+    account_changes, build_chunks, chunk_witnesses, describe_accounts, describe_storage, storage_changes, ChunkSize,
     ChunkStatement, ChunkWitness, ChunkWitnesses, TxCall,
 };
 pub use error::WitnessError;
