@@ -39,6 +39,11 @@ pub struct CoordinatorArgs {
     /// zkEVM batches are cut into chunks of at most 2^k step rows.
     #[arg(long, default_value_t = DEFAULT_ROWS_LOG)]
     pub zkevm_chunk_rows_log: usize,
+    /// A transaction longer than 2^k - 1 steps gets a chunk job of its own,
+    /// of the smallest size that holds it, up to 2^K rows [default: k, no
+    /// larger chunks].
+    #[arg(long)]
+    pub zkevm_max_chunk_rows_log: Option<usize>,
 }
 
 /// Reads the operator token, creating it if the file is missing.
@@ -77,7 +82,11 @@ pub fn run(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
         config.expiry_interval = (config.lease / 4).clamp(Duration::from_millis(200), Duration::from_secs(5));
         config.max_attempts = args.max_attempts.max(1);
         // The coordinator only verifies: its backend never commits anything.
-        let pipelines = PipelineRegistry::builtin_on(Arc::new(CpuBackend), args.zkevm_chunk_rows_log);
+        let chunks = witness::ChunkSize {
+            rows_log: args.zkevm_chunk_rows_log,
+            max_rows_log: args.zkevm_max_chunk_rows_log.unwrap_or(args.zkevm_chunk_rows_log),
+        };
+        let pipelines = PipelineRegistry::builtin_on(Arc::new(CpuBackend), chunks);
         let c = Coordinator::new(store, blobs, pipelines, config);
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await

@@ -8,6 +8,7 @@ use prover::backend::CpuBackend;
 use prover::zkevm::aggregate::{verify_aggregated, AggregatedProof, Circuits, VerifierData};
 use std::path::Path;
 use std::sync::Arc;
+use witness::ChunkSize;
 
 const ROWS_LOG: usize = 8;
 
@@ -44,6 +45,47 @@ fn bad_batch_inputs_are_refused_with_the_reason() {
         }
         other => panic!("expected the creating block to be refused, got {other:?}"),
     }
+}
+
+/// A transaction longer than an ordinary chunk gets a chunk job of its own,
+/// sized to hold it, when the pipeline allows larger chunks; otherwise the
+/// block is refused when it is split.
+#[test]
+fn a_long_transaction_gets_a_larger_chunk_job_of_its_own() {
+    let mut block = executor::synthetic::counter_loop_block(3, 19);
+    // 80 rounds: 569 steps, more than 2^8 rows hold, fewer than 2^10.
+    let mut long = block.transactions[0].to.expect("a call");
+    long.0 .0[19] = 0x20;
+    block.pre_state.insert(
+        long,
+        executor::input::PreAccount {
+            code: executor::synthetic::counter_loop_code(80),
+            ..Default::default()
+        },
+    );
+    block.transactions[1].to = Some(long);
+    let input = executor::codec::to_bincode(&block);
+
+    let refused = ZkevmPipeline::new(Arc::new(CpuBackend), ROWS_LOG).split(&input);
+    match refused {
+        Err(PipelineError::BadInput { detail, .. }) => assert!(detail.contains("transaction 1"), "{detail}"),
+        other => panic!("expected the long transaction to be refused, got {other:?}"),
+    }
+    let sizes = ChunkSize {
+        rows_log: ROWS_LOG,
+        max_rows_log: 10,
+    };
+    let chunks = ZkevmPipeline::new(Arc::new(CpuBackend), sizes)
+        .split(&input)
+        .expect("split");
+    let rows: Vec<usize> = chunks
+        .iter()
+        .map(|c| {
+            let input: ChunkJobInput = executor::codec::from_bincode(c, Path::new("chunk"), "ChunkJobInput").unwrap();
+            input.witness().expect("the traces give the job's layout").cpu.len()
+        })
+        .collect();
+    assert_eq!(rows, [1 << ROWS_LOG, 1 << 10, 1 << ROWS_LOG]);
 }
 
 #[test]

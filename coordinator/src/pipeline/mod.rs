@@ -15,6 +15,7 @@ use crate::job::{JobKind, Requirement};
 use prover::backend::{Backend, CpuBackend};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use witness::ChunkSize;
 
 /// Pipeline failures: bad input, a failed proof, or an output that does not verify.
 #[derive(Debug, thiserror::Error)]
@@ -102,12 +103,12 @@ impl PipelineRegistry {
     }
 
     /// The pipelines this build ships: the zkEVM blocks (committing through
-    /// `backend`; blocks are cut into chunks of at most `2^zkevm_rows_log`
-    /// steps, which matters only where batches are split, on the
-    /// coordinator), the Poseidon commitment proofs and the SHA-256 digest tree.
-    pub fn builtin_on(backend: Arc<dyn Backend>, zkevm_rows_log: usize) -> Self {
+    /// `backend`; blocks are cut into chunks of `zkevm_chunks`, which matters
+    /// only where batches are split, on the coordinator), the Poseidon
+    /// commitment proofs and the SHA-256 digest tree.
+    pub fn builtin_on(backend: Arc<dyn Backend>, zkevm_chunks: impl Into<ChunkSize>) -> Self {
         let mut r = Self::default();
-        r.add(Arc::new(ZkevmPipeline::new(backend, zkevm_rows_log)));
+        r.add(Arc::new(ZkevmPipeline::new(backend, zkevm_chunks)));
         r.add(Arc::new(PoseidonCommitmentPipeline::default()));
         r.add(Arc::new(DigestTreePipeline));
         r

@@ -5,7 +5,8 @@
 //!   ([`executor::codec::to_bincode`] of an [`executor::BlockInput`], what
 //!   `zkr submit --pipeline zkevm` sends). The coordinator executes it with
 //!   trace capture and builds the chunk witnesses (chunks of at most
-//!   `2^rows_log` step rows), which refuses a block out of the proven scope
+//!   `2^rows_log` step rows, and a larger one of its own for a longer
+//!   transaction, up to `2^max_rows_log`: [`ChunkSize`]), which refuses a block out of the proven scope
 //!   before any job exists; that is the plan's execute+witness stage. It
 //!   keeps each chunk's layout and traces, not its table rows.
 //! - **Chunk job**: input [`ChunkJobInput`] (block number, the chunk's
@@ -39,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use witness::state::StateWitness;
-use witness::ChunkWitness;
+use witness::{ChunkSize, ChunkWitness};
 
 /// Default chunk size: at most 2^10 step rows per chunk (as `zkr prove`).
 pub const DEFAULT_ROWS_LOG: usize = 10;
@@ -90,17 +91,18 @@ impl ChunkJobInput {
 /// The zkEVM pipeline; the circuits it builds are cached for the process.
 pub struct ZkevmPipeline {
     backend: Arc<dyn Backend>,
-    rows_log: usize,
+    chunks: ChunkSize,
     circuits: Mutex<Circuits>,
 }
 
 impl ZkevmPipeline {
-    /// Proves chunks of at most `2^rows_log` step rows, committing to the
-    /// table traces through `backend`.
-    pub fn new(backend: Arc<dyn Backend>, rows_log: usize) -> Self {
+    /// Cuts blocks into chunks of `chunks` (a plain `k`: at most `2^k` step
+    /// rows each) and proves them, committing to the table traces through
+    /// `backend`.
+    pub fn new(backend: Arc<dyn Backend>, chunks: impl Into<ChunkSize>) -> Self {
         Self {
             backend,
-            rows_log,
+            chunks: chunks.into(),
             circuits: Mutex::new(Circuits::new()),
         }
     }
@@ -169,7 +171,7 @@ impl ProofPipeline for ZkevmPipeline {
             .map_err(|e| bad(e.to_string()))?;
         let options = ExecOptions {
             capture_traces: true,
-            trace_limit: witness::chunk::chunk_trace_limit(self.rows_log),
+            trace_limit: witness::chunk::chunk_trace_limit(self.chunks.max_rows_log),
             ..ExecOptions::default()
         };
         let number = block.header.number;
@@ -182,7 +184,7 @@ impl ProofPipeline for ZkevmPipeline {
         // Each chunk's witness is built (bad input is refused here, before
         // any job exists), its layout kept with its traces, and freed.
         let mut chunks = witness::PreState::of(&block)
-            .and_then(|pre| witness::chunk_witnesses(trace, &pre, self.rows_log))
+            .and_then(|pre| witness::chunk_witnesses(trace, &pre, self.chunks))
             .map_err(|e| bad(format!("block {number}: {e}")))?;
         let mut inputs = Vec::with_capacity(chunks.len());
         while let Some(built) = chunks.next_with_traces() {
