@@ -85,10 +85,16 @@ pub fn run(args: ZkevmArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("building chunks of 2^{rows_log} rows"))?;
         let witness_time = started.elapsed();
         let chunk = chunks.into_iter().next().context("the block produced no chunk")?;
-        let chunk_txs = (chunk.statement.end_tx - chunk.statement.first_tx) as usize;
-        let gas: u64 = trace.txs[chunk.statement.first_tx as usize..chunk.statement.end_tx as usize]
+        // The first chunk runs the block's first steps (a transaction longer
+        // than a chunk is split, and the chunk holds its first piece).
+        let chunk_txs = chunk.statement.calls.len();
+        let chunk_steps = chunk.statement.steps as usize;
+        let all_steps: usize = trace.txs.iter().map(|t| t.steps.len()).sum();
+        let gas: u64 = trace
+            .txs
             .iter()
             .flat_map(|t| t.steps.iter())
+            .take(chunk_steps)
             .map(|s| s.gas_cost)
             .sum();
         // Only the chunk's witness stays in memory while it is proven.
@@ -101,7 +107,7 @@ pub fn run(args: ZkevmArgs) -> anyhow::Result<ExitCode> {
         verify_chunk(&proof).context("the benchmark proof does not verify")?;
         let verify = started.elapsed();
         let steps = proof.statement.steps as f64;
-        let chunk_exec = exec.mul_f64(chunk_txs as f64 / txs as f64);
+        let chunk_exec = exec.mul_f64(chunk_steps as f64 / all_steps as f64);
         progress.suspend(|| {
             println!(
                 "2^{:<4} {:>7} {:>9} {:>9.1} {:>10.1} {:>10.2} {:>15.0} {:>15.0} {:>9.0}x {:>9.1}",

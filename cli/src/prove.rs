@@ -29,8 +29,9 @@ pub struct ProveArgs {
     /// Chunk size: at most 2^k step rows per chunk.
     #[arg(long, default_value_t = 10)]
     chunk_rows_log: usize,
-    /// Largest chunk: a transaction with more than 2^k - 1 steps gets a chunk
-    /// of its own of the smallest size that holds it, up to 2^K rows
+    /// Largest chunk: a transaction with more than 2^k - 1 steps that cannot
+    /// be split over chunks (it touches storage before its last cut) gets a
+    /// chunk of its own of the smallest size that holds it, up to 2^K rows
     /// [default: 20, or k if larger].
     #[arg(long)]
     max_chunk_rows_log: Option<usize>,
@@ -145,7 +146,7 @@ fn execute(block: &executor::BlockInput, size: ChunkSize) -> anyhow::Result<Exec
     let start = Instant::now();
     let options = executor::ExecOptions {
         capture_traces: true,
-        trace_limit: witness::chunk::chunk_trace_limit(size.max_rows_log),
+        trace_limit: witness::chunk::chunk_trace_limit(witness::chunk::MAX_ROWS_LOG),
         sequential: true,
         ..Default::default()
     };
@@ -229,14 +230,27 @@ fn prove_block(
     std::fs::write(&path, aggregated.to_bytes()?).with_context(|| format!("writing {}", path.display()))?;
 
     let steps: u64 = proofs.iter().map(|p| p.statement.steps).sum();
-    let long = proofs
+    let larger = proofs
         .iter()
         .map(|p| ChunkLayout::of(p).degree_bits[CPU])
         .filter(|&k| k > size.rows_log)
         .count();
-    let long = match long {
-        0 => String::new(),
-        n => format!(" ({n} larger, each holding one longer transaction)"),
+    let suspending = proofs.iter().filter(|p| p.statement.suspend.is_some()).count();
+    let notes: Vec<String> = [
+        (larger, "larger, each holding one longer transaction"),
+        (
+            suspending,
+            "suspending a longer transaction that the next chunk resumes",
+        ),
+    ]
+    .into_iter()
+    .filter(|&(n, _)| n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    let long = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join("; "))
     };
     println!(
         "block {}: {} transactions, {steps} steps in {} chunks of at most 2^{} rows{long} -> {}",

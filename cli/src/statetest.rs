@@ -53,11 +53,13 @@ fn scope_reason(e: &WitnessError) -> Option<String> {
         WitnessError::UnsupportedFeature { feature, .. } => {
             Some(feature.split(": ").next().unwrap_or(feature).to_string())
         }
-        WitnessError::TransactionTooLong { .. }
-        | WitnessError::TraceCut {
+        WitnessError::TransactionTooLong { .. } => {
+            Some("a transaction longer than one chunk that cannot be split (storage before its last cut)".into())
+        }
+        WitnessError::TraceCut {
             cut: TraceCut::Steps(_),
             ..
-        } => Some("a transaction longer than one chunk".into()),
+        } => Some(format!("a transaction longer than {SPLIT_CHUNKS} chunks")),
         WitnessError::TraceCut {
             cut: TraceCut::MemoryBytes(_),
             ..
@@ -71,17 +73,20 @@ fn scope_reason(e: &WitnessError) -> Option<String> {
 /// and REVERT can still read megabytes each).
 const MAX_TRACED_MEMORY: usize = 1 << 26;
 
+/// Most chunks a proven case's transaction may be split over: the trace
+/// of a longer one stops there (it is out of scope and need not be recorded whole).
+const SPLIT_CHUNKS: usize = 4;
+
 /// Executes `case` with traces, builds its chunk witnesses and proves them.
-/// The trace of each transaction stops at one chunk's steps (a longer
-/// transaction is out of scope and need not be recorded whole) and at
-/// [`MAX_TRACED_MEMORY`].
+/// The trace of each transaction stops at [`SPLIT_CHUNKS`] chunks' steps and
+/// at [`MAX_TRACED_MEMORY`].
 fn prove_case(case: &StateTestCase, rows_log: usize, backend: &dyn Backend) -> Proving {
     let options = ExecOptions {
         sequential: true,
         capture_traces: true,
         trace_limit: TraceLimit {
             memory_bytes: MAX_TRACED_MEMORY,
-            ..witness::chunk::chunk_trace_limit(rows_log)
+            ..witness::chunk::chunk_trace_limit(rows_log + SPLIT_CHUNKS.ilog2() as usize)
         },
         spec: Some(SpecId::CANCUN),
         ..ExecOptions::default()
@@ -242,11 +247,21 @@ mod tests {
             Proving::OutOfScope(reason) => assert_eq!(reason, "opcode BALANCE"),
             _ => panic!("BALANCE is not in the proven scope yet"),
         }
-        // 80 loop rounds (569 steps) do not fit 2^8 rows: the trace stops at
-        // 255 steps.
-        match prove(&case(counter_loop_block(1, 80)), 8) {
-            Proving::OutOfScope(reason) => assert_eq!(reason, "a transaction longer than one chunk"),
-            _ => panic!("a transaction longer than a chunk is out of scope"),
+        // 80 loop rounds (569 steps) are split over three chunks of 2^8 rows;
+        // 150 (1,059 steps) need more than four, and the trace stops at 1,023
+        // steps; a loop after a storage read cannot be split.
+        assert!(matches!(prove(&case(counter_loop_block(1, 80)), 8), Proving::Proven));
+        match prove(&case(counter_loop_block(1, 150)), 8) {
+            Proving::OutOfScope(reason) => assert_eq!(reason, "a transaction longer than 4 chunks"),
+            _ => panic!("a transaction longer than four chunks is out of scope"),
+        }
+        let mut early = counter_loop_block(1, 80);
+        for account in early.pre_state.values_mut().filter(|a| !a.code.is_empty()) {
+            account.code = executor::synthetic::storage_first_loop_code(80);
+        }
+        match prove(&case(early), 8) {
+            Proving::OutOfScope(reason) => assert!(reason.contains("cannot be split"), "{reason}"),
+            _ => panic!("a long transaction touching storage first is out of scope"),
         }
     }
 }

@@ -92,10 +92,14 @@ pub(crate) fn print_effects<'a>(statements: impl IntoIterator<Item = &'a witness
     }
     let used: Vec<u64> = statements
         .iter()
-        .flat_map(|s| &s.calls)
+        .flat_map(|s| s.finished_calls())
         .filter_map(|c| c.gas_used())
         .collect();
-    let refunded: u64 = statements.iter().flat_map(|s| &s.calls).map(|c| c.refund).sum();
+    let refunded: u64 = statements
+        .iter()
+        .flat_map(|s| s.finished_calls())
+        .map(|c| c.refund)
+        .sum();
     println!(
         "gas used: {} by {} transactions (refund counters {refunded} before the EIP-3529 cap)",
         used.iter().sum::<u64>(),
@@ -103,7 +107,7 @@ pub(crate) fn print_effects<'a>(statements: impl IntoIterator<Item = &'a witness
     );
     let reverted: Vec<String> = statements
         .iter()
-        .flat_map(|s| &s.calls)
+        .flat_map(|s| s.finished_calls())
         .filter(|c| c.reverted)
         .map(|c| c.tx.to_string())
         .collect();

@@ -172,25 +172,34 @@ fn an_out_of_scope_opcode_in_a_later_chunk_is_refused_before_proving() {
     assert!(!out.exists(), "nothing is written");
 }
 
-/// A transaction longer than an ordinary chunk gets a larger chunk of its
-/// own, up to `--max-chunk-rows-log`; the block's proof aggregates chunks of
-/// both sizes and verifies. Past that limit the block is refused, naming
-/// the transaction, before anything is written.
+/// A transaction longer than an ordinary chunk is split over chunks, or,
+/// where it touches storage before the cut, gets a larger chunk of its own,
+/// up to `--max-chunk-rows-log`; the block's proof aggregates chunks of both
+/// sizes and the split transaction's pieces, and verifies. Past that limit
+/// the block is refused, naming the transaction, before anything is written.
 #[test]
-fn a_long_transaction_gets_a_larger_chunk_of_its_own() {
+fn a_long_transaction_is_split_or_gets_a_larger_chunk_of_its_own() {
     let scratch = Scratch::new("long-tx");
     let mut block = executor::synthetic::counter_loop_block(3, 19);
-    // The middle call runs 80 rounds (569 steps): more than 2^8 rows hold,
-    // fewer than 2^10; the other two (142 steps each) fill a 2^8 chunk each.
-    let long = revm::primitives::Address::with_last_byte(0x20);
-    block.pre_state.insert(
-        long,
-        executor::input::PreAccount {
-            code: executor::synthetic::counter_loop_code(80),
-            ..Default::default()
-        },
-    );
-    block.transactions[1].to = Some(long);
+    // The middle call loads slot 0, then runs 40 rounds (286 steps): more
+    // than 2^8 rows hold, fewer than 2^9, and it touches storage before any
+    // cut, so it cannot be split. The last runs 40 rounds of the counter
+    // loop (289 steps), whose storage accesses come after the loop: it is
+    // split over two chunks of 2^8 rows.
+    for (byte, code) in [
+        (0x20, executor::synthetic::storage_first_loop_code(40)),
+        (0x21, executor::synthetic::counter_loop_code(40)),
+    ] {
+        let address = revm::primitives::Address::with_last_byte(byte);
+        block.pre_state.insert(
+            address,
+            executor::input::PreAccount {
+                code,
+                ..Default::default()
+            },
+        );
+        block.transactions[usize::from(byte - 0x1f)].to = Some(address);
+    }
     let file = scratch.0.join("block.json");
     executor::codec::save_block(&block, &file).unwrap();
     let file = file.to_string_lossy().into_owned();
@@ -210,24 +219,24 @@ fn a_long_transaction_gets_a_larger_chunk_of_its_own() {
         ])
     };
 
-    let run = prove("9");
+    let run = prove("8");
     let stderr = text(&run.stderr);
     assert!(!run.status.success());
     assert!(
-        stderr.contains("transaction 1") && stderr.contains("511 steps"),
+        stderr.contains("transaction 1") && stderr.contains("255 steps") && stderr.contains("cannot be split"),
         "{stderr}"
     );
     assert!(!out.exists(), "nothing is written");
 
-    let run = prove("10");
+    let run = prove("9");
     let stdout = text(&run.stdout);
     assert!(run.status.success(), "{stdout}\n{}", text(&run.stderr));
     assert!(
-        stdout.contains("in 3 chunks of at most 2^8 rows (1 larger, each holding one longer transaction)"),
+        stdout.contains("in 4 chunks of at most 2^8 rows (1 larger, each holding one longer transaction; 1 suspending a longer transaction that the next chunk resumes)"),
         "{stdout}"
     );
     let verify = zkr(&["verify", &out.join("aggregated.proof").to_string_lossy()]);
     let stdout = text(&verify.stdout);
     assert!(verify.status.success(), "{stdout}\n{}", text(&verify.stderr));
-    assert!(stdout.contains("3 chunks"), "{stdout}");
+    assert!(stdout.contains("4 chunks"), "{stdout}");
 }

@@ -47,23 +47,34 @@ fn bad_batch_inputs_are_refused_with_the_reason() {
     }
 }
 
-/// A transaction longer than an ordinary chunk gets a chunk job of its own,
-/// sized to hold it, when the pipeline allows larger chunks; otherwise the
-/// block is refused when it is split.
+/// A transaction longer than an ordinary chunk is split over chunk jobs
+/// (each worker rebuilds its piece from the traces and the resume boundary
+/// in the job's statement); one that cannot be split gets a chunk job of
+/// its own, sized to hold it, when the pipeline allows larger chunks, and
+/// otherwise the block is refused when it is split into jobs.
 #[test]
-fn a_long_transaction_gets_a_larger_chunk_job_of_its_own() {
+fn a_long_transaction_is_split_over_chunk_jobs_or_gets_a_larger_one() {
     let mut block = executor::synthetic::counter_loop_block(3, 19);
-    // 80 rounds: 569 steps, more than 2^8 rows hold, fewer than 2^10.
-    let mut long = block.transactions[0].to.expect("a call");
-    long.0 .0[19] = 0x20;
-    block.pre_state.insert(
-        long,
-        executor::input::PreAccount {
-            code: executor::synthetic::counter_loop_code(80),
-            ..Default::default()
-        },
-    );
-    block.transactions[1].to = Some(long);
+    // 80 rounds: 566 and 569 steps, more than 2^8 rows hold, fewer than 2^10;
+    // the first loads storage before its loop, the second after it.
+    for (i, code) in [
+        executor::synthetic::storage_first_loop_code(80),
+        executor::synthetic::counter_loop_code(80),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut long = block.transactions[0].to.expect("a call");
+        long.0 .0[19] = 0x20 + i as u8;
+        block.pre_state.insert(
+            long,
+            executor::input::PreAccount {
+                code,
+                ..Default::default()
+            },
+        );
+        block.transactions[i + 1].to = Some(long);
+    }
     let input = executor::codec::to_bincode(&block);
 
     let refused = ZkevmPipeline::new(Arc::new(CpuBackend), ROWS_LOG).split(&input);
@@ -85,7 +96,10 @@ fn a_long_transaction_gets_a_larger_chunk_job_of_its_own() {
             input.witness().expect("the traces give the job's layout").cpu.len()
         })
         .collect();
-    assert_eq!(rows, [1 << ROWS_LOG, 1 << 10, 1 << ROWS_LOG]);
+    assert_eq!(
+        rows,
+        [1 << ROWS_LOG, 1 << 10, 1 << ROWS_LOG, 1 << ROWS_LOG, 1 << ROWS_LOG]
+    );
 }
 
 #[test]

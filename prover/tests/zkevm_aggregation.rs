@@ -19,7 +19,11 @@ use witness::{build_chunks, PreState, F};
 /// A block of `txs` counter-loop calls and its trace (19 rounds: 19 * 7 + 9
 /// = 142 steps, so one transaction per chunk needs more than half of 255 rows).
 fn counter_block(txs: usize) -> (BlockInput, BlockTrace) {
-    let block = executor::synthetic::counter_loop_block(txs, 19);
+    traced(executor::synthetic::counter_loop_block(txs, 19))
+}
+
+/// A block and its trace.
+fn traced(block: BlockInput) -> (BlockInput, BlockTrace) {
     let options = executor::ExecOptions {
         capture_traces: true,
         ..executor::ExecOptions::default()
@@ -44,6 +48,15 @@ fn chunk_proofs(trace: &BlockTrace, pre: &PreState) -> Vec<ChunkProof> {
     proofs
 }
 
+/// The leaf proof of each chunk proof.
+fn prove_leaves(circuits: &mut Circuits, proofs: &[ChunkProof]) -> Vec<Node> {
+    proofs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| prove_leaf(circuits, i, p, &mut report).expect("the leaf proves"))
+        .collect()
+}
+
 fn report(step: &AggregationStep) {
     eprintln!(
         "{:?}: degree 2^{}, build {:.1}s, prove {:.1}s",
@@ -65,11 +78,7 @@ fn three_chunks_aggregate_into_one_proof_and_tampering_is_rejected() {
     let (block, trace) = counter_block(3);
     let proofs = chunk_proofs(&trace, &PreState::of(&block).unwrap());
     let mut circuits = Circuits::new();
-    let leaves: Vec<Node> = proofs
-        .iter()
-        .enumerate()
-        .map(|(i, p)| prove_leaf(&mut circuits, i, p, &mut report).expect("the leaf proves"))
-        .collect();
+    let leaves = prove_leaves(&mut circuits, &proofs);
 
     // Corrupted chunk proofs: a changed opening, and a statement claiming one more step.
     let mut bad = proofs[1].clone();
@@ -203,4 +212,59 @@ fn a_plain_transfer_leaf_proves_the_empty_code_leaf() {
     let mut bad = proof.clone();
     bad.state.code[1].0[20] = HashOut::from_partial(&[F::ONE]);
     assert!(prove_leaf(&mut circuits, 0, &bad, &mut report).is_err());
+}
+
+/// A transaction split over three chunks (80 counter-loop rounds, 569 steps,
+/// at 2^8 rows) aggregates like any block: where it is split the leaves
+/// expose the state root mixed with the boundary, neighbours merge on it,
+/// and the aggregated proof states the block's plain roots. The leaf of a
+/// chunk resuming from another boundary (the same state root; the same
+/// loop with more gas) does not merge with chunk 0, and a verifier refuses
+/// chunk layouts whose boundaries do not link.
+#[test]
+fn a_split_transaction_aggregates_and_other_boundaries_do_not_merge() {
+    let (block, trace) = traced(executor::synthetic::counter_loop_block(1, 80));
+    let pre = PreState::of(&block).unwrap();
+    let chunks = build_chunks(&trace, &pre, 8).expect("the loop is split");
+    assert_eq!(chunks.len(), 3);
+    let proofs: Vec<ChunkProof> = chunks
+        .into_iter()
+        .map(|c| prove_chunk(c).expect("chunk proves"))
+        .collect();
+    let mut circuits = Circuits::new();
+    let leaves = prove_leaves(&mut circuits, &proofs);
+    let pis = |n: &Node| n.proof.public_inputs.clone();
+    let (l0, l1) = (pis(&leaves[0]), pis(&leaves[1]));
+    assert_eq!(l0[pi::OLD_ROOT..pi::NEW_ROOT], proofs[0].statement.old_root.elements);
+    assert_ne!(
+        l0[pi::NEW_ROOT..pi::NUM],
+        proofs[0].statement.new_root.elements,
+        "a suspending chunk's root is mixed with its boundary"
+    );
+    assert_eq!(l0[pi::NEW_ROOT..pi::NUM], l1[pi::OLD_ROOT..pi::NEW_ROOT]);
+    assert_eq!((l0[pi::END_TX], l1[pi::FIRST_TX]), (F::ZERO, F::ZERO));
+
+    let mut other_block = block.clone();
+    other_block.transactions[0].gas_limit += 1000;
+    let (other_block, other_trace) = traced(other_block);
+    let other = build_chunks(&other_trace, &PreState::of(&other_block).unwrap(), 8).unwrap();
+    assert_eq!(other[1].statement.old_root, proofs[1].statement.old_root);
+    assert_ne!(other[1].statement.resume, proofs[1].statement.resume);
+    let other = prove_chunk(other[1].clone()).expect("the other chunk proves");
+    let other_leaf = prove_leaf(&mut circuits, 1, &other, &mut report).expect("the other leaf proves");
+    let err = merge(&mut circuits, &leaves[0], &other_leaf, 1, &mut report).unwrap_err();
+    assert!(matches!(err, AggregationError::Merge { .. }), "{err}");
+
+    let aggregated = aggregate_leaves(&mut circuits, 1, &proofs, leaves, &mut report).expect("aggregation succeeds");
+    assert_eq!((aggregated.first_tx, aggregated.end_tx), (0, 1));
+    let roots = &aggregated.proof.public_inputs[pi::OLD_ROOT..pi::NUM];
+    assert_eq!(roots[..4], proofs[0].statement.old_root.elements);
+    assert_eq!(roots[4..], proofs[2].statement.new_root.elements);
+    let mut layouts: Vec<ChunkLayout> = proofs.iter().map(ChunkLayout::of).collect();
+    let data = VerifierData::for_chunks(&mut circuits, &layouts).expect("the chunks link");
+    verify_aggregated(&aggregated, &data).expect("the aggregated proof verifies");
+
+    layouts[1] = ChunkLayout::of(&other);
+    let err = VerifierData::for_chunks(&mut circuits, &layouts).unwrap_err();
+    assert!(err.to_string().contains("resumes"), "{err}");
 }

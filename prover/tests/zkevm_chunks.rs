@@ -946,7 +946,7 @@ fn shift_pushed(w: &mut ChunkWitness, r: usize, limb: usize, delta: F) {
     use witness::stack::col as s;
     w.cpu[r][col::OUT + limb] += delta;
     refresh_range_frequencies(w);
-    let ts = w.cpu[r][col::CLK] * F::from_canonical_u64(4) + F::TWO;
+    let ts = F::from_canonical_u64(witness::cpu::stack_ts(w.cpu[r][col::CLK].to_canonical_u64(), 2));
     let mut i = w
         .stack
         .iter()
@@ -959,7 +959,7 @@ fn shift_pushed(w: &mut ChunkWitness, r: usize, limb: usize, delta: F) {
         // Padding rows repeat the last value; only real reads are steps' operands.
         if w.stack[i][s::IS_REAL] == F::ONE {
             let ts = w.stack[i][s::TS].to_canonical_u64();
-            let reader = &mut w.cpu[(ts / 4) as usize];
+            let reader = &mut w.cpu[(ts / 4 - 1) as usize];
             // Channel 1's time stamp also reads ADDMOD/MULMOD's modulus, from another slot.
             let operand = match ts % 4 {
                 0 => col::IN0,
@@ -2200,4 +2200,135 @@ fn proves_plain_transfers() {
         .collect();
     let err = verify_chunk(&forged).unwrap_err();
     assert!(err.to_string().contains("code path of"), "{err}");
+}
+
+/// A loop that keeps a word on the stack and two words of memory: stores 42
+/// at 0, pushes 7, then counts `rounds` down, storing the counter at 0x20
+/// each round (10 steps a round); then adds the word at 0 to the 7 and
+/// stores the sum in slot 0 (its only storage access, after the loop).
+fn memory_loop_program(rounds: u8) -> Vec<u8> {
+    vec![
+        0x60, 0x2a, 0x60, 0x00, 0x52, // PUSH1 42 PUSH1 0 MSTORE
+        0x60, 0x07, 0x60, rounds, // PUSH1 7 PUSH1 rounds
+        0x5b,   // 9: JUMPDEST
+        0x60, 0x01, 0x90, 0x03, // PUSH1 1 SWAP1 SUB
+        0x80, 0x60, 0x20, 0x52, // DUP1 PUSH1 0x20 MSTORE
+        0x80, 0x60, 0x09, 0x57, // DUP1 PUSH1 9 JUMPI
+        0x50, 0x60, 0x00, 0x51, 0x01, // POP PUSH1 0 MLOAD ADD
+        0x60, 0x00, 0x55, 0x00, // PUSH1 0 SSTORE STOP
+    ]
+}
+
+/// The chunks (2^8 rows) of a block whose first transaction stores a value
+/// (4 steps), whose second runs the memory loop for 60 rounds (613 steps)
+/// and whose third runs a short program (3 steps).
+fn split_block_chunks() -> (Vec<ChunkWitness>, BlockTrace, PreState) {
+    let contracts = [
+        (vec![0x60, 0x05, 0x60, 0x01, 0x55, 0x00], &[][..]),
+        (memory_loop_program(60), &[]),
+        (vec![0x60, 0x01, 0x50, 0x00], &[]),
+    ];
+    let (block, trace) = execute(&contracts, &[0, 1, 2]);
+    let pre = PreState::of(&block).unwrap();
+    let ws = build_chunks(&trace, &pre, 8).expect("the long transaction is split");
+    (ws, trace, pre)
+}
+
+/// A transaction longer than a chunk is split over three: each chunk
+/// suspends it where the next resumes it (stack, memory, pc, gas), its first
+/// piece shares its chunk with the transaction before it and its last with
+/// the one after it, the chunks prove and link, and a prover sent a piece's
+/// trace rebuilds the same witness. Forged boundaries are rejected: a
+/// statement whose suspend boundary differs from what the steps leave (gas,
+/// a stack word, a memory byte), a step table edited to leave that forged
+/// state, and a sequence whose chunk resumes from another boundary than its
+/// predecessor suspends at; so is a storage access in a suspending chunk
+/// without its proof that it is not the suspended transaction's.
+#[test]
+fn a_transaction_longer_than_a_chunk_is_split_over_chunks() {
+    let (ws, trace, pre) = split_block_chunks();
+    let s: Vec<&witness::ChunkStatement> = ws.iter().map(|w| &w.statement).collect();
+    assert_eq!(s.len(), 3);
+    assert_eq!(
+        s.iter().map(|s| (s.first_tx, s.end_tx)).collect::<Vec<_>>(),
+        [(0, 1), (1, 1), (1, 3)]
+    );
+    assert_eq!(
+        s.iter().map(|s| s.steps).sum::<u64>(),
+        (4 + trace.txs[1].steps.len() + 3) as u64
+    );
+    assert!(s[0].resume.is_none() && s[2].suspend.is_none());
+    assert_eq!(s[1].resume, s[0].suspend);
+    assert_eq!(s[2].resume, s[1].suspend);
+    let b = s[0].suspend.as_ref().expect("chunk 0 suspends the loop");
+    assert_eq!(b.memory.len(), 64);
+    assert_eq!(b.memory[31], 42);
+    assert_eq!(b.stack[0], U256::from(7u8));
+    let next = &trace.txs[1].steps[s[0].steps as usize - 4];
+    assert_eq!((b.pc, b.gas), (next.pc, next.gas));
+    assert_eq!(s[0].calls[1].gas_left, 0, "a suspended call has no end yet");
+    assert_eq!(s[0].finished_calls().len(), 1);
+    assert!(s[1].accounts.is_empty(), "accounting waits for the end");
+    assert_eq!(s[2].calls[0].gas_used(), Some(trace.txs[1].gas_used));
+    assert_eq!(s[2].storage.len(), 1, "the sum is stored after the last cut");
+    assert_eq!(s[2].storage[0].after, U256::from(49u8));
+
+    let proofs: Vec<ChunkProof> = ws.iter().map(prove_and_verify).collect();
+    verify_chunk_sequence(&proofs).expect("the chunks link");
+
+    let mut planned = chunk_witnesses(trace.clone(), &pre, 8).unwrap();
+    for w in &ws {
+        let (built, traces) = planned.next_with_traces().unwrap().unwrap();
+        let again = rebuild_chunk(built.statement.clone(), built.state, &traces, 8).expect("the pieces rebuild");
+        assert_eq!(
+            (&again.statement, &again.cpu, &again.stack),
+            (&w.statement, &w.cpu, &w.stack)
+        );
+        assert_eq!(again.memory, w.memory);
+    }
+
+    // Statements claiming another suspend boundary than the steps leave.
+    let forge = |edit: &dyn Fn(&mut witness::boundary::Boundary)| {
+        let mut forged = proofs[0].clone();
+        edit(forged.statement.suspend.as_mut().unwrap());
+        forged
+    };
+    for (what, forged) in [
+        ("gas", forge(&|b| b.gas += 1)),
+        ("stack word", forge(&|b| b.stack[0] += U256::from(1u8))),
+        ("memory byte", forge(&|b| b.memory[31] = 43)),
+    ] {
+        assert!(verify_chunk(&forged).is_err(), "a forged {what} was accepted");
+    }
+    // A storage access in the suspending chunk without its proof that it is
+    // not the suspended transaction's.
+    let mut w = ws[0].clone();
+    let r = find_row(&w, Family::Sstore);
+    assert_ne!(w.cpu[r][witness::cpu::col::SUSPENDED_INV], F::ZERO);
+    w.cpu[r][witness::cpu::col::SUSPENDED_INV] = F::ZERO;
+    assert_rejected(&w, "a storage access in a suspending chunk without its inverse");
+    // The step table edited to leave one more gas, with the statement to match.
+    let mut w = ws[0].clone();
+    let r = w.statement.steps as usize;
+    w.cpu[r][witness::cpu::col::GAS] += F::ONE;
+    w.statement.suspend.as_mut().unwrap().gas += 1;
+    assert_rejected(&w, "a suspended transaction left with more gas");
+    // The boundary stack's final read edited, with the statement to match.
+    let mut w = ws[0].clone();
+    let ts = F::from_canonical_u64(witness::boundary::stack_final_ts(w.statement.steps));
+    let row = w.stack.iter().position(|r| r[witness::stack::col::TS] == ts).unwrap();
+    w.stack[row][witness::stack::col::VAL] += F::ONE;
+    w.statement.suspend.as_mut().unwrap().stack[0] += U256::from(1u8);
+    assert_rejected(&w, "a boundary stack word the steps did not leave");
+
+    // A chunk resuming from another boundary than the previous chunk left.
+    let mut resumed = proofs[1].clone();
+    resumed.statement.resume.as_mut().unwrap().memory[31] = 43;
+    assert!(verify_chunk(&resumed).is_err());
+    let err = verify_chunk_sequence(&[proofs[0].clone(), resumed]).unwrap_err();
+    assert!(err.to_string().contains("resumes"), "{err}");
+    let err = verify_chunk_sequence(&proofs[1..]).unwrap_err();
+    assert!(err.to_string().contains("resumes"), "{err}");
+    let err = verify_chunk_sequence(&proofs[..2]).unwrap_err();
+    assert!(err.to_string().contains("suspends a transaction"), "{err}");
 }

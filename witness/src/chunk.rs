@@ -1,13 +1,20 @@
 //! Cutting a block's transactions into chunks and building each chunk's tables.
 //!
-//! This slice cuts at transaction boundaries: a chunk holds whole
-//! transactions whose steps fit `2^k - 1` step rows (one padding row is
-//! always left so the last step can be checked to be a STOP); a transaction
-//! longer than that may get a larger chunk of its own ([`ChunkSize`]). Neighbouring
-//! chunks link through their public transaction range: a chunk's `end_tx`
-//! is the next chunk's `first_tx`.
+//! A chunk holds whole transactions whose steps fit `2^k - 1` step rows
+//! (one padding row is always left so the last step can be checked to be a
+//! STOP, or to leave the state a suspended transaction continues from). A
+//! transaction longer than that is split over several chunks
+//! ([`crate::boundary`]): the chunk that stops it suspends it at a boundary
+//! the next chunk resumes from. Where it cannot be split (it touches storage
+//! before its last cut: warm slots do not cross chunks yet), it gets a larger
+//! chunk of its own ([`ChunkSize`]). Neighbouring chunks link through their
+//! public transaction range (a chunk's `end_tx` is the next chunk's
+//! `first_tx`, a suspended transaction's index when it is split) and state
+//! roots (mixed with the boundary where a transaction is split).
 
 use crate::accounting::{self, BlockFees};
+use crate::boundary::{self, Boundary};
+use crate::cpu::Piece;
 use crate::state::{Digest, PreState, StateTree, StateWitness, ACCOUNT, STORAGE};
 use crate::storage::{self, StorageSlot};
 use crate::{arith, bytecode, context, cpu, exp, logic, memory, stack, WitnessError, F, MIN_ROWS_LOG};
@@ -17,14 +24,16 @@ use revm::primitives::{Address, Bytes, U256};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
 
 /// Largest supported chunk size (log2 of step rows); stack time stamps must fit 24 bits.
 pub const MAX_ROWS_LOG: usize = 22;
 
-/// The trace limit for chunks of `2^rows_log` rows: a transaction's steps
-/// must fit one chunk (`2^rows_log - 1` of them), so a longer one's trace
-/// need not be recorded whole; building its chunk refuses it
-/// ([`WitnessError::TraceCut`]).
+/// The trace limit of `2^rows_log - 1` steps per transaction (a chunk's
+/// worth): a longer transaction's trace is not recorded whole, and building
+/// its chunks refuses it ([`WitnessError::TraceCut`]). [`MAX_ROWS_LOG`]
+/// gives the most steps a transaction may run, split over chunks or not.
 pub fn chunk_trace_limit(rows_log: usize) -> TraceLimit {
     TraceLimit {
         steps: 1usize.checked_shl(rows_log as u32).map_or(usize::MAX, |rows| rows - 1),
@@ -117,15 +126,24 @@ impl TxCall {
 /// their values after; and the state tree ([`crate::state`]) went from
 /// `old_root` to `new_root` by those slot changes, then those account-field
 /// changes, the called contracts holding the given code under `old_root`.
+///
+/// A chunk may resume its first transaction from a `resume` boundary and
+/// suspend its last one at a `suspend` boundary ([`crate::boundary`]): then
+/// that transaction's steps start from (end in) that machine state instead
+/// of a fresh start (an ending step). A suspended transaction's call is
+/// listed with no end (zero gas left and refund, not reverted) and its
+/// accounting is left to the chunk that finishes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkStatement {
     /// Index of the chunk's first transaction in the block.
     pub first_tx: u32,
-    /// One past the index of the chunk's last transaction.
+    /// One past the index of the chunk's last finished transaction (the
+    /// suspended transaction's index, when the chunk suspends one).
     pub end_tx: u32,
     /// Number of steps proven.
     pub steps: u64,
-    /// The call each transaction makes, in transaction order.
+    /// The call each transaction makes, in transaction order (the
+    /// suspended one's last).
     pub calls: Vec<TxCall>,
     /// The block's beneficiary and base fee.
     pub fees: BlockFees,
@@ -140,9 +158,19 @@ pub struct ChunkStatement {
     /// The state root after the chunk: `old_root` with the storage slots,
     /// then the account fields, set to their `after` values, in order.
     pub new_root: Digest,
+    /// The state the first transaction resumes in, when an earlier chunk suspended it.
+    pub resume: Option<Boundary>,
+    /// The state the last transaction is suspended in (call `end_tx`), when it continues in the next chunk.
+    pub suspend: Option<Boundary>,
 }
 
 impl ChunkStatement {
+    /// The calls of the transactions that end in this chunk (all but a suspended one).
+    pub fn finished_calls(&self) -> &[TxCall] {
+        let n = self.calls.len() - usize::from(self.suspend.is_some() && !self.calls.is_empty());
+        &self.calls[..n]
+    }
+
     /// The contracts the chunk's transactions call, each once, in order of
     /// first call, with their code.
     pub fn callees(&self) -> Vec<(Address, &[u8])> {
@@ -408,10 +436,11 @@ fn block_fees(trace: &BlockTrace) -> BlockFees {
 }
 
 /// How big a block's chunks are: each holds at most `2^rows_log` step
-/// rows, except that a transaction with more steps than that gets a chunk of
-/// its own, of the smallest size that holds it, up to `2^max_rows_log` rows
-/// (chunks of different sizes aggregate like any others). A plain number is
-/// a size with no such exception.
+/// rows. A transaction longer than that is split over several chunks, or,
+/// where it cannot be split, gets a chunk of its own of the smallest size
+/// that holds it, up to `2^max_rows_log` rows (chunks of different sizes
+/// aggregate like any others). A plain number is a size with no such
+/// larger chunks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChunkSize {
     /// Log2 of the step rows of an ordinary chunk.
@@ -434,9 +463,16 @@ fn capacity(rows_log: usize) -> usize {
     (1usize << rows_log) - 1
 }
 
-/// The transactions of one planned chunk, each with the call it makes, and
-/// the chunk's step rows (log2).
-type Group<'a> = (usize, Vec<(Cow<'a, TxTrace>, TxCall)>);
+/// Part of a transaction planned into one chunk: its trace (shared by the
+/// chunks a split transaction runs over), its call and the steps the chunk runs.
+struct Planned<'a> {
+    tx: Arc<Cow<'a, TxTrace>>,
+    call: TxCall,
+    steps: Range<usize>,
+}
+
+/// The pieces of one planned chunk and its step rows (log2).
+type Group<'a> = (usize, Vec<Planned<'a>>);
 
 /// A block's chunk witnesses, built one at a time in chunk order
 /// ([`chunk_witnesses`]). After an error it yields nothing more (a chunk's
@@ -446,11 +482,51 @@ pub struct ChunkWitnesses<'a> {
     groups: std::vec::IntoIter<Group<'a>>,
     /// The state the next chunk starts from.
     state: BlockState,
+    /// The boundary the previous chunk suspended its last transaction at.
+    suspended: Option<Boundary>,
+}
+
+/// Where a transaction of `tx.steps` steps may be cut, before step `j`
+/// (`0 < j < steps`): not right after a jump (the row after a chunk's last
+/// step is no JUMPDEST), with at most [`boundary::MAX_MEMORY`] bytes of
+/// memory, and before the transaction's first storage access (warm slots do
+/// not cross chunks yet).
+fn may_cut(tx: &TxTrace, j: usize) -> bool {
+    let (before, at) = (&tx.steps[j - 1], &tx.steps[j]);
+    !matches!(before.opcode, 0x56 | 0x57) && at.memory_size as usize <= boundary::MAX_MEMORY
+}
+
+/// The step ranges of a transaction longer than a chunk of `capacity`
+/// steps, the first of at most `first` steps, cut as late as [`may_cut`]
+/// allows in each; `None` when it cannot be cut so (it touches storage too
+/// early, or holds too much memory).
+fn split_ranges(tx: &TxTrace, first: usize, capacity: usize) -> Option<Vec<Range<usize>>> {
+    let first_storage = tx
+        .steps
+        .iter()
+        .position(|s| matches!(s.opcode, 0x54 | 0x55))
+        .unwrap_or(tx.steps.len());
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    let mut room = first;
+    while tx.steps.len() - start > room {
+        let end = (start + 1..=start + room)
+            .rev()
+            .find(|&j| j <= first_storage && may_cut(tx, j))?;
+        ranges.push(start..end);
+        start = end;
+        room = capacity;
+    }
+    ranges.push(start..tx.steps.len());
+    Some(ranges)
 }
 
 impl<'a> ChunkWitnesses<'a> {
-    /// Checks each transaction and groups them into chunks of `size`,
-    /// cutting at transaction boundaries.
+    /// Checks each transaction and groups them into chunks of `size`:
+    /// whole transactions while they fit, a transaction longer than a chunk
+    /// split over several ([`split_ranges`]; its first piece fills the open
+    /// chunk, its last shares its chunk with the transactions after it), or,
+    /// where it cannot be split, in a larger chunk of its own.
     fn plan(
         txs: impl ExactSizeIterator<Item = Cow<'a, TxTrace>>,
         fees: BlockFees,
@@ -469,10 +545,10 @@ impl<'a> ChunkWitnesses<'a> {
         if txs.len() == 0 {
             return Err(WitnessError::EmptyBlock);
         }
-        // Ordinary chunks are filled in turn; a long transaction's chunk
-        // closes the one before it.
+        let full = capacity(rows_log);
         let mut groups: Vec<Group> = Vec::new();
-        let mut used = capacity(rows_log);
+        // Steps in the open group; a full value makes the next transaction open a new one.
+        let mut used = full;
         for tx in txs {
             if let Some(cut) = tx.cut {
                 return Err(WitnessError::TraceCut { tx: tx.tx_index, cut });
@@ -483,28 +559,54 @@ impl<'a> ChunkWitnesses<'a> {
             };
             let call = tx_call(&tx, &pre.codes)?;
             let steps = tx.steps.len();
-            if steps > capacity(max_rows_log) {
-                return Err(WitnessError::TransactionTooLong {
-                    tx: tx.tx_index,
-                    steps,
-                    rows_log: max_rows_log,
-                    capacity: capacity(max_rows_log),
-                });
-            }
-            if steps > capacity(rows_log) {
-                let own = (rows_log..=max_rows_log)
-                    .find(|&k| steps <= capacity(k))
-                    .expect("the transaction fits the largest chunk");
-                groups.push((own, vec![(tx, call)]));
-                used = capacity(rows_log);
+            let room = full - used;
+            let ranges = if steps <= full {
+                std::iter::once(0..steps).collect()
+            } else if let Some(ranges) = (room > 0).then(|| split_ranges(&tx, room, full)).flatten() {
+                ranges
+            } else if let Some(ranges) = split_ranges(&tx, full, full) {
+                used = full;
+                ranges
+            } else {
+                let own = (rows_log..=max_rows_log).find(|&k| steps <= capacity(k)).ok_or(
+                    WitnessError::TransactionTooLong {
+                        tx: tx.tx_index,
+                        steps,
+                        rows_log: max_rows_log,
+                        capacity: capacity(max_rows_log),
+                    },
+                )?;
+                groups.push((
+                    own,
+                    vec![Planned {
+                        tx: Arc::new(tx),
+                        call,
+                        steps: 0..steps,
+                    }],
+                ));
+                used = full;
                 continue;
+            };
+            let tx = Arc::new(tx);
+            let split = ranges.len() > 1;
+            for (i, range) in ranges.into_iter().enumerate() {
+                if (split && i > 0) || used + range.len() > full {
+                    groups.push((rows_log, Vec::new()));
+                    used = 0;
+                }
+                used += range.len();
+                let piece = Planned {
+                    tx: Arc::clone(&tx),
+                    call: call.clone(),
+                    steps: range,
+                };
+                groups.last_mut().expect("a group was opened").1.push(piece);
             }
-            if used + steps > capacity(rows_log) {
-                groups.push((rows_log, Vec::new()));
-                used = 0;
+            if split {
+                // Only the last piece's chunk takes more transactions.
+                let last = groups.last().expect("a piece was planned");
+                used = last.1[0].steps.len();
             }
-            used += steps;
-            groups.last_mut().expect("a group was opened").1.push((tx, call));
         }
         Ok(Self {
             groups: groups.into_iter(),
@@ -513,33 +615,84 @@ impl<'a> ChunkWitnesses<'a> {
                 fields: pre.fields.clone(),
                 fees,
             },
+            suspended: None,
         })
     }
 }
 
-/// A built chunk witness and the traces it was built from.
-type WithTraces<'a> = (ChunkWitness, Vec<Cow<'a, TxTrace>>);
+/// The trace of a piece of a transaction as a chunk job carries it: the
+/// piece's steps, and the next one when it is suspended (whose pc and gas the
+/// boundary holds).
+fn piece_trace(tx: &TxTrace, steps: &Range<usize>) -> TxTrace {
+    let end = (steps.end + 1).min(tx.steps.len());
+    TxTrace {
+        tx_index: tx.tx_index,
+        from: tx.from,
+        to: tx.to,
+        value: tx.value,
+        gas_limit: tx.gas_limit,
+        gas_price: tx.gas_price,
+        nonce: tx.nonce,
+        input: tx.input.clone(),
+        gas_used: tx.gas_used,
+        success: tx.success,
+        output: tx.output.clone(),
+        tx_account_ops: tx.tx_account_ops.clone(),
+        steps: tx.steps[steps.start..end].to_vec(),
+        calls: tx.calls.clone(),
+        logs: tx.logs.clone(),
+        cut: tx.cut,
+    }
+}
 
 impl<'a> ChunkWitnesses<'a> {
-    /// Builds the next chunk; after an error nothing more is built.
-    fn build_next(&mut self) -> Option<Result<WithTraces<'a>, WitnessError>> {
+    /// Builds the next chunk and returns it with its pieces; after an error
+    /// nothing more is built.
+    fn build_next(&mut self) -> Option<Result<(ChunkWitness, Vec<Planned<'a>>), WitnessError>> {
         let (rows_log, group) = self.groups.next()?;
-        let (traces, calls): (Vec<Cow<TxTrace>>, Vec<TxCall>) = group.into_iter().unzip();
-        let txs: Vec<(&TxTrace, TxCall)> = traces.iter().map(AsRef::as_ref).zip(calls).collect();
-        let built = build_chunk(&txs, &mut self.state, rows_log);
-        drop(txs);
-        if built.is_err() {
-            self.groups = Vec::new().into_iter();
+        let resume = self.suspended.take();
+        let pieces: Vec<Piece> = group
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Piece {
+                tx: p.tx.as_ref(),
+                call: p.call.clone(),
+                steps: p.steps.clone(),
+                resume: if i == 0 && p.steps.start > 0 {
+                    resume.clone()
+                } else {
+                    None
+                },
+            })
+            .collect();
+        let built = build_chunk(&pieces, &mut self.state, rows_log);
+        drop(pieces);
+        match &built {
+            Ok(witness) => self.suspended = witness.statement.suspend.clone(),
+            Err(_) => self.groups = Vec::new().into_iter(),
         }
-        Some(built.map(|witness| (witness, traces)))
+        Some(built.map(|witness| (witness, group)))
     }
 
     /// The next chunk's witness with the traces of its transactions (what
-    /// [`rebuild_chunk`] takes; a plain transfer's is the one STOP it is
-    /// proven as), or `None` after the last chunk or an error.
+    /// [`rebuild_chunk`] takes: a plain transfer's is the one STOP it is
+    /// proven as, a piece of a split transaction's holds the piece's steps
+    /// and, when suspended, the next step), or `None` after the last chunk or an error.
     pub fn next_with_traces(&mut self) -> Option<Result<(ChunkWitness, Vec<TxTrace>), WitnessError>> {
         let built = self.build_next()?;
-        Some(built.map(|(witness, traces)| (witness, traces.into_iter().map(Cow::into_owned).collect())))
+        Some(built.map(|(witness, group)| {
+            let traces = group
+                .into_iter()
+                .map(|p| {
+                    if p.steps == (0..p.tx.steps.len()) {
+                        Arc::try_unwrap(p.tx).map_or_else(|tx| (*tx).clone().into_owned(), Cow::into_owned)
+                    } else {
+                        piece_trace(&p.tx, &p.steps)
+                    }
+                })
+                .collect();
+            (witness, traces)
+        }))
     }
 }
 
@@ -566,12 +719,13 @@ struct BlockState {
 }
 
 impl BlockState {
-    /// Runs the accounting of `calls` (one chunk's) against the current
+    /// Runs the accounting of `calls` (one chunk's finished ones, with their
+    /// `traces` in the same order) against the current
     /// values, checking each transaction's changes against its trace; returns
     /// the fields touched with their values before and after the chunk.
-    fn account(&mut self, calls: &[TxCall], txs: &[(&TxTrace, TxCall)]) -> Result<Vec<StorageSlot>, WitnessError> {
+    fn account(&mut self, calls: &[TxCall], traces: &[&TxTrace]) -> Result<Vec<StorageSlot>, WitnessError> {
         let mut touched = Vec::new();
-        for (call, (tx, _)) in calls.iter().zip(txs) {
+        for (call, tx) in calls.iter().zip(traces) {
             let unsupported = |feature: String| WitnessError::UnsupportedFeature {
                 tx: tx.tx_index,
                 feature,
@@ -644,37 +798,47 @@ impl TableRows {
 
 /// What a chunk's transactions give on their own, without the state tree:
 /// the tables, each call with the gas left and refund counter its last step
-/// leaves, and the storage slots touched with their values before and after.
+/// leaves (none for a suspended one), the storage slots touched with their
+/// values before and after, and the boundary a suspended transaction is left at.
 struct ChunkTables {
     calls: Vec<TxCall>,
     slots: Vec<StorageSlot>,
+    suspend: Option<Boundary>,
     rows: TableRows,
 }
 
-/// Builds the tables of one chunk of whole transactions.
-fn build_tables(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkTables, WitnessError> {
-    let cpu = cpu::generate(txs, rows_log)?;
+/// Builds the tables of one chunk of transaction pieces.
+fn build_tables(pieces: &[Piece], rows_log: usize) -> Result<ChunkTables, WitnessError> {
+    let cpu = cpu::generate(pieces, rows_log)?;
     let stack = stack::generate(&cpu.stack_accesses, rows_log_for(cpu.stack_accesses.len()))?;
-    let calldata: Vec<(u32, &[u8])> = txs.iter().map(|(t, c)| (t.tx_index, c.calldata.as_slice())).collect();
-    let inits = memory::calldata_writes(&calldata);
-    let memory_log = rows_log_for(inits.len() + cpu.memory_accesses.len());
-    let memory = memory::generate(&inits, &cpu.memory_accesses, memory_log)?;
-    let code_list: Vec<(u32, &[u8])> = txs.iter().map(|(t, c)| (t.tx_index, c.code.as_slice())).collect();
+    let calldata: Vec<(u32, &[u8])> = pieces
+        .iter()
+        .map(|p| (p.tx.tx_index, p.call.calldata.as_slice()))
+        .collect();
+    let mut public = memory::calldata_writes(&calldata);
+    public.extend_from_slice(&cpu.boundary_memory);
+    let memory_log = rows_log_for(public.len() + cpu.memory_accesses.len());
+    let memory = memory::generate(&public, &cpu.memory_accesses, memory_log)?;
+    let code_list: Vec<(u32, &[u8])> = pieces.iter().map(|p| (p.tx.tx_index, p.call.code.as_slice())).collect();
     let bytecode = bytecode::generate(&code_list, &cpu.executed, MIN_ROWS_LOG)?;
     let logic = logic::generate(&cpu.logic_ops, MIN_ROWS_LOG);
     let exp_products: Vec<arith::ArithOp> = cpu.exp_ops.iter().flat_map(exp::ExpOp::products).collect();
     let arith = arith::generate(&cpu.arith_ops, &exp_products, MIN_ROWS_LOG);
     let exp = exp::generate(&cpu.exp_ops, MIN_ROWS_LOG);
-    let mut calls: Vec<TxCall> = txs.iter().map(|(_, c)| c.clone()).collect();
-    for ((call, end), (tx, _)) in calls.iter_mut().zip(&cpu.ends).zip(txs) {
+    let mut calls: Vec<TxCall> = pieces.iter().map(|p| p.call.clone()).collect();
+    if cpu.suspend.is_some() {
+        let last = calls.last_mut().expect("a suspended transaction has a call");
+        (last.gas_left, last.refund, last.reverted) = (0, 0, false);
+    }
+    for ((call, end), piece) in calls.iter_mut().zip(&cpu.ends).zip(pieces) {
         call.gas_left = end.gas_left;
         call.refund = end.refund;
-        if call.gas_used() != Some(tx.gas_used) {
+        if call.gas_used() != Some(piece.tx.gas_used) {
             return Err(WitnessError::UnsupportedFeature {
-                tx: tx.tx_index,
+                tx: piece.tx.tx_index,
                 feature: format!(
                     "gas accounting beyond intrinsic gas, execution and refunds: the trace's gas used is {}, the tables give {:?}",
-                    tx.gas_used,
+                    piece.tx.gas_used,
                     call.gas_used()
                 ),
             });
@@ -688,6 +852,7 @@ fn build_tables(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkTabl
     Ok(ChunkTables {
         calls,
         slots,
+        suspend: cpu.suspend,
         rows: TableRows {
             cpu: cpu.rows,
             stack,
@@ -702,15 +867,25 @@ fn build_tables(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkTabl
     })
 }
 
-/// Builds the tables of one chunk of whole transactions and applies its
-/// storage writes and account changes to `state`.
-fn build_chunk(
-    txs: &[(&TxTrace, TxCall)],
-    state: &mut BlockState,
-    rows_log: usize,
-) -> Result<ChunkWitness, WitnessError> {
-    let ChunkTables { calls, slots, rows } = build_tables(txs, rows_log)?;
-    let accounts = state.account(&calls, txs)?;
+/// The statement's transaction range of a chunk of `pieces`: its first
+/// transaction and one past its last finished one.
+fn tx_range(pieces: &[Piece], suspends: bool) -> (u32, u32) {
+    let last = pieces[pieces.len() - 1].tx.tx_index;
+    (pieces[0].tx.tx_index, if suspends { last } else { last + 1 })
+}
+
+/// Builds the tables of one chunk and applies its storage writes and
+/// account changes (those of the transactions it finishes) to `state`.
+fn build_chunk(pieces: &[Piece], state: &mut BlockState, rows_log: usize) -> Result<ChunkWitness, WitnessError> {
+    let ChunkTables {
+        calls,
+        slots,
+        suspend,
+        rows,
+    } = build_tables(pieces, rows_log)?;
+    let finished = calls.len() - usize::from(suspend.is_some());
+    let traces: Vec<&TxTrace> = pieces.iter().map(|p| p.tx).collect();
+    let accounts = state.account(&calls[..finished], &traces)?;
     let tree = &mut state.tree;
     let old_root = tree.root();
     let paths = StateWitness {
@@ -718,16 +893,19 @@ fn build_chunk(
         storage: tree.update_slots(STORAGE, &slots)?,
         accounts: tree.update_slots(ACCOUNT, &accounts)?,
     };
+    let (first_tx, end_tx) = tx_range(pieces, suspend.is_some());
     let statement = ChunkStatement {
-        first_tx: txs[0].0.tx_index,
-        end_tx: txs[txs.len() - 1].0.tx_index + 1,
-        steps: txs.iter().map(|(t, _)| t.steps.len() as u64).sum(),
+        first_tx,
+        end_tx,
+        steps: pieces.iter().map(|p| p.steps.len() as u64).sum(),
         calls,
         fees: state.fees,
         storage: slots,
         accounts,
         old_root,
         new_root: tree.root(),
+        resume: pieces[0].resume.clone(),
+        suspend,
     };
     Ok(rows.into_witness(statement, paths))
 }
@@ -735,9 +913,11 @@ fn build_chunk(
 /// Rebuilds the witness of a chunk whose statement and state-tree paths are
 /// already known (a cluster's chunk job: the coordinator planned the block
 /// and sends each prover only its chunk's traces) from the traces of its
-/// transactions, as [`chunk_witnesses`] yields them. The tables are built
-/// again and must give the statement's calls (gas left and refunds
-/// included), steps and storage slots; the proof then shows the rest.
+/// transactions, as [`ChunkWitnesses::next_with_traces`] gives them (a
+/// suspended transaction's trace holds one step more than the chunk runs).
+/// The tables are built again and must give the statement's calls (gas left
+/// and refunds included), steps, storage slots and suspend boundary; the
+/// proof then shows the rest.
 pub fn rebuild_chunk(
     statement: ChunkStatement,
     state: StateWitness,
@@ -755,24 +935,47 @@ pub fn rebuild_chunk(
             "traces of transactions {ids:?}, the statement calls {expected:?}"
         ));
     }
-    let steps: usize = traces.iter().map(|t| t.steps.len()).sum();
-    if steps as u64 != statement.steps || steps > capacity(rows_log) {
+    if let Some(t) = traces.iter().find(|t| t.cut.is_some() || t.steps.is_empty()) {
+        return mismatch(format!("transaction {}'s trace is cut short or empty", t.tx_index));
+    }
+    let last = traces.len() - 1;
+    let pieces: Vec<Piece> = traces
+        .iter()
+        .zip(statement.calls.iter().cloned())
+        .enumerate()
+        .map(|(i, (tx, call))| {
+            let suspended = i == last && statement.suspend.is_some();
+            Piece {
+                tx,
+                call,
+                steps: 0..tx.steps.len() - usize::from(suspended),
+                resume: statement.resume.clone().filter(|_| i == 0),
+            }
+        })
+        .collect();
+    let steps: usize = pieces.iter().map(|p| p.steps.len()).sum();
+    if steps as u64 != statement.steps || steps > capacity(rows_log) || pieces.iter().any(|p| p.steps.is_empty()) {
         return mismatch(format!(
             "{steps} steps, the statement has {} in a chunk of 2^{rows_log} rows",
             statement.steps
         ));
     }
-    if let Some(t) = traces.iter().find(|t| t.cut.is_some() || t.steps.is_empty()) {
-        return mismatch(format!("transaction {}'s trace is cut short or empty", t.tx_index));
-    }
-    let txs: Vec<(&TxTrace, TxCall)> = traces.iter().zip(statement.calls.iter().cloned()).collect();
-    let ChunkTables { calls, slots, rows } = build_tables(&txs, rows_log)?;
+    let ChunkTables {
+        calls,
+        slots,
+        suspend,
+        rows,
+    } = build_tables(&pieces, rows_log)?;
     if calls != statement.calls {
         return mismatch("the tables give other calls (gas left or refund counter)".into());
     }
     if slots != statement.storage {
         return mismatch("the tables touch other storage slots or values".into());
     }
+    if suspend != statement.suspend {
+        return mismatch("the tables leave the suspended transaction in another state".into());
+    }
+    drop(pieces);
     Ok(rows.into_witness(statement, state))
 }
 

@@ -19,9 +19,10 @@
 //! | 3       | write | `sp-1-n`                          | `IN0`  | SWAP |
 //! | 4       | read  | `sp-3`                            | `AUX`  | ADDMOD, MULMOD |
 //!
-//! The time stamp of channel `c < 4` in row `clk` is `4*clk + c`; channel 4
-//! reads at channel 1's time stamp `4*clk + 1` (another slot), so before
-//! channel 2 writes the result to the same slot.
+//! The time stamp of channel `c < 4` in row `clk` is `4*clk + 4 + c`
+//! ([`stack_ts`]; 0 is left for a resumed transaction's stack); channel 4
+//! reads at channel 1's time stamp (another slot), so before channel 2
+//! writes the result to the same slot.
 //!
 //! MLOAD, MSTORE and MSTORE8 access memory bytes through 33 more channels to
 //! the memory table ([`crate::memory`]), with time stamp `clk + 1`: channel
@@ -50,8 +51,16 @@
 //! (the final counter); a failed transaction's storage writes are then
 //! rolled back, at time stamp `clk + 1` of that step (see
 //! [`StorageState::revert_tx`]).
+//!
+//! A transaction split across chunks ([`crate::boundary`]): the chunk that
+//! resumes it starts from its boundary (pc, stack size, gas, memory size and
+//! cost, refund counter: public inputs) instead of a fresh start; the chunk
+//! that suspends it ends with a step that does not end it, and the row after
+//! that step (the first padding row) holds the state the step leaves, pinned
+//! to the suspend boundary's public inputs.
 
 use crate::arith::ArithOp;
+use crate::boundary::Boundary;
 use crate::chunk::TxCall;
 use crate::context;
 use crate::exp::ExpOp;
@@ -141,8 +150,12 @@ pub mod col {
     pub const RDELTA: usize = DGAS + 1;
     /// The transaction's refund counter before the step.
     pub const REFUND: usize = RDELTA + 1;
+    /// SLOAD/SSTORE in a chunk that suspends a transaction: the inverse of
+    /// `END_TX - TX`, showing that the access is not the suspended
+    /// transaction's (its storage state does not cross chunks yet); zero otherwise.
+    pub const SUSPENDED_INV: usize = REFUND + 1;
     /// Byte range table: 0, 1, ..., 255, 255, ...
-    pub const RANGE: usize = REFUND + 1;
+    pub const RANGE: usize = SUSPENDED_INV + 1;
     /// How often each RANGE value is looked up.
     pub const FREQ: usize = RANGE + 1;
     /// Number of columns.
@@ -174,14 +187,29 @@ pub mod col {
 
 /// Public inputs of the step table.
 pub mod pi {
-    /// Index of the chunk's first transaction.
+    use crate::boundary::machine;
+
+    /// Index of the chunk's first transaction (the resumed one, if any).
     pub const FIRST_TX: usize = 0;
-    /// One past the index of the chunk's last transaction.
+    /// One past the index of the chunk's last finished transaction (the
+    /// suspended one's index, if any).
     pub const END_TX: usize = 1;
     /// Number of steps (real rows) in the chunk.
     pub const STEPS: usize = 2;
+    /// Number of link values (the above), which the aggregation exposes.
+    pub const LINKS: usize = 3;
+    /// Start of the resume boundary's machine values ([`machine`]).
+    pub const RESUME: usize = LINKS;
+    /// Start of the suspend boundary's machine values ([`machine`]).
+    pub const SUSPEND: usize = RESUME + machine::LEN;
     /// Number of public inputs.
-    pub const NUM: usize = 3;
+    pub const NUM: usize = SUSPEND + machine::LEN;
+}
+
+/// Stack time stamp of channel `channel` in row `clk`: `4 clk + 4 +
+/// channel` (time stamp 0 is a resumed transaction's initial stack).
+pub fn stack_ts(clk: u64, channel: u64) -> u64 {
+    4 * clk + 4 + channel
 }
 
 /// One access of the step table to the stack, as the stack table records it.
@@ -191,7 +219,7 @@ pub struct StackAccess {
     pub tx: u32,
     /// Stack slot (0 is the bottom).
     pub addr: u64,
-    /// Time stamp `4*clk + channel`.
+    /// Time stamp ([`stack_ts`]; 0 for a resumed transaction's stack).
     pub ts: u64,
     /// Write (true) or read.
     pub write: bool,
@@ -204,7 +232,8 @@ pub struct StackAccess {
 pub struct CpuWitness {
     /// Table rows (already padded to the table height).
     pub rows: Vec<[F; col::NUM_COLUMNS]>,
-    /// Every stack access, in execution order.
+    /// Every stack access, in execution order (a resumed transaction's
+    /// initial writes first, a suspended one's final reads last).
     pub stack_accesses: Vec<StackAccess>,
     /// How often each instruction `(tx, pc)` was executed.
     pub executed: HashMap<(u32, u64), u64>,
@@ -218,10 +247,37 @@ pub struct CpuWitness {
     pub context_reads: HashMap<(u32, u64), u64>,
     /// Every memory byte access, in execution order.
     pub memory_accesses: Vec<MemoryAccess>,
+    /// The memory table's public rows of a resumed or suspended transaction
+    /// ([`Boundary::memory_accesses`]).
+    pub boundary_memory: Vec<MemoryAccess>,
     /// The storage slots the steps touch and every SLOAD and SSTORE.
     pub storage: StorageState,
-    /// How each transaction ends, in order.
+    /// How each finished transaction ends, in order.
     pub ends: Vec<TxEnd>,
+    /// The state the last transaction is suspended in, when the chunk stops it mid-way.
+    pub suspend: Option<Boundary>,
+}
+
+/// The steps of one transaction that a chunk runs: all of them, or a
+/// piece of a transaction split across chunks.
+#[derive(Clone, Debug)]
+pub struct Piece<'a> {
+    /// The transaction's trace.
+    pub tx: &'a TxTrace,
+    /// The call it makes.
+    pub call: TxCall,
+    /// The steps this chunk runs; an end below the trace's step count
+    /// suspends the transaction before the next step.
+    pub steps: std::ops::Range<usize>,
+    /// The state the transaction resumes in, when an earlier chunk ran its first steps.
+    pub resume: Option<Boundary>,
+}
+
+impl Piece<'_> {
+    /// Whether the chunk stops the transaction before its end.
+    pub fn suspends(&self) -> bool {
+        self.steps.end < self.tx.steps.len()
+    }
 }
 
 /// What a transaction's last step leaves for gas accounting.
@@ -244,6 +300,8 @@ struct TxState<'a> {
     refund: i64,
     /// Gas left after the last step, once it has run.
     gas_left: u64,
+    /// Whether the next step is the transaction's first (not resumed).
+    fresh: bool,
 }
 
 /// Largest memory, in words, the step table supports: `NEED` is three bytes,
@@ -251,13 +309,27 @@ struct TxState<'a> {
 /// [`memory::CALLDATA_BASE`] (and far beyond what a block's gas can pay for).
 pub const MAX_MEMORY_WORDS: u64 = (1 << 24) - 1;
 
-/// Builds the step table of the transactions `txs` (each with the call it makes),
-/// padded to `2^rows_log` rows. The caller checks that the steps fit.
-pub fn generate(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<CpuWitness, WitnessError> {
+/// Builds the step table of the transactions' `pieces` (in order; only the
+/// first may resume and only the last may suspend), padded to `2^rows_log`
+/// rows. The caller checks that the steps fit.
+pub fn generate(pieces: &[Piece], rows_log: usize) -> Result<CpuWitness, WitnessError> {
     let height = 1usize << rows_log;
     let mut out = CpuWitness::default();
-    for (tx, call) in txs {
-        *out.context_reads.entry((tx.tx_index, context::START_GAS)).or_default() += 1;
+    for (p, piece) in pieces.iter().enumerate() {
+        let Piece {
+            tx,
+            call,
+            steps,
+            resume,
+        } = piece;
+        let tx_index = tx.tx_index;
+        if (p > 0 && resume.is_some()) || (p + 1 < pieces.len() && piece.suspends()) {
+            return Err(WitnessError::MalformedTrace {
+                tx: tx_index,
+                step: steps.start,
+                reason: "only a chunk's first transaction resumes and only its last is suspended".into(),
+            });
+        }
         out.storage.begin_tx();
         let mut state = TxState {
             tx,
@@ -266,13 +338,37 @@ pub fn generate(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<CpuWitnes
             memory: Vec::new(),
             refund: 0,
             gas_left: 0,
+            fresh: resume.is_none(),
         };
-        for (i, step) in tx.steps.iter().enumerate() {
+        match resume {
+            None => *out.context_reads.entry((tx_index, context::START_GAS)).or_default() += 1,
+            Some(b) => {
+                state.stack = b.stack.clone();
+                state.memory = b.memory.clone();
+                state.refund = i64::try_from(b.refund)
+                    .map_err(|_| state.malformed(steps.start, "refund counter beyond 2^63".into()))?;
+                out.stack_accesses
+                    .extend(b.stack.iter().enumerate().map(|(slot, &value)| StackAccess {
+                        tx: tx_index,
+                        addr: slot as u64,
+                        ts: 0,
+                        write: true,
+                        value,
+                    }));
+                out.boundary_memory.extend(b.memory_accesses(tx_index, 0, true));
+            }
+        }
+        for i in steps.clone() {
+            let step = &tx.steps[i];
             let clk = out.rows.len() as u64;
             let next = tx.steps.get(i + 1);
             let row = state.step_row(i, clk, next.map(|s| (s.pc, s.gas)), &mut out)?;
-            *out.executed.entry((tx.tx_index, step.pc)).or_default() += 1;
+            *out.executed.entry((tx_index, step.pc)).or_default() += 1;
             out.rows.push(row);
+        }
+        if piece.suspends() {
+            out.suspend = Some(state.suspend(steps.end, &mut out)?);
+            break;
         }
         for field in [context::REVERTED, context::GAS_LEFT, context::REFUND] {
             *out.context_reads.entry((tx.tx_index, field)).or_default() += 1;
@@ -298,7 +394,7 @@ pub fn generate(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<CpuWitnes
     }
     if out.rows.len() >= height {
         return Err(WitnessError::MalformedTrace {
-            tx: txs.last().map_or(0, |(t, _)| t.tx_index),
+            tx: pieces.last().map_or(0, |p| p.tx.tx_index),
             step: out.rows.len(),
             reason: format!(
                 "{} steps do not fit a table of {height} rows with a padding row",
@@ -306,12 +402,35 @@ pub fn generate(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<CpuWitnes
             ),
         });
     }
+    let steps = out.rows.len();
     while out.rows.len() < height {
         let mut row = [F::ZERO; col::NUM_COLUMNS];
         row[col::CLK] = F::from_canonical_usize(out.rows.len());
         row[col::ADDR0] = -F::ONE;
         row[col::ADDR1] = -F::TWO;
         out.rows.push(row);
+    }
+    // The first padding row holds the state the suspended transaction is left
+    // in; the earlier transactions' storage accesses show they are not its.
+    if let (Some(b), Some(piece)) = (&out.suspend, pieces.last()) {
+        let end_tx = F::from_canonical_u32(piece.tx.tx_index);
+        for row in out.rows[..steps].iter_mut() {
+            if row[col::sel(Family::Sload)] + row[col::sel(Family::Sstore)] == F::ONE {
+                row[col::SUSPENDED_INV] = (end_tx - row[col::TX]).inverse();
+            }
+        }
+        let row = &mut out.rows[steps];
+        let sp = F::from_canonical_usize(b.stack.len());
+        let words = b.memory_words();
+        row[col::TX] = F::from_canonical_u32(piece.tx.tx_index);
+        row[col::PC] = F::from_canonical_u64(b.pc);
+        row[col::GAS] = F::from_canonical_u64(b.gas);
+        row[col::SP] = sp;
+        row[col::ADDR0] = sp - F::ONE;
+        row[col::ADDR1] = sp - F::TWO;
+        row[col::MEM] = F::from_canonical_u64(words);
+        row[col::MCOST] = F::from_canonical_u64(opcode::memory_cost(words));
+        row[col::REFUND] = F::from_canonical_u64(b.refund);
     }
     fill_range_table(&mut out.rows);
     Ok(out)
@@ -323,6 +442,43 @@ pub fn fill_range_table(rows: &mut [[F; col::NUM_COLUMNS]]) {
 }
 
 impl TxState<'_> {
+    /// Suspends the transaction before step `next` (the chunk's last row
+    /// was the step before it): its boundary, with the stack and memory read
+    /// back after every step as public rows.
+    fn suspend(&self, next: usize, out: &mut CpuWitness) -> Result<Boundary, WitnessError> {
+        let step = &self.tx.steps[next];
+        if out.storage.accesses().iter().any(|a| a.tx == self.tx.tx_index) {
+            return Err(WitnessError::UnsupportedFeature {
+                tx: self.tx.tx_index,
+                feature: format!("a split at step {next}, after the transaction touched storage"),
+            });
+        }
+        let prev = &self.tx.steps[next - 1];
+        if matches!(opcode::decode(prev.opcode), Some((Family::Jump | Family::Jumpi, _))) {
+            return Err(self.malformed(next, "a split right after a jump".into()));
+        }
+        let boundary = Boundary {
+            pc: step.pc,
+            gas: step.gas,
+            refund: u64::try_from(self.refund).map_err(|_| self.malformed(next, "negative refund counter".into()))?,
+            stack: self.stack.clone(),
+            memory: self.memory.clone(),
+        };
+        let steps = out.rows.len() as u64;
+        let tx = self.tx.tx_index;
+        out.stack_accesses
+            .extend(self.stack.iter().enumerate().map(|(slot, &value)| StackAccess {
+                tx,
+                addr: slot as u64,
+                ts: crate::boundary::stack_final_ts(steps),
+                write: false,
+                value,
+            }));
+        out.boundary_memory
+            .extend(boundary.memory_accesses(tx, crate::boundary::memory_final_ts(steps), false));
+        Ok(boundary)
+    }
+
     fn malformed(&self, step: usize, reason: String) -> WitnessError {
         WitnessError::MalformedTrace {
             tx: self.tx.tx_index,
@@ -424,7 +580,7 @@ impl TxState<'_> {
         let sp = self.stack.len() as u64;
         let mut row = [F::ZERO; col::NUM_COLUMNS];
         row[col::IS_REAL] = F::ONE;
-        row[col::IS_START] = F::from_bool(i == 0);
+        row[col::IS_START] = F::from_bool(std::mem::take(&mut self.fresh));
         row[col::CLK] = F::from_canonical_u64(clk);
         row[col::TX] = F::from_canonical_u32(tx_index);
         row[col::PC] = F::from_canonical_u64(step.pc);
@@ -439,11 +595,10 @@ impl TxState<'_> {
         row[col::MCOST] = F::from_canonical_u64(opcode::memory_cost(words));
         row[col::REFUND] = storage::signed(self.refund);
 
-        let ts = 4 * clk;
         let read = |addr: u64, channel: u64, value: U256| StackAccess {
             tx: tx_index,
             addr,
-            ts: ts + channel,
+            ts: stack_ts(clk, channel),
             write: false,
             value,
         };
@@ -688,7 +843,7 @@ impl TxState<'_> {
             accesses.push(StackAccess {
                 tx: tx_index,
                 addr: *addr,
-                ts: ts + channel,
+                ts: stack_ts(clk, *channel),
                 write: true,
                 value: *value,
             });

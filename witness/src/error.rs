@@ -46,8 +46,9 @@ pub enum WitnessError {
         /// What is inconsistent.
         reason: String,
     },
-    /// One transaction alone needs more step rows than a chunk holds.
-    #[error("transaction {tx} has {steps} steps, more than a chunk of 2^{rows_log} rows can hold ({capacity} steps)")]
+    /// One transaction alone needs more step rows than the largest chunk
+    /// holds, and cannot be split over chunks.
+    #[error("transaction {tx} has {steps} steps, more than a chunk of 2^{rows_log} rows can hold ({capacity} steps), and cannot be split over chunks: it touches storage before its last cut (warm storage slots do not cross chunks yet) or holds more than 64 KiB of memory at every cut")]
     TransactionTooLong {
         /// Transaction index in the block.
         tx: u32,

@@ -13,6 +13,7 @@
 
 pub mod accounting;
 pub mod arith;
+pub mod boundary;
 pub mod bytecode;
 pub mod chunk;
 pub mod context;

@@ -11,9 +11,13 @@
 //!
 //! Call data lives in the same table, read-only, from address
 //! [`CALLDATA_BASE`] on (memory addresses stay below 2^29): one initial
-//! write per call-data byte at time stamp 0 (`IS_INIT`, pinned by a lookup to
-//! tuples the verifier derives from the statement, [`calldata_tuples`]), read
-//! by CALLDATALOAD like memory, so bytes past the end read as zero.
+//! write per call-data byte at time stamp 0 (a public row, `IS_PUBLIC`,
+//! pinned by a lookup to tuples the verifier derives from the statement,
+//! [`calldata_tuples`]), read by CALLDATALOAD like memory, so bytes past the
+//! end read as zero. A transaction split across chunks
+//! ([`crate::boundary`]) has its memory at the cut as public rows too:
+//! initial writes where it resumes, final reads after every step where it
+//! is suspended.
 //!
 //! Padding rows repeat the last address as reads of its last value with
 //! increasing time stamps, and are excluded from the cross-table lookups by
@@ -25,15 +29,17 @@ use plonky2::field::types::Field;
 
 /// Column indices of the memory table.
 pub mod col {
-    /// 1 on rows holding an access (a step's, or a call-data byte's initial write).
+    /// 1 on rows holding an access (a step's, or a public row).
     pub const IS_REAL: usize = 0;
-    /// 1 on the initial writes of call-data bytes.
-    pub const IS_INIT: usize = 1;
+    /// 1 on public rows: the initial writes of call-data bytes, and a split
+    /// transaction's memory where it resumes (writes) or is suspended (reads).
+    pub const IS_PUBLIC: usize = 1;
     /// Transaction index (each transaction has its own memory).
     pub const TX: usize = 2;
     /// Byte address.
     pub const ADDR: usize = 3;
-    /// Time stamp: the step's row counter plus one; 0 for initial writes.
+    /// Time stamp: the step's row counter plus one; 0 for initial writes,
+    /// the number of steps plus one for a suspended transaction's final reads.
     pub const TS: usize = 4;
     /// 1 for a write, 0 for a read.
     pub const IS_WRITE: usize = 5;
@@ -88,7 +94,7 @@ pub struct MemoryAccess {
     pub tx: u32,
     /// Byte address.
     pub addr: u64,
-    /// Time stamp: the row counter of the step plus one (0 for call-data initial writes).
+    /// Time stamp: the row counter of the step plus one (0 for initial writes).
     pub ts: u64,
     /// Write (true) or read.
     pub write: bool,
@@ -112,51 +118,51 @@ pub fn calldata_writes(calldata: &[(u32, &[u8])]) -> Vec<MemoryAccess> {
         .collect()
 }
 
-/// The initial-write tuples (tx, address, time stamp 0, write, byte) of a
-/// transaction's call data, as the table's initial rows hold them.
-pub fn calldata_tuples(tx: u32, calldata: &[u8]) -> Vec<[F; col::TUPLE]> {
-    calldata_writes(&[(tx, calldata)])
-        .iter()
-        .map(|a| {
-            [
-                F::from_canonical_u32(a.tx),
-                F::from_canonical_u64(a.addr),
-                F::from_canonical_u64(a.ts),
-                F::from_bool(a.write),
-                F::from_canonical_u8(a.value),
-            ]
-        })
-        .collect()
+/// The tuple (tx, address, time stamp, write, byte) of an access, as the table's row holds it.
+pub fn tuple(a: &MemoryAccess) -> [F; col::TUPLE] {
+    [
+        F::from_canonical_u32(a.tx),
+        F::from_canonical_u64(a.addr),
+        F::from_canonical_u64(a.ts),
+        F::from_bool(a.write),
+        F::from_canonical_u8(a.value),
+    ]
 }
 
-/// Builds the memory table from the call data's initial writes (`inits`,
-/// see [`calldata_writes`]) and the step table's accesses, padded to
-/// `2^rows_log` rows.
+/// The initial-write tuples (tx, address, time stamp 0, write, byte) of a
+/// transaction's call data, as the table's public rows hold them.
+pub fn calldata_tuples(tx: u32, calldata: &[u8]) -> Vec<[F; col::TUPLE]> {
+    calldata_writes(&[(tx, calldata)]).iter().map(tuple).collect()
+}
+
+/// Builds the memory table from its public rows (`public`: the call data's
+/// initial writes, see [`calldata_writes`], and any split transaction's
+/// boundary memory) and the step table's accesses, padded to `2^rows_log` rows.
 pub fn generate(
-    inits: &[MemoryAccess],
+    public: &[MemoryAccess],
     accesses: &[MemoryAccess],
     rows_log: usize,
 ) -> Result<Vec<[F; col::NUM_COLUMNS]>, WitnessError> {
     let height = 1usize << rows_log;
     let malformed = |tx: u32, reason: String| WitnessError::MalformedTrace { tx, step: 0, reason };
-    let total = inits.len() + accesses.len();
+    let total = public.len() + accesses.len();
     if total > height {
         return Err(malformed(
-            accesses.first().or(inits.first()).map_or(0, |a| a.tx),
+            accesses.first().or(public.first()).map_or(0, |a| a.tx),
             format!("{total} memory accesses do not fit a memory table of {height} rows"),
         ));
     }
-    let mut sorted: Vec<(bool, &MemoryAccess)> = inits
+    let mut sorted: Vec<(bool, &MemoryAccess)> = public
         .iter()
         .map(|a| (true, a))
         .chain(accesses.iter().map(|a| (false, a)))
         .collect();
     sorted.sort_by_key(|(_, a)| (a.tx, a.addr, a.ts));
     let mut rows: Vec<[F; col::NUM_COLUMNS]> = Vec::with_capacity(height);
-    for (init, a) in &sorted {
+    for (is_public, a) in &sorted {
         let mut row = [F::ZERO; col::NUM_COLUMNS];
         row[col::IS_REAL] = F::ONE;
-        row[col::IS_INIT] = F::from_bool(*init);
+        row[col::IS_PUBLIC] = F::from_bool(*is_public);
         row[col::TX] = F::from_canonical_u32(a.tx);
         row[col::ADDR] = F::from_canonical_u64(a.addr);
         row[col::TS] = F::from_canonical_u64(a.ts);
@@ -164,7 +170,7 @@ pub fn generate(
         row[col::VAL] = F::from_canonical_u8(a.value);
         rows.push(row);
     }
-    let cleared = [col::IS_REAL, col::IS_INIT, col::IS_WRITE];
+    let cleared = [col::IS_REAL, col::IS_PUBLIC, col::IS_WRITE];
     pad_and_order(&mut rows, height, &col::SORTED, &cleared, "memory")?;
     range::fill(&mut rows, &col::RANGE_CHECKED, col::RANGE, col::FREQ);
     Ok(rows)
@@ -210,10 +216,10 @@ mod tests {
     fn call_data_follows_memory_as_initial_writes() {
         let inits = calldata_writes(&[(0, &[9, 8])]);
         let rows = generate(&inits, &[acc(33, 2, true, 7), acc(CALLDATA_BASE + 1, 3, false, 8)], 8).unwrap();
-        assert_eq!(rows[1][col::IS_INIT], F::ONE);
+        assert_eq!(rows[1][col::IS_PUBLIC], F::ONE);
         assert_eq!(rows[1][col::ADDR], F::from_canonical_u64(CALLDATA_BASE));
         assert_eq!(rows[0][col::DELTA + 3], F::from_canonical_u64(0x7f), "2^31 - 33 - 1");
-        assert_eq!(rows[3][col::IS_INIT], F::ZERO);
+        assert_eq!(rows[3][col::IS_PUBLIC], F::ZERO);
         assert_eq!(rows[3][col::VAL], F::from_canonical_u64(8));
         let tuple = calldata_tuples(0, &[9, 8])[1];
         assert_eq!(&tuple[..], &rows[2][col::TX..=col::VAL]);

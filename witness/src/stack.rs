@@ -9,6 +9,11 @@
 //! the time-stamp step within a slot, the slot step within a transaction, or
 //! the transaction step.
 //!
+//! A transaction split across chunks ([`crate::boundary`]) has its stack at
+//! the cut as public rows: initial writes at time stamp 0 where it resumes
+//! (the steps' time stamps start at 4), final reads after every step where
+//! it is suspended; the verifier supplies their side of the lookup.
+//!
 //! Padding rows repeat the last slot as reads of its last value with
 //! increasing time stamps, so they satisfy the same constraints and are
 //! excluded from the cross-table lookup by `IS_REAL = 0`.
@@ -51,6 +56,9 @@ pub mod col {
     pub const FREQ: usize = RANGE + 1;
     /// Number of columns.
     pub const NUM_COLUMNS: usize = FREQ + 1;
+
+    /// Width of an access tuple (tx, slot, time stamp, is write, value limbs).
+    pub const TUPLE: usize = 4 + LIMBS;
 
     /// The columns checked to hold bytes by a lookup into RANGE.
     pub const RANGE_CHECKED: [usize; 5] = [ADDR_LO, ADDR_HI, DELTA, DELTA + 1, DELTA + 2];

@@ -171,7 +171,7 @@ impl ProofPipeline for ZkevmPipeline {
             .map_err(|e| bad(e.to_string()))?;
         let options = ExecOptions {
             capture_traces: true,
-            trace_limit: witness::chunk::chunk_trace_limit(self.chunks.max_rows_log),
+            trace_limit: witness::chunk::chunk_trace_limit(witness::chunk::MAX_ROWS_LOG),
             ..ExecOptions::default()
         };
         let number = block.header.number;

@@ -17,11 +17,20 @@
 //! storage table computes (`RDELTA`) to the transaction's refund counter
 //! (`REFUND`, zero at its first step), whose final value and the gas left its
 //! last step reads from the call-context table.
+//!
+//! A transaction split across chunks ([`witness::boundary`]): the first
+//! row's pc, stack size, memory size and cost, refund counter (and gas, when
+//! it resumes) are the resume boundary's public inputs (zero, and a fresh
+//! start, when there is none); a suspending chunk's last step is not an
+//! ending one and the row after it holds the state the step leaves, equal
+//! to the suspend boundary's public inputs; the suspended transaction runs no
+//! SLOAD or SSTORE in it (`SUSPENDED_INV`).
 
 use super::expr::{impl_stark_via_cx, Cx};
 use super::rw::{eval_range_column, range_lookup};
 use plonky2::field::types::Field;
 use starky::lookup::Lookup;
+use witness::boundary::machine;
 use witness::cpu::{col, pi};
 use witness::opcode::Family;
 use witness::word::LIMBS;
@@ -101,6 +110,16 @@ const fn with_binary<const E: usize, const N: usize>(extra: [Family; E]) -> [Fam
     out
 }
 
+/// The step-table columns a boundary's machine values ([`machine`]) pin.
+const MACHINE_COLUMNS: [(usize, usize); 6] = [
+    (col::PC, machine::PC),
+    (col::SP, machine::SP),
+    (col::GAS, machine::GAS),
+    (col::MEM, machine::MEM),
+    (col::MCOST, machine::MCOST),
+    (col::REFUND, machine::REFUND),
+];
+
 /// The comparisons: a byte-wise subtraction whose last carry is the result.
 const COMPARISONS: [Family; 4] = [Family::Lt, Family::Gt, Family::Slt, Family::Sgt];
 
@@ -140,11 +159,19 @@ impl CpuStark {
         cx.transition(c);
         let c = cx.sub(lv[col::IS_REAL], one);
         cx.first_row(c);
-        cx.first_row(lv[col::PC]);
-        cx.first_row(lv[col::SP]);
         let c = cx.sub(lv[col::TX], pis[pi::FIRST_TX]);
         cx.first_row(c);
         cx.last_row(lv[col::IS_REAL]);
+        // The first row starts from the resume boundary (all zero for a fresh start).
+        let resume = |k: usize| pis[pi::RESUME + k];
+        let suspend = |k: usize| pis[pi::SUSPEND + k];
+        for (column, k) in MACHINE_COLUMNS.into_iter().filter(|&(c, _)| c != col::GAS) {
+            let c = cx.sub(lv[column], resume(k));
+            cx.first_row(c);
+        }
+        let gas = cx.sub(lv[col::GAS], resume(machine::GAS));
+        let c = cx.mul(resume(machine::FLAG), gas);
+        cx.first_row(c);
 
         // Transaction boundaries: STOP, RETURN or REVERT ends a transaction, the
         // next one starts at pc 0 with an empty stack. (That step's read of the
@@ -162,7 +189,10 @@ impl CpuStark {
         cx.transition(c);
         let running = cx.sub(lv[col::IS_REAL], stop);
         let next_pad = cx.not(next_real);
+        let suspends = suspend(machine::FLAG);
+        let not_suspends = cx.not(suspends);
         let c = cx.mul(running, next_pad);
+        let c = cx.mul(c, not_suspends);
         cx.transition(c);
         let c = cx.mul(running, tx_step);
         cx.transition(c);
@@ -170,6 +200,7 @@ impl CpuStark {
         let start = lv[col::IS_START];
         cx.boolean(start);
         let c = cx.sub(start, one);
+        let c = cx.add(c, resume(machine::FLAG));
         cx.first_row(c);
         let c = cx.sub(nv[col::IS_START], stop_next);
         cx.transition(c);
@@ -183,11 +214,34 @@ impl CpuStark {
         let not_sstore = cx.not(sel(Family::Sstore));
         let c = cx.mul(not_sstore, lv[col::RDELTA]);
         cx.always(c);
+        // A suspended transaction runs no SLOAD or SSTORE before its cut
+        // (its warm slots would have to cross chunks): in a suspending chunk
+        // every storage access belongs to an earlier transaction.
+        let storage = sum_of(cx, &Family::STORAGE);
+        let checked = cx.mul(storage, suspend(machine::FLAG));
+        let gap = cx.sub(pis[pi::END_TX], lv[col::TX]);
+        let c = cx.mul(gap, lv[col::SUSPENDED_INV]);
+        let c = cx.sub(c, one);
+        let c = cx.mul(checked, c);
+        cx.always(c);
+        let unchecked = cx.not(checked);
+        let c = cx.mul(unchecked, lv[col::SUSPENDED_INV]);
+        cx.always(c);
         let last = cx.mul(lv[col::IS_REAL], next_pad);
-        let end = cx.add(lv[col::TX], one);
+        let end = cx.add(lv[col::TX], not_suspends);
         let end = cx.sub(end, pis[pi::END_TX]);
         let c = cx.mul(last, end);
         cx.transition(c);
+        // A suspending chunk's last step does not end its transaction, and
+        // the row after it holds the suspend boundary.
+        let last_suspends = cx.mul(last, suspends);
+        let c = cx.mul(last_suspends, stop);
+        cx.transition(c);
+        for (column, k) in MACHINE_COLUMNS {
+            let d = cx.sub(nv[column], suspend(k));
+            let c = cx.mul(last_suspends, d);
+            cx.transition(c);
+        }
         let steps = cx.sub(nv[col::CLK], pis[pi::STEPS]);
         let c = cx.mul(last, steps);
         cx.transition(c);
@@ -609,9 +663,9 @@ impl CpuStark {
         let c = cx.mul(expand, c);
         cx.always(c);
 
-        // The size and its cost carry over, grow on expansion, and restart with each transaction.
+        // The size and its cost carry over, grow on expansion, and restart
+        // with each transaction (the first row's are the resume boundary's).
         for c in [col::MEM, col::MCOST] {
-            cx.first_row(lv[c]);
             let c = cx.mul(stop_next, nv[c]);
             cx.transition(c);
         }

@@ -5,9 +5,10 @@
 //! ordering difference to the next row made of four range-checked bytes.
 //! Within one address a read returns the previous row's byte; memory starts
 //! zeroed, so a read that is an address's first access returns 0. Bytes are
-//! range-checked. Call-data initial writes (`IS_INIT`) are real rows, writes,
-//! at time stamp 0; which ones exist is fixed by the lookup against the
-//! statement's call data.
+//! range-checked. Public rows (`IS_PUBLIC`: call-data initial writes, and a
+//! split transaction's boundary memory) are real rows; which ones exist, and
+//! their time stamps, is fixed by the lookup against the tuples the verifier
+//! derives from the statement.
 
 use super::expr::{impl_stark_via_cx, Cx};
 use super::rw::{eval_range_column, eval_sorted, range_lookup};
@@ -29,14 +30,10 @@ impl MemoryStark {
     pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], _pis: &[C::V]) {
         eval_sorted(cx, lv, nv, &col::SORTED);
 
-        let init = lv[col::IS_INIT];
-        cx.boolean(init);
-        for flag in [col::IS_REAL, col::IS_WRITE] {
-            let not_set = cx.not(lv[flag]);
-            let c = cx.mul(init, not_set);
-            cx.always(c);
-        }
-        let c = cx.mul(init, lv[col::TS]);
+        let public = lv[col::IS_PUBLIC];
+        cx.boolean(public);
+        let not_real = cx.not(lv[col::IS_REAL]);
+        let c = cx.mul(public, not_real);
         cx.always(c);
 
         let next_read = cx.not(nv[col::IS_WRITE]);

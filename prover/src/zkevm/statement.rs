@@ -4,27 +4,55 @@
 //! pin the bytecode and call-context tables, the memory table's call data and
 //! the storage table's slots to the statement.
 
-use super::tables::{CALLDATA_CTL, CODE_CTL, CONTEXT_CTL, SLOTS_CTL};
+use super::tables::{CALLDATA_CTL, CODE_CTL, CONTEXT_CTL, SLOTS_CTL, STACK_CTL};
 use plonky2::field::types::Field;
 use plonky2::iop::challenger::Challenger;
 use plonky2::plonk::config::Hasher;
+use witness::boundary::{memory_final_ts, stack_final_ts, Boundary};
 use witness::bytecode::instruction_tuples;
 use witness::context::context_tuples;
 use witness::memory::calldata_tuples;
 use witness::storage::slot_tuples;
 use witness::{ChunkStatement, F};
 
-/// The step table's public inputs for a statement.
-pub fn cpu_public_inputs(statement: &ChunkStatement) -> Vec<F> {
-    let mut pis = vec![F::ZERO; witness::cpu::pi::NUM];
+/// The link values of a statement (the first of the step table's public
+/// inputs, which the aggregation exposes): first transaction, end
+/// transaction, steps.
+pub fn link_values(statement: &ChunkStatement) -> Vec<F> {
+    let mut pis = vec![F::ZERO; witness::cpu::pi::LINKS];
     pis[witness::cpu::pi::FIRST_TX] = F::from_canonical_u32(statement.first_tx);
     pis[witness::cpu::pi::END_TX] = F::from_canonical_u32(statement.end_tx);
     pis[witness::cpu::pi::STEPS] = F::from_canonical_u64(statement.steps);
     pis
 }
 
+/// The step table's public inputs for a statement: the link values, then
+/// the machine values of the resume and suspend boundaries (zero where there is none).
+pub fn cpu_public_inputs(statement: &ChunkStatement) -> Vec<F> {
+    let mut pis = link_values(statement);
+    pis.extend(Boundary::machine(statement.resume.as_ref()));
+    pis.extend(Boundary::machine(statement.suspend.as_ref()));
+    pis
+}
+
+/// The statement elements of a split transaction's boundaries, which end
+/// the statement's elements: none when the chunk neither resumes nor
+/// suspends one; otherwise whether it resumes, whether it suspends, then
+/// each boundary's elements ([`Boundary::elements`]).
+pub fn boundary_elements(statement: &ChunkStatement) -> Vec<F> {
+    let (resume, suspend) = (statement.resume.as_ref(), statement.suspend.as_ref());
+    if resume.is_none() && suspend.is_none() {
+        return Vec::new();
+    }
+    let mut out = vec![F::from_bool(resume.is_some()), F::from_bool(suspend.is_some())];
+    for b in [resume, suspend].into_iter().flatten() {
+        out.extend(b.elements());
+    }
+    out
+}
+
 /// The elements the chunk transcript absorbs for a statement, in order: the
-/// step table's public inputs; the beneficiary (20 bytes) and base fee (8
+/// link values ([`link_values`]); the beneficiary (20 bytes) and base fee (8
 /// bytes, big-endian); per transaction its id, code length and
 /// code bytes, callee and caller (20 bytes each), value (32 bytes,
 /// big-endian), call-data length and call-data bytes, starting gas, gas
@@ -32,8 +60,9 @@ pub fn cpu_public_inputs(statement: &ChunkStatement) -> Vec<F> {
 /// bytes), whether it reverts; then the number of storage slots and per
 /// slot its contract (20 bytes), key, value before and value after (32
 /// bytes each, big-endian); then the number of account fields and each as
-/// a slot (the field id as its key). The slots come last, where the leaf
-/// circuit reads them.
+/// a slot (the field id as its key); then the boundaries of a split
+/// transaction ([`boundary_elements`]). The slots come last but for those,
+/// where the leaf circuit reads them.
 pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
     let bytes = |b: &[u8]| b.iter().map(|&x| F::from_canonical_u8(x)).collect::<Vec<F>>();
     let slots = |out: &mut Vec<F>, list: &[witness::storage::StorageSlot]| {
@@ -45,7 +74,7 @@ pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
             }
         }
     };
-    let mut out = cpu_public_inputs(statement);
+    let mut out = link_values(statement);
     out.extend(bytes(statement.fees.beneficiary.as_slice()));
     out.extend(bytes(&statement.fees.base_fee.to_be_bytes()));
     for call in &statement.calls {
@@ -66,6 +95,7 @@ pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
     }
     slots(&mut out, &statement.storage);
     slots(&mut out, &statement.accounts);
+    out.extend(boundary_elements(statement));
     out
 }
 
@@ -84,10 +114,11 @@ pub struct PublicLookup {
 }
 
 /// The public lookups: the instruction tuples of every call's code, the
-/// call-context tuples of every call, the call-data bytes of every call, then
-/// the initial and final tuples of every storage slot ([`public_tuples`] in
-/// the same order).
-pub const PUBLIC_LOOKUPS: [PublicLookup; 4] = [
+/// call-context tuples of every call, the call-data bytes of every call and
+/// the boundary memory of a split transaction, the initial and final tuples
+/// of every storage slot, then the boundary stack of a split transaction
+/// ([`public_tuples`] in the same order).
+pub const PUBLIC_LOOKUPS: [PublicLookup; 5] = [
     PublicLookup {
         ctl: CODE_CTL,
         width: witness::bytecode::col::TUPLE,
@@ -104,11 +135,32 @@ pub const PUBLIC_LOOKUPS: [PublicLookup; 4] = [
         ctl: SLOTS_CTL,
         width: witness::storage::col::TUPLE,
     },
+    PublicLookup {
+        ctl: STACK_CTL,
+        width: witness::stack::col::TUPLE,
+    },
 ];
 
 /// The tuples of each of [`PUBLIC_LOOKUPS`] for a statement, flattened.
-pub fn public_tuples(statement: &ChunkStatement) -> [Vec<F>; 4] {
+/// A resumed transaction's boundary rows are initial writes at time stamp
+/// 0; a suspended one's are final reads after every step.
+pub fn public_tuples(statement: &ChunkStatement) -> [Vec<F>; 5] {
     let calls = &statement.calls;
+    let (first, end, steps) = (statement.first_tx, statement.end_tx, statement.steps);
+    let mut memory: Vec<F> = Vec::new();
+    let mut stack: Vec<F> = Vec::new();
+    if let Some(b) = &statement.resume {
+        memory.extend(b.memory_tuples(first, 0, true).into_iter().flatten());
+        stack.extend(b.stack_tuples(first, 0, true).into_iter().flatten());
+    }
+    if let Some(b) = &statement.suspend {
+        memory.extend(
+            b.memory_tuples(end, memory_final_ts(steps), false)
+                .into_iter()
+                .flatten(),
+        );
+        stack.extend(b.stack_tuples(end, stack_final_ts(steps), false).into_iter().flatten());
+    }
     [
         calls
             .iter()
@@ -120,7 +172,9 @@ pub fn public_tuples(statement: &ChunkStatement) -> [Vec<F>; 4] {
             .iter()
             .flat_map(|c| calldata_tuples(c.tx, &c.calldata))
             .flatten()
+            .chain(memory)
             .collect(),
         slot_tuples(&statement.storage).into_iter().flatten().collect(),
+        stack,
     ]
 }

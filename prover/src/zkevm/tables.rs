@@ -2,14 +2,14 @@
 //!
 //! | CTL | looking                                   | looked                         |
 //! |-----|-------------------------------------------|--------------------------------|
-//! | 0   | step table, stack channels 0..4           | stack table (real rows)        |
+//! | 0   | step table, stack channels 0..4, and the verifier's boundary stack tuples of a split transaction | stack table (real rows) |
 //! | 1   | step table (tx, pc, family, n, immediate) | bytecode table, multiplicity `MULT` |
 //! | 2   | the verifier's tuples from the public code | bytecode table (real rows)    |
 //! | 3   | logic table (family, operands recomposed from its bits, result) and arithmetic table (family, IN0, IN1, OUT) | step table (family, IN0, IN1, OUT) of AND/OR/XOR and the binary arithmetic families (MUL ... SMOD) |
 //! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, (tx, START_GAS, GAS) of each transaction's first step and (tx, REVERTED, is REVERT or INVALID), (tx, GAS_LEFT, OUT) and (tx, REFUND, REFUND) of its last; storage table (tx, ADDRESS, contract) and (tx, REVERTED, `REV`) of each access and rollback | call-context table, multiplicity `MULT` |
 //! | 5   | the verifier's tuples from the statement's calls | call-context table (real rows) |
 //! | 6   | step table, memory channels 0..32 of MLOAD/MSTORE/MSTORE8/CALLDATALOAD | memory table (step accesses) |
-//! | 7   | the verifier's call-data tuples from the statement's calls | memory table (initial writes) |
+//! | 7   | the verifier's call-data tuples from the statement's calls, and boundary memory tuples of a split transaction | memory table (public rows) |
 //! | 8   | step table (tx, `clk + 1`, is write, key, value, storage gas, refund change) of SLOAD/SSTORE | storage table (accesses other than rollbacks) |
 //! | 9   | the verifier's slot tuples from the statement's storage list | storage table (initial writes and final reads) |
 //! | 10  | arithmetic table (family, IN0, IN1, Y, OUT) of ADDMOD/MULMOD | step table (family, IN0, IN1, AUX, OUT) of ADDMOD/MULMOD |
@@ -46,6 +46,9 @@ pub const STORAGE: usize = 7;
 pub const EXP: usize = 8;
 /// Number of tables in a chunk proof.
 pub const NUM_TABLES: usize = 9;
+/// Position of the stack CTL, whose looking side also takes the public
+/// boundary stack of a split transaction.
+pub const STACK_CTL: usize = 0;
 /// Position of the CTL whose looking side is the public code.
 pub const CODE_CTL: usize = 2;
 /// Position of the CTL whose looking side is the public call context.
@@ -63,12 +66,12 @@ fn limbs(base: usize) -> impl Iterator<Item = Column<F>> {
     (base..base + LIMBS).map(Column::single)
 }
 
-/// One stack channel of the step table: (tx, slot, time stamp `4 clk +
-/// ts_offset`, is write, value).
-fn stack_channel(addr: Column<F>, ts_offset: u64, write: bool, value: usize, active: Column<F>) -> TableWithColumns<F> {
+/// One stack channel of the step table: (tx, slot, time stamp
+/// [`cpu::stack_ts`]`(clk, channel)`, is write, value).
+fn stack_channel(addr: Column<F>, channel: u64, write: bool, value: usize, active: Column<F>) -> TableWithColumns<F> {
     let ts = Column::linear_combination_with_constant(
         [(cpu::col::CLK, F::from_canonical_u64(4))],
-        F::from_canonical_u64(ts_offset),
+        F::from_canonical_u64(cpu::stack_ts(0, channel)),
     );
     let mut cols = vec![
         Column::single(cpu::col::TX),
@@ -309,14 +312,14 @@ fn memory_tuple() -> Vec<Column<F>> {
     (memory::col::TX..=memory::col::VAL).map(Column::single).collect()
 }
 
-/// The memory table's call-data initial writes against the verifier's tuples.
+/// The memory table's public rows (call data, boundary memory) against the verifier's tuples.
 fn public_calldata_ctl() -> CrossTableLookup<F> {
     CrossTableLookup::new(
         vec![],
         TableWithColumns::new(
             MEMORY,
             memory_tuple(),
-            Filter::new_simple(Column::single(memory::col::IS_INIT)),
+            Filter::new_simple(Column::single(memory::col::IS_PUBLIC)),
         ),
     )
 }
@@ -365,7 +368,7 @@ fn memory_ctl() -> CrossTableLookup<F> {
         Column::single(c::IN1),
         Filter::new_simple(Column::single(c::sel(Family::Mstore8))),
     ));
-    let step_accesses = Column::linear_combination([(memory::col::IS_REAL, F::ONE), (memory::col::IS_INIT, -F::ONE)]);
+    let step_accesses = Column::linear_combination([(memory::col::IS_REAL, F::ONE), (memory::col::IS_PUBLIC, -F::ONE)]);
     CrossTableLookup::new(
         channels,
         TableWithColumns::new(MEMORY, memory_tuple(), Filter::new_simple(step_accesses)),

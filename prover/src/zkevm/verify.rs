@@ -96,16 +96,27 @@ pub fn verify_chunk_sequence(proofs: &[ChunkProof]) -> Result<(), ZkevmError> {
     proofs.iter().try_for_each(verify_chunk)
 }
 
-/// Each chunk must start from the state root the previous chunk left, and
-/// its storage slots with the values the earlier chunks left in them; all
-/// chunks of a block share its beneficiary and base fee.
+/// Each chunk of a block must start from the state root the previous chunk
+/// left, its storage slots with the values the earlier chunks left in them,
+/// and a split transaction where the previous chunk suspended it (the
+/// block's first chunk resumes none, its last suspends none); all chunks of
+/// a block share its beneficiary and base fee.
 pub(crate) fn check_state_links<'a>(
     statements: impl IntoIterator<Item = &'a ChunkStatement>,
 ) -> Result<(), ZkevmError> {
     let mut left = std::collections::HashMap::new();
     let mut root = None;
     let mut fees: Option<witness::accounting::BlockFees> = None;
+    let mut suspended = None;
     for (i, s) in statements.into_iter().enumerate() {
+        if s.resume.as_ref() != suspended {
+            return Err(ZkevmError::Statement(format!(
+                "chunk {i} resumes {}, the previous chunk suspends {}",
+                describe_boundary(s.resume.as_ref()),
+                describe_boundary(suspended)
+            )));
+        }
+        suspended = s.suspend.as_ref();
         if root.is_some_and(|r| r != s.old_root) {
             return Err(ZkevmError::Statement(format!(
                 "chunk {i} starts from another state root than the previous chunk ends with"
@@ -130,28 +141,84 @@ pub(crate) fn check_state_links<'a>(
             }
         }
     }
+    if suspended.is_some() {
+        return Err(ZkevmError::Statement(
+            "the block's last chunk suspends a transaction that no chunk finishes".into(),
+        ));
+    }
     Ok(())
+}
+
+/// A split transaction's boundary in a few words.
+fn describe_boundary(boundary: Option<&witness::boundary::Boundary>) -> String {
+    match boundary {
+        None => "no transaction".into(),
+        Some(b) => format!(
+            "a transaction at pc {} with {} gas, {} stack items and {} memory bytes",
+            b.pc,
+            b.gas,
+            b.stack.len(),
+            b.memory.len()
+        ),
+    }
 }
 
 /// Largest refund counter a statement may claim: above any block's gas, and
 /// one field element.
 const MAX_REFUND: u64 = 1 << 32;
 
-/// The statement must list one call per transaction of its range, in order,
-/// each with starting gas and call data the tables can hold, starting gas
-/// equal to its gas limit less its intrinsic gas, no more gas left than it
-/// started with and a refund counter of at most [`MAX_REFUND`]; its account
-/// fields must be what the accounting of its calls gives
+/// The statement must list one call per transaction of its range, in order
+/// (and the suspended one's, if any), each with starting gas and call data
+/// the tables can hold, starting gas equal to its gas limit less its
+/// intrinsic gas, no more gas left than it started with and a refund
+/// counter of at most [`MAX_REFUND`] (a suspended call: no end, zero gas
+/// left and refund, not reverted); its boundaries must fit the tables; its
+/// account fields must be what the accounting of its finished calls gives
 /// ([`witness::accounting::check`]), and its storage slots in strictly
 /// increasing (contract, key) order.
 pub(crate) fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
     let ids: Vec<u32> = s.calls.iter().map(|c| c.tx).collect();
-    let expected: Vec<u32> = (s.first_tx..s.end_tx).collect();
+    let mut expected: Vec<u32> = (s.first_tx..s.end_tx).collect();
+    expected.extend(s.suspend.as_ref().map(|_| s.end_tx));
     if ids != expected || ids.is_empty() {
         return Err(ZkevmError::Statement(format!(
-            "transactions {}..{} need one call each in order, the statement lists calls for {ids:?}",
-            s.first_tx, s.end_tx
+            "transactions {}..{} (and a suspended transaction {}: {}) need one call each in order, the statement lists calls for {ids:?}",
+            s.first_tx,
+            s.end_tx,
+            s.end_tx,
+            s.suspend.is_some()
         )));
+    }
+    if let (Some(_), Some(c)) = (&s.suspend, s.calls.last()) {
+        if c.gas_left != 0 || c.refund != 0 || c.reverted {
+            return Err(ZkevmError::Statement(format!(
+                "the suspended transaction {} is listed with an end (gas left {}, refund {}, reverted {})",
+                c.tx, c.gas_left, c.refund, c.reverted
+            )));
+        }
+    }
+    for (what, b, call) in [
+        ("resumes", &s.resume, s.calls.first()),
+        ("suspends", &s.suspend, s.calls.last()),
+    ] {
+        let (Some(b), Some(call)) = (b, call) else { continue };
+        if b.stack.len() > 1024
+            || b.memory.len() % 32 != 0
+            || b.memory.len() > witness::boundary::MAX_MEMORY
+            || b.gas > call.gas
+            || b.refund > MAX_REFUND
+        {
+            return Err(ZkevmError::Statement(format!(
+                "the chunk {what} transaction {} with {} stack items, {} memory bytes, {} gas (of {}) and refund counter {}: at most 1,024 items, whole words up to {} bytes, the starting gas and {MAX_REFUND}",
+                call.tx,
+                b.stack.len(),
+                b.memory.len(),
+                b.gas,
+                call.gas,
+                b.refund,
+                witness::boundary::MAX_MEMORY
+            )));
+        }
     }
     if let Some(c) = s.calls.iter().find(|c| c.gas > witness::chunk::MAX_START_GAS) {
         return Err(ZkevmError::Statement(format!(
@@ -194,7 +261,7 @@ pub(crate) fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
             witness::memory::MAX_CALLDATA
         )));
     }
-    witness::accounting::check(&s.calls, &s.fees, &s.accounts)
+    witness::accounting::check(s.finished_calls(), &s.fees, &s.accounts)
         .map_err(|e| ZkevmError::Statement(format!("accounting: {e}")))?;
     if let Some(pair) = s
         .storage

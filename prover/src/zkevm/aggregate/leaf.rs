@@ -12,7 +12,7 @@ use super::super::memory_stark::MemoryStark;
 use super::super::proof::{ChunkProof, C, D};
 use super::super::stack_stark::StackStark;
 use super::super::stark_config;
-use super::super::statement::{cpu_public_inputs, public_tuples, statement_elements, PUBLIC_LOOKUPS};
+use super::super::statement::{link_values, public_tuples, statement_elements, PUBLIC_LOOKUPS};
 use super::super::storage_stark::StorageStark;
 use super::super::tables::{cross_table_lookups, NUM_TABLES};
 use super::state::{slot_transition, CodeRead, SLOT_ELEMENTS};
@@ -40,9 +40,9 @@ use witness::{ChunkStatement, ChunkWitness, F};
 
 type Hasher = <C as GenericConfig<D>>::Hasher;
 
-/// Number of link values at the start of the statement transcript (the step
-/// table's public inputs); they are the first public inputs of a leaf.
-const LINKS: usize = witness::cpu::pi::NUM;
+/// Number of link values at the start of the statement transcript (the
+/// first of the step table's public inputs); they are the first public inputs of a leaf.
+const LINKS: usize = witness::cpu::pi::LINKS;
 const _: () = assert!(LINKS == pi::DIGEST, "a leaf exposes the link values, then the digest");
 
 /// A chunk as the aggregation tree sees it: its statement and the degree
@@ -94,16 +94,35 @@ impl ChunkLayout {
             slots: self.statement.storage.len(),
             accounts: self.statement.accounts.len(),
             callees: self.statement.callees().len(),
+            resume_len: self.statement.resume.as_ref().map_or(0, |b| b.elements().len()),
+            suspend_len: self.statement.suspend.as_ref().map_or(0, |b| b.elements().len()),
         }
     }
 
     /// The public inputs a valid leaf proof of this chunk has.
     pub fn public_inputs(&self) -> Vec<F> {
-        let mut pis = cpu_public_inputs(&self.statement);
-        pis.extend(statement_digest(&self.statement).elements);
-        pis.extend(self.statement.old_root.elements);
-        pis.extend(self.statement.new_root.elements);
+        let s = &self.statement;
+        let mut pis = link_values(s);
+        pis.extend(statement_digest(s).elements);
+        pis.extend(linked_root(s.old_root, s.resume.as_ref()).elements);
+        pis.extend(linked_root(s.new_root, s.suspend.as_ref()).elements);
         pis
+    }
+}
+
+/// The root a leaf exposes for a state root and the boundary of a
+/// transaction split there, if any: the root itself, or Poseidon over the
+/// root and the boundary's elements ([`witness::boundary::Boundary::elements`]),
+/// so that neighbouring chunks merge only when one resumes where the other
+/// suspends.
+pub fn linked_root(root: HashOut<F>, boundary: Option<&witness::boundary::Boundary>) -> HashOut<F> {
+    match boundary {
+        None => root,
+        Some(b) => {
+            let mut input = root.elements.to_vec();
+            input.extend(b.elements());
+            PoseidonHash::hash_no_pad(&input)
+        }
     }
 }
 
@@ -127,6 +146,23 @@ pub struct LeafShape {
     pub accounts: usize,
     /// Number of distinct called contracts (code leaves read).
     pub callees: usize,
+    /// Number of elements of the resume boundary (0 for none).
+    pub resume_len: usize,
+    /// Number of elements of the suspend boundary (0 for none).
+    pub suspend_len: usize,
+}
+
+impl LeafShape {
+    /// Number of statement elements the boundaries take at its end
+    /// ([`super::super::statement::boundary_elements`]).
+    fn boundary_len(&self) -> usize {
+        let both = self.resume_len + self.suspend_len;
+        if both == 0 {
+            0
+        } else {
+            2 + both
+        }
+    }
 }
 
 /// The digest a leaf exposes: Poseidon over the statement's transcript
@@ -304,9 +340,23 @@ impl LeafCircuit {
         check.verify(&mut b, &StorageStark, 7, &tables[7], storage_bits);
         check.verify(&mut b, &ExpStark, 8, &tables[8], exp_bits);
 
-        // The step table's public inputs are the statement's link values.
-        for (&p, &s) in tables[0].public_inputs.iter().zip(&statement) {
+        // The step table's public inputs are the statement's link values,
+        // then the machine values of each boundary (zero for none).
+        let boundaries = &statement[shape.statement_len - shape.boundary_len()..];
+        let (resume, suspend) = match boundaries {
+            [] => (&boundaries[..0], &boundaries[..0]),
+            [_, _, rest @ ..] => rest.split_at(shape.resume_len),
+            _ => unreachable!("boundary_len is 0 or at least 2"),
+        };
+        let cpu_pis = &tables[0].public_inputs;
+        for (&p, &s) in cpu_pis.iter().zip(&statement[..LINKS]) {
             b.connect(p, s);
+        }
+        for (start, elements) in [(witness::cpu::pi::RESUME, resume), (witness::cpu::pi::SUSPEND, suspend)] {
+            for k in 0..witness::boundary::machine::LEN {
+                let value = elements.get(k).copied().unwrap_or(zero);
+                b.connect(cpu_pis[start + k], value);
+            }
         }
 
         // Lookup balances; each public side is the sum of 1/combine(tuple).
@@ -350,15 +400,26 @@ impl LeafCircuit {
         let digest = b.hash_n_to_hash_no_pad::<PoseidonHash>(digest_input);
         let paths: Vec<Vec<HashOutTarget>> = (0..shape.slots).map(|_| b.add_virtual_hashes(DEPTH)).collect();
         let account_paths: Vec<Vec<HashOutTarget>> = (0..shape.accounts).map(|_| b.add_virtual_hashes(DEPTH)).collect();
-        // The statement ends with the slots, the number of account fields, then the fields.
-        let (rest, field_elements) = statement.split_at(shape.statement_len - shape.accounts * SLOT_ELEMENTS);
+        // The statement ends with the slots, the number of account fields,
+        // the fields, then the boundaries.
+        let (rest, field_elements) = statement[..shape.statement_len - shape.boundary_len()]
+            .split_at(shape.statement_len - shape.boundary_len() - shape.accounts * SLOT_ELEMENTS);
         let slot_elements = &rest[rest.len() - 1 - shape.slots * SLOT_ELEMENTS..rest.len() - 1];
         let root = slot_transition(&mut b, STORAGE, old_root, slot_elements, &paths);
         let new_root = slot_transition(&mut b, ACCOUNT, root, field_elements, &account_paths);
+        let mut linked = |root: HashOutTarget, boundary: &[Target]| {
+            if boundary.is_empty() {
+                return root;
+            }
+            let mut input = root.elements.to_vec();
+            input.extend(boundary);
+            b.hash_n_to_hash_no_pad::<PoseidonHash>(input)
+        };
+        let (old_linked, new_linked) = (linked(old_root, resume), linked(new_root, suspend));
         b.register_public_inputs(&statement[..LINKS]);
         b.register_public_inputs(&digest.elements);
-        b.register_public_inputs(&old_root.elements);
-        b.register_public_inputs(&new_root.elements);
+        b.register_public_inputs(&old_linked.elements);
+        b.register_public_inputs(&new_linked.elements);
         Self {
             data: b.build::<C>(),
             shape,

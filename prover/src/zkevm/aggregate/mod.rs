@@ -18,6 +18,10 @@
 //! Every aggregation proof (leaf or merge) has the same public inputs,
 //! [`pi`]: `first_tx`, `end_tx`, `steps` (summed over the chunks), a
 //! 4-element Poseidon digest, and the state roots before and after the range.
+//! Where a chunk resumes or suspends a transaction split across chunks
+//! ([`witness::boundary`]), its leaf exposes that root mixed with the
+//! boundary ([`leaf::linked_root`]), so the merges' root check also checks
+//! that one chunk resumes where the other suspended.
 //! A leaf proves its chunk's state-tree transition ([`state`]); a merge
 //! checks that the left proof's new root is the right proof's old root. A leaf's digest hashes everything of its
 //! statement that is not a link value: the transcript elements of the
