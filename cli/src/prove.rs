@@ -30,7 +30,7 @@ pub struct ProveArgs {
     #[arg(long, default_value_t = 10)]
     chunk_rows_log: usize,
     /// Largest chunk: a transaction with more than 2^k - 1 steps that cannot
-    /// be split over chunks (it touches storage before its last cut) gets a
+    /// be split over chunks (more than 64 KiB of memory at every cut) gets a
     /// chunk of its own of the smallest size that holds it, up to 2^K rows
     /// [default: 20, or k if larger].
     #[arg(long)]

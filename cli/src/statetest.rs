@@ -54,7 +54,7 @@ fn scope_reason(e: &WitnessError) -> Option<String> {
             Some(feature.split(": ").next().unwrap_or(feature).to_string())
         }
         WitnessError::TransactionTooLong { .. } => {
-            Some("a transaction longer than one chunk that cannot be split (storage before its last cut)".into())
+            Some("a transaction longer than one chunk that cannot be split (more than 64 KiB of memory)".into())
         }
         WitnessError::TraceCut {
             cut: TraceCut::Steps(_),
@@ -249,7 +249,7 @@ mod tests {
         }
         // 80 loop rounds (569 steps) are split over three chunks of 2^8 rows;
         // 150 (1,059 steps) need more than four, and the trace stops at 1,023
-        // steps; a loop after a storage read cannot be split.
+        // steps; a loop holding more than 64 KiB of memory cannot be split.
         assert!(matches!(prove(&case(counter_loop_block(1, 80)), 8), Proving::Proven));
         match prove(&case(counter_loop_block(1, 150)), 8) {
             Proving::OutOfScope(reason) => assert_eq!(reason, "a transaction longer than 4 chunks"),
@@ -257,11 +257,11 @@ mod tests {
         }
         let mut early = counter_loop_block(1, 80);
         for account in early.pre_state.values_mut().filter(|a| !a.code.is_empty()) {
-            account.code = executor::synthetic::storage_first_loop_code(80);
+            account.code = executor::synthetic::memory_first_loop_code(80);
         }
         match prove(&case(early), 8) {
             Proving::OutOfScope(reason) => assert!(reason.contains("cannot be split"), "{reason}"),
-            _ => panic!("a long transaction touching storage first is out of scope"),
+            _ => panic!("a long transaction holding too much memory to cut is out of scope"),
         }
     }
 }

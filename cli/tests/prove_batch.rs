@@ -173,7 +173,7 @@ fn an_out_of_scope_opcode_in_a_later_chunk_is_refused_before_proving() {
 }
 
 /// A transaction longer than an ordinary chunk is split over chunks, or,
-/// where it touches storage before the cut, gets a larger chunk of its own,
+/// where it holds too much memory to cut, gets a larger chunk of its own,
 /// up to `--max-chunk-rows-log`; the block's proof aggregates chunks of both
 /// sizes and the split transaction's pieces, and verifies. Past that limit
 /// the block is refused, naming the transaction, before anything is written.
@@ -181,13 +181,13 @@ fn an_out_of_scope_opcode_in_a_later_chunk_is_refused_before_proving() {
 fn a_long_transaction_is_split_or_gets_a_larger_chunk_of_its_own() {
     let scratch = Scratch::new("long-tx");
     let mut block = executor::synthetic::counter_loop_block(3, 19);
-    // The middle call loads slot 0, then runs 40 rounds (286 steps): more
-    // than 2^8 rows hold, fewer than 2^9, and it touches storage before any
-    // cut, so it cannot be split. The last runs 40 rounds of the counter
-    // loop (289 steps), whose storage accesses come after the loop: it is
-    // split over two chunks of 2^8 rows.
+    // The middle call stores a word at memory offset 2^16, then runs 40
+    // rounds (286 steps): more than 2^8 rows hold, fewer than 2^9, and it
+    // holds more memory than a cut carries (64 KiB), so it cannot be split.
+    // The last runs 40 rounds of the counter loop (289 steps): it is split
+    // over two chunks of 2^8 rows.
     for (byte, code) in [
-        (0x20, executor::synthetic::storage_first_loop_code(40)),
+        (0x20, executor::synthetic::memory_first_loop_code(40)),
         (0x21, executor::synthetic::counter_loop_code(40)),
     ] {
         let address = revm::primitives::Address::with_last_byte(byte);

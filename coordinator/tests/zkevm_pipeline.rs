@@ -56,9 +56,9 @@ fn bad_batch_inputs_are_refused_with_the_reason() {
 fn a_long_transaction_is_split_over_chunk_jobs_or_gets_a_larger_one() {
     let mut block = executor::synthetic::counter_loop_block(3, 19);
     // 80 rounds: 566 and 569 steps, more than 2^8 rows hold, fewer than 2^10;
-    // the first loads storage before its loop, the second after it.
+    // the first holds more memory than a cut carries, the second none.
     for (i, code) in [
-        executor::synthetic::storage_first_loop_code(80),
+        executor::synthetic::memory_first_loop_code(80),
         executor::synthetic::counter_loop_code(80),
     ]
     .into_iter()

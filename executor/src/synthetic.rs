@@ -224,18 +224,19 @@ pub fn counter_loop_code(iterations: u16) -> Bytes {
     ])
 }
 
-/// The counter loop after a read of storage slot 0 (`PUSH0 SLOAD POP`,
-/// then `PUSH2 iterations`, the rounds, POP, STOP: `7 iterations + 6`
-/// steps): a long transaction that touches storage before its loop, which
-/// the zkEVM cannot split across chunks yet (warm slots do not cross a cut).
-pub fn storage_first_loop_code(iterations: u16) -> Bytes {
+/// The counter loop after a store of 1 at memory offset 2^16 (`PUSH1 1
+/// PUSH3 0x010000 MSTORE`: 65,568 bytes of memory; then `PUSH2
+/// iterations`, the rounds, POP, STOP: `7 iterations + 6` steps): a long
+/// transaction holding more memory than the zkEVM carries across a cut
+/// (64 KiB), so it cannot be split across chunks.
+pub fn memory_first_loop_code(iterations: u16) -> Bytes {
     let [hi, lo] = iterations.to_be_bytes();
     Bytes::from(vec![
-        0x5f, 0x54, 0x50, // PUSH0 SLOAD POP
+        0x60, 0x01, 0x62, 0x01, 0x00, 0x00, 0x52, // PUSH1 1 PUSH3 0x010000 MSTORE
         0x61, hi, lo,   // PUSH2 iterations
-        0x5b, // 6: JUMPDEST
+        0x5b, // 10: JUMPDEST
         0x60, 0x01, 0x90, 0x03, // PUSH1 1 SWAP1 SUB
-        0x80, 0x60, 0x06, 0x57, // DUP1 PUSH1 6 JUMPI
+        0x80, 0x60, 0x0a, 0x57, // DUP1 PUSH1 10 JUMPI
         0x50, 0x00, // POP STOP
     ])
 }

@@ -2242,8 +2242,7 @@ fn split_block_chunks() -> (Vec<ChunkWitness>, BlockTrace, PreState) {
 /// statement whose suspend boundary differs from what the steps leave (gas,
 /// a stack word, a memory byte), a step table edited to leave that forged
 /// state, and a sequence whose chunk resumes from another boundary than its
-/// predecessor suspends at; so is a storage access in a suspending chunk
-/// without its proof that it is not the suspended transaction's.
+/// predecessor suspends at.
 #[test]
 fn a_transaction_longer_than_a_chunk_is_split_over_chunks() {
     let (ws, trace, pre) = split_block_chunks();
@@ -2300,13 +2299,6 @@ fn a_transaction_longer_than_a_chunk_is_split_over_chunks() {
     ] {
         assert!(verify_chunk(&forged).is_err(), "a forged {what} was accepted");
     }
-    // A storage access in the suspending chunk without its proof that it is
-    // not the suspended transaction's.
-    let mut w = ws[0].clone();
-    let r = find_row(&w, Family::Sstore);
-    assert_ne!(w.cpu[r][witness::cpu::col::SUSPENDED_INV], F::ZERO);
-    w.cpu[r][witness::cpu::col::SUSPENDED_INV] = F::ZERO;
-    assert_rejected(&w, "a storage access in a suspending chunk without its inverse");
     // The step table edited to leave one more gas, with the statement to match.
     let mut w = ws[0].clone();
     let r = w.statement.steps as usize;
@@ -2331,4 +2323,74 @@ fn a_transaction_longer_than_a_chunk_is_split_over_chunks() {
     assert!(err.to_string().contains("resumes"), "{err}");
     let err = verify_chunk_sequence(&proofs[..2]).unwrap_err();
     assert!(err.to_string().contains("suspends a transaction"), "{err}");
+}
+
+/// Stores 5 in slot 1, runs `rounds` loop rounds, reads slot 1 back and
+/// reverts: `7 rounds + 11` steps.
+fn warm_revert_program(rounds: u8) -> Vec<u8> {
+    vec![
+        0x60, 0x05, 0x60, 0x01, 0x55, // PUSH1 5 PUSH1 1 SSTORE
+        0x60, rounds, // PUSH1 rounds
+        0x5b,   // 7: JUMPDEST
+        0x60, 0x01, 0x90, 0x03, 0x80, 0x60, 0x07, 0x57, // PUSH1 1 SWAP1 SUB DUP1 PUSH1 7 JUMPI
+        0x50, 0x60, 0x01, 0x54, 0x50, // POP PUSH1 1 SLOAD POP
+        0x60, 0x00, 0x60, 0x00, 0xfd, // PUSH1 0 PUSH1 0 REVERT
+    ]
+}
+
+/// A transaction that writes a slot, is split, then reads the slot back and
+/// reverts: the slot crosses the cut warm with its value at the
+/// transaction's start (the read costs 100 gas, as revm charged), and the
+/// last chunk rolls back the write the first chunk made; a prover sent a
+/// piece's trace rebuilds each chunk. Rejected: a resumed
+/// warm slot claimed with another original value, the warm initial write
+/// made cold, and a suspending chunk that leaves the slot out of its boundary.
+#[test]
+fn a_split_transaction_keeps_its_warm_slots_and_a_revert_rolls_them_back() {
+    use witness::storage::{col as s, INIT_TX};
+    let contracts = [(warm_revert_program(60), &[(1, 9)][..])];
+    let (block, trace, success) = execute_with_status(&contracts, &[0]);
+    assert_eq!(success, [false]);
+    let pre = PreState::of(&block).unwrap();
+    let ws = build_chunks(&trace, &pre, 8).expect("the transaction is split");
+    assert_eq!(ws.len(), 2);
+    // A prover sent the resuming chunk's statement and piece rebuilds it,
+    // the warm slot's value taken from the statement's storage list.
+    let mut planned = chunk_witnesses(trace.clone(), &pre, 8).unwrap();
+    for w in &ws {
+        let (built, traces) = planned.next_with_traces().unwrap().unwrap();
+        let again = rebuild_chunk(built.statement, built.state, &traces, 8).expect("the pieces rebuild");
+        assert_eq!((&again.statement, &again.storage), (&w.statement, &w.storage));
+    }
+    let (s0, s1) = (&ws[0].statement, &ws[1].statement);
+    let warm = &s0.suspend.as_ref().expect("chunk 0 suspends").warm;
+    assert_eq!(warm.len(), 1);
+    assert_eq!((warm[0].key, warm[0].original), (U256::from(1u8), U256::from(9u8)));
+    assert_eq!(s0.storage[0].after, U256::from(5u8), "the first chunk leaves the write");
+    assert_eq!(
+        (s1.storage[0].before, s1.storage[0].after),
+        (U256::from(5u8), U256::from(9u8)),
+        "the last chunk rolls it back"
+    );
+    assert!(s1.calls[0].reverted);
+    assert_eq!(s1.calls[0].gas_used(), Some(trace.txs[0].gas_used));
+    let proofs: Vec<ChunkProof> = ws.iter().map(prove_and_verify).collect();
+    verify_chunk_sequence(&proofs).expect("the chunks link");
+
+    let mut forged = proofs[1].clone();
+    forged.statement.resume.as_mut().unwrap().warm[0].original = U256::from(5u8);
+    assert!(
+        verify_chunk(&forged).is_err(),
+        "a warm slot with another original value"
+    );
+    let mut w = ws[1].clone();
+    let r = w.storage.iter().position(|r| r[s::WARM_INIT] == F::ONE).unwrap();
+    w.storage[r][s::WARM_INIT] = F::ZERO;
+    w.storage[r][s::TX] = F::from_canonical_u64(INIT_TX);
+    assert_rejected(&w, "a warm slot made cold");
+    let mut w = ws[0].clone();
+    let r = w.storage.iter().position(|r| r[s::WARM_FINAL] == F::ONE).unwrap();
+    w.storage[r][s::WARM_FINAL] = F::ZERO;
+    w.statement.suspend.as_mut().unwrap().warm.clear();
+    assert_rejected(&w, "a warm slot left out of the suspend boundary");
 }

@@ -4,7 +4,8 @@
 //! stops it mid-way ends with its machine state, its **suspend boundary**,
 //! and the next chunk starts from the same state, its **resume boundary**.
 //! A boundary is the state the next step runs in: its pc, gas, refund
-//! counter, stack and memory. The step table's first row (resume) and the
+//! counter, stack, memory and the storage slots it has touched (warm, with
+//! their values at its start; see [`crate::storage`]). The step table's first row (resume) and the
 //! row after its last step (suspend) hold the pc, stack size, gas, memory
 //! size and cost, and refund counter as public inputs ([`Boundary::machine`]);
 //! the stack and memory tables take the stack words and memory bytes as
@@ -17,6 +18,7 @@
 //! elements ([`Boundary::elements`]), so two chunks merge only when the
 //! second resumes exactly where the first stopped.
 
+use crate::storage::WarmSlot;
 use crate::word::limbs;
 use crate::{memory, opcode, stack, F};
 use plonky2::field::types::Field;
@@ -42,6 +44,9 @@ pub struct Boundary {
     pub stack: Vec<U256>,
     /// The memory (a whole number of 32-byte words).
     pub memory: Vec<u8>,
+    /// The storage slots the transaction has touched (warm), with their
+    /// values at its start, sorted by (contract, key).
+    pub warm: Vec<WarmSlot>,
 }
 
 /// The step table's public inputs describing a boundary, in order.
@@ -89,13 +94,22 @@ impl Boundary {
     }
 
     /// The statement elements of the boundary: its [`Self::machine`]
-    /// values, then each stack word (32 bytes, big-endian), then each memory byte.
+    /// values, then each stack word (32 bytes, big-endian), each memory
+    /// byte, the number of warm slots and each one's contract (20 bytes),
+    /// key and value at the transaction's start (32 bytes each).
     pub fn elements(&self) -> Vec<F> {
+        let word = |w: &U256| w.to_be_bytes::<32>().map(F::from_canonical_u8);
         let mut out = Self::machine(Some(self)).to_vec();
-        for word in &self.stack {
-            out.extend(word.to_be_bytes::<32>().map(F::from_canonical_u8));
+        for w in &self.stack {
+            out.extend(word(w));
         }
         out.extend(self.memory.iter().map(|&b| F::from_canonical_u8(b)));
+        out.push(F::from_canonical_usize(self.warm.len()));
+        for w in &self.warm {
+            out.extend(w.address.as_slice().iter().map(|&b| F::from_canonical_u8(b)));
+            out.extend(word(&w.key));
+            out.extend(word(&w.original));
+        }
         out
     }
 

@@ -5,9 +5,9 @@
 //! STOP, or to leave the state a suspended transaction continues from). A
 //! transaction longer than that is split over several chunks
 //! ([`crate::boundary`]): the chunk that stops it suspends it at a boundary
-//! the next chunk resumes from. Where it cannot be split (it touches storage
-//! before its last cut: warm slots do not cross chunks yet), it gets a larger
-//! chunk of its own ([`ChunkSize`]). Neighbouring chunks link through their
+//! the next chunk resumes from. Where it cannot be split (it holds more than
+//! [`boundary::MAX_MEMORY`] bytes of memory wherever it would be cut), it gets
+//! a larger chunk of its own ([`ChunkSize`]). Neighbouring chunks link through their
 //! public transaction range (a chunk's `end_tx` is the next chunk's
 //! `first_tx`, a suspended transaction's index when it is split) and state
 //! roots (mixed with the boundary where a transaction is split).
@@ -488,9 +488,8 @@ pub struct ChunkWitnesses<'a> {
 
 /// Where a transaction of `tx.steps` steps may be cut, before step `j`
 /// (`0 < j < steps`): not right after a jump (the row after a chunk's last
-/// step is no JUMPDEST), with at most [`boundary::MAX_MEMORY`] bytes of
-/// memory, and before the transaction's first storage access (warm slots do
-/// not cross chunks yet).
+/// step is no JUMPDEST), and with at most [`boundary::MAX_MEMORY`] bytes of
+/// memory.
 fn may_cut(tx: &TxTrace, j: usize) -> bool {
     let (before, at) = (&tx.steps[j - 1], &tx.steps[j]);
     !matches!(before.opcode, 0x56 | 0x57) && at.memory_size as usize <= boundary::MAX_MEMORY
@@ -498,21 +497,13 @@ fn may_cut(tx: &TxTrace, j: usize) -> bool {
 
 /// The step ranges of a transaction longer than a chunk of `capacity`
 /// steps, the first of at most `first` steps, cut as late as [`may_cut`]
-/// allows in each; `None` when it cannot be cut so (it touches storage too
-/// early, or holds too much memory).
+/// allows in each; `None` when it cannot be cut so (it holds too much memory).
 fn split_ranges(tx: &TxTrace, first: usize, capacity: usize) -> Option<Vec<Range<usize>>> {
-    let first_storage = tx
-        .steps
-        .iter()
-        .position(|s| matches!(s.opcode, 0x54 | 0x55))
-        .unwrap_or(tx.steps.len());
     let mut ranges = Vec::new();
     let mut start = 0;
     let mut room = first;
     while tx.steps.len() - start > room {
-        let end = (start + 1..=start + room)
-            .rev()
-            .find(|&j| j <= first_storage && may_cut(tx, j))?;
+        let end = (start + 1..=start + room).rev().find(|&j| may_cut(tx, j))?;
         ranges.push(start..end);
         start = end;
         room = capacity;
@@ -613,6 +604,7 @@ impl<'a> ChunkWitnesses<'a> {
             state: BlockState {
                 tree: pre.tree.clone(),
                 fields: pre.fields.clone(),
+                values: HashMap::new(),
                 fees,
             },
             suspended: None,
@@ -651,18 +643,27 @@ impl<'a> ChunkWitnesses<'a> {
     fn build_next(&mut self) -> Option<Result<(ChunkWitness, Vec<Planned<'a>>), WitnessError>> {
         let (rows_log, group) = self.groups.next()?;
         let resume = self.suspended.take();
+        let values = &self.state.values;
         let pieces: Vec<Piece> = group
             .iter()
             .enumerate()
-            .map(|(i, p)| Piece {
-                tx: p.tx.as_ref(),
-                call: p.call.clone(),
-                steps: p.steps.clone(),
-                resume: if i == 0 && p.steps.start > 0 {
+            .map(|(i, p)| {
+                let resume = if i == 0 && p.steps.start > 0 {
                     resume.clone()
                 } else {
                     None
-                },
+                };
+                let warm_values = resume
+                    .iter()
+                    .flat_map(|b| &b.warm)
+                    .map(|w| values.get(&(w.address, w.key)).copied().unwrap_or_default());
+                Piece {
+                    tx: p.tx.as_ref(),
+                    call: p.call.clone(),
+                    steps: p.steps.clone(),
+                    warm_values: warm_values.collect(),
+                    resume,
+                }
             })
             .collect();
         let built = build_chunk(&pieces, &mut self.state, rows_log);
@@ -711,10 +712,11 @@ impl Iterator for ChunkWitnesses<'_> {
 impl ExactSizeIterator for ChunkWitnesses<'_> {}
 
 /// The state as a block's chunks are built: the tree, the accounts' nonces
-/// and balances, and the block's fees.
+/// and balances, the storage values the chunks so far left, and the block's fees.
 struct BlockState {
     tree: StateTree,
     fields: HashMap<(Address, u64), U256>,
+    values: HashMap<(Address, U256), U256>,
     fees: BlockFees,
 }
 
@@ -848,7 +850,8 @@ fn build_tables(pieces: &[Piece], rows_log: usize) -> Result<ChunkTables, Witnes
     let slots = cpu.storage.slots();
     let accesses = cpu.storage.accesses();
     let storage_log = rows_log_for(2 * slots.len() + accesses.len());
-    let storage = storage::generate(&slots, accesses, storage_log)?;
+    let suspended = cpu.suspend.as_ref().map(|_| pieces[pieces.len() - 1].tx.tx_index);
+    let storage = storage::generate(&slots, accesses, cpu.storage.split(suspended), storage_log)?;
     Ok(ChunkTables {
         calls,
         slots,
@@ -886,6 +889,7 @@ fn build_chunk(pieces: &[Piece], state: &mut BlockState, rows_log: usize) -> Res
     let finished = calls.len() - usize::from(suspend.is_some());
     let traces: Vec<&TxTrace> = pieces.iter().map(|p| p.tx).collect();
     let accounts = state.account(&calls[..finished], &traces)?;
+    state.values.extend(slots.iter().map(|s| ((s.address, s.key), s.after)));
     let tree = &mut state.tree;
     let old_root = tree.root();
     let paths = StateWitness {
@@ -938,6 +942,18 @@ pub fn rebuild_chunk(
     if let Some(t) = traces.iter().find(|t| t.cut.is_some() || t.steps.is_empty()) {
         return mismatch(format!("transaction {}'s trace is cut short or empty", t.tx_index));
     }
+    let before: HashMap<(Address, U256), U256> = statement
+        .storage
+        .iter()
+        .map(|s| ((s.address, s.key), s.before))
+        .collect();
+    let warm = statement.resume.iter().flat_map(|b| &b.warm);
+    let Some(warm_values) = warm
+        .map(|w| before.get(&(w.address, w.key)).copied())
+        .collect::<Option<Vec<U256>>>()
+    else {
+        return mismatch("a resumed warm slot is not in the statement's storage".into());
+    };
     let last = traces.len() - 1;
     let pieces: Vec<Piece> = traces
         .iter()
@@ -950,6 +966,7 @@ pub fn rebuild_chunk(
                 call,
                 steps: 0..tx.steps.len() - usize::from(suspended),
                 resume: statement.resume.clone().filter(|_| i == 0),
+                warm_values: if i == 0 { warm_values.clone() } else { Vec::new() },
             }
         })
         .collect();

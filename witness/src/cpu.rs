@@ -57,7 +57,8 @@
 //! cost, refund counter: public inputs) instead of a fresh start; the chunk
 //! that suspends it ends with a step that does not end it, and the row after
 //! that step (the first padding row) holds the state the step leaves, pinned
-//! to the suspend boundary's public inputs.
+//! to the suspend boundary's public inputs. Its warm storage slots cross
+//! the cut in the storage table ([`crate::storage`]).
 
 use crate::arith::ArithOp;
 use crate::boundary::Boundary;
@@ -150,12 +151,8 @@ pub mod col {
     pub const RDELTA: usize = DGAS + 1;
     /// The transaction's refund counter before the step.
     pub const REFUND: usize = RDELTA + 1;
-    /// SLOAD/SSTORE in a chunk that suspends a transaction: the inverse of
-    /// `END_TX - TX`, showing that the access is not the suspended
-    /// transaction's (its storage state does not cross chunks yet); zero otherwise.
-    pub const SUSPENDED_INV: usize = REFUND + 1;
     /// Byte range table: 0, 1, ..., 255, 255, ...
-    pub const RANGE: usize = SUSPENDED_INV + 1;
+    pub const RANGE: usize = REFUND + 1;
     /// How often each RANGE value is looked up.
     pub const FREQ: usize = RANGE + 1;
     /// Number of columns.
@@ -271,6 +268,9 @@ pub struct Piece<'a> {
     pub steps: std::ops::Range<usize>,
     /// The state the transaction resumes in, when an earlier chunk ran its first steps.
     pub resume: Option<Boundary>,
+    /// The value before this chunk of each of the resume boundary's warm
+    /// slots, in its order.
+    pub warm_values: Vec<U256>,
 }
 
 impl Piece<'_> {
@@ -321,6 +321,7 @@ pub fn generate(pieces: &[Piece], rows_log: usize) -> Result<CpuWitness, Witness
             call,
             steps,
             resume,
+            warm_values,
         } = piece;
         let tx_index = tx.tx_index;
         if (p > 0 && resume.is_some()) || (p + 1 < pieces.len() && piece.suspends()) {
@@ -356,6 +357,10 @@ pub fn generate(pieces: &[Piece], rows_log: usize) -> Result<CpuWitness, Witness
                         value,
                     }));
                 out.boundary_memory.extend(b.memory_accesses(tx_index, 0, true));
+                if warm_values.len() != b.warm.len() {
+                    return Err(state.malformed(steps.start, "a resumed warm slot without its value".into()));
+                }
+                out.storage.resume_tx(tx_index, &b.warm, warm_values);
             }
         }
         for i in steps.clone() {
@@ -386,10 +391,16 @@ pub fn generate(pieces: &[Piece], rows_log: usize) -> Result<CpuWitness, Witness
             out.storage.revert_tx(tx.tx_index, out.rows.len() as u64);
         }
     }
-    // Each storage row, rollbacks included, looks up its transaction's contract and reverted flag.
-    for a in out.storage.accesses() {
+    // Each storage row of a transaction (rollbacks and a resumed one's warm
+    // initial writes included) looks up its contract and reverted flag.
+    let warm_rows = out
+        .storage
+        .resumed()
+        .map(|(tx, warm)| vec![tx; warm.len()])
+        .unwrap_or_default();
+    for tx in out.storage.accesses().iter().map(|a| a.tx).chain(warm_rows) {
         for field in [env::ADDRESS, context::REVERTED] {
-            *out.context_reads.entry((a.tx, field)).or_default() += 1;
+            *out.context_reads.entry((tx, field)).or_default() += 1;
         }
     }
     if out.rows.len() >= height {
@@ -410,15 +421,8 @@ pub fn generate(pieces: &[Piece], rows_log: usize) -> Result<CpuWitness, Witness
         row[col::ADDR1] = -F::TWO;
         out.rows.push(row);
     }
-    // The first padding row holds the state the suspended transaction is left
-    // in; the earlier transactions' storage accesses show they are not its.
+    // The first padding row holds the state the suspended transaction is left in.
     if let (Some(b), Some(piece)) = (&out.suspend, pieces.last()) {
-        let end_tx = F::from_canonical_u32(piece.tx.tx_index);
-        for row in out.rows[..steps].iter_mut() {
-            if row[col::sel(Family::Sload)] + row[col::sel(Family::Sstore)] == F::ONE {
-                row[col::SUSPENDED_INV] = (end_tx - row[col::TX]).inverse();
-            }
-        }
         let row = &mut out.rows[steps];
         let sp = F::from_canonical_usize(b.stack.len());
         let words = b.memory_words();
@@ -447,12 +451,6 @@ impl TxState<'_> {
     /// back after every step as public rows.
     fn suspend(&self, next: usize, out: &mut CpuWitness) -> Result<Boundary, WitnessError> {
         let step = &self.tx.steps[next];
-        if out.storage.accesses().iter().any(|a| a.tx == self.tx.tx_index) {
-            return Err(WitnessError::UnsupportedFeature {
-                tx: self.tx.tx_index,
-                feature: format!("a split at step {next}, after the transaction touched storage"),
-            });
-        }
         let prev = &self.tx.steps[next - 1];
         if matches!(opcode::decode(prev.opcode), Some((Family::Jump | Family::Jumpi, _))) {
             return Err(self.malformed(next, "a split right after a jump".into()));
@@ -463,6 +461,7 @@ impl TxState<'_> {
             refund: u64::try_from(self.refund).map_err(|_| self.malformed(next, "negative refund counter".into()))?,
             stack: self.stack.clone(),
             memory: self.memory.clone(),
+            warm: out.storage.warm(),
         };
         let steps = out.rows.len() as u64;
         let tx = self.tx.tx_index;

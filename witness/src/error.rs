@@ -48,7 +48,7 @@ pub enum WitnessError {
     },
     /// One transaction alone needs more step rows than the largest chunk
     /// holds, and cannot be split over chunks.
-    #[error("transaction {tx} has {steps} steps, more than a chunk of 2^{rows_log} rows can hold ({capacity} steps), and cannot be split over chunks: it touches storage before its last cut (warm storage slots do not cross chunks yet) or holds more than 64 KiB of memory at every cut")]
+    #[error("transaction {tx} has {steps} steps, more than a chunk of 2^{rows_log} rows can hold ({capacity} steps), and cannot be split over chunks: it holds more than 64 KiB of memory at every cut")]
     TransactionTooLong {
         /// Transaction index in the block.
         tx: u32,

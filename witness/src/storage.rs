@@ -33,6 +33,16 @@
 //! `ORIG`; where it changed the slot, an unpriced rollback write of `ORIG`
 //! (`IS_ROLLBACK`, at the time stamp after its REVERT step, not matched by any
 //! step) ends its rows.
+//!
+//! A transaction split across chunks ([`crate::boundary`]) keeps its warm
+//! slots: where a chunk resumes it, the initial write of each slot it has
+//! touched is `WARM_INIT` and belongs to it, with the slot's value at its start
+//! as `ORIG` (so its next access is warm, priced against `ORIG`, and, when
+//! it reverts, rolled back to `ORIG` even if untouched in this chunk: the
+//! warm initial row counts as its row for `REV` and `LAST`); where a chunk
+//! suspends it, the final read of each slot whose last row is its is
+//! `WARM_FINAL`, with that row's transaction and `ORIG`. Both are pinned by
+//! a lookup to the boundaries' warm slots ([`warm_tuples`]).
 
 use crate::rw::pad_and_order;
 use crate::word::{limbs, LIMBS};
@@ -128,8 +138,16 @@ pub mod col {
     pub const RESTORES_ZERO: usize = RESTORES + 1;
     /// Change of the transaction's refund counter (SSTORE; zero otherwise).
     pub const REFUND: usize = RESTORES_ZERO + 1;
+    /// 1 on the initial write of a slot the resumed transaction has touched
+    /// (the row is that transaction's, warm).
+    pub const WARM_INIT: usize = REFUND + 1;
+    /// 1 on the final read of a slot the suspended transaction touched last.
+    pub const WARM_FINAL: usize = WARM_INIT + 1;
+    /// Final reads of a suspending chunk: the inverse of the row above's
+    /// transaction less the suspended one (when the slot is not warm).
+    pub const GAP_INV: usize = WARM_FINAL + 1;
     /// Byte range table.
-    pub const RANGE: usize = REFUND + 1;
+    pub const RANGE: usize = GAP_INV + 1;
     /// Lookup frequencies of RANGE.
     pub const FREQ: usize = RANGE + 1;
     /// Number of columns.
@@ -277,6 +295,17 @@ pub struct StorageAccess {
     pub rollback: bool,
 }
 
+/// A slot a split transaction touched before its cut, warm where it resumes.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct WarmSlot {
+    /// The contract owning the slot.
+    pub address: Address,
+    /// The slot's key.
+    pub key: U256,
+    /// Its value at the start of the transaction.
+    pub original: U256,
+}
+
 /// The values of the slots a chunk touches as its steps run, and which
 /// ones its current transaction has touched (warm) with their values at
 /// the start of that transaction.
@@ -288,12 +317,54 @@ pub struct StorageState {
     original: HashMap<(Address, U256), U256>,
     /// Every access so far.
     accesses: Vec<StorageAccess>,
+    /// The resumed transaction's warm slots (their initial writes are its
+    /// rows), with whether it reverts in this chunk.
+    warm_init: Option<(u32, Vec<WarmSlot>, bool)>,
 }
 
 impl StorageState {
     /// Starts a transaction: every slot is cold again.
     pub fn begin_tx(&mut self) {
         self.original.clear();
+    }
+
+    /// Resumes transaction `tx` with the slots it has touched warm; `current`
+    /// gives each one's value before this chunk (in `warm`'s order).
+    pub fn resume_tx(&mut self, tx: u32, warm: &[WarmSlot], current: &[U256]) {
+        self.original.clear();
+        for (w, &value) in warm.iter().zip(current) {
+            self.slots.insert((w.address, w.key), (value, value));
+            self.original.insert((w.address, w.key), w.original);
+        }
+        self.warm_init = Some((tx, warm.to_vec(), false));
+    }
+
+    /// The slots the current transaction has touched, with their values at its start, sorted.
+    pub fn warm(&self) -> Vec<WarmSlot> {
+        let mut out: Vec<WarmSlot> = self
+            .original
+            .iter()
+            .map(|(&(address, key), &original)| WarmSlot { address, key, original })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The resumed transaction and its warm slots, if any.
+    pub fn resumed(&self) -> Option<(u32, &[WarmSlot])> {
+        self.warm_init.as_ref().map(|(tx, warm, _)| (*tx, warm.as_slice()))
+    }
+
+    /// The split transactions as the table sees them, `suspended` the one
+    /// the chunk suspends, if any.
+    pub fn split(&self, suspended: Option<u32>) -> SplitTxs<'_> {
+        SplitTxs {
+            resumed: self
+                .warm_init
+                .as_ref()
+                .map(|(tx, warm, reverted)| (*tx, warm.as_slice(), *reverted)),
+            suspended,
+        }
     }
 
     /// Records an access of transaction `tx` at time stamp `ts` to `slot`,
@@ -350,6 +421,10 @@ impl StorageState {
     pub fn revert_tx(&mut self, tx: u32, ts: u64) {
         for a in self.accesses.iter_mut().rev().take_while(|a| a.tx == tx) {
             a.reverted = true;
+        }
+        if let Some((resumed, _, reverted)) = self.warm_init.as_mut().filter(|(t, _, _)| *t == tx) {
+            debug_assert_eq!(*resumed, tx);
+            *reverted = true;
         }
         let mut touched: Vec<((Address, U256), U256)> = self.original.iter().map(|(&k, &v)| (k, v)).collect();
         touched.sort();
@@ -428,6 +503,52 @@ pub fn slot_tuples(slots: &[StorageSlot]) -> Vec<[F; col::TUPLE]> {
         .collect()
 }
 
+/// Width of a warm-slot tuple (index, time stamp, transaction, ORIG limbs).
+pub const WARM_TUPLE: usize = 3 + LIMBS;
+
+/// The warm-slot tuples of a chunk whose storage list is `slots`: per slot
+/// the `resumed` transaction has touched, its initial write's (index, 0,
+/// transaction, value at the transaction's start), and per slot the
+/// `suspended` one touched, its final read's (index, [`FINAL_TS`], ...). A
+/// slot missing from the list gets index `slots.len()`, which no row has.
+pub fn warm_tuples(
+    slots: &[StorageSlot],
+    resumed: Option<(u32, &[WarmSlot])>,
+    suspended: Option<(u32, &[WarmSlot])>,
+) -> Vec<[F; WARM_TUPLE]> {
+    let index = |w: &WarmSlot| {
+        slots
+            .iter()
+            .position(|s| (s.address, s.key) == (w.address, w.key))
+            .unwrap_or(slots.len())
+    };
+    [(0, resumed), (FINAL_TS, suspended)]
+        .into_iter()
+        .filter_map(|(ts, side)| side.map(|(tx, warm)| (ts, tx, warm)))
+        .flat_map(|(ts, tx, warm)| {
+            warm.iter().map(move |w| {
+                let mut t = [F::ZERO; WARM_TUPLE];
+                t[0] = F::from_canonical_usize(index(w));
+                t[1] = F::from_canonical_u64(ts);
+                t[2] = F::from_canonical_u32(tx);
+                for (cell, b) in t[3..].iter_mut().zip(limbs(w.original)) {
+                    *cell = F::from_canonical_u8(b);
+                }
+                t
+            })
+        })
+        .collect()
+}
+
+/// The split transactions of a chunk, as its storage table sees them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SplitTxs<'a> {
+    /// The resumed transaction, its warm slots and whether it reverts in this chunk.
+    pub resumed: Option<(u32, &'a [WarmSlot], bool)>,
+    /// The suspended transaction.
+    pub suspended: Option<u32>,
+}
+
 /// One row before the gas and helper columns are filled.
 fn base_row(idx: usize, slot: &StorageSlot, tx: u64, ts: u64, write: bool, value: U256) -> [F; col::NUM_COLUMNS] {
     let mut row = [F::ZERO; col::NUM_COLUMNS];
@@ -453,6 +574,7 @@ fn base_row(idx: usize, slot: &StorageSlot, tx: u64, ts: u64, write: bool, value
 pub fn generate(
     slots: &[StorageSlot],
     accesses: &[StorageAccess],
+    split: SplitTxs,
     rows_log: usize,
 ) -> Result<Vec<[F; col::NUM_COLUMNS]>, WitnessError> {
     let height = 1usize << rows_log;
@@ -478,7 +600,23 @@ pub fn generate(
     }
     let mut rows: Vec<[F; col::NUM_COLUMNS]> = Vec::with_capacity(height);
     for (i, (slot, list)) in slots.iter().zip(&by_slot).enumerate() {
-        let mut init = base_row(i, slot, INIT_TX, 0, true, slot.before);
+        let warm = split.resumed.and_then(|(tx, warm, reverted)| {
+            warm.iter()
+                .find(|w| (w.address, w.key) == (slot.address, slot.key))
+                .map(|w| (tx, w.original, reverted))
+        });
+        let mut init = match warm {
+            None => base_row(i, slot, INIT_TX, 0, true, slot.before),
+            Some((tx, original, reverted)) => {
+                let mut row = base_row(i, slot, u64::from(tx), 0, true, slot.before);
+                row[col::WARM_INIT] = F::ONE;
+                row[col::REV] = F::from_bool(reverted);
+                for (j, b) in limbs(original).iter().enumerate() {
+                    row[col::ORIG + j] = F::from_canonical_u8(*b);
+                }
+                row
+            }
+        };
         init[col::IS_INIT] = F::ONE;
         rows.push(init);
         let mut value = slot.before;
@@ -503,6 +641,17 @@ pub fn generate(
         }
         let mut last = base_row(i, slot, 0, FINAL_TS, false, slot.after);
         last[col::IS_FINAL] = F::ONE;
+        if let Some(tx) = split.suspended {
+            let above = rows.last().expect("the initial write is above");
+            let gap = above[col::TX] - F::from_canonical_u32(tx);
+            if gap == F::ZERO {
+                last[col::WARM_FINAL] = F::ONE;
+                last[col::TX] = above[col::TX];
+                last[col::ORIG..col::ORIG + LIMBS].copy_from_slice(&above[col::ORIG..col::ORIG + LIMBS]);
+            } else {
+                last[col::GAP_INV] = gap.inverse();
+            }
+        }
         rows.push(last);
     }
     let cleared = [
@@ -512,6 +661,8 @@ pub fn generate(
         col::IS_WRITE,
         col::COLD,
         col::COST,
+        col::WARM_INIT,
+        col::WARM_FINAL,
     ];
     pad_and_order(&mut rows, height, &col::SORTED, &cleared, "storage")?;
     fill_comparisons(&mut rows);
@@ -537,13 +688,15 @@ fn set_is_zero(row: &mut [F; col::NUM_COLUMNS], sum: F, flag: usize, inv: usize)
 /// Fills `VAL_ZERO` on every row; on every row after the first, the tests
 /// against the row above: the transaction step's inverse on cold accesses,
 /// NOOP, CLEAN, ORIG_ZERO, FIRST_CHANGE, CREATES, RESTORE and the refund
-/// cases; then `LAST` on every access row not followed by a warm access
+/// cases; then `LAST` on every row of a transaction (an access, or a
+/// resumed transaction's warm initial write) not followed by a warm access
 /// (the same transaction's, to the same slot).
 pub fn fill_comparisons(rows: &mut [[F; col::NUM_COLUMNS]]) {
     let access = |r: &[F; col::NUM_COLUMNS]| r[col::IS_REAL] - r[col::IS_INIT] - r[col::IS_FINAL] == F::ONE;
+    let owned = |r: &[F; col::NUM_COLUMNS]| access(r) || r[col::WARM_INIT] == F::ONE;
     for i in 0..rows.len() {
         let next_warm = rows.get(i + 1).is_some_and(|n| access(n) && n[col::COLD] == F::ZERO);
-        rows[i][col::LAST] = F::from_bool(access(&rows[i]) && !next_warm);
+        rows[i][col::LAST] = F::from_bool(owned(&rows[i]) && !next_warm);
         let value: F = (0..LIMBS).map(|j| rows[i][col::VAL + j]).sum();
         set_is_zero(&mut rows[i], value, col::VAL_ZERO, col::VAL_ZERO_INV);
     }
@@ -642,7 +795,7 @@ mod tests {
         assert_eq!(slots.len(), 1);
         assert_eq!((slots[0].before, slots[0].after), (U256::from(7u8), U256::ZERO));
 
-        let rows = generate(&slots, s.accesses(), 8).unwrap();
+        let rows = generate(&slots, s.accesses(), SplitTxs::default(), 8).unwrap();
         assert_eq!(rows[0][col::IS_INIT], F::ONE);
         assert_eq!(rows[0][col::TX], F::from_canonical_u64(INIT_TX));
         let costs: Vec<u64> = rows[1..4].iter().map(|r| r[col::COST].to_canonical_u64()).collect();
@@ -688,7 +841,7 @@ mod tests {
             (U256::from(5u8), 3, seven, 0)
         );
 
-        let rows = generate(&slots, a, 8).unwrap();
+        let rows = generate(&slots, a, SplitTxs::default(), 8).unwrap();
         // Slot 5: initial write, the write, the rollback, tx 1's read, final read.
         let flags = |c: usize| -> Vec<u64> { rows[..5].iter().map(|r| r[c].to_canonical_u64()).collect() };
         assert_eq!(flags(col::IS_ROLLBACK), [0, 0, 1, 0, 0]);

@@ -23,8 +23,7 @@
 //! it resumes) are the resume boundary's public inputs (zero, and a fresh
 //! start, when there is none); a suspending chunk's last step is not an
 //! ending one and the row after it holds the state the step leaves, equal
-//! to the suspend boundary's public inputs; the suspended transaction runs no
-//! SLOAD or SSTORE in it (`SUSPENDED_INV`).
+//! to the suspend boundary's public inputs.
 
 use super::expr::{impl_stark_via_cx, Cx};
 use super::rw::{eval_range_column, range_lookup};
@@ -213,19 +212,6 @@ impl CpuStark {
         cx.transition(c);
         let not_sstore = cx.not(sel(Family::Sstore));
         let c = cx.mul(not_sstore, lv[col::RDELTA]);
-        cx.always(c);
-        // A suspended transaction runs no SLOAD or SSTORE before its cut
-        // (its warm slots would have to cross chunks): in a suspending chunk
-        // every storage access belongs to an earlier transaction.
-        let storage = sum_of(cx, &Family::STORAGE);
-        let checked = cx.mul(storage, suspend(machine::FLAG));
-        let gap = cx.sub(pis[pi::END_TX], lv[col::TX]);
-        let c = cx.mul(gap, lv[col::SUSPENDED_INV]);
-        let c = cx.sub(c, one);
-        let c = cx.mul(checked, c);
-        cx.always(c);
-        let unchecked = cx.not(checked);
-        let c = cx.mul(unchecked, lv[col::SUSPENDED_INV]);
         cx.always(c);
         let last = cx.mul(lv[col::IS_REAL], next_pad);
         let end = cx.add(lv[col::TX], not_suspends);

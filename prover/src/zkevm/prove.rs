@@ -10,7 +10,7 @@ use super::logic_stark::LogicStark;
 use super::memory_stark::MemoryStark;
 use super::proof::{ChunkProof, TableProof, C, D};
 use super::stack_stark::StackStark;
-use super::statement::{cpu_public_inputs, observe_statement};
+use super::statement::{cpu_public_inputs, observe_statement, storage_public_inputs};
 use super::storage_stark::StorageStark;
 use super::tables::{cross_table_lookups, NUM_TABLES};
 use super::{stark_config, ZkevmError};
@@ -95,6 +95,7 @@ pub fn prove_chunk_with(witness: ChunkWitness, backend: &dyn Backend) -> Result<
         challenger: challenger.clone(),
     };
     let cpu_pis = cpu_public_inputs(&statement);
+    let storage_pis = storage_public_inputs(&statement);
     Ok(ChunkProof {
         statement,
         state,
@@ -105,7 +106,7 @@ pub fn prove_chunk_with(witness: ChunkWitness, backend: &dyn Backend) -> Result<
         context: job(4).prove(&ContextStark, "call-context", &[])?,
         memory: job(5).prove(&MemoryStark, "memory", &[])?,
         arith: job(6).prove(&ArithStark, "arithmetic", &[])?,
-        storage: job(7).prove(&StorageStark, "storage", &[])?,
+        storage: job(7).prove(&StorageStark, "storage", &storage_pis)?,
         exp: job(8).prove(&ExpStark, "exponentiation", &[])?,
     })
 }

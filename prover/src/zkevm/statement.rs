@@ -4,7 +4,7 @@
 //! pin the bytecode and call-context tables, the memory table's call data and
 //! the storage table's slots to the statement.
 
-use super::tables::{CALLDATA_CTL, CODE_CTL, CONTEXT_CTL, SLOTS_CTL, STACK_CTL};
+use super::tables::{CALLDATA_CTL, CODE_CTL, CONTEXT_CTL, SLOTS_CTL, STACK_CTL, WARM_CTL};
 use plonky2::field::types::Field;
 use plonky2::iop::challenger::Challenger;
 use plonky2::plonk::config::Hasher;
@@ -12,7 +12,7 @@ use witness::boundary::{memory_final_ts, stack_final_ts, Boundary};
 use witness::bytecode::instruction_tuples;
 use witness::context::context_tuples;
 use witness::memory::calldata_tuples;
-use witness::storage::slot_tuples;
+use witness::storage::{slot_tuples, warm_tuples};
 use witness::{ChunkStatement, F};
 
 /// The link values of a statement (the first of the step table's public
@@ -33,6 +33,15 @@ pub fn cpu_public_inputs(statement: &ChunkStatement) -> Vec<F> {
     pis.extend(Boundary::machine(statement.resume.as_ref()));
     pis.extend(Boundary::machine(statement.suspend.as_ref()));
     pis
+}
+
+/// The storage table's public inputs for a statement: whether it suspends
+/// a transaction, and `end_tx` (that transaction, when it does).
+pub fn storage_public_inputs(statement: &ChunkStatement) -> Vec<F> {
+    vec![
+        F::from_bool(statement.suspend.is_some()),
+        F::from_canonical_u32(statement.end_tx),
+    ]
 }
 
 /// The statement elements of a split transaction's boundaries, which end
@@ -116,9 +125,9 @@ pub struct PublicLookup {
 /// The public lookups: the instruction tuples of every call's code, the
 /// call-context tuples of every call, the call-data bytes of every call and
 /// the boundary memory of a split transaction, the initial and final tuples
-/// of every storage slot, then the boundary stack of a split transaction
-/// ([`public_tuples`] in the same order).
-pub const PUBLIC_LOOKUPS: [PublicLookup; 5] = [
+/// of every storage slot, the boundary stack of a split transaction, then
+/// its warm storage slots ([`public_tuples`] in the same order).
+pub const PUBLIC_LOOKUPS: [PublicLookup; 6] = [
     PublicLookup {
         ctl: CODE_CTL,
         width: witness::bytecode::col::TUPLE,
@@ -139,12 +148,16 @@ pub const PUBLIC_LOOKUPS: [PublicLookup; 5] = [
         ctl: STACK_CTL,
         width: witness::stack::col::TUPLE,
     },
+    PublicLookup {
+        ctl: WARM_CTL,
+        width: witness::storage::WARM_TUPLE,
+    },
 ];
 
 /// The tuples of each of [`PUBLIC_LOOKUPS`] for a statement, flattened.
 /// A resumed transaction's boundary rows are initial writes at time stamp
 /// 0; a suspended one's are final reads after every step.
-pub fn public_tuples(statement: &ChunkStatement) -> [Vec<F>; 5] {
+pub fn public_tuples(statement: &ChunkStatement) -> [Vec<F>; 6] {
     let calls = &statement.calls;
     let (first, end, steps) = (statement.first_tx, statement.end_tx, statement.steps);
     let mut memory: Vec<F> = Vec::new();
@@ -176,5 +189,13 @@ pub fn public_tuples(statement: &ChunkStatement) -> [Vec<F>; 5] {
             .collect(),
         slot_tuples(&statement.storage).into_iter().flatten().collect(),
         stack,
+        warm_tuples(
+            &statement.storage,
+            statement.resume.as_ref().map(|b| (first, b.warm.as_slice())),
+            statement.suspend.as_ref().map(|b| (end, b.warm.as_slice())),
+        )
+        .into_iter()
+        .flatten()
+        .collect(),
     ]
 }

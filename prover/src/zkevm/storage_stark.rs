@@ -29,6 +29,17 @@
 //!   transaction's `LAST` row can be; no step matches them (the step lookup
 //!   excludes them), and the rule above makes them write `ORIG`.
 //!
+//! A split transaction's warm slots ([`witness::boundary`]): an initial
+//! write may be `WARM_INIT`, the resumed transaction's row (its `TX` and
+//! `ORIG`, pinned by the warm-slot lookup), which makes its next access warm
+//! and counts as that transaction's row for `REV` and `LAST` (so a
+//! reverting transaction rolls back slots it changed in earlier chunks);
+//! other initial writes belong to [`INIT_TX`]. In a suspending chunk (public
+//! inputs: whether it suspends, and `END_TX`, the suspended transaction), a
+//! final read is `WARM_FINAL` exactly when the row above is the suspended
+//! transaction's (else `GAP_INV` inverts the difference), and then carries
+//! that row's `TX` and `ORIG` into the warm-slot lookup.
+//!
 //! Value, key and contract bytes are bytes because they come from the step
 //! table's words and the verifier's tuples, so a sum of squared byte
 //! differences is zero exactly when two words are equal.
@@ -74,7 +85,7 @@ impl StorageStark {
     }
 
     /// All constraints of the table.
-    pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], _pis: &[C::V]) {
+    pub fn eval<C: Cx>(&self, cx: &mut C, lv: &[C::V], nv: &[C::V], pis: &[C::V]) {
         eval_sorted(cx, lv, nv, &col::SORTED);
         let (real, init, fin, write) = (lv[col::IS_REAL], lv[col::IS_INIT], lv[col::IS_FINAL], lv[col::IS_WRITE]);
         for c in [
@@ -84,6 +95,8 @@ impl StorageStark {
             col::NOOP,
             col::CLEAN,
             col::ORIG_ZERO,
+            col::WARM_INIT,
+            col::WARM_FINAL,
         ] {
             cx.boolean(lv[c]);
         }
@@ -92,12 +105,18 @@ impl StorageStark {
         let not_real = cx.not(real);
         let not_write = cx.not(write);
         let init_tx = cx.add_int(lv[col::TX], -(INIT_TX as i64));
+        let cold_init = cx.sub(init, lv[col::WARM_INIT]);
         let final_ts = cx.add_int(lv[col::TS], -(FINAL_TS as i64));
+        let (warm_init, warm_final) = (lv[col::WARM_INIT], lv[col::WARM_FINAL]);
+        let not_init = cx.not(init);
+        let not_fin = cx.not(fin);
         for (flag, c) in [
             (init, not_real),
             (init, not_write),
             (init, lv[col::TS]),
-            (init, init_tx),
+            (cold_init, init_tx),
+            (warm_init, not_init),
+            (warm_final, not_fin),
             (fin, not_real),
             (fin, write),
             (fin, final_ts),
@@ -109,7 +128,6 @@ impl StorageStark {
         // Each slot's rows run from its initial write to its final read.
         let same = lv[col::SAME];
         let not_same = cx.not(same);
-        let not_init = cx.not(init);
         let first = cx.mul(real, not_init);
         cx.first_row(first);
         let next_not_init = cx.not(nv[col::IS_INIT]);
@@ -132,9 +150,34 @@ impl StorageStark {
         }
         eval_reads_return_last(cx, lv, nv, &col::SORTED, col::VAL, LIMBS);
 
+        // A suspending chunk's final reads: warm exactly after a row of the
+        // suspended transaction, carrying its transaction and ORIG.
+        let (suspends, end_tx) = (pis[0], pis[1]);
+        let next_warm_final = nv[col::WARM_FINAL];
+        let gap = cx.sub(lv[col::TX], end_tx);
+        let c = cx.mul(next_warm_final, gap);
+        cx.transition(c);
+        let inverted = cx.mul(gap, nv[col::GAP_INV]);
+        let c = cx.not(next_warm_final);
+        let c = cx.sub(c, inverted);
+        let c = cx.mul(nv[col::IS_FINAL], c);
+        let c = cx.mul(suspends, c);
+        cx.transition(c);
+        let not_suspends = cx.not(suspends);
+        let c = cx.mul(not_suspends, warm_final);
+        cx.always(c);
+        for j in std::iter::once(col::TX).chain(col::ORIG..col::ORIG + LIMBS) {
+            let d = cx.sub(nv[j], lv[j]);
+            let c = cx.mul(next_warm_final, d);
+            cx.transition(c);
+        }
+
         // Warmth and the value at the start of the transaction (on the next row).
         let access = cx.sub(open, init);
         let not_access = cx.not(access);
+        // A transaction's rows: its accesses and, when it resumes, its warm initial writes.
+        let owned = cx.add(access, warm_init);
+        let not_owned = cx.not(owned);
         let c = cx.mul(lv[col::COLD], not_access);
         cx.always(c);
         let rollback = lv[col::IS_ROLLBACK];
@@ -168,7 +211,7 @@ impl StorageStark {
         let not_rev = cx.not(rev);
         let not_last = cx.not(last);
         for (flag, c) in [
-            (rev, not_access),
+            (rev, not_owned),
             (rollback, not_access),
             (rollback, not_write),
             (rollback, not_rev),
@@ -178,7 +221,7 @@ impl StorageStark {
             cx.always(c);
         }
         let next_not_warm = cx.not(next_warm);
-        let ends_run = cx.mul(access, next_not_warm);
+        let ends_run = cx.mul(owned, next_not_warm);
         let c = cx.sub(last, ends_run);
         cx.transition(c);
         cx.last_row(last);
@@ -278,4 +321,4 @@ impl StorageStark {
     }
 }
 
-impl_stark_via_cx!(StorageStark, witness::storage::col::NUM_COLUMNS, 0);
+impl_stark_via_cx!(StorageStark, witness::storage::col::NUM_COLUMNS, 2);

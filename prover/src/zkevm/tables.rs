@@ -6,7 +6,7 @@
 //! | 1   | step table (tx, pc, family, n, immediate) | bytecode table, multiplicity `MULT` |
 //! | 2   | the verifier's tuples from the public code | bytecode table (real rows)    |
 //! | 3   | logic table (family, operands recomposed from its bits, result) and arithmetic table (family, IN0, IN1, OUT) | step table (family, IN0, IN1, OUT) of AND/OR/XOR and the binary arithmetic families (MUL ... SMOD) |
-//! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, (tx, START_GAS, GAS) of each transaction's first step and (tx, REVERTED, is REVERT or INVALID), (tx, GAS_LEFT, OUT) and (tx, REFUND, REFUND) of its last; storage table (tx, ADDRESS, contract) and (tx, REVERTED, `REV`) of each access and rollback | call-context table, multiplicity `MULT` |
+//! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, (tx, START_GAS, GAS) of each transaction's first step and (tx, REVERTED, is REVERT or INVALID), (tx, GAS_LEFT, OUT) and (tx, REFUND, REFUND) of its last; storage table (tx, ADDRESS, contract) and (tx, REVERTED, `REV`) of each access, rollback and warm initial write | call-context table, multiplicity `MULT` |
 //! | 5   | the verifier's tuples from the statement's calls | call-context table (real rows) |
 //! | 6   | step table, memory channels 0..32 of MLOAD/MSTORE/MSTORE8/CALLDATALOAD | memory table (step accesses) |
 //! | 7   | the verifier's call-data tuples from the statement's calls, and boundary memory tuples of a split transaction | memory table (public rows) |
@@ -15,6 +15,7 @@
 //! | 10  | arithmetic table (family, IN0, IN1, Y, OUT) of ADDMOD/MULMOD | step table (family, IN0, IN1, AUX, OUT) of ADDMOD/MULMOD |
 //! | 11  | exponentiation table (BASE, EXPONENT, PROD, `50 (cursor byte + NZ)`) of each EXP's last row | step table (IN0, IN1, OUT, DGAS) of EXP |
 //! | 12  | exponentiation table (POW, POW, next row's POW) of rows but an EXP's last and (ACC, POW, PROD) of rows whose bit is set | arithmetic table (IN0, IN1, OUT) of MUL rows marked `EXPMUL` |
+//! | 13  | the verifier's warm-slot tuples of a split transaction's boundaries | storage table (`WARM_INIT` and `WARM_FINAL` rows: index, time stamp, transaction, ORIG) |
 //!
 //! CTL 3 takes the arithmetic table's MUL rows only when they are not marked `EXPMUL`.
 
@@ -57,6 +58,8 @@ pub const CONTEXT_CTL: usize = 5;
 pub const CALLDATA_CTL: usize = 7;
 /// Position of the CTL whose looking side is the statement's storage slots.
 pub const SLOTS_CTL: usize = 9;
+/// Position of the CTL whose looking side is the boundaries' warm slots.
+pub const WARM_CTL: usize = 13;
 
 fn sum_of(families: &[Family]) -> Column<F> {
     Column::sum(families.iter().map(|&f| cpu::col::sel(f)))
@@ -181,6 +184,7 @@ pub fn cross_table_lookups() -> Vec<CrossTableLookup<F>> {
         ternary_ctl(family),
         exp_ctl(),
         exp_products_ctl(),
+        public_warm_ctl(),
     ]
 }
 
@@ -283,14 +287,33 @@ fn storage_ctl() -> CrossTableLookup<F> {
     )
 }
 
-/// The storage table's access rows (rollbacks included): real, neither
-/// initial nor final.
-fn storage_accesses() -> Column<F> {
+/// The storage table's rows of a transaction: its accesses (rollbacks
+/// included: real, neither initial nor final) and, when it resumes, its
+/// warm initial writes.
+fn storage_owned() -> Column<F> {
     Column::linear_combination([
         (storage::col::IS_REAL, F::ONE),
         (storage::col::IS_INIT, -F::ONE),
         (storage::col::IS_FINAL, -F::ONE),
+        (storage::col::WARM_INIT, F::ONE),
     ])
+}
+
+/// The storage table's warm initial writes and final reads of split
+/// transactions (index, time stamp, transaction, ORIG) against the
+/// verifier's warm-slot tuples.
+fn public_warm_ctl() -> CrossTableLookup<F> {
+    let c = |i: usize| Column::single(i);
+    let mut tuple = vec![c(storage::col::IDX), c(storage::col::TS), c(storage::col::TX)];
+    tuple.extend(limbs(storage::col::ORIG));
+    CrossTableLookup::new(
+        vec![],
+        TableWithColumns::new(
+            STORAGE,
+            tuple,
+            Filter::new_simple(Column::sum([storage::col::WARM_INIT, storage::col::WARM_FINAL])),
+        ),
+    )
 }
 
 /// The storage table's initial writes and final reads against the
@@ -419,8 +442,8 @@ fn context_ctls() -> [CrossTableLookup<F>; 2] {
             TableWithColumns::new(CPU, end_cols, Filter::new_simple(sum_of(&Family::ENDS))),
             TableWithColumns::new(CPU, gas_left_cols, Filter::new_simple(sum_of(&Family::ENDS))),
             TableWithColumns::new(CPU, refund_cols, Filter::new_simple(sum_of(&Family::ENDS))),
-            TableWithColumns::new(STORAGE, contract_cols, Filter::new_simple(storage_accesses())),
-            TableWithColumns::new(STORAGE, status_cols, Filter::new_simple(storage_accesses())),
+            TableWithColumns::new(STORAGE, contract_cols, Filter::new_simple(storage_owned())),
+            TableWithColumns::new(STORAGE, status_cols, Filter::new_simple(storage_owned())),
         ],
         TableWithColumns::new(CONTEXT, tuple(), Filter::new_simple(Column::single(context::col::MULT))),
     );

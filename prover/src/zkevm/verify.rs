@@ -11,7 +11,7 @@ use super::logic_stark::LogicStark;
 use super::memory_stark::MemoryStark;
 use super::proof::{ChunkProof, TableProof, C, D};
 use super::stack_stark::StackStark;
-use super::statement::{cpu_public_inputs, observe_statement, public_tuples, PUBLIC_LOOKUPS};
+use super::statement::{cpu_public_inputs, observe_statement, public_tuples, storage_public_inputs, PUBLIC_LOOKUPS};
 use super::storage_stark::StorageStark;
 use super::tables::{cross_table_lookups, NUM_TABLES};
 use super::{stark_config, ZkevmError};
@@ -66,7 +66,7 @@ pub fn verify_chunk(proof: &ChunkProof) -> Result<(), ZkevmError> {
     job(4).verify(&ContextStark, "call-context", tables[4], &[])?;
     job(5).verify(&MemoryStark, "memory", tables[5], &[])?;
     job(6).verify(&ArithStark, "arithmetic", tables[6], &[])?;
-    job(7).verify(&StorageStark, "storage", tables[7], &[])?;
+    job(7).verify(&StorageStark, "storage", tables[7], &storage_public_inputs(statement))?;
     job(8).verify(&ExpStark, "exponentiation", tables[8], &[])?;
 
     let zs_first: [Vec<F>; NUM_TABLES] = tables.map(|t| t.proof.openings.ctl_zs_first.clone().unwrap_or_default());
@@ -202,6 +202,18 @@ pub(crate) fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
         ("suspends", &s.suspend, s.calls.last()),
     ] {
         let (Some(b), Some(call)) = (b, call) else { continue };
+        let listed =
+            |w: &witness::storage::WarmSlot| s.storage.iter().any(|x| (x.address, x.key) == (w.address, w.key));
+        if b.warm
+            .windows(2)
+            .any(|p| (p[0].address, p[0].key) >= (p[1].address, p[1].key))
+            || !b.warm.iter().all(listed)
+        {
+            return Err(ZkevmError::Statement(format!(
+                "the chunk {what} transaction {} with warm storage slots that are not distinct, sorted and in its storage list",
+                call.tx
+            )));
+        }
         if b.stack.len() > 1024
             || b.memory.len() % 32 != 0
             || b.memory.len() > witness::boundary::MAX_MEMORY

@@ -358,6 +358,11 @@ impl LeafCircuit {
                 b.connect(cpu_pis[start + k], value);
             }
         }
+        // The storage table's: whether the chunk suspends a transaction, and END_TX.
+        let storage_pis = &tables[7].public_inputs;
+        let suspends = suspend.first().copied().unwrap_or(zero);
+        b.connect(storage_pis[0], suspends);
+        b.connect(storage_pis[1], statement[witness::cpu::pi::END_TX]);
 
         // Lookup balances; each public side is the sum of 1/combine(tuple).
         let mut extra_sums = hashbrown::HashMap::new();
