@@ -18,6 +18,7 @@
 //! elements ([`Boundary::elements`]), so two chunks merge only when the
 //! second resumes exactly where the first stopped.
 
+use crate::cpu::StackAccess;
 use crate::storage::WarmSlot;
 use crate::word::limbs;
 use crate::{memory, opcode, stack, F};
@@ -116,17 +117,31 @@ impl Boundary {
     /// The stack table's public rows of the boundary of transaction `tx`:
     /// one access per stack slot at time stamp `ts`, writes (resume, `ts` 0)
     /// or reads (suspend, after every step).
-    pub fn stack_tuples(&self, tx: u32, ts: u64, write: bool) -> Vec<[F; stack::col::TUPLE]> {
+    pub fn stack_accesses(&self, tx: u32, ts: u64, write: bool) -> Vec<StackAccess> {
         self.stack
             .iter()
             .enumerate()
-            .map(|(slot, word)| {
+            .map(|(slot, &value)| StackAccess {
+                tx,
+                addr: slot as u64,
+                ts,
+                write,
+                value,
+            })
+            .collect()
+    }
+
+    /// [`Self::stack_accesses`] as lookup tuples.
+    pub fn stack_tuples(&self, tx: u32, ts: u64, write: bool) -> Vec<[F; stack::col::TUPLE]> {
+        self.stack_accesses(tx, ts, write)
+            .iter()
+            .map(|a| {
                 let mut t = [F::ZERO; stack::col::TUPLE];
-                t[0] = F::from_canonical_u32(tx);
-                t[1] = F::from_canonical_usize(slot);
-                t[2] = F::from_canonical_u64(ts);
-                t[3] = F::from_bool(write);
-                for (cell, b) in t[4..].iter_mut().zip(limbs(*word)) {
+                t[0] = F::from_canonical_u32(a.tx);
+                t[1] = F::from_canonical_u64(a.addr);
+                t[2] = F::from_canonical_u64(a.ts);
+                t[3] = F::from_bool(a.write);
+                for (cell, b) in t[4..].iter_mut().zip(limbs(a.value)) {
                     *cell = F::from_canonical_u8(b);
                 }
                 t

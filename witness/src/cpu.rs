@@ -348,14 +348,7 @@ pub fn generate(pieces: &[Piece], rows_log: usize) -> Result<CpuWitness, Witness
                 state.memory = b.memory.clone();
                 state.refund = i64::try_from(b.refund)
                     .map_err(|_| state.malformed(steps.start, "refund counter beyond 2^63".into()))?;
-                out.stack_accesses
-                    .extend(b.stack.iter().enumerate().map(|(slot, &value)| StackAccess {
-                        tx: tx_index,
-                        addr: slot as u64,
-                        ts: 0,
-                        write: true,
-                        value,
-                    }));
+                out.stack_accesses.extend(b.stack_accesses(tx_index, 0, true));
                 out.boundary_memory.extend(b.memory_accesses(tx_index, 0, true));
                 if warm_values.len() != b.warm.len() {
                     return Err(state.malformed(steps.start, "a resumed warm slot without its value".into()));
@@ -466,13 +459,7 @@ impl TxState<'_> {
         let steps = out.rows.len() as u64;
         let tx = self.tx.tx_index;
         out.stack_accesses
-            .extend(self.stack.iter().enumerate().map(|(slot, &value)| StackAccess {
-                tx,
-                addr: slot as u64,
-                ts: crate::boundary::stack_final_ts(steps),
-                write: false,
-                value,
-            }));
+            .extend(boundary.stack_accesses(tx, crate::boundary::stack_final_ts(steps), false));
         out.boundary_memory
             .extend(boundary.memory_accesses(tx, crate::boundary::memory_final_ts(steps), false));
         Ok(boundary)

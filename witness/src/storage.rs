@@ -422,8 +422,7 @@ impl StorageState {
         for a in self.accesses.iter_mut().rev().take_while(|a| a.tx == tx) {
             a.reverted = true;
         }
-        if let Some((resumed, _, reverted)) = self.warm_init.as_mut().filter(|(t, _, _)| *t == tx) {
-            debug_assert_eq!(*resumed, tx);
+        if let Some((_, _, reverted)) = self.warm_init.as_mut().filter(|(t, _, _)| *t == tx) {
             *reverted = true;
         }
         let mut touched: Vec<((Address, U256), U256)> = self.original.iter().map(|(&k, &v)| (k, v)).collect();
