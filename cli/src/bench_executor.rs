@@ -43,22 +43,35 @@ struct Timing {
     block_stm: bool,
 }
 
-fn measure(repeats: usize, input: &BlockInput, options: &ExecOptions) -> anyhow::Result<Timing> {
-    let mut totals = Vec::with_capacity(repeats);
-    let mut stages = Vec::with_capacity(repeats);
-    let mut block_stm = false;
-    for _ in 0..repeats {
-        let start = Instant::now();
-        let output = execute_block(input, options)?;
-        totals.push(start.elapsed());
-        stages.push(output.elapsed);
-        block_stm = output.block_stm;
+/// Times `input` under both `options`, alternating between them (in turn
+/// first and second) so that a slow stretch of a shared machine falls on both.
+fn measure_pair(repeats: usize, input: &BlockInput, options: [&ExecOptions; 2]) -> anyhow::Result<[Timing; 2]> {
+    let mut totals = [Vec::with_capacity(repeats), Vec::with_capacity(repeats)];
+    let mut stages = [Vec::with_capacity(repeats), Vec::with_capacity(repeats)];
+    let mut block_stm = [false; 2];
+    for round in 0..repeats {
+        for which in [round % 2, 1 - round % 2] {
+            let start = Instant::now();
+            let output = execute_block(input, options[which])?;
+            totals[which].push(start.elapsed());
+            stages[which].push(output.elapsed);
+            block_stm[which] = output.block_stm;
+        }
     }
-    Ok(Timing {
-        total: median(totals),
-        stage: median(stages),
-        block_stm,
-    })
+    let [total_a, total_b] = totals;
+    let [stage_a, stage_b] = stages;
+    Ok([
+        Timing {
+            total: median(total_a),
+            stage: median(stage_a),
+            block_stm: block_stm[0],
+        },
+        Timing {
+            total: median(total_b),
+            stage: median(stage_b),
+            block_stm: block_stm[1],
+        },
+    ])
 }
 
 fn geometric_mean(ratios: &[f64]) -> f64 {
@@ -109,8 +122,7 @@ pub fn run(args: ExecutorArgs) -> anyhow::Result<ExitCode> {
     let mut stage_ratios = Vec::new();
     let mut total_ratios = Vec::new();
     for (name, input) in &rows {
-        let seq = measure(repeats, input, &sequential)?;
-        let par = measure(repeats, input, &parallel)?;
+        let [seq, par] = measure_pair(repeats, input, [&sequential, &parallel])?;
         let stage_ratio = seq.stage.as_secs_f64() / par.stage.as_secs_f64();
         let total_ratio = seq.total.as_secs_f64() / par.total.as_secs_f64();
         if name.starts_with("mainnet") {
@@ -142,12 +154,11 @@ pub fn run(args: ExecutorArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let erc20 = block(Workload::Erc20, args.txs);
-    let off = measure(repeats, &erc20, &sequential)?.stage;
     let traced = ExecOptions {
         capture_traces: true,
         ..sequential.clone()
     };
-    let on = measure(repeats, &erc20, &traced)?.stage;
+    let [off, on] = measure_pair(repeats, &erc20, [&sequential, &traced])?.map(|t| t.stage);
     progress.finish_and_clear();
     println!(
         "trace capture overhead (erc20, sequential): {:.2}x ({:.2} ms -> {:.2} ms)",
