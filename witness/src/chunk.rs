@@ -601,8 +601,8 @@ struct ChunkTables {
 }
 
 /// Builds the tables of one chunk of whole transactions.
-fn build_tables(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkTables, WitnessError> {
-    let cpu = cpu::generate(txs, rows_log)?;
+fn build_tables(txs: &[(&TxTrace, TxCall)], fees: &BlockFees, rows_log: usize) -> Result<ChunkTables, WitnessError> {
+    let cpu = cpu::generate(txs, fees, rows_log)?;
     let stack = stack::generate(&cpu.stack_accesses, rows_log_for(cpu.stack_accesses.len()))?;
     let calldata: Vec<(u32, &[u8])> = txs.iter().map(|(t, c)| (t.tx_index, c.calldata.as_slice())).collect();
     let inits = memory::calldata_writes(&calldata);
@@ -629,7 +629,7 @@ fn build_tables(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<ChunkTabl
             });
         }
     }
-    let context = context::generate(&calls, &cpu.context_reads, MIN_ROWS_LOG);
+    let context = context::generate(&calls, fees, &cpu.context_reads, MIN_ROWS_LOG);
     let slots = cpu.storage.slots();
     let accesses = cpu.storage.accesses();
     let storage_log = rows_log_for(2 * slots.len() + accesses.len());
@@ -658,7 +658,7 @@ fn build_chunk(
     state: &mut BlockState,
     rows_log: usize,
 ) -> Result<ChunkWitness, WitnessError> {
-    let ChunkTables { calls, slots, rows } = build_tables(txs, rows_log)?;
+    let ChunkTables { calls, slots, rows } = build_tables(txs, &state.fees, rows_log)?;
     let accounts = state.account(&calls, txs)?;
     let tree = &mut state.tree;
     let old_root = tree.root();
@@ -715,7 +715,7 @@ pub fn rebuild_chunk(
         return mismatch(format!("transaction {}'s trace is cut short or empty", t.tx_index));
     }
     let txs: Vec<(&TxTrace, TxCall)> = traces.iter().zip(statement.calls.iter().cloned()).collect();
-    let ChunkTables { calls, slots, rows } = build_tables(&txs, rows_log)?;
+    let ChunkTables { calls, slots, rows } = build_tables(&txs, &statement.fees, rows_log)?;
     if calls != statement.calls {
         return mismatch("the tables give other calls (gas left or refund counter)".into());
     }

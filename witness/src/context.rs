@@ -1,5 +1,7 @@
 //! The call-context table: one row per (transaction, field) of the chunk's
-//! calls, holding the value ADDRESS, CALLER, CALLVALUE or CALLDATASIZE push,
+//! calls, holding the value ADDRESS, CALLER, CALLVALUE, CALLDATASIZE, ORIGIN,
+//! GASPRICE, COINBASE or BASEFEE push (the last two the block's, from the
+//! statement's fees),
 //! the gas the transaction's first step starts with ([`START_GAS`],
 //! held as one field element in the first value limb, as the step table's
 //! gas column is), whether it reverts ([`REVERTED`], 0 or 1 in the first
@@ -13,6 +15,7 @@
 //! while a second lookup, with multiplicities, gives each context step its
 //! value.
 
+use crate::accounting::BlockFees;
 use crate::chunk::TxCall;
 use crate::opcode::env;
 use crate::word::limbs;
@@ -59,7 +62,7 @@ pub const GAS_LEFT: u64 = 7;
 pub const REFUND: u64 = 8;
 
 /// Every context field, in table order.
-pub const FIELDS: [u64; 8] = [
+pub const FIELDS: [u64; 12] = [
     env::ADDRESS,
     env::CALLER,
     env::CALLVALUE,
@@ -68,23 +71,31 @@ pub const FIELDS: [u64; 8] = [
     REVERTED,
     GAS_LEFT,
     REFUND,
+    env::ORIGIN,
+    env::GASPRICE,
+    env::COINBASE,
+    env::BASEFEE,
 ];
 
-/// The value of context field `field` (one of [`env::ALL`] or [`GAS_LEFT`]) of a call.
-pub fn field_value(call: &TxCall, field: u64) -> U256 {
+/// The value of context field `field` (one of [`env::ALL`] or [`GAS_LEFT`])
+/// of a call in a block with `fees`.
+pub fn field_value(call: &TxCall, fees: &BlockFees, field: u64) -> U256 {
     match field {
         env::ADDRESS => address_word(call.address),
-        env::CALLER => address_word(call.caller),
+        env::CALLER | env::ORIGIN => address_word(call.caller),
         env::CALLVALUE => call.value,
+        env::GASPRICE => U256::from(call.gas_price),
+        env::COINBASE => address_word(fees.beneficiary),
+        env::BASEFEE => U256::from(fees.base_fee),
         GAS_LEFT => U256::from(call.gas_left),
         // CALLDATASIZE, the last byte-limb field.
         _ => U256::from(call.calldata.len()),
     }
 }
 
-/// The tuples (tx, field, value limbs) of every context field of `call`, in
-/// [`FIELDS`] order.
-pub fn context_tuples(call: &TxCall) -> Vec<[F; col::TUPLE]> {
+/// The tuples (tx, field, value limbs) of every context field of `call` in a
+/// block with `fees`, in [`FIELDS`] order.
+pub fn context_tuples(call: &TxCall, fees: &BlockFees) -> Vec<[F; col::TUPLE]> {
     FIELDS
         .iter()
         .map(|&field| {
@@ -98,7 +109,7 @@ pub fn context_tuples(call: &TxCall) -> Vec<[F; col::TUPLE]> {
             } else if field == REFUND {
                 t[2] = F::from_canonical_u64(call.refund);
             } else {
-                for (j, b) in limbs(field_value(call, field)).iter().enumerate() {
+                for (j, b) in limbs(field_value(call, fees, field)).iter().enumerate() {
                     t[2 + j] = F::from_canonical_u8(*b);
                 }
             }
@@ -107,11 +118,16 @@ pub fn context_tuples(call: &TxCall) -> Vec<[F; col::TUPLE]> {
         .collect()
 }
 
-/// Builds the table: the context tuples of `calls` with how often each
-/// `(tx, field)` was read (`reads`), padded with zero rows to `2^rows_log`
-/// rows (or the next power of two that fits).
-pub fn generate(calls: &[TxCall], reads: &HashMap<(u32, u64), u64>, rows_log: usize) -> Vec<[F; col::NUM_COLUMNS]> {
-    let tuples: Vec<[F; col::TUPLE]> = calls.iter().flat_map(context_tuples).collect();
+/// Builds the table: the context tuples of `calls` (in a block with `fees`)
+/// with how often each `(tx, field)` was read (`reads`), padded with zero
+/// rows to `2^rows_log` rows (or the next power of two that fits).
+pub fn generate(
+    calls: &[TxCall],
+    fees: &BlockFees,
+    reads: &HashMap<(u32, u64), u64>,
+    rows_log: usize,
+) -> Vec<[F; col::NUM_COLUMNS]> {
+    let tuples: Vec<[F; col::TUPLE]> = calls.iter().flat_map(|c| context_tuples(c, fees)).collect();
     let height = tuples.len().next_power_of_two().max(1 << rows_log);
     let mut rows = vec![[F::ZERO; col::NUM_COLUMNS]; height];
     for (row, t) in rows.iter_mut().zip(&tuples) {
@@ -145,7 +161,11 @@ mod tests {
             reverted: true,
         };
         let reads = HashMap::from([((3, env::CALLER), 2)]);
-        let rows = generate(&[call], &reads, 8);
+        let fees = BlockFees {
+            beneficiary: Address::with_last_byte(0xcb),
+            base_fee: 7,
+        };
+        let rows = generate(&[call], &fees, &reads, 8);
         assert_eq!(rows.len(), 256);
         let caller = &rows[1];
         assert_eq!(caller[col::FIELD], F::from_canonical_u64(env::CALLER));
@@ -161,6 +181,10 @@ mod tests {
         assert_eq!(rows[6][col::FIELD], F::from_canonical_u64(GAS_LEFT));
         assert_eq!(rows[6][col::VAL + 1], F::from_canonical_u64(1), "300 = 0x012c");
         assert_eq!(rows[7][col::VAL], F::from_canonical_u64(4800));
-        assert_eq!(rows[8][col::IS_REAL], F::ZERO);
+        assert_eq!(rows[8][col::VAL], F::from_canonical_u8(0xaa), "ORIGIN is the caller");
+        assert_eq!(rows[9][col::VAL], F::from_canonical_u64(10));
+        assert_eq!(rows[10][col::VAL], F::from_canonical_u8(0xcb));
+        assert_eq!(rows[11][col::VAL], F::from_canonical_u64(7));
+        assert_eq!(rows[12][col::IS_REAL], F::ZERO);
     }
 }

@@ -51,6 +51,7 @@
 //! rolled back, at time stamp `clk + 1` of that step (see
 //! [`StorageState::revert_tx`]).
 
+use crate::accounting::BlockFees;
 use crate::arith::ArithOp;
 use crate::chunk::TxCall;
 use crate::context;
@@ -237,6 +238,7 @@ pub struct TxEnd {
 struct TxState<'a> {
     tx: &'a TxTrace,
     call: &'a TxCall,
+    fees: &'a BlockFees,
     stack: Vec<U256>,
     /// Memory bytes (a whole number of 32-byte words).
     memory: Vec<u8>,
@@ -251,9 +253,10 @@ struct TxState<'a> {
 /// [`memory::CALLDATA_BASE`] (and far beyond what a block's gas can pay for).
 pub const MAX_MEMORY_WORDS: u64 = (1 << 24) - 1;
 
-/// Builds the step table of the transactions `txs` (each with the call it makes),
-/// padded to `2^rows_log` rows. The caller checks that the steps fit.
-pub fn generate(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<CpuWitness, WitnessError> {
+/// Builds the step table of the transactions `txs` (each with the call it
+/// makes) of a block with `fees`, padded to `2^rows_log` rows. The caller
+/// checks that the steps fit.
+pub fn generate(txs: &[(&TxTrace, TxCall)], fees: &BlockFees, rows_log: usize) -> Result<CpuWitness, WitnessError> {
     let height = 1usize << rows_log;
     let mut out = CpuWitness::default();
     for (tx, call) in txs {
@@ -262,6 +265,7 @@ pub fn generate(txs: &[(&TxTrace, TxCall)], rows_log: usize) -> Result<CpuWitnes
         let mut state = TxState {
             tx,
             call,
+            fees,
             stack: Vec::new(),
             memory: Vec::new(),
             refund: 0,
@@ -486,7 +490,7 @@ impl TxState<'_> {
                 writes.push((sp, 2, out));
             }
             Family::Env => {
-                out = context::field_value(self.call, n);
+                out = context::field_value(self.call, self.fees, n);
                 *out_tables.context_reads.entry((tx_index, n)).or_default() += 1;
                 writes.push((sp, 2, out));
             }
