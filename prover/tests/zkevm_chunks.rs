@@ -1867,6 +1867,64 @@ fn reverted_transactions_roll_back_their_storage() {
     assert_rejected(&w, "a reverted transaction's accesses claimed not reverted");
 }
 
+/// ORIGIN, GASPRICE, COINBASE, BASEFEE, CODESIZE and RETURNDATASIZE push
+/// the sender, the effective gas price, the block's beneficiary and base
+/// fee, the code's length and zero (revm's values: the contract stores all
+/// but the base fee, and the witness checks each pushed value against the
+/// trace). A BASEFEE step pushing another value, alone or with a
+/// call-context table that claims it, and a table claiming another code
+/// size, are rejected.
+#[test]
+fn block_and_transaction_context_opcodes_push_the_statement_values() {
+    let code = vec![
+        0x32, 0x5f, 0x55, // ORIGIN PUSH0 SSTORE
+        0x3a, 0x60, 0x01, 0x55, // GASPRICE PUSH1 1 SSTORE
+        0x41, 0x60, 0x02, 0x55, // COINBASE PUSH1 2 SSTORE
+        0x38, 0x60, 0x03, 0x55, // CODESIZE PUSH1 3 SSTORE
+        0x3d, 0x60, 0x01, 0x01, 0x60, 0x04, 0x55, // RETURNDATASIZE PUSH1 1 ADD PUSH1 4 SSTORE
+        0x48, 0x50, 0x00, // BASEFEE POP STOP
+    ];
+    let code_size = code.len();
+    let (block, trace) = execute(&[(code, &[])], &[0]);
+    let ws = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).expect("the traces are in scope");
+    let w = &ws[0];
+    let stored = |key: u8| {
+        w.statement
+            .storage
+            .iter()
+            .find(|s| s.key == U256::from(key))
+            .unwrap()
+            .after
+    };
+    assert_eq!(stored(0), U256::from_be_slice(SENDER.as_slice()));
+    assert_eq!(stored(1), U256::from(w.statement.calls[0].gas_price));
+    assert_eq!(stored(2), U256::from_be_slice(block.header.beneficiary.as_slice()));
+    assert_eq!(stored(3), U256::from(code_size));
+    assert_eq!(stored(4), U256::from(1), "RETURNDATASIZE pushes zero");
+    assert_eq!(w.statement.fees.base_fee, 7);
+    prove_and_verify(w);
+
+    use witness::context::col as ctx;
+    let mut longer = w.clone();
+    let size = F::from_canonical_u64(env::CODESIZE);
+    let size_row = longer.context.iter_mut().find(|r| r[ctx::FIELD] == size).unwrap();
+    size_row[ctx::VAL] += F::ONE;
+    assert_rejected(&longer, "a call-context table claiming another code size");
+
+    use witness::cpu::col;
+    let row = (0..w.cpu.len())
+        .find(|&r| w.cpu[r][col::sel(Family::Env)] == F::ONE && w.cpu[r][col::N] == F::from_canonical_u64(env::BASEFEE))
+        .expect("BASEFEE is executed");
+    assert_eq!(w.cpu[row][col::OUT], F::from_canonical_u64(7));
+    let mut forged = w.clone();
+    shift_pushed(&mut forged, row, 0, F::ONE);
+    assert_rejected(&forged, "BASEFEE pushing another base fee");
+    let field = F::from_canonical_u64(env::BASEFEE);
+    let context_row = forged.context.iter_mut().find(|r| r[ctx::FIELD] == field).unwrap();
+    context_row[ctx::VAL] += F::ONE;
+    assert_rejected(&forged, "a call-context table claiming another base fee");
+}
+
 /// A transaction that fails with another exceptional halt than INVALID (a
 /// jump to a byte that is not a JUMPDEST; a REVERT on an empty stack, which
 /// ends on a REVERT step but is a stack underflow) is out of scope, and says so.
@@ -1930,7 +1988,7 @@ fn invalid_and_undefined_opcodes_fail_the_transaction_and_consume_its_gas() {
     }
     refresh_range_frequencies(&mut kept);
     kept.statement.calls[0].gas_left = gas;
-    let tuples = witness::context::context_tuples(&kept.statement.calls[0]);
+    let tuples = witness::context::context_tuples(&kept.statement.calls[0], &kept.statement.fees);
     use witness::context::col as ctx;
     for row in &mut kept.context {
         if let Some(t) = tuples.iter().find(|t| t[..2] == row[ctx::TX..ctx::FIELD + 1]) {

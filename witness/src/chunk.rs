@@ -810,8 +810,8 @@ struct ChunkTables {
 }
 
 /// Builds the tables of one chunk of transaction pieces.
-fn build_tables(pieces: &[Piece], rows_log: usize) -> Result<ChunkTables, WitnessError> {
-    let cpu = cpu::generate(pieces, rows_log)?;
+fn build_tables(pieces: &[Piece], fees: &BlockFees, rows_log: usize) -> Result<ChunkTables, WitnessError> {
+    let cpu = cpu::generate(pieces, fees, rows_log)?;
     let stack = stack::generate(&cpu.stack_accesses, rows_log_for(cpu.stack_accesses.len()))?;
     let calldata: Vec<(u32, &[u8])> = pieces
         .iter()
@@ -846,7 +846,7 @@ fn build_tables(pieces: &[Piece], rows_log: usize) -> Result<ChunkTables, Witnes
             });
         }
     }
-    let context = context::generate(&calls, &cpu.context_reads, MIN_ROWS_LOG);
+    let context = context::generate(&calls, fees, &cpu.context_reads, MIN_ROWS_LOG);
     let slots = cpu.storage.slots();
     let accesses = cpu.storage.accesses();
     let storage_log = rows_log_for(2 * slots.len() + accesses.len());
@@ -885,7 +885,7 @@ fn build_chunk(pieces: &[Piece], state: &mut BlockState, rows_log: usize) -> Res
         slots,
         suspend,
         rows,
-    } = build_tables(pieces, rows_log)?;
+    } = build_tables(pieces, &state.fees, rows_log)?;
     let finished = calls.len() - usize::from(suspend.is_some());
     let traces: Vec<&TxTrace> = pieces.iter().map(|p| p.tx).collect();
     let accounts = state.account(&calls[..finished], &traces)?;
@@ -982,7 +982,7 @@ pub fn rebuild_chunk(
         slots,
         suspend,
         rows,
-    } = build_tables(&pieces, rows_log)?;
+    } = build_tables(&pieces, &statement.fees, rows_log)?;
     if calls != statement.calls {
         return mismatch("the tables give other calls (gas left or refund counter)".into());
     }

@@ -1,5 +1,7 @@
 //! The call-context table: one row per (transaction, field) of the chunk's
-//! calls, holding the value ADDRESS, CALLER, CALLVALUE or CALLDATASIZE push,
+//! calls, holding the value ADDRESS, CALLER, CALLVALUE, CALLDATASIZE, ORIGIN,
+//! GASPRICE, COINBASE, BASEFEE, CODESIZE or RETURNDATASIZE push (COINBASE
+//! and BASEFEE the block's, from the statement's fees),
 //! the gas the transaction's first step starts with ([`START_GAS`],
 //! held as one field element in the first value limb, as the step table's
 //! gas column is), whether it reverts ([`REVERTED`], 0 or 1 in the first
@@ -13,6 +15,7 @@
 //! while a second lookup, with multiplicities, gives each context step its
 //! value.
 
+use crate::accounting::BlockFees;
 use crate::chunk::TxCall;
 use crate::opcode::env;
 use crate::word::limbs;
@@ -58,7 +61,7 @@ pub const GAS_LEFT: u64 = 7;
 /// The context field holding a transaction's refund counter at its end.
 pub const REFUND: u64 = 8;
 
-/// Every context field, in table order.
+/// The context fields every call has, in table order.
 pub const FIELDS: [u64; 8] = [
     env::ADDRESS,
     env::CALLER,
@@ -70,24 +73,54 @@ pub const FIELDS: [u64; 8] = [
     REFUND,
 ];
 
-/// The value of context field `field` (one of [`env::ALL`] or [`GAS_LEFT`]) of a call.
-pub fn field_value(call: &TxCall, field: u64) -> U256 {
+/// The context fields a call has only when its code holds the opcode that
+/// reads them (anywhere, push data included: a field that is never read
+/// costs a row and nothing else), each with that opcode, in table order
+/// after [`FIELDS`]. A call whose code cannot read them needs no rows for
+/// them, and its tuples (so its chunk's statement digest) stay as they were
+/// before these fields existed.
+pub const CODE_FIELDS: [(u64, u8); 6] = [
+    (env::ORIGIN, 0x32),
+    (env::GASPRICE, 0x3a),
+    (env::COINBASE, 0x41),
+    (env::BASEFEE, 0x48),
+    (env::CODESIZE, 0x38),
+    (env::RETURNDATASIZE, 0x3d),
+];
+
+/// The fields of `call`'s context, in table order: [`FIELDS`], then the
+/// [`CODE_FIELDS`] its code may read.
+pub fn call_fields(call: &TxCall) -> impl Iterator<Item = u64> + '_ {
+    let read_by_code = CODE_FIELDS
+        .iter()
+        .filter(|(_, opcode)| call.code.contains(opcode))
+        .map(|(field, _)| *field);
+    FIELDS.iter().copied().chain(read_by_code)
+}
+
+/// The value of context field `field` (one of [`env::ALL`] or [`GAS_LEFT`])
+/// of a call in a block with `fees`.
+pub fn field_value(call: &TxCall, fees: &BlockFees, field: u64) -> U256 {
     match field {
         env::ADDRESS => address_word(call.address),
-        env::CALLER => address_word(call.caller),
+        env::CALLER | env::ORIGIN => address_word(call.caller),
         env::CALLVALUE => call.value,
+        env::GASPRICE => U256::from(call.gas_price),
+        env::COINBASE => address_word(fees.beneficiary),
+        env::BASEFEE => U256::from(fees.base_fee),
+        env::CODESIZE => U256::from(call.code.len()),
+        env::RETURNDATASIZE => U256::ZERO,
         GAS_LEFT => U256::from(call.gas_left),
         // CALLDATASIZE, the last byte-limb field.
         _ => U256::from(call.calldata.len()),
     }
 }
 
-/// The tuples (tx, field, value limbs) of every context field of `call`, in
-/// [`FIELDS`] order.
-pub fn context_tuples(call: &TxCall) -> Vec<[F; col::TUPLE]> {
-    FIELDS
-        .iter()
-        .map(|&field| {
+/// The tuples (tx, field, value limbs) of the context fields of `call` in a
+/// block with `fees`, in [`call_fields`] order.
+pub fn context_tuples(call: &TxCall, fees: &BlockFees) -> Vec<[F; col::TUPLE]> {
+    call_fields(call)
+        .map(|field| {
             let mut t = [F::ZERO; col::TUPLE];
             t[0] = F::from_canonical_u32(call.tx);
             t[1] = F::from_canonical_u64(field);
@@ -98,7 +131,7 @@ pub fn context_tuples(call: &TxCall) -> Vec<[F; col::TUPLE]> {
             } else if field == REFUND {
                 t[2] = F::from_canonical_u64(call.refund);
             } else {
-                for (j, b) in limbs(field_value(call, field)).iter().enumerate() {
+                for (j, b) in limbs(field_value(call, fees, field)).iter().enumerate() {
                     t[2 + j] = F::from_canonical_u8(*b);
                 }
             }
@@ -107,11 +140,16 @@ pub fn context_tuples(call: &TxCall) -> Vec<[F; col::TUPLE]> {
         .collect()
 }
 
-/// Builds the table: the context tuples of `calls` with how often each
-/// `(tx, field)` was read (`reads`), padded with zero rows to `2^rows_log`
-/// rows (or the next power of two that fits).
-pub fn generate(calls: &[TxCall], reads: &HashMap<(u32, u64), u64>, rows_log: usize) -> Vec<[F; col::NUM_COLUMNS]> {
-    let tuples: Vec<[F; col::TUPLE]> = calls.iter().flat_map(context_tuples).collect();
+/// Builds the table: the context tuples of `calls` (in a block with `fees`)
+/// with how often each `(tx, field)` was read (`reads`), padded with zero
+/// rows to `2^rows_log` rows (or the next power of two that fits).
+pub fn generate(
+    calls: &[TxCall],
+    fees: &BlockFees,
+    reads: &HashMap<(u32, u64), u64>,
+    rows_log: usize,
+) -> Vec<[F; col::NUM_COLUMNS]> {
+    let tuples: Vec<[F; col::TUPLE]> = calls.iter().flat_map(|c| context_tuples(c, fees)).collect();
     let height = tuples.len().next_power_of_two().max(1 << rows_log);
     let mut rows = vec![[F::ZERO; col::NUM_COLUMNS]; height];
     for (row, t) in rows.iter_mut().zip(&tuples) {
@@ -131,7 +169,8 @@ mod tests {
     fn one_row_per_field_with_read_counts() {
         let call = TxCall {
             tx: 3,
-            code: vec![0x33, 0x00],
+            // CALLER, ORIGIN, GASPRICE, COINBASE, BASEFEE, STOP.
+            code: vec![0x33, 0x32, 0x3a, 0x41, 0x48, 0x00],
             address: Address::with_last_byte(0x10),
             caller: Address::with_last_byte(0xaa),
             value: U256::from(500u64),
@@ -145,7 +184,11 @@ mod tests {
             reverted: true,
         };
         let reads = HashMap::from([((3, env::CALLER), 2)]);
-        let rows = generate(&[call], &reads, 8);
+        let fees = BlockFees {
+            beneficiary: Address::with_last_byte(0xcb),
+            base_fee: 7,
+        };
+        let rows = generate(std::slice::from_ref(&call), &fees, &reads, 8);
         assert_eq!(rows.len(), 256);
         let caller = &rows[1];
         assert_eq!(caller[col::FIELD], F::from_canonical_u64(env::CALLER));
@@ -161,6 +204,24 @@ mod tests {
         assert_eq!(rows[6][col::FIELD], F::from_canonical_u64(GAS_LEFT));
         assert_eq!(rows[6][col::VAL + 1], F::from_canonical_u64(1), "300 = 0x012c");
         assert_eq!(rows[7][col::VAL], F::from_canonical_u64(4800));
-        assert_eq!(rows[8][col::IS_REAL], F::ZERO);
+        assert_eq!(rows[8][col::VAL], F::from_canonical_u8(0xaa), "ORIGIN is the caller");
+        assert_eq!(rows[9][col::VAL], F::from_canonical_u64(10));
+        assert_eq!(rows[10][col::VAL], F::from_canonical_u8(0xcb));
+        assert_eq!(rows[11][col::VAL], F::from_canonical_u64(7));
+        assert_eq!(rows[12][col::IS_REAL], F::ZERO);
+
+        // Code that cannot read the block and transaction fields has none of them.
+        let plain = TxCall {
+            code: vec![0x33, 0x00],
+            ..call.clone()
+        };
+        assert_eq!(call_fields(&plain).collect::<Vec<_>>(), FIELDS);
+        assert_eq!(generate(&[plain], &fees, &reads, 8)[8][col::IS_REAL], F::ZERO);
+        // A byte in push data counts: the field gets a row that nothing reads.
+        let pushed = TxCall {
+            code: vec![0x60, 0x48, 0x00],
+            ..call
+        };
+        assert_eq!(call_fields(&pushed).last(), Some(env::BASEFEE));
     }
 }

@@ -60,6 +60,7 @@
 //! to the suspend boundary's public inputs. Its warm storage slots cross
 //! the cut in the storage table ([`crate::storage`]).
 
+use crate::accounting::BlockFees;
 use crate::arith::ArithOp;
 use crate::boundary::Boundary;
 use crate::chunk::TxCall;
@@ -293,6 +294,7 @@ pub struct TxEnd {
 struct TxState<'a> {
     tx: &'a TxTrace,
     call: &'a TxCall,
+    fees: &'a BlockFees,
     stack: Vec<U256>,
     /// Memory bytes (a whole number of 32-byte words).
     memory: Vec<u8>,
@@ -310,9 +312,9 @@ struct TxState<'a> {
 pub const MAX_MEMORY_WORDS: u64 = (1 << 24) - 1;
 
 /// Builds the step table of the transactions' `pieces` (in order; only the
-/// first may resume and only the last may suspend), padded to `2^rows_log`
-/// rows. The caller checks that the steps fit.
-pub fn generate(pieces: &[Piece], rows_log: usize) -> Result<CpuWitness, WitnessError> {
+/// first may resume and only the last may suspend) of a block with `fees`,
+/// padded to `2^rows_log` rows. The caller checks that the steps fit.
+pub fn generate(pieces: &[Piece], fees: &BlockFees, rows_log: usize) -> Result<CpuWitness, WitnessError> {
     let height = 1usize << rows_log;
     let mut out = CpuWitness::default();
     for (p, piece) in pieces.iter().enumerate() {
@@ -335,6 +337,7 @@ pub fn generate(pieces: &[Piece], rows_log: usize) -> Result<CpuWitness, Witness
         let mut state = TxState {
             tx,
             call,
+            fees,
             stack: Vec::new(),
             memory: Vec::new(),
             refund: 0,
@@ -627,7 +630,7 @@ impl TxState<'_> {
                 writes.push((sp, 2, out));
             }
             Family::Env => {
-                out = context::field_value(self.call, n);
+                out = context::field_value(self.call, self.fees, n);
                 *out_tables.context_reads.entry((tx_index, n)).or_default() += 1;
                 writes.push((sp, 2, out));
             }

@@ -134,8 +134,32 @@ pub mod env {
     pub const CALLVALUE: u64 = 3;
     /// CALLDATASIZE: the length of the call data.
     pub const CALLDATASIZE: u64 = 4;
+    /// ORIGIN: the transaction's sender (the caller, at depth 0).
+    pub const ORIGIN: u64 = 9;
+    /// GASPRICE: the transaction's effective gas price.
+    pub const GASPRICE: u64 = 10;
+    /// COINBASE: the block's beneficiary.
+    pub const COINBASE: u64 = 11;
+    /// BASEFEE: the block's base fee per gas.
+    pub const BASEFEE: u64 = 12;
+    /// CODESIZE: the length of the running code.
+    pub const CODESIZE: u64 = 13;
+    /// RETURNDATASIZE: the length of the last call's return data; zero, as
+    /// the transactions in scope make no calls.
+    pub const RETURNDATASIZE: u64 = 14;
     /// Every field, in order.
-    pub const ALL: [u64; 4] = [ADDRESS, CALLER, CALLVALUE, CALLDATASIZE];
+    pub const ALL: [u64; 10] = [
+        ADDRESS,
+        CALLER,
+        CALLVALUE,
+        CALLDATASIZE,
+        ORIGIN,
+        GASPRICE,
+        COINBASE,
+        BASEFEE,
+        CODESIZE,
+        RETURNDATASIZE,
+    ];
 }
 
 impl Family {
@@ -352,10 +376,16 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x1a => Family::Byte,
         0x1d => Family::Sar,
         0x30 => return Some((Family::Env, env::ADDRESS)),
+        0x32 => return Some((Family::Env, env::ORIGIN)),
         0x33 => return Some((Family::Env, env::CALLER)),
         0x34 => return Some((Family::Env, env::CALLVALUE)),
         0x35 => Family::CallDataLoad,
         0x36 => return Some((Family::Env, env::CALLDATASIZE)),
+        0x38 => return Some((Family::Env, env::CODESIZE)),
+        0x3a => return Some((Family::Env, env::GASPRICE)),
+        0x3d => return Some((Family::Env, env::RETURNDATASIZE)),
+        0x41 => return Some((Family::Env, env::COINBASE)),
+        0x48 => return Some((Family::Env, env::BASEFEE)),
         0x50 => Family::Pop,
         0x51 => Family::Mload,
         0x52 => Family::Mstore,
@@ -535,6 +565,13 @@ mod tests {
         assert_eq!(Family::Div.gas(), 5);
         assert_eq!(decode(0x18), Some((Family::Xor, 0)));
         assert_eq!(decode(0x34), Some((Family::Env, env::CALLVALUE)));
+        assert_eq!(decode(0x32), Some((Family::Env, env::ORIGIN)));
+        assert_eq!(decode(0x3a), Some((Family::Env, env::GASPRICE)));
+        assert_eq!(decode(0x41), Some((Family::Env, env::COINBASE)));
+        assert_eq!(decode(0x48), Some((Family::Env, env::BASEFEE)));
+        assert_eq!(decode(0x38), Some((Family::Env, env::CODESIZE)));
+        assert_eq!(decode(0x3d), Some((Family::Env, env::RETURNDATASIZE)));
+        assert_eq!(decode(0x43), None, "NUMBER is not in the slice");
         assert_eq!(decode(0x35), Some((Family::CallDataLoad, 0)));
         assert_eq!(Family::Not.stack_delta(), 0);
         assert_eq!(Family::Slt.pops(0), 2);

@@ -180,7 +180,11 @@ pub fn public_tuples(statement: &ChunkStatement) -> [Vec<F>; 6] {
             .flat_map(|c| instruction_tuples(c.tx, &c.code))
             .flatten()
             .collect(),
-        calls.iter().flat_map(context_tuples).flatten().collect(),
+        calls
+            .iter()
+            .flat_map(|c| context_tuples(c, &statement.fees))
+            .flatten()
+            .collect(),
         calls
             .iter()
             .flat_map(|c| calldata_tuples(c.tx, &c.calldata))
