@@ -1,11 +1,12 @@
-//! `zkr bench executor`: Block-STM against the sequential path on each
+//! `zkr bench executor`: both parallel engines (Block-STM, optimistic
+//! ranges) against the sequential path on each
 //! synthetic workload and on mainnet blocks, plus trace-capture overhead,
 //! printed as ratios measured in the same run.
 
 use crate::bench::{median, ms};
 use clap::Args;
 use executor::synthetic::{block, Workload};
-use executor::{execute_block, BlockInput, ExecOptions};
+use executor::{execute_block, BlockInput, ExecOptions, ParallelEngine};
 use indicatif::ProgressBar;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -24,7 +25,7 @@ pub struct ExecutorArgs {
     /// Timed repetitions per row (the median is reported).
     #[arg(long, default_value_t = 5)]
     repeats: usize,
-    /// Run Block-STM on every block, even where the executor would fall back
+    /// Run the parallel engines on every block, even where the executor would fall back
     /// to the sequential path (one sender's chain, fewer than 16
     /// transactions, one thread).
     #[arg(long)]
@@ -36,42 +37,39 @@ pub struct ExecutorArgs {
 
 /// Median wall times of one configuration: the whole `execute_block` call
 /// (state set-up, commits and roots included) and the transaction-execution
-/// stage alone (what Block-STM parallelises); and whether Block-STM ran.
+/// stage alone (what the parallel engines parallelise); and the engine that ran.
 struct Timing {
     total: Duration,
     stage: Duration,
-    block_stm: bool,
+    engine: Option<ParallelEngine>,
 }
 
-/// Times `input` under both `options`, alternating between them (in turn
-/// first and second) so that a slow stretch of a shared machine falls on both.
-fn measure_pair(repeats: usize, input: &BlockInput, options: [&ExecOptions; 2]) -> anyhow::Result<[Timing; 2]> {
-    let mut totals = [Vec::with_capacity(repeats), Vec::with_capacity(repeats)];
-    let mut stages = [Vec::with_capacity(repeats), Vec::with_capacity(repeats)];
-    let mut block_stm = [false; 2];
+/// Times `input` under each of `options`, rotating their order every round
+/// so that a slow stretch of a shared machine falls on all of them.
+fn measure(repeats: usize, input: &BlockInput, options: &[&ExecOptions]) -> anyhow::Result<Vec<Timing>> {
+    let k = options.len();
+    let mut totals = vec![Vec::with_capacity(repeats); k];
+    let mut stages = vec![Vec::with_capacity(repeats); k];
+    let mut engines = vec![None; k];
     for round in 0..repeats {
-        for which in [round % 2, 1 - round % 2] {
+        for which in (0..k).map(|i| (i + round) % k) {
             let start = Instant::now();
             let output = execute_block(input, options[which])?;
             totals[which].push(start.elapsed());
             stages[which].push(output.elapsed);
-            block_stm[which] = output.block_stm;
+            engines[which] = output.engine;
         }
     }
-    let [total_a, total_b] = totals;
-    let [stage_a, stage_b] = stages;
-    Ok([
-        Timing {
-            total: median(total_a),
-            stage: median(stage_a),
-            block_stm: block_stm[0],
-        },
-        Timing {
-            total: median(total_b),
-            stage: median(stage_b),
-            block_stm: block_stm[1],
-        },
-    ])
+    Ok(totals
+        .into_iter()
+        .zip(stages)
+        .zip(engines)
+        .map(|((total, stage), engine)| Timing {
+            total: median(total),
+            stage: median(stage),
+            engine,
+        })
+        .collect())
 }
 
 fn geometric_mean(ratios: &[f64]) -> f64 {
@@ -87,11 +85,14 @@ pub fn run(args: ExecutorArgs) -> anyhow::Result<ExitCode> {
         sequential: true,
         ..ExecOptions::default()
     };
-    let parallel = ExecOptions {
+    let engine = |engine| ExecOptions {
         threads,
         sequential_fallback: !args.no_fallback,
+        engine: Some(engine),
         ..ExecOptions::default()
     };
+    let block_stm = engine(ParallelEngine::BlockStm);
+    let ranges = engine(ParallelEngine::Ranges);
     let mut rows: Vec<(String, BlockInput)> = Workload::ALL
         .iter()
         .map(|w| (format!("{} x{}", w.name(), args.txs), block(*w, args.txs)))
@@ -113,52 +114,69 @@ pub fn run(args: ExecutorArgs) -> anyhow::Result<ExitCode> {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!("stage = transaction execution only; total = execute_block with state set-up, commits and roots");
-    println!("path = what the parallel run used: Block-STM, or the sequential fallback (seq)");
+    println!("speedup = sequential over the engine: Block-STM (bstm), optimistic ranges (ranges)");
+    println!("default = the engine the executor picks for the block (seq: the sequential fallback)");
     println!(
-        "{:<22} {:>6} {:>10} {:>10} {:>8} {:>10} {:>10} {:>8} {:>9}",
-        "block", "txs", "seq stage", "par stage", "speedup", "seq total", "par total", "speedup", "path"
+        "{:<22} {:>6} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7}",
+        "block", "txs", "seq ms", "bstm ms", "ranges ms", "bstm", "ranges", "total", "total", "default"
+    );
+    println!(
+        "{:<22} {:>6} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7}",
+        "", "", "stage", "stage", "stage", "stage", "stage", "bstm", "ranges"
     );
     let progress = ProgressBar::new(rows.len() as u64 + 1);
-    let mut stage_ratios = Vec::new();
-    let mut total_ratios = Vec::new();
+    let mut stage_ratios = [Vec::new(), Vec::new()];
+    let mut total_ratios = [Vec::new(), Vec::new()];
     for (name, input) in &rows {
-        let [seq, par] = measure_pair(repeats, input, [&sequential, &parallel])?;
-        let stage_ratio = seq.stage.as_secs_f64() / par.stage.as_secs_f64();
-        let total_ratio = seq.total.as_secs_f64() / par.total.as_secs_f64();
+        let timings = measure(repeats, input, &[&sequential, &block_stm, &ranges])?;
+        let [seq, bstm, rng] = [&timings[0], &timings[1], &timings[2]];
+        let stage = |t: &Timing| seq.stage.as_secs_f64() / t.stage.as_secs_f64();
+        let total = |t: &Timing| seq.total.as_secs_f64() / t.total.as_secs_f64();
         if name.starts_with("mainnet") {
-            stage_ratios.push(stage_ratio);
-            total_ratios.push(total_ratio);
+            for (i, t) in [bstm, rng].into_iter().enumerate() {
+                stage_ratios[i].push(stage(t));
+                total_ratios[i].push(total(t));
+            }
         }
+        let default = match (rng.engine, ParallelEngine::for_block(input, threads)) {
+            (None, _) => "seq",
+            (Some(_), ParallelEngine::BlockStm) => "bstm",
+            (Some(_), ParallelEngine::Ranges) => "ranges",
+        };
         progress.suspend(|| {
             println!(
-                "{:<22} {:>6} {:>10.2} {:>10.2} {:>7.2}x {:>10.2} {:>10.2} {:>7.2}x {:>9}",
+                "{:<22} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>6.2}x {:>6.2}x {:>6.2}x {:>6.2}x {:>7}",
                 name,
                 input.transactions.len(),
                 ms(seq.stage),
-                ms(par.stage),
-                stage_ratio,
-                ms(seq.total),
-                ms(par.total),
-                total_ratio,
-                if par.block_stm { "Block-STM" } else { "seq" }
+                ms(bstm.stage),
+                ms(rng.stage),
+                stage(bstm),
+                stage(rng),
+                total(bstm),
+                total(rng),
+                default
             )
         });
         progress.inc(1);
     }
-    if !stage_ratios.is_empty() {
-        println!(
-            "mainnet geometric mean speedup over {} blocks: stage {:.2}x, total {:.2}x",
-            stage_ratios.len(),
-            geometric_mean(&stage_ratios),
-            geometric_mean(&total_ratios)
-        );
+    if !stage_ratios[0].is_empty() {
+        for (i, engine) in ["Block-STM", "optimistic ranges"].into_iter().enumerate() {
+            println!(
+                "mainnet geometric mean speedup over {} blocks, {engine}: stage {:.2}x, total {:.2}x",
+                stage_ratios[i].len(),
+                geometric_mean(&stage_ratios[i]),
+                geometric_mean(&total_ratios[i])
+            );
+        }
     }
     let erc20 = block(Workload::Erc20, args.txs);
     let traced = ExecOptions {
         capture_traces: true,
         ..sequential.clone()
     };
-    let [off, on] = measure_pair(repeats, &erc20, [&sequential, &traced])?.map(|t| t.stage);
+    let timings = measure(repeats, &erc20, &[&sequential, &traced])?;
+    let (off, on) = (timings[0].stage, timings[1].stage);
     progress.finish_and_clear();
     println!(
         "trace capture overhead (erc20, sequential): {:.2}x ({:.2} ms -> {:.2} ms)",

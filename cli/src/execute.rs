@@ -4,7 +4,7 @@
 use anyhow::Context;
 use clap::Args;
 use executor::synthetic::{self, Workload};
-use executor::{codec, execute_block, fixtures, BlockInput, BlockOutput, ExecOptions};
+use executor::{codec, execute_block, fixtures, BlockInput, BlockOutput, ExecOptions, ParallelEngine};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,13 +24,16 @@ pub struct ExecuteArgs {
     /// Worker threads of the parallel path (default: all cores).
     #[arg(long)]
     threads: Option<NonZeroUsize>,
-    /// Run the sequential reference path instead of Block-STM.
+    /// Run the sequential reference path instead of the parallel one.
     #[arg(long)]
     sequential: bool,
-    /// Run Block-STM even where it cannot beat the sequential path (one
-    /// sender's chain, fewer than 16 transactions, one thread).
+    /// Run the parallel path even where it cannot beat the sequential path
+    /// (one sender's chain, fewer than 16 transactions, one thread).
     #[arg(long)]
     no_fallback: bool,
+    /// The parallel engine: block-stm or ranges (default: chosen per block).
+    #[arg(long, value_enum)]
+    engine: Option<EngineArg>,
     /// Write the execution traces here (JSON for `.json`, bincode otherwise).
     #[arg(long)]
     trace_out: Option<PathBuf>,
@@ -46,12 +49,30 @@ pub struct ExecuteArgs {
     check: bool,
 }
 
+/// A parallel engine as the command line names it.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum EngineArg {
+    /// Block-STM.
+    BlockStm,
+    /// Optimistic ranges.
+    Ranges,
+}
+
+impl From<EngineArg> for ParallelEngine {
+    fn from(arg: EngineArg) -> Self {
+        match arg {
+            EngineArg::BlockStm => Self::BlockStm,
+            EngineArg::Ranges => Self::Ranges,
+        }
+    }
+}
+
 /// Which path ran the transactions, and why when it fell back.
 fn path_of(options: &ExecOptions, out: &executor::BlockOutput) -> String {
-    match (&out.fallback, out.block_stm) {
-        (_, true) => format!("Block-STM, {} threads", options.threads),
-        (Some(reason), false) => format!("sequential fallback: {reason}"),
-        (None, false) => "sequential".into(),
+    match (&out.fallback, out.engine) {
+        (_, Some(engine)) => format!("{engine}, {} threads", options.threads),
+        (Some(reason), None) => format!("sequential fallback: {reason}"),
+        (None, None) => "sequential".into(),
     }
 }
 
@@ -125,6 +146,7 @@ pub fn run(args: ExecuteArgs) -> anyhow::Result<ExitCode> {
     let mut options = ExecOptions {
         sequential: args.sequential,
         sequential_fallback: !args.no_fallback,
+        engine: args.engine.map(ParallelEngine::from),
         capture_traces: args.trace_out.is_some(),
         ..ExecOptions::default()
     };
@@ -204,7 +226,7 @@ pub fn run(args: ExecuteArgs) -> anyhow::Result<ExitCode> {
             out.elapsed.as_secs_f64() * 1e3,
             path_of(&options, &out)
         );
-        if out.block_stm {
+        if out.engine.is_some() {
             println!("re-executions  {}", out.reexecutions);
         }
         for p in &problems {
@@ -221,17 +243,17 @@ pub fn run(args: ExecuteArgs) -> anyhow::Result<ExitCode> {
 /// The bundled sample block, relative to the repository root.
 pub const SAMPLE_BLOCK: &str = "data/demo/sample-block.json";
 
-/// `zkr demo` stage: executes the sample block with Block-STM (no
+/// `zkr demo` stage: executes the sample block on the parallel path (no
 /// sequential fallback, so the demo always shows it), checks it equals the
 /// sequential path, and reports transactions, gas and re-executions.
 pub fn demo_stage() -> anyhow::Result<String> {
     let input = load_block(Path::new(SAMPLE_BLOCK))
         .with_context(|| format!("run zkr demo from the repository root ({SAMPLE_BLOCK})"))?;
-    let block_stm = ExecOptions {
+    let parallel_path = ExecOptions {
         sequential_fallback: false,
         ..ExecOptions::default()
     };
-    let parallel = execute_block(&input, &block_stm)?;
+    let parallel = execute_block(&input, &parallel_path)?;
     let sequential = execute_block(
         &input,
         &ExecOptions {

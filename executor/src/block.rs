@@ -29,13 +29,16 @@ const BEACON_ROOTS_HISTORY: u64 = 8191;
 pub struct ExecOptions {
     /// Worker threads of the parallel path (ignored when `sequential`).
     pub threads: NonZeroUsize,
-    /// Run the sequential reference path instead of Block-STM.
+    /// Run the sequential reference path instead of the parallel one.
     pub sequential: bool,
     /// Let a parallel run hand the block to the sequential path when
-    /// Block-STM cannot beat it (one sender's chain of transactions, a
+    /// no parallel engine can beat it (one sender's chain of transactions, a
     /// block smaller than 16 transactions, a single thread). On by default;
-    /// tests and benchmarks of Block-STM itself turn it off.
+    /// tests and benchmarks of the engines themselves turn it off.
     pub sequential_fallback: bool,
+    /// The parallel path's engine; `None` lets the executor choose per
+    /// block (see [`ParallelEngine`]).
+    pub engine: Option<ParallelEngine>,
     /// Record a [`TxTrace`] for each transaction's final execution.
     pub capture_traces: bool,
     /// How much of each transaction a trace keeps (everything by default);
@@ -51,10 +54,41 @@ impl Default for ExecOptions {
             threads: std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
             sequential: false,
             sequential_fallback: true,
+            engine: None,
             capture_traces: false,
             trace_limit: TraceLimit::default(),
             spec: None,
         }
+    }
+}
+
+/// How the parallel path runs a block's transactions. Both give exactly the
+/// sequential results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParallelEngine {
+    /// Block-STM: a multi-version memory and a scheduler that validates and
+    /// re-executes transactions concurrently.
+    BlockStm,
+    /// Optimistic ranges: runs of consecutive transactions executed against
+    /// the pre-state, validated and committed in block order, the
+    /// transactions whose reads changed re-executed there.
+    Ranges,
+}
+
+impl ParallelEngine {
+    /// The engine the executor picks for `input` on `threads` threads when
+    /// [`ExecOptions::engine`] leaves it open.
+    pub fn for_block(input: &BlockInput, threads: NonZeroUsize) -> Self {
+        parallel::choose(input, threads)
+    }
+}
+
+impl std::fmt::Display for ParallelEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::BlockStm => "Block-STM",
+            Self::Ranges => "optimistic ranges",
+        })
     }
 }
 
@@ -123,8 +157,8 @@ pub struct BlockOutput {
     pub post_state: WorldState,
     /// Transaction executions beyond the first of each (parallel path only).
     pub reexecutions: u64,
-    /// Whether Block-STM ran the transactions (false: the sequential path did).
-    pub block_stm: bool,
+    /// The parallel engine that ran the transactions (`None`: the sequential path did).
+    pub engine: Option<ParallelEngine>,
     /// Why a parallel run fell back to the sequential path, if it did.
     pub fallback: Option<String>,
     /// Wall time of the transaction phase.
@@ -280,12 +314,15 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
     } else {
         parallel::reason_to_run_sequentially(input, options.threads)
     };
-    let block_stm = !options.sequential && fallback.is_none();
     let capture = options.capture_traces.then_some(options.trace_limit);
-    let path = if block_stm {
-        parallel::execute(input, &env, &state, options.threads, capture)?
-    } else {
-        sequential::execute(input, &env, &state, capture)?
+    let engine = (!options.sequential && fallback.is_none()).then(|| {
+        options
+            .engine
+            .unwrap_or_else(|| ParallelEngine::for_block(input, options.threads))
+    });
+    let path = match engine {
+        Some(engine) => parallel::execute(engine, input, &env, &state, options.threads, capture)?,
+        None => sequential::execute(input, &env, &state, capture)?,
     };
     let elapsed = started.elapsed();
 
@@ -394,7 +431,7 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
         state_root: state_root(&state),
         post_state: state,
         reexecutions: path.reexecutions,
-        block_stm,
+        engine,
         fallback,
         elapsed,
         traces,

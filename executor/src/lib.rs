@@ -2,8 +2,9 @@
 //! revm and reports exactly what the chain would (receipts, logs, gas, state
 //! diff, Ethereum MPT roots). It owns the block and pre-state input types and
 //! their loaders (ethereum/tests fixtures, mainnet block dumps, zkr's own
-//! format), a sequential reference path, a parallel Block-STM path whose
-//! results must equal the sequential ones, and the execution-trace capture
+//! format), a sequential reference path, a parallel path (Block-STM, or
+//! optimistic ranges: [`ParallelEngine`]) whose results must equal the
+//! sequential ones, and the execution-trace capture
 //! ([`trace`]) that the witness generator turns into circuit rows.
 //!
 //! Entry point: [`execute_block`] with [`ExecOptions`]; it returns a
@@ -13,7 +14,7 @@
 //! # Trace format
 //! A [`trace::BlockTrace`] has one [`trace::TxTrace`] per transaction in
 //! block order, recorded during the transaction's final execution (on the
-//! parallel path: the incarnation that passed validation). Each
+//! parallel path: the execution that passed validation). Each
 //! [`trace::Step`] is one interpreted instruction (see [`tracer`] for exactly
 //! which memory, storage and account accesses a step carries); call frames
 //! are numbered in order of entry and `context_id` names the frame a step ran
@@ -38,5 +39,5 @@ pub mod synthetic;
 pub mod trace;
 pub mod tracer;
 
-pub use block::{execute_block, BlockOutput, ExecError, ExecOptions, TxOutcome};
+pub use block::{execute_block, BlockOutput, ExecError, ExecOptions, ParallelEngine, TxOutcome};
 pub use input::BlockInput;

@@ -163,6 +163,14 @@ pub fn default_block_hash(number: u64) -> B256 {
     keccak256(number.to_string().as_bytes())
 }
 
+/// The hash of block `number`: the one supplied in `known`, else [`default_block_hash`].
+pub fn block_hash(known: &BTreeMap<u64, B256>, number: u64) -> B256 {
+    known
+        .get(&number)
+        .copied()
+        .unwrap_or_else(|| default_block_hash(number))
+}
+
 /// A read-only revm database over a [`WorldState`] and known block hashes.
 /// The state sits in a `RefCell` so that the sequential path can commit each
 /// transaction between runs while one revm instance keeps reading it.
@@ -195,10 +203,6 @@ impl DatabaseRef for StateDb<'_> {
     }
 
     fn block_hash_ref(&self, number: u64) -> Result<B256, Infallible> {
-        Ok(self
-            .block_hashes
-            .get(&number)
-            .copied()
-            .unwrap_or_else(|| default_block_hash(number)))
+        Ok(block_hash(self.block_hashes, number))
     }
 }

@@ -1,10 +1,10 @@
-//! Every mainnet block in ../shared/data: parallel equals sequential, and
+//! Every mainnet block in ../shared/data: both parallel engines equal sequential, and
 //! gasUsed, logsBloom and (from Byzantium) receiptsRoot match the header.
 
 mod common;
 
 use executor::fixtures::mainnet;
-use executor::{execute_block, ExecOptions};
+use executor::{execute_block, ExecOptions, ParallelEngine};
 use std::num::NonZeroUsize;
 
 #[test]
@@ -29,14 +29,21 @@ fn mainnet_blocks_match_headers_and_sequential() {
                 ..ExecOptions::default()
             },
         );
-        let par = execute_block(
-            &input,
-            &ExecOptions {
-                threads: NonZeroUsize::new(4).unwrap(),
-                sequential_fallback: false,
-                ..ExecOptions::default()
-            },
-        );
+        let engines = [ParallelEngine::BlockStm, ParallelEngine::Ranges];
+        let par: Result<Vec<_>, _> = engines
+            .iter()
+            .map(|engine| {
+                execute_block(
+                    &input,
+                    &ExecOptions {
+                        threads: NonZeroUsize::new(4).unwrap(),
+                        sequential_fallback: false,
+                        engine: Some(*engine),
+                        ..ExecOptions::default()
+                    },
+                )
+            })
+            .collect();
         let (seq, par) = match (seq, par) {
             (Ok(s), Ok(p)) => (s, p),
             (s, p) => {
@@ -61,8 +68,10 @@ fn mainnet_blocks_match_headers_and_sequential() {
                 failures.push(format!("{name}: receipts root {r} != {}", expected.receipts_root));
             }
         }
-        if par.txs != seq.txs || par.post_state != seq.post_state {
-            failures.push(format!("{name}: parallel differs from sequential"));
+        for (engine, par) in engines.iter().zip(&par) {
+            if par.txs != seq.txs || par.post_state != seq.post_state {
+                failures.push(format!("{name}: {engine} differs from sequential"));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -4,7 +4,7 @@
 mod common;
 
 use executor::fixtures::state_test::{self, StateTestCase};
-use executor::ExecOptions;
+use executor::{ExecOptions, ParallelEngine};
 use std::num::NonZeroUsize;
 
 fn run_all(cases: &[StateTestCase], options: &ExecOptions) -> Vec<String> {
@@ -60,23 +60,26 @@ fn general_state_tests_pass_sequential_and_parallel() {
         sequential: true,
         ..ExecOptions::default()
     };
-    let parallel = ExecOptions {
-        sequential: false,
-        threads: NonZeroUsize::new(2).unwrap(),
-        sequential_fallback: false,
-        ..ExecOptions::default()
-    };
     let mut failures = run_all(&loaded.cases, &sequential);
-    failures.extend(
-        run_all(&loaded.cases, &parallel)
-            .into_iter()
-            .map(|f| format!("parallel: {f}")),
-    );
+    for engine in [ParallelEngine::BlockStm, ParallelEngine::Ranges] {
+        let parallel = ExecOptions {
+            sequential: false,
+            threads: NonZeroUsize::new(2).unwrap(),
+            sequential_fallback: false,
+            engine: Some(engine),
+            ..ExecOptions::default()
+        };
+        failures.extend(
+            run_all(&loaded.cases, &parallel)
+                .into_iter()
+                .map(|f| format!("{engine}: {f}")),
+        );
+    }
     assert!(
         failures.is_empty(),
         "{} of {} cases failed:\n{}",
         failures.len(),
-        loaded.cases.len() * 2,
+        loaded.cases.len() * 3,
         failures.join("\n")
     );
 }

@@ -1,6 +1,7 @@
-//! When Block-STM is not worth running. Transactions from one sender form a
-//! dependency chain (each needs the previous one's nonce and balance), which
-//! Block-STM can only run one after the other, paying its bookkeeping on top;
+//! When the parallel engines are not worth running. Transactions from one
+//! sender form a dependency chain (each needs the previous one's nonce and
+//! balance), which they can only run one after the other, paying their
+//! bookkeeping on top;
 //! so can a block too small to share among the threads. Such blocks go to the
 //! sequential path, which gives the same results (as pevm and grevm do).
 
@@ -9,12 +10,12 @@ use revm::primitives::{Address, HashMap};
 use std::num::NonZeroUsize;
 
 /// Least ideal speed-up (transactions over the longest sender chain, or over
-/// each thread's share) for which Block-STM runs: on one thread its
-/// bookkeeping adds 50% to 70% to the sequential time (bench/RESULTS.md), so
-/// below 1.5 it cannot win.
+/// each thread's share) for which a parallel engine runs: on one thread
+/// their bookkeeping adds 40% (optimistic ranges) to 70% (Block-STM) to the
+/// sequential time (bench/RESULTS.md), so below 1.5 they cannot win.
 const MIN_IDEAL_SPEEDUP: f64 = 1.5;
 
-/// Fewest transactions Block-STM runs: below this, starting the threads and
+/// Fewest transactions the parallel engines run: below this, starting the threads and
 /// the memory costs more than the block (bench/RESULTS.md, mainnet blocks).
 const MIN_TRANSACTIONS: usize = 16;
 
@@ -33,7 +34,7 @@ pub(crate) fn longest_sender_chain(input: &BlockInput) -> usize {
         .unwrap_or(0)
 }
 
-/// Why Block-STM on `threads` threads would not beat the sequential path on
+/// Why a parallel engine on `threads` threads would not beat the sequential path on
 /// `input`, or `None` when it might.
 pub(crate) fn reason_to_run_sequentially(input: &BlockInput, threads: NonZeroUsize) -> Option<String> {
     let n = input.transactions.len();

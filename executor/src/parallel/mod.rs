@@ -1,4 +1,4 @@
-//! The parallel path: Block-STM over revm.
+//! The parallel path: Block-STM over revm, and optimistic ranges.
 //!
 //! Every transaction runs optimistically against the multi-version memory
 //! ([`mv_memory`]) through a database view that records what it read; after
@@ -14,20 +14,26 @@
 //! afterwards) and the value a plain ETH transfer sends to an account without
 //! code (its recipient is read for its code only).
 //!
-//! Blocks that Block-STM cannot speed up (one sender's chain, too few
+//! A second engine, optimistic ranges ([`ranges`]), executes runs of
+//! consecutive transactions without shared bookkeeping and validates them in
+//! block order; [`choose`] picks between the two engines when the caller
+//! does not.
+//!
+//! Blocks that neither engine can speed up (one sender's chain, too few
 //! transactions) go to the sequential path unless the caller turns
 //! `ExecOptions::sequential_fallback` off.
 
 mod fallback;
 mod mv_memory;
+mod ranges;
 mod scheduler;
 
 pub(crate) use fallback::reason_to_run_sequentially;
 
-use crate::block::{ExecError, PathResult, TxExecution};
+use crate::block::{ExecError, ParallelEngine, PathResult, TxExecution};
 use crate::evm::{tx_env, BlockEnvironment, FeePayment, RunError, TxRun, TxRunner};
 use crate::input::{BlockInput, Transaction};
-use crate::state::{default_block_hash, WorldState};
+use crate::state::{block_hash, WorldState};
 use crate::tracer::{TraceLimit, TraceRecorder};
 use mv_memory::{apply_credit, AccountValue, Blocked, Location, MvMemory, ReadValue, TxIdx, Written};
 use revm::bytecode::Bytecode;
@@ -64,8 +70,12 @@ impl CodeStore {
         self.codes.read().expect("code store lock").get(hash).cloned()
     }
 
-    fn contains(&self, hash: &B256) -> bool {
-        self.codes.read().expect("code store lock").contains_key(hash)
+    /// Adds a deployed bytecode (once: the write lock is taken only for a new hash).
+    fn insert(&self, hash: B256, code: &Bytecode) {
+        if !self.codes.read().expect("code store lock").contains_key(&hash) {
+            let mut codes = self.codes.write().expect("code store lock");
+            codes.entry(hash).or_insert_with(|| code.clone());
+        }
     }
 }
 
@@ -118,18 +128,27 @@ impl<'s, 'a> VersionedDb<'s, 'a> {
         self.reads.borrow_mut().clear();
         self.recipient_lazy.set(false);
     }
+}
 
-    fn info(&self, value: Option<AccountValue>) -> Option<AccountInfo> {
-        value.map(|v| AccountInfo {
-            balance: v.balance,
-            nonce: v.nonce,
-            code_hash: v.code_hash,
-            account_id: None,
-            code: (v.code_hash != KECCAK_EMPTY)
-                .then(|| self.shared.codes.get(&v.code_hash))
-                .flatten(),
-        })
-    }
+/// revm's view of an account value, its code looked up by `code`.
+fn account_info(value: Option<AccountValue>, code: impl FnOnce(&B256) -> Option<Bytecode>) -> Option<AccountInfo> {
+    value.map(|v| AccountInfo {
+        balance: v.balance,
+        nonce: v.nonce,
+        code_hash: v.code_hash,
+        account_id: None,
+        code: (v.code_hash != KECCAK_EMPTY).then(|| code(&v.code_hash)).flatten(),
+    })
+}
+
+/// What a plain transfer's recipient read returns when the recipient has no
+/// code (`code_hash` is `None` for an account that does not exist): its
+/// balance is never consulted, so an empty account stands in for it, and the
+/// value is credited afterwards. `None` when the recipient has code.
+fn codeless_recipient(code_hash: Option<B256>) -> Option<Option<AccountInfo>> {
+    code_hash
+        .is_none_or(|h| h == KECCAK_EMPTY)
+        .then(|| code_hash.map(|_| AccountInfo::default()))
 }
 
 impl DatabaseRef for VersionedDb<'_, '_> {
@@ -141,16 +160,15 @@ impl DatabaseRef for VersionedDb<'_, '_> {
         let tx = self.tx.get();
         if self.shared.lazy_recipient[tx] == Some(address) {
             let code_hash = memory.read_code_hash(address, tx).map_err(blocked)?;
-            if code_hash.is_none_or(|h| h == KECCAK_EMPTY) {
+            if let Some(info) = codeless_recipient(code_hash) {
                 self.reads.borrow_mut().push((location, ReadValue::CodeOnly(code_hash)));
                 self.recipient_lazy.set(true);
-                // The balance is never consulted for a plain transfer's recipient.
-                return Ok(code_hash.map(|_| AccountInfo::default()));
+                return Ok(info);
             }
         }
         let value = memory.read_account(address, tx).map_err(blocked)?;
         self.reads.borrow_mut().push((location, ReadValue::Account(value)));
-        Ok(self.info(value))
+        Ok(account_info(value, |hash| self.shared.codes.get(hash)))
     }
 
     fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, ReadError> {
@@ -170,13 +188,7 @@ impl DatabaseRef for VersionedDb<'_, '_> {
     }
 
     fn block_hash_ref(&self, number: u64) -> Result<B256, ReadError> {
-        Ok(self
-            .shared
-            .input
-            .block_hashes
-            .get(&number)
-            .copied()
-            .unwrap_or_else(|| default_block_hash(number)))
+        Ok(block_hash(&self.shared.input.block_hashes, number))
     }
 }
 
@@ -191,88 +203,90 @@ fn lazy_recipient(tx: &Transaction, beneficiary: Address) -> Option<Address> {
     (tx.input.is_empty() && !tx.value.is_zero() && to != tx.from && to != beneficiary && tx.tx_type != 3).then_some(to)
 }
 
-impl Shared<'_> {
-    /// Turns a finished run into its memory writes and final-commit form.
-    ///
-    /// An account the transaction only touched (loaded, marked touched, left
-    /// as it read it) is not written: a write of the value read changes
-    /// nothing, and it would make every later reader of a popular contract
-    /// depend on this transaction.
-    fn writes_of(
-        &self,
-        tx: TxIdx,
-        mut run: TxRun,
-        reads: &[(Location, ReadValue)],
-        recipient_lazy: bool,
-        fee_per_gas: U256,
-    ) -> (Vec<(Location, Written)>, TxExecution) {
-        let spec = self.env.spec;
-        let clears_empty = spec.is_enabled_in(SpecId::SPURIOUS_DRAGON);
-        let input_tx = &self.input.transactions[tx];
-        let beneficiary = self.env.block.beneficiary;
-        let fee = fee_per_gas * U256::from(run.result.tx_gas_used());
-        let mut credits = Vec::new();
-        if recipient_lazy && run.result.is_success() {
-            if let Some(to) = self.lazy_recipient[tx] {
-                run.state.remove(&to);
-                credits.push((to, input_tx.value));
-            }
+/// Turns a finished run of `tx` into the writes it publishes and its
+/// final-commit form. `new_code` sees each bytecode the run deployed.
+///
+/// An account the transaction only touched (loaded, marked touched, left
+/// as it read it) is not written: a write of the value read changes
+/// nothing, and it would make every later reader of a popular contract
+/// depend on this transaction.
+#[allow(clippy::too_many_arguments)]
+fn writes_of(
+    env: &BlockEnvironment,
+    input_tx: &Transaction,
+    lazy_recipient: Option<Address>,
+    mut run: TxRun,
+    reads: &[(Location, ReadValue)],
+    recipient_lazy: bool,
+    fee_per_gas: U256,
+    mut new_code: impl FnMut(B256, &Bytecode),
+) -> (Vec<(Location, Written)>, TxExecution) {
+    let spec = env.spec;
+    let clears_empty = spec.is_enabled_in(SpecId::SPURIOUS_DRAGON);
+    let beneficiary = env.block.beneficiary;
+    let fee = fee_per_gas * U256::from(run.result.tx_gas_used());
+    let mut credits = Vec::new();
+    if recipient_lazy && run.result.is_success() {
+        if let Some(to) = lazy_recipient {
+            run.state.remove(&to);
+            credits.push((to, input_tx.value));
         }
-        let mut writes = Vec::new();
-        let mut beneficiary_written = false;
-        for (address, account) in &run.state {
-            if !account.is_touched() {
-                continue;
-            }
-            if let Some(code) = &account.info.code {
-                if account.info.code_hash != KECCAK_EMPTY && !self.codes.contains(&account.info.code_hash) {
-                    let mut codes = self.codes.codes.write().expect("code store lock");
-                    codes.entry(account.info.code_hash).or_insert_with(|| code.clone());
-                }
-            }
-            let destroyed = account.is_selfdestructed() || (clears_empty && account.is_empty());
-            let mut value = (!destroyed).then_some(AccountValue {
-                balance: account.info.balance,
-                nonce: account.info.nonce,
-                code_hash: account.info.code_hash,
-            });
-            if *address == beneficiary {
-                value = apply_credit(value, fee, spec);
-                beneficiary_written = true;
-            }
-            let read = reads.iter().find_map(|(location, read)| match (location, read) {
-                (Location::Account(a), ReadValue::Account(v)) if a == address => Some(*v),
-                _ => None,
-            });
-            let only_touched = !destroyed && !account.is_created() && read == Some(value);
-            if !only_touched {
-                writes.push((Location::Account(*address), Written::Account(value)));
-            }
-            if destroyed || account.is_created() {
-                writes.push((Location::Wipe(*address), Written::Wipe));
-            }
-            if !destroyed {
-                for (slot, v) in account.changed_storage_slots() {
-                    writes.push((Location::Slot(*address, *slot), Written::Slot(v.present_value)));
-                }
-            }
-        }
-        if !beneficiary_written {
-            writes.push((Location::Account(beneficiary), Written::Credit(fee)));
-        }
-        for (address, amount) in &credits {
-            writes.push((Location::Account(*address), Written::Credit(*amount)));
-        }
-        credits.push((beneficiary, fee));
-        let execution = TxExecution {
-            result: run.result,
-            changes: run.state,
-            balance_credits: credits,
-            trace: run.trace.map(TraceRecorder::finish),
-        };
-        (writes, execution)
     }
+    let mut writes = Vec::new();
+    let mut beneficiary_written = false;
+    for (address, account) in &run.state {
+        if !account.is_touched() {
+            continue;
+        }
+        if let Some(code) = &account.info.code {
+            if account.info.code_hash != KECCAK_EMPTY {
+                new_code(account.info.code_hash, code);
+            }
+        }
+        let destroyed = account.is_selfdestructed() || (clears_empty && account.is_empty());
+        let mut value = (!destroyed).then_some(AccountValue {
+            balance: account.info.balance,
+            nonce: account.info.nonce,
+            code_hash: account.info.code_hash,
+        });
+        if *address == beneficiary {
+            value = apply_credit(value, fee, spec);
+            beneficiary_written = true;
+        }
+        let read = reads.iter().find_map(|(location, read)| match (location, read) {
+            (Location::Account(a), ReadValue::Account(v)) if a == address => Some(*v),
+            _ => None,
+        });
+        let only_touched = !destroyed && !account.is_created() && read == Some(value);
+        if !only_touched {
+            writes.push((Location::Account(*address), Written::Account(value)));
+        }
+        if destroyed || account.is_created() {
+            writes.push((Location::Wipe(*address), Written::Wipe));
+        }
+        if !destroyed {
+            for (slot, v) in account.changed_storage_slots() {
+                writes.push((Location::Slot(*address, *slot), Written::Slot(v.present_value)));
+            }
+        }
+    }
+    if !beneficiary_written {
+        writes.push((Location::Account(beneficiary), Written::Credit(fee)));
+    }
+    for (address, amount) in &credits {
+        writes.push((Location::Account(*address), Written::Credit(*amount)));
+    }
+    credits.push((beneficiary, fee));
+    let execution = TxExecution {
+        result: run.result,
+        changes: run.state,
+        balance_credits: credits,
+        trace: run.trace.map(TraceRecorder::finish),
+    };
+    (writes, execution)
+}
 
+impl Shared<'_> {
     /// Runs one incarnation on the worker's `runner`; returns the next task
     /// (a validation of it, if due).
     fn execute(&self, runner: &mut WorkerRunner<'_, '_>, tx: TxIdx, incarnation: Incarnation) -> Option<Task> {
@@ -295,7 +309,16 @@ impl Shared<'_> {
             }
             Err(err) => (Vec::new(), Err(describe(err))),
             Ok(run) => {
-                let (writes, execution) = self.writes_of(tx, run, &reads, recipient_lazy, fee_per_gas);
+                let (writes, execution) = writes_of(
+                    self.env,
+                    input_tx,
+                    self.lazy_recipient[tx],
+                    run,
+                    &reads,
+                    recipient_lazy,
+                    fee_per_gas,
+                    |hash, code| self.codes.insert(hash, code),
+                );
                 (writes, Ok(execution))
             }
         };
@@ -329,8 +352,40 @@ fn describe(err: RunError<ReadError>) -> String {
     format!("{err:?}")
 }
 
-/// Runs the block's transactions with Block-STM on `threads` workers.
+/// Most threads for which optimistic ranges are the default engine. On two
+/// cores they beat Block-STM on every synthetic workload (about twice as
+/// fast on independent transfers and token transfers) and tie with it on
+/// mainnet blocks (bench/RESULTS.md); with more threads Block-STM, which
+/// overlaps re-executions where ranges re-execute in order, stays the
+/// default until a many-core measurement says otherwise.
+const RANGES_MAX_THREADS: usize = 2;
+
+/// The engine for a block on `threads` threads when the caller leaves it open.
+pub(crate) fn choose(_input: &BlockInput, threads: NonZeroUsize) -> ParallelEngine {
+    if threads.get() <= RANGES_MAX_THREADS {
+        ParallelEngine::Ranges
+    } else {
+        ParallelEngine::BlockStm
+    }
+}
+
+/// Runs the block's transactions with `engine` on `threads` workers.
 pub(crate) fn execute(
+    engine: ParallelEngine,
+    input: &BlockInput,
+    env: &BlockEnvironment,
+    initial: &WorldState,
+    threads: NonZeroUsize,
+    capture: Option<TraceLimit>,
+) -> Result<PathResult, ExecError> {
+    match engine {
+        ParallelEngine::BlockStm => block_stm(input, env, initial, threads, capture),
+        ParallelEngine::Ranges => ranges::execute(input, env, initial, threads, capture),
+    }
+}
+
+/// Runs the block's transactions with Block-STM on `threads` workers.
+fn block_stm(
     input: &BlockInput,
     env: &BlockEnvironment,
     initial: &WorldState,
@@ -355,9 +410,9 @@ pub(crate) fn execute(
         executions: AtomicU64::new(0),
         capture,
     };
-    let workers = threads.get().min(n.max(1));
+    let workers = threads.min(NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN));
     std::thread::scope(|scope| {
-        for _ in 0..workers {
+        for _ in 0..workers.get() {
             scope.spawn(|| {
                 let db = VersionedDb::new(&shared);
                 let mut runner = TxRunner::new(&db, env);

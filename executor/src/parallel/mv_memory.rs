@@ -137,11 +137,7 @@ impl<'a> MvMemory<'a> {
     }
 
     fn base_account(&self, address: &Address) -> Option<AccountValue> {
-        self.base.accounts.get(address).map(|a| AccountValue {
-            balance: a.balance,
-            nonce: a.nonce,
-            code_hash: a.code_hash,
-        })
+        account_value(self.base, address)
     }
 
     /// The account as transaction `tx` sees it, credits included.
@@ -222,12 +218,7 @@ impl<'a> MvMemory<'a> {
             (Some((w, Written::Slot(value))), Some(x)) if w >= x => value,
             (Some((_, Written::Slot(value))), None) => value,
             (_, Some(_)) => U256::ZERO,
-            _ => self
-                .base
-                .accounts
-                .get(&address)
-                .and_then(|a| a.storage.get(&slot).copied())
-                .unwrap_or_default(),
+            _ => slot_value(self.base, &address, &slot),
         })
     }
 
@@ -279,6 +270,24 @@ impl<'a> MvMemory<'a> {
             }
         }
     }
+}
+
+/// An account of `state` as the memory holds it (`None`: it does not exist).
+pub(crate) fn account_value(state: &WorldState, address: &Address) -> Option<AccountValue> {
+    state.accounts.get(address).map(|a| AccountValue {
+        balance: a.balance,
+        nonce: a.nonce,
+        code_hash: a.code_hash,
+    })
+}
+
+/// A storage slot of `state` (zero where it holds none).
+pub(crate) fn slot_value(state: &WorldState, address: &Address, slot: &U256) -> U256 {
+    state
+        .accounts
+        .get(address)
+        .and_then(|a| a.storage.get(slot).copied())
+        .unwrap_or_default()
 }
 
 /// An account after a balance credit, with revm's touch rules: from Spurious
