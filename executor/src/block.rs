@@ -2,13 +2,13 @@
 //! sequential or the parallel path), rewards and withdrawals, and the results
 //! and commitments both paths must agree on.
 
-use crate::evm::{BlockEnvironment, RunError};
+use crate::evm::{BlockEnvironment, RunError, TxRun};
 use crate::fork::{block_reward, mainnet_spec};
 use crate::input::BlockInput;
 use crate::roots::{logs_bloom, receipts_root, state_root, ReceiptFields};
 use crate::state::{AccountState, WorldState};
 use crate::trace::{AccountAccess, AccountField, BlockTrace, TxTrace};
-use crate::tracer::{RecordedTrace, TraceLimit};
+use crate::tracer::{RecordedTrace, TraceLimit, TraceRecorder};
 use crate::{parallel, sequential};
 use revm::context_interface::result::{ExecutionResult, Output};
 use revm::primitives::hardfork::SpecId;
@@ -179,6 +179,18 @@ pub(crate) struct TxExecution {
     pub balance_credits: Vec<(Address, U256)>,
     /// The trace, when recording.
     pub trace: Option<RecordedTrace>,
+}
+
+impl TxExecution {
+    /// A run whose fee revm paid inside the transaction (no lazy credits).
+    pub(crate) fn paid_in_transaction(run: TxRun) -> Self {
+        Self {
+            result: run.result,
+            changes: run.state,
+            balance_credits: Vec::new(),
+            trace: run.trace.map(TraceRecorder::finish),
+        }
+    }
 }
 
 /// What a path returns: per-transaction executions plus its re-execution count.

@@ -31,12 +31,7 @@ pub(crate) fn execute(
             .run(tx_env(tx), FeePayment::InTransaction, recorder)
             .map_err(|e| ExecError::from_run(index, e))?;
         state.borrow_mut().commit(&run.state, env.spec);
-        txs.push(TxExecution {
-            result: run.result,
-            changes: run.state,
-            balance_credits: Vec::new(),
-            trace: run.trace.map(TraceRecorder::finish),
-        });
+        txs.push(TxExecution::paid_in_transaction(run));
     }
     Ok(PathResult { txs, reexecutions: 0 })
 }

@@ -204,20 +204,20 @@ fn lazy_recipient(tx: &Transaction, beneficiary: Address) -> Option<Address> {
 }
 
 /// Turns a finished run of `tx` into the writes it publishes and its
-/// final-commit form. `new_code` sees each bytecode the run deployed.
+/// final-commit form. `lazy_credit` is the plain transfer's recipient when
+/// the run read it for its code only (its value becomes a credit);
+/// `new_code` sees each bytecode the run deployed.
 ///
 /// An account the transaction only touched (loaded, marked touched, left
 /// as it read it) is not written: a write of the value read changes
 /// nothing, and it would make every later reader of a popular contract
 /// depend on this transaction.
-#[allow(clippy::too_many_arguments)]
 fn writes_of(
     env: &BlockEnvironment,
     input_tx: &Transaction,
-    lazy_recipient: Option<Address>,
+    lazy_credit: Option<Address>,
     mut run: TxRun,
     reads: &[(Location, ReadValue)],
-    recipient_lazy: bool,
     fee_per_gas: U256,
     mut new_code: impl FnMut(B256, &Bytecode),
 ) -> (Vec<(Location, Written)>, TxExecution) {
@@ -226,11 +226,9 @@ fn writes_of(
     let beneficiary = env.block.beneficiary;
     let fee = fee_per_gas * U256::from(run.result.tx_gas_used());
     let mut credits = Vec::new();
-    if recipient_lazy && run.result.is_success() {
-        if let Some(to) = lazy_recipient {
-            run.state.remove(&to);
-            credits.push((to, input_tx.value));
-        }
+    if let Some(to) = lazy_credit.filter(|_| run.result.is_success()) {
+        run.state.remove(&to);
+        credits.push((to, input_tx.value));
     }
     let mut writes = Vec::new();
     let mut beneficiary_written = false;
@@ -312,10 +310,9 @@ impl Shared<'_> {
                 let (writes, execution) = writes_of(
                     self.env,
                     input_tx,
-                    self.lazy_recipient[tx],
+                    self.lazy_recipient[tx].filter(|_| recipient_lazy),
                     run,
                     &reads,
-                    recipient_lazy,
                     fee_per_gas,
                     |hash, code| self.codes.insert(hash, code),
                 );

@@ -256,10 +256,9 @@ impl Shared<'_> {
                     let (written, execution) = writes_of(
                         self.env,
                         input_tx,
-                        lazy,
+                        lazy.filter(|_| db.recipient_lazy.get()),
                         run,
                         &reads,
-                        db.recipient_lazy.get(),
                         fee_per_gas,
                         |hash, code| {
                             writes.codes.entry(hash).or_insert_with(|| code.clone());
@@ -308,12 +307,7 @@ impl Shared<'_> {
                                 FeePayment::InTransaction,
                                 self.capture.map(TraceRecorder::with_limit),
                             )
-                            .map(|run| TxExecution {
-                                result: run.result,
-                                changes: run.state,
-                                balance_credits: Vec::new(),
-                                trace: run.trace.map(TraceRecorder::finish),
-                            })
+                            .map(TxExecution::paid_in_transaction)
                             .map_err(|err| ExecError::from_run(index, err))
                     }
                 };
