@@ -193,10 +193,14 @@ impl TxExecution {
     }
 }
 
-/// What a path returns: per-transaction executions plus its re-execution count.
+/// What a path returns: per-transaction executions plus its re-execution
+/// count, and the state after the transactions when the path built it
+/// (the sequential path and optimistic ranges commit as they go; Block-STM
+/// does not).
 pub(crate) struct PathResult {
     pub txs: Vec<TxExecution>,
     pub reexecutions: u64,
+    pub state: Option<WorldState>,
 }
 
 /// Credits `amount` to `address` as revm's balance increment would: the
@@ -345,12 +349,21 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
         base_fee: header.base_fee.unwrap_or(0),
         txs: Vec::new(),
     });
+    // Traces record each transaction's account changes, so they need the
+    // state between transactions; otherwise the path's final state will do.
+    let built = path.state.filter(|_| traces.is_none());
+    let commit_each = built.is_none();
+    if let Some(built) = built {
+        state = built;
+    }
     let mut cumulative = 0u64;
     for (index, exec) in path.txs.into_iter().enumerate() {
         let before = traces.as_ref().map(|_| snapshot_touched(&state, &exec));
-        state.commit(&exec.changes, spec);
-        for (address, amount) in &exec.balance_credits {
-            touch_credit(&mut state, *address, *amount, spec);
+        if commit_each {
+            state.commit(&exec.changes, spec);
+            for (address, amount) in &exec.balance_credits {
+                touch_credit(&mut state, *address, *amount, spec);
+            }
         }
         let tx = &input.transactions[index];
         let gas_used = exec.result.tx_gas_used();

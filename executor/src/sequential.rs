@@ -33,5 +33,9 @@ pub(crate) fn execute(
         state.borrow_mut().commit(&run.state, env.spec);
         txs.push(TxExecution::paid_in_transaction(run));
     }
-    Ok(PathResult { txs, reexecutions: 0 })
+    Ok(PathResult {
+        txs,
+        reexecutions: 0,
+        state: Some(state.into_inner()),
+    })
 }

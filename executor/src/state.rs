@@ -6,11 +6,12 @@
 use crate::input::PreAccount;
 use revm::bytecode::Bytecode;
 use revm::primitives::hardfork::SpecId;
+use revm::primitives::map::{AddressMap, B256Map, U256Map};
 use revm::primitives::{keccak256, Address, B256, KECCAK_EMPTY, U256};
 use revm::state::{AccountInfo, EvmState};
 use revm::DatabaseRef;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 
 /// One account of the world state.
@@ -23,7 +24,7 @@ pub struct AccountState {
     /// Keccak hash of the code ([`KECCAK_EMPTY`] for none).
     pub code_hash: B256,
     /// Non-zero storage slots.
-    pub storage: HashMap<U256, U256>,
+    pub storage: U256Map<U256>,
 }
 
 impl AccountState {
@@ -41,13 +42,16 @@ impl AccountState {
     }
 }
 
-/// Accounts by address plus every bytecode by hash.
+/// Accounts by address plus every bytecode by hash. The maps hash their
+/// fixed-size keys with alloy's fast hasher (randomly seeded foldhash), as
+/// revm's own state does: state lookups are much of the executor's work
+/// outside the EVM.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WorldState {
     /// Existing accounts.
-    pub accounts: HashMap<Address, AccountState>,
+    pub accounts: AddressMap<AccountState>,
     /// Bytecode by code hash.
-    pub codes: HashMap<B256, Bytecode>,
+    pub codes: B256Map<Bytecode>,
 }
 
 impl WorldState {

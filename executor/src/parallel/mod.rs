@@ -40,12 +40,12 @@ use revm::bytecode::Bytecode;
 use revm::context_interface::result::EVMError;
 use revm::database_interface::DBErrorMarker;
 use revm::primitives::hardfork::SpecId;
+use revm::primitives::map::B256Map;
 use revm::primitives::{Address, B256, KECCAK_EMPTY, U256};
 use revm::state::AccountInfo;
 use revm::DatabaseRef;
 use scheduler::{Incarnation, Scheduler, Task};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
@@ -62,7 +62,7 @@ impl DBErrorMarker for ReadError {}
 
 /// Bytecode by hash, shared by all workers (content-addressed, so writes never conflict).
 struct CodeStore {
-    codes: RwLock<HashMap<B256, Bytecode>>,
+    codes: RwLock<B256Map<Bytecode>>,
 }
 
 impl CodeStore {
@@ -448,5 +448,6 @@ fn block_stm(
     Ok(PathResult {
         txs,
         reexecutions: executions.saturating_sub(n as u64),
+        state: None,
     })
 }

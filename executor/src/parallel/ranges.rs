@@ -48,11 +48,13 @@ struct Speculation {
 }
 
 /// What the run's transactions wrote to one account: the last absolute
-/// value (if any) and the credits since.
+/// value (if any) and the sum of the credits since (if any: even a zero
+/// credit touches the account, which creates a missing one before Spurious
+/// Dragon).
 #[derive(Clone, Copy, Default)]
 struct AccountWrite {
     value: Option<Option<AccountValue>>,
-    credits: U256,
+    credits: Option<U256>,
 }
 
 /// What the transactions of the current run wrote.
@@ -73,17 +75,12 @@ impl RunWrites {
         match self.accounts.get(address) {
             Some(AccountWrite { value, credits }) => {
                 let value = value.unwrap_or_else(|| account_value(base, address));
-                apply_credit(value, *credits, spec)
+                match credits {
+                    Some(credits) => apply_credit(value, *credits, spec),
+                    None => value,
+                }
             }
             None => account_value(base, address),
-        }
-    }
-
-    /// The account's code hash (`None`: it does not exist), which credits do not change.
-    fn code_hash(&self, base: &WorldState, address: &Address) -> Option<B256> {
-        match self.accounts.get(address).and_then(|w| w.value) {
-            Some(value) => value.map(|v| v.code_hash),
-            None => account_value(base, address).map(|v| v.code_hash),
         }
     }
 
@@ -109,13 +106,13 @@ impl RunWrites {
                         a,
                         AccountWrite {
                             value: Some(value),
-                            credits: U256::ZERO,
+                            credits: None,
                         },
                     );
                 }
                 (Location::Account(a), Written::Credit(amount)) => {
                     let write = self.accounts.entry(a).or_default();
-                    write.credits = write.credits.saturating_add(amount);
+                    write.credits = Some(write.credits.unwrap_or_default().saturating_add(amount));
                 }
                 (Location::Slot(a, s), Written::Slot(value)) => {
                     self.slots.insert((a, s), value);
@@ -167,7 +164,7 @@ impl DatabaseRef for RunDb<'_> {
         let writes = self.writes.borrow();
         let location = Location::Account(address);
         if self.lazy_recipient.get() == Some(address) {
-            let code_hash = writes.code_hash(self.base, &address);
+            let code_hash = writes.account(self.base, &address, self.spec).map(|v| v.code_hash);
             if let Some(info) = codeless_recipient(code_hash) {
                 self.reads.borrow_mut().push((location, ReadValue::CodeOnly(code_hash)));
                 self.recipient_lazy.set(true);
@@ -408,6 +405,7 @@ pub(crate) fn execute(
     Ok(PathResult {
         txs: std::mem::take(&mut committed.txs),
         reexecutions: committed.reexecutions,
+        state: Some(std::mem::take(&mut committed.state)),
     })
 }
 
@@ -455,6 +453,32 @@ mod tests {
             .storage
             .insert(U256::from(1), U256::from(10));
         assert!(!reads_hold(&stored, &reads));
+    }
+
+    #[test]
+    fn only_a_credit_recreates_a_destroyed_account_before_spurious_dragon() {
+        let spec = SpecId::HOMESTEAD;
+        let gone = Address::repeat_byte(3);
+        let base = WorldState::default();
+        let mut writes = RunWrites::default();
+        writes.apply(vec![(Location::Account(gone), Written::Account(None))]);
+        assert_eq!(writes.account(&base, &gone, spec), None, "destroyed and not credited");
+        writes.apply(vec![(Location::Account(gone), Written::Credit(U256::ZERO))]);
+        let empty = AccountValue {
+            balance: U256::ZERO,
+            nonce: 0,
+            code_hash: KECCAK_EMPTY,
+        };
+        assert_eq!(
+            writes.account(&base, &gone, spec),
+            Some(empty),
+            "a zero credit touches it into existence"
+        );
+        assert_eq!(
+            writes.account(&base, &gone, SpecId::SPURIOUS_DRAGON),
+            None,
+            "EIP-161 clears it again"
+        );
     }
 
     #[test]
