@@ -117,12 +117,12 @@ pub fn run(args: ExecutorArgs) -> anyhow::Result<ExitCode> {
     println!("speedup = sequential over the engine: Block-STM (bstm), optimistic ranges (ranges)");
     println!("default = the engine the executor picks for the block (seq: the sequential fallback)");
     println!(
-        "{:<22} {:>6} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7}",
-        "block", "txs", "seq ms", "bstm ms", "ranges ms", "bstm", "ranges", "total", "total", "default"
+        "{:<22} {:>6} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7}",
+        "block", "txs", "seq ms", "seq ms", "bstm ms", "ranges ms", "bstm", "ranges", "total", "total", "default"
     );
     println!(
-        "{:<22} {:>6} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7}",
-        "", "", "stage", "stage", "stage", "stage", "stage", "bstm", "ranges"
+        "{:<22} {:>6} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7}",
+        "", "", "total", "stage", "stage", "stage", "stage", "stage", "bstm", "ranges"
     );
     let progress = ProgressBar::new(rows.len() as u64 + 1);
     let mut stage_ratios = [Vec::new(), Vec::new()];
@@ -145,9 +145,10 @@ pub fn run(args: ExecutorArgs) -> anyhow::Result<ExitCode> {
         };
         progress.suspend(|| {
             println!(
-                "{:<22} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>6.2}x {:>6.2}x {:>6.2}x {:>6.2}x {:>7}",
+                "{:<22} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>6.2}x {:>6.2}x {:>6.2}x {:>6.2}x {:>7}",
                 name,
                 input.transactions.len(),
+                ms(seq.total),
                 ms(seq.stage),
                 ms(bstm.stage),
                 ms(rng.stage),

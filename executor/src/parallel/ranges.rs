@@ -1,11 +1,11 @@
-//! Optimistic ranges: the block is cut into short runs of consecutive
-//! transactions; worker threads take them in order and execute each run
-//! against the pre-state plus the run's own earlier writes, recording every
-//! read by value; whichever worker is free validates finished runs in block
-//! order against the committed state and commits them. A transaction whose
-//! reads no longer hold (an earlier run wrote what it read) is re-executed
-//! there, on the committed state, so every committed transaction is exactly
-//! the sequential one.
+//! Optimistic ranges: the block is cut into runs of consecutive
+//! transactions, long first and shorter toward the end; worker threads take
+//! them in order and execute each run against the pre-state plus the run's
+//! own earlier writes, recording every read by value; whichever worker is
+//! free validates finished runs in block order against the committed state
+//! and commits them. A transaction whose reads no longer hold (an earlier
+//! run wrote what it read) is re-executed there, on the committed state, so
+//! every committed transaction is exactly the sequential one.
 //!
 //! Where transactions rarely conflict (transfers, token transfers between
 //! distinct pairs, most of a mainnet block) nothing is shared during
@@ -34,10 +34,16 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-/// Runs per worker thread: enough that the last runs' validation, which
-/// nothing overlaps, is a small share of the block, and that threads finish
-/// together.
-const RUNS_PER_THREAD: usize = 8;
+/// Each run takes this share of the transactions left, split over the
+/// workers (guided self-scheduling): long runs first, where a run's own
+/// overlay keeps its transactions consistent with each other, then ever
+/// shorter ones so that the workers finish close together.
+const RUN_SHARE: usize = 2;
+
+/// The shortest run is this fraction of the block per worker: short enough
+/// that the last runs' validation, which nothing overlaps, is a small share
+/// of the block.
+const SHORTEST_RUN_DIVISOR: usize = 32;
 
 /// One transaction's speculative execution.
 struct Speculation {
@@ -331,13 +337,18 @@ impl Shared<'_> {
     }
 }
 
-/// Cuts `n` transactions into runs for `threads` workers.
+/// Cuts `n` transactions into runs for `threads` workers, longest first.
 fn runs(n: usize, threads: usize) -> Vec<Range<usize>> {
-    let length = n.div_ceil(threads * RUNS_PER_THREAD).max(1);
-    (0..n)
-        .step_by(length)
-        .map(|start| start..(start + length).min(n))
-        .collect()
+    let shortest = n.div_ceil(threads * SHORTEST_RUN_DIVISOR).max(1);
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let left = n - start;
+        let length = left.div_ceil(threads * RUN_SHARE).max(shortest).min(left);
+        runs.push(start..start + length);
+        start += length;
+    }
+    runs
 }
 
 /// Runs the block's transactions as optimistic ranges on `threads` workers.
@@ -488,7 +499,12 @@ mod tests {
             assert_eq!(runs.first().map(|r| r.start), Some(0));
             assert_eq!(runs.last().map(|r| r.end), Some(n));
             assert!(runs.windows(2).all(|w| w[0].end == w[1].start && !w[0].is_empty()));
-            assert!(runs.len() <= threads * super::RUNS_PER_THREAD);
+            assert!(runs.windows(2).all(|w| w[0].len() >= w[1].len()), "longest first");
+            assert!(
+                runs.len() <= threads * super::SHORTEST_RUN_DIVISOR,
+                "{n} txs: {} runs",
+                runs.len()
+            );
         }
         assert!(runs(0, 2).is_empty());
     }
