@@ -351,11 +351,13 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
     });
     // Traces record each transaction's account changes, so they need the
     // state between transactions; otherwise the path's final state will do.
-    let built = path.state.filter(|_| traces.is_none());
-    let commit_each = built.is_none();
-    if let Some(built) = built {
-        state = built;
-    }
+    let commit_each = match path.state {
+        Some(built) if traces.is_none() => {
+            state = built;
+            false
+        }
+        _ => true,
+    };
     let mut cumulative = 0u64;
     for (index, exec) in path.txs.into_iter().enumerate() {
         let before = traces.as_ref().map(|_| snapshot_touched(&state, &exec));
