@@ -1,10 +1,12 @@
 //! `zkr bench executor`: both parallel engines (Block-STM, optimistic
 //! ranges) against the sequential path on each
-//! synthetic workload and on mainnet blocks, plus trace-capture overhead,
-//! printed as ratios measured in the same run.
+//! synthetic workload and on mainnet blocks, plus trace-capture overhead
+//! and the block's roots on all threads against one, printed as ratios
+//! measured in the same run.
 
 use crate::bench::{median, ms};
 use clap::Args;
+use executor::roots::{receipts_root, state_root, ReceiptFields};
 use executor::synthetic::{block, Workload};
 use executor::{execute_block, BlockInput, ExecOptions, ParallelEngine};
 use indicatif::ProgressBar;
@@ -185,5 +187,49 @@ pub fn run(args: ExecutorArgs) -> anyhow::Result<ExitCode> {
         off.as_secs_f64() * 1e3,
         on.as_secs_f64() * 1e3
     );
+    let synthetic: Vec<_> = rows.iter().take(Workload::ALL.len()).collect();
+    roots(&synthetic, threads, repeats)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Times the block's roots (the post-state's state root and the receipts
+/// root) on a pool of one thread and on a pool of `threads`, and prints the
+/// medians and their ratio.
+fn roots(rows: &[&(String, BlockInput)], threads: NonZeroUsize, repeats: usize) -> anyhow::Result<()> {
+    let pool = |n: usize| rayon::ThreadPoolBuilder::new().num_threads(n).build();
+    let pools = [pool(1)?, pool(threads.get())?];
+    println!("state and receipts roots, median of {repeats}: one thread against {threads}");
+    println!("{:<22} {:>9} {:>9} {:>7}", "block", "1 thr ms", "N thr ms", "speedup");
+    for (name, input) in rows {
+        let output = execute_block(input, &ExecOptions::default())?;
+        let receipts: Vec<ReceiptFields<'_>> = output
+            .txs
+            .iter()
+            .map(|o| ReceiptFields {
+                tx_type: o.tx_type,
+                success: o.success,
+                cumulative_gas_used: o.cumulative_gas_used,
+                logs: &o.logs,
+            })
+            .collect();
+        let mut times = [Vec::with_capacity(repeats), Vec::with_capacity(repeats)];
+        for round in 0..repeats {
+            for which in [round % 2, (round + 1) % 2] {
+                let start = Instant::now();
+                std::hint::black_box(
+                    pools[which].install(|| (state_root(&output.post_state), receipts_root(&receipts))),
+                );
+                times[which].push(start.elapsed());
+            }
+        }
+        let [one, many] = times.map(median);
+        println!(
+            "{:<22} {:>9.2} {:>9.2} {:>6.2}x",
+            name,
+            ms(one),
+            ms(many),
+            one.as_secs_f64() / many.as_secs_f64()
+        );
+    }
+    Ok(())
 }

@@ -38,6 +38,7 @@ pub mod state;
 pub mod synthetic;
 pub mod trace;
 pub mod tracer;
+pub mod trie;
 
 pub use block::{execute_block, BlockOutput, ExecError, ExecOptions, ParallelEngine, TxOutcome};
 pub use input::BlockInput;

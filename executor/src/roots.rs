@@ -1,27 +1,57 @@
 //! Ethereum commitments over execution results: the MPT state root, the
 //! receipts root, the 2048-bit logs bloom, and the ethereum/tests logs hash.
+//!
+//! The tries are built on rayon's pool ([`crate::trie`]): the accounts'
+//! storage tries and leaves, and the receipts' encodings, in parallel, then
+//! each trie's subtries in parallel.
 
-use crate::state::WorldState;
+use crate::state::{AccountState, WorldState};
+use crate::trie::trie_root;
 use alloy_rlp::{BufMut, Encodable, Header};
-use alloy_trie::root::{ordered_trie_root_with_encoder, state_root_unhashed, storage_root_unhashed};
+use alloy_trie::root::adjust_index_for_rlp;
 use alloy_trie::TrieAccount;
-use revm::primitives::{keccak256, Log, B256};
+use rayon::prelude::*;
+use revm::primitives::{keccak256, Address, Log, B256};
 
 /// The 2048-bit bloom filter of a set of logs.
 pub type Bloom = [u8; 256];
 
+/// Accounts or receipts one rayon task encodes at least (storage slots:
+/// four times as many): below this, a task costs more than the encoding.
+const MIN_TASK: usize = 64;
+
+/// Bytes of a receipt without logs (its list header, status, cumulative
+/// gas and bloom), the buffer each encoding starts with.
+const RECEIPT_BYTES: usize = 280;
+
 /// The MPT root of a world state (secure trie: keys are keccak-hashed).
 pub fn state_root(state: &WorldState) -> B256 {
-    state_root_unhashed(state.accounts.iter().map(|(address, account)| {
-        let storage_root = storage_root_unhashed(account.storage.iter().map(|(k, v)| (B256::from(*k), *v)));
-        let trie = TrieAccount {
-            nonce: account.nonce,
-            balance: account.balance,
-            storage_root,
-            code_hash: account.code_hash,
-        };
-        (*address, trie)
-    }))
+    let accounts: Vec<(&Address, &AccountState)> = state.accounts.iter().collect();
+    let mut leaves: Vec<(B256, Vec<u8>)> = accounts
+        .par_iter()
+        .with_min_len(MIN_TASK)
+        .map(|(address, account)| (keccak256(address), account_leaf(account)))
+        .collect();
+    leaves.sort_unstable_by_key(|(key, _)| *key);
+    trie_root(&leaves)
+}
+
+/// The RLP of an account's leaf in the state trie (its storage root included).
+fn account_leaf(account: &AccountState) -> Vec<u8> {
+    let slots: Vec<_> = account.storage.iter().collect();
+    let mut slots: Vec<_> = slots
+        .par_iter()
+        .with_min_len(4 * MIN_TASK)
+        .map(|(slot, value)| (keccak256(B256::from(**slot)), alloy_rlp::encode_fixed_size(*value)))
+        .collect();
+    slots.sort_unstable_by_key(|(key, _)| *key);
+    let trie = TrieAccount {
+        nonce: account.nonce,
+        balance: account.balance,
+        storage_root: trie_root(&slots),
+        code_hash: account.code_hash,
+    };
+    alloy_rlp::encode(trie)
 }
 
 /// Adds one log's address and topics to a bloom.
@@ -144,15 +174,29 @@ fn encode_receipt(receipt: &ReceiptFields<'_>, out: &mut Vec<u8>) {
     }
 }
 
-/// The receipts trie root (EIP-658 status receipts, so Byzantium and later).
+/// The receipts trie root (EIP-658 status receipts, so Byzantium and later):
+/// keyed by the RLP of each receipt's index.
 pub fn receipts_root(receipts: &[ReceiptFields<'_>]) -> B256 {
-    ordered_trie_root_with_encoder(receipts, |r, out| encode_receipt(r, out))
+    let n = receipts.len();
+    // The i-th key in byte order is the RLP of adjust_index_for_rlp(i, n).
+    let leaves: Vec<_> = (0..n)
+        .into_par_iter()
+        .with_min_len(MIN_TASK)
+        .map(|position| {
+            let index = adjust_index_for_rlp(position, n);
+            let receipt = &receipts[index];
+            let mut encoded = Vec::with_capacity(RECEIPT_BYTES);
+            encode_receipt(receipt, &mut encoded);
+            (alloy_rlp::encode_fixed_size(&index), encoded)
+        })
+        .collect();
+    trie_root(&leaves)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use revm::primitives::b256;
+    use revm::primitives::{b256, U256};
 
     #[test]
     fn empty_commitments_match_ethereum_constants() {
@@ -165,5 +209,80 @@ mod tests {
             b256!("1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347")
         );
         assert_eq!(logs_bloom([].iter()), [0u8; 256]);
+    }
+
+    /// alloy-trie's sequential state root, the reference.
+    fn reference_state_root(state: &WorldState) -> B256 {
+        alloy_trie::root::state_root_unhashed(state.accounts.iter().map(|(address, account)| {
+            let storage = account.storage.iter().map(|(k, v)| (B256::from(*k), *v));
+            let trie = TrieAccount {
+                nonce: account.nonce,
+                balance: account.balance,
+                storage_root: alloy_trie::root::storage_root_unhashed(storage),
+                code_hash: account.code_hash,
+            };
+            (*address, trie)
+        }))
+    }
+
+    /// A state of `accounts` accounts; every seventh has storage, one of
+    /// them `big_storage` slots (a large contract's trie is cut into subtries).
+    fn world(accounts: u64, big_storage: u64) -> WorldState {
+        let mut state = WorldState::default();
+        for i in 0..accounts {
+            let seed = keccak256(i.to_be_bytes());
+            let mut account = AccountState::empty();
+            account.balance = U256::from_be_bytes(seed.0) >> (i % 200);
+            account.nonce = i % 5;
+            if i % 7 == 3 {
+                account.code_hash = keccak256(seed);
+                let slots = if i == 3 { big_storage } else { i % 40 };
+                for s in 0..slots {
+                    account
+                        .storage
+                        .insert(U256::from(s * 31 + i), U256::from(s + 1) << (s % 250));
+                }
+            }
+            state.accounts.insert(Address::from_slice(&seed[12..]), account);
+        }
+        state
+    }
+
+    #[test]
+    fn state_root_matches_the_sequential_builder() {
+        for (accounts, big) in [(1, 0), (3, 0), (255, 0), (256, 300), (3_000, 5_000)] {
+            let state = world(accounts, big);
+            assert_eq!(
+                state_root(&state),
+                reference_state_root(&state),
+                "{accounts} accounts, {big} slots"
+            );
+        }
+        let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let state = world(2_000, 3_000);
+        assert_eq!(one_thread.install(|| state_root(&state)), reference_state_root(&state));
+    }
+
+    #[test]
+    fn receipts_root_matches_the_sequential_builder() {
+        let log = Log::new_unchecked(
+            Address::repeat_byte(7),
+            vec![B256::repeat_byte(1)],
+            vec![1, 2, 3].into(),
+        );
+        let logs = vec![log];
+        for n in [1usize, 127, 128, 300, 1_000] {
+            let receipts: Vec<ReceiptFields<'_>> = (0..n)
+                .map(|i| ReceiptFields {
+                    tx_type: (i % 3) as u8,
+                    success: i % 5 != 0,
+                    cumulative_gas_used: 21_000 * (i as u64 + 1),
+                    logs: if i % 2 == 0 { &logs } else { &[] },
+                })
+                .collect();
+            let reference =
+                alloy_trie::root::ordered_trie_root_with_encoder(&receipts, |r, out| encode_receipt(r, out));
+            assert_eq!(receipts_root(&receipts), reference, "{n} receipts");
+        }
     }
 }
