@@ -347,6 +347,13 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
         block_number: header.number,
         beneficiary: header.beneficiary,
         base_fee: header.base_fee.unwrap_or(0),
+        timestamp: header.timestamp,
+        gas_limit: header.gas_limit,
+        chain_id: header.chain_id,
+        prevrandao: match header.prevrandao {
+            Some(randao) if spec.is_enabled_in(SpecId::MERGE) => U256::from_be_bytes(randao.0),
+            _ => header.difficulty,
+        },
         txs: Vec::new(),
     });
     // Traces record each transaction's account changes, so they need the

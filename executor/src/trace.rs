@@ -20,6 +20,15 @@ pub struct BlockTrace {
     pub beneficiary: Address,
     /// The block's base fee per gas; zero before London.
     pub base_fee: u64,
+    /// The block's timestamp (what TIMESTAMP pushes).
+    pub timestamp: u64,
+    /// The block's gas limit (what GASLIMIT pushes).
+    pub gas_limit: u64,
+    /// The chain id transactions were executed under (what CHAINID pushes).
+    pub chain_id: u64,
+    /// What PREVRANDAO pushes: the header's prevrandao after the merge,
+    /// its difficulty before (the opcode was DIFFICULTY then).
+    pub prevrandao: U256,
     /// One entry per transaction, in block order.
     pub txs: Vec<TxTrace>,
 }

@@ -365,6 +365,7 @@ fn block(programs: &[Vec<u8>]) -> (BlockTrace, PreState) {
         beneficiary: Address::with_last_byte(0xcc),
         base_fee: 0,
         txs,
+        ..BlockTrace::default()
     };
     (trace, pre_state(programs))
 }
@@ -1441,10 +1442,11 @@ fn execute_calls(contracts: &[Contract], callees: &[Address]) -> (executor::Bloc
     let mut block = BlockInput {
         header: BlockHeader {
             number: 1,
+            timestamp: 1_700_000_000,
             gas_limit: 30_000_000,
             base_fee: Some(7),
             chain_id: 1,
-            prevrandao: Some(B256::ZERO),
+            prevrandao: Some(B256::repeat_byte(0x5a)),
             excess_blob_gas: Some(0),
             parent_beacon_block_root: Some(B256::ZERO),
             ..Default::default()
@@ -1640,7 +1642,7 @@ fn proves_storage_traffic_across_transactions_and_chunks() {
     let err = verify_chunk_sequence(&unlinked).unwrap_err();
     assert!(err.to_string().contains("another state root"), "{err}");
     let mut unlinked = proofs.clone();
-    unlinked[1].statement.fees.base_fee += 1;
+    unlinked[1].statement.block.base_fee += 1;
     let err = verify_chunk_sequence(&unlinked).unwrap_err();
     assert!(err.to_string().contains("base fee"), "{err}");
 }
@@ -1888,20 +1890,13 @@ fn block_and_transaction_context_opcodes_push_the_statement_values() {
     let (block, trace) = execute(&[(code, &[])], &[0]);
     let ws = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).expect("the traces are in scope");
     let w = &ws[0];
-    let stored = |key: u8| {
-        w.statement
-            .storage
-            .iter()
-            .find(|s| s.key == U256::from(key))
-            .unwrap()
-            .after
-    };
+    let stored = |key: u8| stored_after(w, key);
     assert_eq!(stored(0), U256::from_be_slice(SENDER.as_slice()));
     assert_eq!(stored(1), U256::from(w.statement.calls[0].gas_price));
     assert_eq!(stored(2), U256::from_be_slice(block.header.beneficiary.as_slice()));
     assert_eq!(stored(3), U256::from(code_size));
     assert_eq!(stored(4), U256::from(1), "RETURNDATASIZE pushes zero");
-    assert_eq!(w.statement.fees.base_fee, 7);
+    assert_eq!(w.statement.block.base_fee, 7);
     prove_and_verify(w);
 
     use witness::context::col as ctx;
@@ -1911,18 +1906,86 @@ fn block_and_transaction_context_opcodes_push_the_statement_values() {
     size_row[ctx::VAL] += F::ONE;
     assert_rejected(&longer, "a call-context table claiming another code size");
 
+    let row = context_step(w, env::BASEFEE);
+    assert_eq!(w.cpu[row][witness::cpu::col::OUT], F::from_canonical_u64(7));
+    assert_forged_context_value_rejected(w, env::BASEFEE, "base fee");
+}
+
+/// The value the chunk's statement gives storage slot `key` after the chunk.
+fn stored_after(w: &ChunkWitness, key: u8) -> U256 {
+    w.statement
+        .storage
+        .iter()
+        .find(|s| s.key == U256::from(key))
+        .expect("the slot is written")
+        .after
+}
+
+/// The first step row of `w` that reads call-context field `field`.
+fn context_step(w: &ChunkWitness, field: u64) -> usize {
     use witness::cpu::col;
-    let row = (0..w.cpu.len())
-        .find(|&r| w.cpu[r][col::sel(Family::Env)] == F::ONE && w.cpu[r][col::N] == F::from_canonical_u64(env::BASEFEE))
-        .expect("BASEFEE is executed");
-    assert_eq!(w.cpu[row][col::OUT], F::from_canonical_u64(7));
+    (0..w.cpu.len())
+        .find(|&r| w.cpu[r][col::sel(Family::Env)] == F::ONE && w.cpu[r][col::N] == F::from_canonical_u64(field))
+        .expect("the field is read")
+}
+
+/// A step reading context field `field` (the block's or transaction's
+/// `what`) that pushes another value is rejected, alone and with a
+/// call-context table that claims that value.
+fn assert_forged_context_value_rejected(w: &ChunkWitness, field: u64, what: &str) {
+    use witness::context::col as ctx;
     let mut forged = w.clone();
-    shift_pushed(&mut forged, row, 0, F::ONE);
-    assert_rejected(&forged, "BASEFEE pushing another base fee");
-    let field = F::from_canonical_u64(env::BASEFEE);
+    shift_pushed(&mut forged, context_step(w, field), 0, F::ONE);
+    assert_rejected(&forged, &format!("a step pushing another {what}"));
+    let field = F::from_canonical_u64(field);
     let context_row = forged.context.iter_mut().find(|r| r[ctx::FIELD] == field).unwrap();
     context_row[ctx::VAL] += F::ONE;
-    assert_rejected(&forged, "a call-context table claiming another base fee");
+    assert_rejected(&forged, &format!("a call-context table claiming another {what}"));
+}
+
+/// NUMBER, TIMESTAMP, GASLIMIT, CHAINID and PREVRANDAO push the block's
+/// values from the statement (revm's values: the contract stores them).
+/// The statement holds them only where a call's code can read them, so the
+/// statements of other chunks keep their elements and digests. A
+/// TIMESTAMP step pushing another value, alone or with a call-context table
+/// that claims it, and the proof checked against a statement of another
+/// chain, are rejected.
+#[test]
+fn block_header_opcodes_push_the_statement_values() {
+    let code = vec![
+        0x43, 0x5f, 0x55, // NUMBER PUSH0 SSTORE
+        0x42, 0x60, 0x01, 0x55, // TIMESTAMP PUSH1 1 SSTORE
+        0x45, 0x60, 0x02, 0x55, // GASLIMIT PUSH1 2 SSTORE
+        0x46, 0x60, 0x03, 0x55, // CHAINID PUSH1 3 SSTORE
+        0x44, 0x60, 0x04, 0x55, // PREVRANDAO PUSH1 4 SSTORE
+        0x00, // STOP
+    ];
+    let (block, trace) = execute(&[(code, &[])], &[0]);
+    let ws = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).expect("the traces are in scope");
+    let w = &ws[0];
+    let stored = |key: u8| stored_after(w, key);
+    let header = &block.header;
+    assert_eq!(stored(0), U256::from(header.number));
+    assert_eq!(stored(1), U256::from(header.timestamp));
+    assert_eq!(stored(2), U256::from(header.gas_limit));
+    assert_eq!(stored(3), U256::from(header.chain_id));
+    assert_eq!(stored(4), U256::from_be_bytes(header.prevrandao.unwrap().0));
+    assert!(witness::context::reads_header(&w.statement.calls));
+    let plain = chunks(&[all_ops_program()], 8);
+    assert!(
+        !witness::context::reads_header(&plain[0].statement.calls),
+        "the all-opcodes program reads no header value"
+    );
+    let proof = prove_and_verify(w);
+
+    let mut other_chain = proof.clone();
+    other_chain.statement.block.chain_id += 1;
+    assert!(
+        verify_chunk(&other_chain).is_err(),
+        "a proof checked against another chain's statement"
+    );
+
+    assert_forged_context_value_rejected(w, env::TIMESTAMP, "timestamp");
 }
 
 /// A transaction that fails with another exceptional halt than INVALID (a
@@ -1988,7 +2051,7 @@ fn invalid_and_undefined_opcodes_fail_the_transaction_and_consume_its_gas() {
     }
     refresh_range_frequencies(&mut kept);
     kept.statement.calls[0].gas_left = gas;
-    let tuples = witness::context::context_tuples(&kept.statement.calls[0], &kept.statement.fees);
+    let tuples = witness::context::context_tuples(&kept.statement.calls[0], &kept.statement.block);
     use witness::context::col as ctx;
     for row in &mut kept.context {
         if let Some(t) = tuples.iter().find(|t| t[..2] == row[ctx::TX..ctx::FIELD + 1]) {
@@ -2001,7 +2064,7 @@ fn invalid_and_undefined_opcodes_fail_the_transaction_and_consume_its_gas() {
         .iter()
         .map(|f| ((f.address, f.key.to()), f.before))
         .collect();
-    kept.statement.accounts = witness::accounting::replay(&kept.statement.calls, &kept.statement.fees, |a, f| {
+    kept.statement.accounts = witness::accounting::replay(&kept.statement.calls, &kept.statement.block, |a, f| {
         Ok(before.get(&(a, f)).copied().unwrap_or_default())
     })
     .unwrap();
@@ -2170,7 +2233,7 @@ fn proves_nonces_balances_and_fees() {
         U256::from(10 * used + 2 * VALUE),
         "gas at 10 wei, and the values"
     );
-    let (before, after) = field(s.fees.beneficiary, BALANCE);
+    let (before, after) = field(s.block.beneficiary, BALANCE);
     assert_eq!(
         after - before,
         U256::from(3 * used),

@@ -29,13 +29,25 @@ pub const NONCE: u64 = 0;
 /// The account-field slot of the balance.
 pub const BALANCE: u64 = 1;
 
-/// The block-level figures the accounting needs.
+/// The block-level values a chunk's statement holds: what the accounting
+/// needs (the beneficiary and base fee) and what the block-context opcodes
+/// push.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BlockFees {
-    /// Who earns the priority fees.
+pub struct BlockContext {
+    /// Who earns the priority fees (what COINBASE pushes).
     pub beneficiary: Address,
     /// Base fee per gas (burnt); zero before London.
     pub base_fee: u64,
+    /// The block's number.
+    pub number: u64,
+    /// The block's timestamp.
+    pub timestamp: u64,
+    /// The block's gas limit.
+    pub gas_limit: u64,
+    /// The chain id.
+    pub chain_id: u64,
+    /// What PREVRANDAO (DIFFICULTY before the merge) pushes.
+    pub prevrandao: U256,
 }
 
 /// The name of an account field.
@@ -85,13 +97,13 @@ impl<R: FnMut(Address, u64) -> Result<U256, String>> Ledger<R> {
         self.set(address, BALANCE, sum)
     }
 
-    fn apply(&mut self, call: &TxCall, fees: &BlockFees) -> Result<(), String> {
+    fn apply(&mut self, call: &TxCall, block: &BlockContext) -> Result<(), String> {
         let tx = call.tx;
         let price = U256::from(call.gas_price);
-        let priority = call.gas_price.checked_sub(u128::from(fees.base_fee)).ok_or_else(|| {
+        let priority = call.gas_price.checked_sub(u128::from(block.base_fee)).ok_or_else(|| {
             format!(
                 "transaction {tx}: gas price {} below the base fee {}",
-                call.gas_price, fees.base_fee
+                call.gas_price, block.base_fee
             )
         })?;
         let used = call
@@ -121,17 +133,17 @@ impl<R: FnMut(Address, u64) -> Result<U256, String>> Ledger<R> {
         let value = if call.reverted { U256::ZERO } else { call.value };
         self.credit(tx, call.address, value)?;
         self.credit(tx, call.caller, U256::from(call.gas_limit - used) * price)?;
-        self.credit(tx, fees.beneficiary, U256::from(used) * U256::from(priority))
+        self.credit(tx, block.beneficiary, U256::from(used) * U256::from(priority))
     }
 }
 
-/// Replays the accounting of `calls` (in order) under `fees`, reading each
+/// Replays the accounting of `calls` (in order) in a block with context `block`, reading each
 /// field's value before them with `read` (once per field), and returns every
 /// field touched with its values before and after, sorted by (account,
 /// field), or why the transactions cannot be accounted for.
 pub fn replay(
     calls: &[TxCall],
-    fees: &BlockFees,
+    block: &BlockContext,
     read: impl FnMut(Address, u64) -> Result<U256, String>,
 ) -> Result<Vec<StorageSlot>, String> {
     let mut ledger = Ledger {
@@ -139,7 +151,7 @@ pub fn replay(
         read,
     };
     for call in calls {
-        ledger.apply(call, fees)?;
+        ledger.apply(call, block)?;
     }
     Ok(ledger
         .fields
@@ -155,9 +167,9 @@ pub fn replay(
 
 /// Checks a statement's listed account fields against a replay of its
 /// calls: the same fields, each with the replay's value after.
-pub fn check(calls: &[TxCall], fees: &BlockFees, listed: &[StorageSlot]) -> Result<(), String> {
+pub fn check(calls: &[TxCall], block: &BlockContext, listed: &[StorageSlot]) -> Result<(), String> {
     let before: BTreeMap<(Address, U256), U256> = listed.iter().map(|s| ((s.address, s.key), s.before)).collect();
-    let replayed = replay(calls, fees, |address, field| {
+    let replayed = replay(calls, block, |address, field| {
         before
             .get(&(address, U256::from(field)))
             .copied()
@@ -212,9 +224,14 @@ mod tests {
         }
     }
 
-    const FEES: BlockFees = BlockFees {
+    const FEES: BlockContext = BlockContext {
         beneficiary: Address::with_last_byte(0xcc),
         base_fee: 7,
+        number: 1,
+        timestamp: 1_700_000_000,
+        gas_limit: 30_000_000,
+        chain_id: 1,
+        prevrandao: U256::ZERO,
     };
 
     fn start(address: Address, field: u64) -> Result<U256, String> {
@@ -252,7 +269,7 @@ mod tests {
         assert!(check(&stale, &FEES, &fields).unwrap_err().contains("nonce"));
         let poor = |_: Address, _: u64| Ok(U256::from(5u8));
         assert!(replay(&calls, &FEES, poor).unwrap_err().contains("short of"));
-        let cheap = BlockFees { base_fee: 11, ..FEES };
+        let cheap = BlockContext { base_fee: 11, ..FEES };
         assert!(replay(&calls, &cheap, start)
             .unwrap_err()
             .contains("below the base fee"));

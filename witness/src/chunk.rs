@@ -12,7 +12,7 @@
 //! `first_tx`, a suspended transaction's index when it is split) and state
 //! roots (mixed with the boundary where a transaction is split).
 
-use crate::accounting::{self, BlockFees};
+use crate::accounting::{self, BlockContext};
 use crate::boundary::{self, Boundary};
 use crate::cpu::Piece;
 use crate::state::{Digest, PreState, StateTree, StateWitness, ACCOUNT, STORAGE};
@@ -145,8 +145,9 @@ pub struct ChunkStatement {
     /// The call each transaction makes, in transaction order (the
     /// suspended one's last).
     pub calls: Vec<TxCall>,
-    /// The block's beneficiary and base fee.
-    pub fees: BlockFees,
+    /// The block's beneficiary, base fee and the values its block-context
+    /// opcodes push.
+    pub block: BlockContext,
     /// The storage slots the chunk touches, sorted by (contract, key).
     pub storage: Vec<StorageSlot>,
     /// The account fields the chunk's transactions touch, as slots (key
@@ -409,7 +410,7 @@ pub fn build_chunks(
     size: impl Into<ChunkSize>,
 ) -> Result<Vec<ChunkWitness>, WitnessError> {
     let txs = trace.txs.iter().map(Cow::Borrowed);
-    ChunkWitnesses::plan(txs, block_fees(trace), pre, size.into())?.collect()
+    ChunkWitnesses::plan(txs, block_context(trace), pre, size.into())?.collect()
 }
 
 /// Cuts `trace` into chunks as [`build_chunks`] does, checking every
@@ -423,15 +424,20 @@ pub fn chunk_witnesses(
     pre: &PreState,
     size: impl Into<ChunkSize>,
 ) -> Result<ChunkWitnesses<'static>, WitnessError> {
-    let fees = block_fees(&trace);
-    ChunkWitnesses::plan(trace.txs.into_iter().map(Cow::Owned), fees, pre, size.into())
+    let block = block_context(&trace);
+    ChunkWitnesses::plan(trace.txs.into_iter().map(Cow::Owned), block, pre, size.into())
 }
 
-/// The beneficiary and base fee of a traced block.
-fn block_fees(trace: &BlockTrace) -> BlockFees {
-    BlockFees {
+/// The block-level values of a traced block.
+fn block_context(trace: &BlockTrace) -> BlockContext {
+    BlockContext {
         beneficiary: trace.beneficiary,
         base_fee: trace.base_fee,
+        number: trace.block_number,
+        timestamp: trace.timestamp,
+        gas_limit: trace.gas_limit,
+        chain_id: trace.chain_id,
+        prevrandao: trace.prevrandao,
     }
 }
 
@@ -520,7 +526,7 @@ impl<'a> ChunkWitnesses<'a> {
     /// where it cannot be split, in a larger chunk of its own.
     fn plan(
         txs: impl ExactSizeIterator<Item = Cow<'a, TxTrace>>,
-        fees: BlockFees,
+        block: BlockContext,
         pre: &PreState,
         size: ChunkSize,
     ) -> Result<Self, WitnessError> {
@@ -605,7 +611,7 @@ impl<'a> ChunkWitnesses<'a> {
                 tree: pre.tree.clone(),
                 fields: pre.fields.clone(),
                 values: HashMap::new(),
-                fees,
+                block,
             },
             suspended: None,
         })
@@ -712,12 +718,12 @@ impl Iterator for ChunkWitnesses<'_> {
 impl ExactSizeIterator for ChunkWitnesses<'_> {}
 
 /// The state as a block's chunks are built: the tree, the accounts' nonces
-/// and balances, the storage values the chunks so far left, and the block's fees.
+/// and balances, the storage values the chunks so far left, and the block's context.
 struct BlockState {
     tree: StateTree,
     fields: HashMap<(Address, u64), U256>,
     values: HashMap<(Address, U256), U256>,
-    fees: BlockFees,
+    block: BlockContext,
 }
 
 impl BlockState {
@@ -732,7 +738,7 @@ impl BlockState {
                 tx: tx.tx_index,
                 feature,
             };
-            let fields = accounting::replay(std::slice::from_ref(call), &self.fees, |address, field| {
+            let fields = accounting::replay(std::slice::from_ref(call), &self.block, |address, field| {
                 Ok(self.fields.get(&(address, field)).copied().unwrap_or_default())
             })
             .map_err(|e| unsupported(format!("accounting that fails: {e}")))?;
@@ -810,8 +816,8 @@ struct ChunkTables {
 }
 
 /// Builds the tables of one chunk of transaction pieces.
-fn build_tables(pieces: &[Piece], fees: &BlockFees, rows_log: usize) -> Result<ChunkTables, WitnessError> {
-    let cpu = cpu::generate(pieces, fees, rows_log)?;
+fn build_tables(pieces: &[Piece], block: &BlockContext, rows_log: usize) -> Result<ChunkTables, WitnessError> {
+    let cpu = cpu::generate(pieces, block, rows_log)?;
     let stack = stack::generate(&cpu.stack_accesses, rows_log_for(cpu.stack_accesses.len()))?;
     let calldata: Vec<(u32, &[u8])> = pieces
         .iter()
@@ -846,7 +852,7 @@ fn build_tables(pieces: &[Piece], fees: &BlockFees, rows_log: usize) -> Result<C
             });
         }
     }
-    let context = context::generate(&calls, fees, &cpu.context_reads, MIN_ROWS_LOG);
+    let context = context::generate(&calls, block, &cpu.context_reads, MIN_ROWS_LOG);
     let slots = cpu.storage.slots();
     let accesses = cpu.storage.accesses();
     let storage_log = rows_log_for(2 * slots.len() + accesses.len());
@@ -885,7 +891,7 @@ fn build_chunk(pieces: &[Piece], state: &mut BlockState, rows_log: usize) -> Res
         slots,
         suspend,
         rows,
-    } = build_tables(pieces, &state.fees, rows_log)?;
+    } = build_tables(pieces, &state.block, rows_log)?;
     let finished = calls.len() - usize::from(suspend.is_some());
     let traces: Vec<&TxTrace> = pieces.iter().map(|p| p.tx).collect();
     let accounts = state.account(&calls[..finished], &traces)?;
@@ -903,7 +909,7 @@ fn build_chunk(pieces: &[Piece], state: &mut BlockState, rows_log: usize) -> Res
         end_tx,
         steps: pieces.iter().map(|p| p.steps.len() as u64).sum(),
         calls,
-        fees: state.fees,
+        block: state.block,
         storage: slots,
         accounts,
         old_root,
@@ -982,7 +988,7 @@ pub fn rebuild_chunk(
         slots,
         suspend,
         rows,
-    } = build_tables(&pieces, &statement.fees, rows_log)?;
+    } = build_tables(&pieces, &statement.block, rows_log)?;
     if calls != statement.calls {
         return mismatch("the tables give other calls (gas left or refund counter)".into());
     }

@@ -1,7 +1,8 @@
 //! The call-context table: one row per (transaction, field) of the chunk's
 //! calls, holding the value ADDRESS, CALLER, CALLVALUE, CALLDATASIZE, ORIGIN,
-//! GASPRICE, COINBASE, BASEFEE, CODESIZE or RETURNDATASIZE push (COINBASE
-//! and BASEFEE the block's, from the statement's fees),
+//! GASPRICE, COINBASE, BASEFEE, CODESIZE, RETURNDATASIZE, NUMBER, TIMESTAMP,
+//! GASLIMIT, CHAINID or PREVRANDAO push (COINBASE, BASEFEE and the last
+//! five the block's, from the statement's block context),
 //! the gas the transaction's first step starts with ([`START_GAS`],
 //! held as one field element in the first value limb, as the step table's
 //! gas column is), whether it reverts ([`REVERTED`], 0 or 1 in the first
@@ -15,7 +16,7 @@
 //! while a second lookup, with multiplicities, gives each context step its
 //! value.
 
-use crate::accounting::BlockFees;
+use crate::accounting::BlockContext;
 use crate::chunk::TxCall;
 use crate::opcode::env;
 use crate::word::limbs;
@@ -79,14 +80,37 @@ pub const FIELDS: [u64; 8] = [
 /// after [`FIELDS`]. A call whose code cannot read them needs no rows for
 /// them, and its tuples (so its chunk's statement digest) stay as they were
 /// before these fields existed.
-pub const CODE_FIELDS: [(u64, u8); 6] = [
+pub const CODE_FIELDS: [(u64, u8); 11] = [
     (env::ORIGIN, 0x32),
     (env::GASPRICE, 0x3a),
     (env::COINBASE, 0x41),
     (env::BASEFEE, 0x48),
     (env::CODESIZE, 0x38),
     (env::RETURNDATASIZE, 0x3d),
+    (env::NUMBER, 0x43),
+    (env::TIMESTAMP, 0x42),
+    (env::GASLIMIT, 0x45),
+    (env::CHAINID, 0x46),
+    (env::PREVRANDAO, 0x44),
 ];
+
+/// The [`CODE_FIELDS`] whose values are the block header's (the number,
+/// timestamp, gas limit, chain id and randomness the statement holds only
+/// when some call can read them: [`reads_header`]).
+pub const HEADER_FIELDS: [u64; 5] = [
+    env::NUMBER,
+    env::TIMESTAMP,
+    env::GASLIMIT,
+    env::CHAINID,
+    env::PREVRANDAO,
+];
+
+/// Whether any of `calls` has a code that may read a [`HEADER_FIELDS`] value.
+pub fn reads_header(calls: &[TxCall]) -> bool {
+    calls
+        .iter()
+        .any(|call| call_fields(call).any(|field| HEADER_FIELDS.contains(&field)))
+}
 
 /// The fields of `call`'s context, in table order: [`FIELDS`], then the
 /// [`CODE_FIELDS`] its code may read.
@@ -99,17 +123,22 @@ pub fn call_fields(call: &TxCall) -> impl Iterator<Item = u64> + '_ {
 }
 
 /// The value of context field `field` (one of [`env::ALL`] or [`GAS_LEFT`])
-/// of a call in a block with `fees`.
-pub fn field_value(call: &TxCall, fees: &BlockFees, field: u64) -> U256 {
+/// of a call in a block with context `block`.
+pub fn field_value(call: &TxCall, block: &BlockContext, field: u64) -> U256 {
     match field {
         env::ADDRESS => address_word(call.address),
         env::CALLER | env::ORIGIN => address_word(call.caller),
         env::CALLVALUE => call.value,
         env::GASPRICE => U256::from(call.gas_price),
-        env::COINBASE => address_word(fees.beneficiary),
-        env::BASEFEE => U256::from(fees.base_fee),
+        env::COINBASE => address_word(block.beneficiary),
+        env::BASEFEE => U256::from(block.base_fee),
         env::CODESIZE => U256::from(call.code.len()),
         env::RETURNDATASIZE => U256::ZERO,
+        env::NUMBER => U256::from(block.number),
+        env::TIMESTAMP => U256::from(block.timestamp),
+        env::GASLIMIT => U256::from(block.gas_limit),
+        env::CHAINID => U256::from(block.chain_id),
+        env::PREVRANDAO => block.prevrandao,
         GAS_LEFT => U256::from(call.gas_left),
         // CALLDATASIZE, the last byte-limb field.
         _ => U256::from(call.calldata.len()),
@@ -117,8 +146,8 @@ pub fn field_value(call: &TxCall, fees: &BlockFees, field: u64) -> U256 {
 }
 
 /// The tuples (tx, field, value limbs) of the context fields of `call` in a
-/// block with `fees`, in [`call_fields`] order.
-pub fn context_tuples(call: &TxCall, fees: &BlockFees) -> Vec<[F; col::TUPLE]> {
+/// block with context `block`, in [`call_fields`] order.
+pub fn context_tuples(call: &TxCall, block: &BlockContext) -> Vec<[F; col::TUPLE]> {
     call_fields(call)
         .map(|field| {
             let mut t = [F::ZERO; col::TUPLE];
@@ -131,7 +160,7 @@ pub fn context_tuples(call: &TxCall, fees: &BlockFees) -> Vec<[F; col::TUPLE]> {
             } else if field == REFUND {
                 t[2] = F::from_canonical_u64(call.refund);
             } else {
-                for (j, b) in limbs(field_value(call, fees, field)).iter().enumerate() {
+                for (j, b) in limbs(field_value(call, block, field)).iter().enumerate() {
                     t[2 + j] = F::from_canonical_u8(*b);
                 }
             }
@@ -140,16 +169,16 @@ pub fn context_tuples(call: &TxCall, fees: &BlockFees) -> Vec<[F; col::TUPLE]> {
         .collect()
 }
 
-/// Builds the table: the context tuples of `calls` (in a block with `fees`)
+/// Builds the table: the context tuples of `calls` (in a block with context `block`)
 /// with how often each `(tx, field)` was read (`reads`), padded with zero
 /// rows to `2^rows_log` rows (or the next power of two that fits).
 pub fn generate(
     calls: &[TxCall],
-    fees: &BlockFees,
+    block: &BlockContext,
     reads: &HashMap<(u32, u64), u64>,
     rows_log: usize,
 ) -> Vec<[F; col::NUM_COLUMNS]> {
-    let tuples: Vec<[F; col::TUPLE]> = calls.iter().flat_map(|c| context_tuples(c, fees)).collect();
+    let tuples: Vec<[F; col::TUPLE]> = calls.iter().flat_map(|c| context_tuples(c, block)).collect();
     let height = tuples.len().next_power_of_two().max(1 << rows_log);
     let mut rows = vec![[F::ZERO; col::NUM_COLUMNS]; height];
     for (row, t) in rows.iter_mut().zip(&tuples) {
@@ -184,11 +213,12 @@ mod tests {
             reverted: true,
         };
         let reads = HashMap::from([((3, env::CALLER), 2)]);
-        let fees = BlockFees {
+        let block = BlockContext {
             beneficiary: Address::with_last_byte(0xcb),
             base_fee: 7,
+            ..BlockContext::default()
         };
-        let rows = generate(std::slice::from_ref(&call), &fees, &reads, 8);
+        let rows = generate(std::slice::from_ref(&call), &block, &reads, 8);
         assert_eq!(rows.len(), 256);
         let caller = &rows[1];
         assert_eq!(caller[col::FIELD], F::from_canonical_u64(env::CALLER));
@@ -216,7 +246,7 @@ mod tests {
             ..call.clone()
         };
         assert_eq!(call_fields(&plain).collect::<Vec<_>>(), FIELDS);
-        assert_eq!(generate(&[plain], &fees, &reads, 8)[8][col::IS_REAL], F::ZERO);
+        assert_eq!(generate(&[plain], &block, &reads, 8)[8][col::IS_REAL], F::ZERO);
         // A byte in push data counts: the field gets a row that nothing reads.
         let pushed = TxCall {
             code: vec![0x60, 0x48, 0x00],

@@ -60,7 +60,7 @@
 //! to the suspend boundary's public inputs. Its warm storage slots cross
 //! the cut in the storage table ([`crate::storage`]).
 
-use crate::accounting::BlockFees;
+use crate::accounting::BlockContext;
 use crate::arith::ArithOp;
 use crate::boundary::Boundary;
 use crate::chunk::TxCall;
@@ -294,7 +294,7 @@ pub struct TxEnd {
 struct TxState<'a> {
     tx: &'a TxTrace,
     call: &'a TxCall,
-    fees: &'a BlockFees,
+    block: &'a BlockContext,
     stack: Vec<U256>,
     /// Memory bytes (a whole number of 32-byte words).
     memory: Vec<u8>,
@@ -312,9 +312,9 @@ struct TxState<'a> {
 pub const MAX_MEMORY_WORDS: u64 = (1 << 24) - 1;
 
 /// Builds the step table of the transactions' `pieces` (in order; only the
-/// first may resume and only the last may suspend) of a block with `fees`,
+/// first may resume and only the last may suspend) of a block with context `block`,
 /// padded to `2^rows_log` rows. The caller checks that the steps fit.
-pub fn generate(pieces: &[Piece], fees: &BlockFees, rows_log: usize) -> Result<CpuWitness, WitnessError> {
+pub fn generate(pieces: &[Piece], block: &BlockContext, rows_log: usize) -> Result<CpuWitness, WitnessError> {
     let height = 1usize << rows_log;
     let mut out = CpuWitness::default();
     for (p, piece) in pieces.iter().enumerate() {
@@ -337,7 +337,7 @@ pub fn generate(pieces: &[Piece], fees: &BlockFees, rows_log: usize) -> Result<C
         let mut state = TxState {
             tx,
             call,
-            fees,
+            block,
             stack: Vec::new(),
             memory: Vec::new(),
             refund: 0,
@@ -630,7 +630,7 @@ impl TxState<'_> {
                 writes.push((sp, 2, out));
             }
             Family::Env => {
-                out = context::field_value(self.call, self.fees, n);
+                out = context::field_value(self.call, self.block, n);
                 *out_tables.context_reads.entry((tx_index, n)).or_default() += 1;
                 writes.push((sp, 2, out));
             }

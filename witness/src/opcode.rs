@@ -147,8 +147,18 @@ pub mod env {
     /// RETURNDATASIZE: the length of the last call's return data; zero, as
     /// the transactions in scope make no calls.
     pub const RETURNDATASIZE: u64 = 14;
+    /// NUMBER: the block's number.
+    pub const NUMBER: u64 = 15;
+    /// TIMESTAMP: the block's timestamp.
+    pub const TIMESTAMP: u64 = 16;
+    /// GASLIMIT: the block's gas limit.
+    pub const GASLIMIT: u64 = 17;
+    /// CHAINID: the chain id.
+    pub const CHAINID: u64 = 18;
+    /// PREVRANDAO (DIFFICULTY before the merge).
+    pub const PREVRANDAO: u64 = 19;
     /// Every field, in order.
-    pub const ALL: [u64; 10] = [
+    pub const ALL: [u64; 15] = [
         ADDRESS,
         CALLER,
         CALLVALUE,
@@ -159,6 +169,11 @@ pub mod env {
         BASEFEE,
         CODESIZE,
         RETURNDATASIZE,
+        NUMBER,
+        TIMESTAMP,
+        GASLIMIT,
+        CHAINID,
+        PREVRANDAO,
     ];
 }
 
@@ -385,6 +400,11 @@ pub fn decode(opcode: u8) -> Option<(Family, u64)> {
         0x3a => return Some((Family::Env, env::GASPRICE)),
         0x3d => return Some((Family::Env, env::RETURNDATASIZE)),
         0x41 => return Some((Family::Env, env::COINBASE)),
+        0x42 => return Some((Family::Env, env::TIMESTAMP)),
+        0x43 => return Some((Family::Env, env::NUMBER)),
+        0x44 => return Some((Family::Env, env::PREVRANDAO)),
+        0x45 => return Some((Family::Env, env::GASLIMIT)),
+        0x46 => return Some((Family::Env, env::CHAINID)),
         0x48 => return Some((Family::Env, env::BASEFEE)),
         0x50 => Family::Pop,
         0x51 => Family::Mload,
@@ -569,9 +589,14 @@ mod tests {
         assert_eq!(decode(0x3a), Some((Family::Env, env::GASPRICE)));
         assert_eq!(decode(0x41), Some((Family::Env, env::COINBASE)));
         assert_eq!(decode(0x48), Some((Family::Env, env::BASEFEE)));
+        assert_eq!(decode(0x43), Some((Family::Env, env::NUMBER)));
+        assert_eq!(decode(0x42), Some((Family::Env, env::TIMESTAMP)));
+        assert_eq!(decode(0x45), Some((Family::Env, env::GASLIMIT)));
+        assert_eq!(decode(0x46), Some((Family::Env, env::CHAINID)));
+        assert_eq!(decode(0x44), Some((Family::Env, env::PREVRANDAO)));
         assert_eq!(decode(0x38), Some((Family::Env, env::CODESIZE)));
         assert_eq!(decode(0x3d), Some((Family::Env, env::RETURNDATASIZE)));
-        assert_eq!(decode(0x43), None, "NUMBER is not in the slice");
+        assert_eq!(decode(0x47), None, "SELFBALANCE is not in the slice");
         assert_eq!(decode(0x35), Some((Family::CallDataLoad, 0)));
         assert_eq!(Family::Not.stack_delta(), 0);
         assert_eq!(Family::Slt.pops(0), 2);

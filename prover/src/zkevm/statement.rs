@@ -62,7 +62,11 @@ pub fn boundary_elements(statement: &ChunkStatement) -> Vec<F> {
 
 /// The elements the chunk transcript absorbs for a statement, in order: the
 /// link values ([`link_values`]); the beneficiary (20 bytes) and base fee (8
-/// bytes, big-endian); per transaction its id, code length and
+/// bytes, big-endian); where some call's code may read them
+/// ([`witness::context::reads_header`]), the block's number, timestamp, gas
+/// limit and chain id (8 bytes each, big-endian) and its randomness (32
+/// bytes), absent otherwise so that statements without them keep their
+/// digests; per transaction its id, code length and
 /// code bytes, callee and caller (20 bytes each), value (32 bytes,
 /// big-endian), call-data length and call-data bytes, starting gas, gas
 /// limit, gas left, refund counter, gas price (16 bytes) and nonce (8
@@ -84,8 +88,15 @@ pub fn statement_elements(statement: &ChunkStatement) -> Vec<F> {
         }
     };
     let mut out = link_values(statement);
-    out.extend(bytes(statement.fees.beneficiary.as_slice()));
-    out.extend(bytes(&statement.fees.base_fee.to_be_bytes()));
+    out.extend(bytes(statement.block.beneficiary.as_slice()));
+    out.extend(bytes(&statement.block.base_fee.to_be_bytes()));
+    if witness::context::reads_header(&statement.calls) {
+        let b = &statement.block;
+        for value in [b.number, b.timestamp, b.gas_limit, b.chain_id] {
+            out.extend(bytes(&value.to_be_bytes()));
+        }
+        out.extend(bytes(&b.prevrandao.to_be_bytes::<32>()));
+    }
     for call in &statement.calls {
         out.push(F::from_canonical_u32(call.tx));
         out.push(F::from_canonical_usize(call.code.len()));
@@ -182,7 +193,7 @@ pub fn public_tuples(statement: &ChunkStatement) -> [Vec<F>; 6] {
             .collect(),
         calls
             .iter()
-            .flat_map(|c| context_tuples(c, &statement.fees))
+            .flat_map(|c| context_tuples(c, &statement.block))
             .flatten()
             .collect(),
         calls

@@ -106,7 +106,7 @@ pub(crate) fn check_state_links<'a>(
 ) -> Result<(), ZkevmError> {
     let mut left = std::collections::HashMap::new();
     let mut root = None;
-    let mut fees: Option<witness::accounting::BlockFees> = None;
+    let mut block: Option<witness::accounting::BlockContext> = None;
     let mut suspended = None;
     for (i, s) in statements.into_iter().enumerate() {
         if s.resume.as_ref() != suspended {
@@ -123,13 +123,13 @@ pub(crate) fn check_state_links<'a>(
             )));
         }
         root = Some(s.new_root);
-        if let Some(first) = fees.filter(|&f| f != s.fees) {
+        if let Some(first) = block.filter(|&f| f != s.block) {
             return Err(ZkevmError::Statement(format!(
-                "chunk {i} has beneficiary {} and base fee {}, the block's first chunk {} and {}",
-                s.fees.beneficiary, s.fees.base_fee, first.beneficiary, first.base_fee
+                "chunk {i} has another block context than the block's first chunk: {:?} against {:?}",
+                s.block, first
             )));
         }
-        fees = Some(s.fees);
+        block = Some(s.block);
         for slot in &s.storage {
             if let Some(after) = left.insert((slot.address, slot.key), slot.after) {
                 if after != slot.before {
@@ -273,7 +273,7 @@ pub(crate) fn check_statement(s: &ChunkStatement) -> Result<(), ZkevmError> {
             witness::memory::MAX_CALLDATA
         )));
     }
-    witness::accounting::check(s.finished_calls(), &s.fees, &s.accounts)
+    witness::accounting::check(s.finished_calls(), &s.block, &s.accounts)
         .map_err(|e| ZkevmError::Statement(format!("accounting: {e}")))?;
     if let Some(pair) = s
         .storage
