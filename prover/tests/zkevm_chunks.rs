@@ -1644,7 +1644,11 @@ fn proves_storage_traffic_across_transactions_and_chunks() {
     let mut unlinked = proofs.clone();
     unlinked[1].statement.block.base_fee += 1;
     let err = verify_chunk_sequence(&unlinked).unwrap_err();
-    assert!(err.to_string().contains("base fee"), "{err}");
+    assert!(err.to_string().contains("another base fee than"), "{err}");
+    let mut unlinked = proofs.clone();
+    unlinked[1].statement.block.timestamp += 1;
+    let err = verify_chunk_sequence(&unlinked).unwrap_err();
+    assert!(err.to_string().contains("another timestamp than"), "{err}");
 }
 
 /// Gives `w` the state tree of a pre-state holding exactly its called code

@@ -50,6 +50,24 @@ pub struct BlockContext {
     pub prevrandao: U256,
 }
 
+impl BlockContext {
+    /// The names of the values in which `self` and `other` differ.
+    pub fn differences(&self, other: &Self) -> Vec<&'static str> {
+        [
+            ("beneficiary", self.beneficiary != other.beneficiary),
+            ("base fee", self.base_fee != other.base_fee),
+            ("number", self.number != other.number),
+            ("timestamp", self.timestamp != other.timestamp),
+            ("gas limit", self.gas_limit != other.gas_limit),
+            ("chain id", self.chain_id != other.chain_id),
+            ("randomness", self.prevrandao != other.prevrandao),
+        ]
+        .into_iter()
+        .filter_map(|(name, differs)| differs.then_some(name))
+        .collect()
+    }
+}
+
 /// The name of an account field.
 pub fn field_name(field: u64) -> &'static str {
     match field {

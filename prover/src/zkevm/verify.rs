@@ -125,8 +125,8 @@ pub(crate) fn check_state_links<'a>(
         root = Some(s.new_root);
         if let Some(first) = block.filter(|&f| f != s.block) {
             return Err(ZkevmError::Statement(format!(
-                "chunk {i} has another block context than the block's first chunk: {:?} against {:?}",
-                s.block, first
+                "chunk {i} states another {} than the block's first chunk",
+                s.block.differences(&first).join(", ")
             )));
         }
         block = Some(s.block);
