@@ -8,7 +8,7 @@ use crate::bench::{median, ms};
 use clap::Args;
 use executor::roots::{receipts_root, state_root, ReceiptFields};
 use executor::synthetic::{block, Workload};
-use executor::{execute_block, BlockInput, ExecOptions, ParallelEngine};
+use executor::{execute_block, BlockInput, ExecOptions, ParallelEngine, TxOutcome};
 use indicatif::ProgressBar;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -202,16 +202,7 @@ fn roots(rows: &[&(String, BlockInput)], threads: NonZeroUsize, repeats: usize) 
     println!("{:<22} {:>9} {:>9} {:>7}", "block", "1 thr ms", "N thr ms", "speedup");
     for (name, input) in rows {
         let output = execute_block(input, &ExecOptions::default())?;
-        let receipts: Vec<ReceiptFields<'_>> = output
-            .txs
-            .iter()
-            .map(|o| ReceiptFields {
-                tx_type: o.tx_type,
-                success: o.success,
-                cumulative_gas_used: o.cumulative_gas_used,
-                logs: &o.logs,
-            })
-            .collect();
+        let receipts: Vec<ReceiptFields<'_>> = output.txs.iter().map(TxOutcome::receipt).collect();
         let mut times = [Vec::with_capacity(repeats), Vec::with_capacity(repeats)];
         for round in 0..repeats {
             for which in [round % 2, (round + 1) % 2] {

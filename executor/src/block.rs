@@ -136,6 +136,18 @@ pub struct TxOutcome {
     pub created: Option<Address>,
 }
 
+impl TxOutcome {
+    /// What its receipt commits to.
+    pub fn receipt(&self) -> ReceiptFields<'_> {
+        ReceiptFields {
+            tx_type: self.tx_type,
+            success: self.success,
+            cumulative_gas_used: self.cumulative_gas_used,
+            logs: &self.logs,
+        }
+    }
+}
+
 /// Everything a block's execution produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockOutput {
@@ -443,15 +455,7 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
     }
 
     let receipts_root = spec.is_enabled_in(SpecId::BYZANTIUM).then(|| {
-        let receipts: Vec<ReceiptFields<'_>> = outcomes
-            .iter()
-            .map(|o| ReceiptFields {
-                tx_type: o.tx_type,
-                success: o.success,
-                cumulative_gas_used: o.cumulative_gas_used,
-                logs: &o.logs,
-            })
-            .collect();
+        let receipts: Vec<ReceiptFields<'_>> = outcomes.iter().map(TxOutcome::receipt).collect();
         receipts_root(&receipts)
     });
     let bloom = logs_bloom(outcomes.iter().flat_map(|o| o.logs.iter()));

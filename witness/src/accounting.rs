@@ -242,7 +242,7 @@ mod tests {
         }
     }
 
-    const FEES: BlockContext = BlockContext {
+    const BLOCK: BlockContext = BlockContext {
         beneficiary: Address::with_last_byte(0xcc),
         base_fee: 7,
         number: 1,
@@ -263,7 +263,7 @@ mod tests {
     #[test]
     fn fees_values_and_nonces_follow_cancun() {
         let calls = [call(0, false), call(1, true)];
-        let fields = replay(&calls, &FEES, start).unwrap();
+        let fields = replay(&calls, &BLOCK, start).unwrap();
         let find = |a: u8, f: u64| {
             fields
                 .iter()
@@ -276,18 +276,18 @@ mod tests {
         assert_eq!(find(0x10, BALANCE), Some(1000), "the reverted value stays");
         assert_eq!(find(0xcc, BALANCE), Some(2 * 30_000 * 3));
         assert_eq!(fields.len(), 4);
-        assert_eq!(check(&calls, &FEES, &fields), Ok(()));
+        assert_eq!(check(&calls, &BLOCK, &fields), Ok(()));
 
         let mut forged = fields.clone();
         forged[0].after += U256::from(1u8);
-        assert!(check(&calls, &FEES, &forged).is_err(), "a wrong value after");
-        assert!(check(&calls, &FEES, &fields[1..]).is_err(), "a field left out");
+        assert!(check(&calls, &BLOCK, &forged).is_err(), "a wrong value after");
+        assert!(check(&calls, &BLOCK, &fields[1..]).is_err(), "a field left out");
         let mut stale = calls.clone();
         stale[1].nonce = 0;
-        assert!(check(&stale, &FEES, &fields).unwrap_err().contains("nonce"));
+        assert!(check(&stale, &BLOCK, &fields).unwrap_err().contains("nonce"));
         let poor = |_: Address, _: u64| Ok(U256::from(5u8));
-        assert!(replay(&calls, &FEES, poor).unwrap_err().contains("short of"));
-        let cheap = BlockContext { base_fee: 11, ..FEES };
+        assert!(replay(&calls, &BLOCK, poor).unwrap_err().contains("short of"));
+        let cheap = BlockContext { base_fee: 11, ..BLOCK };
         assert!(replay(&calls, &cheap, start)
             .unwrap_err()
             .contains("below the base fee"));
