@@ -103,7 +103,7 @@ fn zkevm_stage() -> anyhow::Result<String> {
         .collect::<Result<Vec<_>, _>>()?;
     prover::zkevm::verify_chunk_sequence(&proofs)?;
     let mut circuits = Circuits::new();
-    let aggregated = aggregate_block(&mut circuits, block.header.number, &proofs, &mut |_| {})?;
+    let aggregated = aggregate_block(&mut circuits, &proofs, &mut |_| {})?;
     let verifier = VerifierData::for_chunks(&mut circuits, &aggregated.chunks)?;
     verify_aggregated(&aggregated, &verifier)?;
     let slots = witness::storage_changes(proofs.iter().map(|p| &p.statement));

@@ -222,7 +222,7 @@ fn prove_block(
 
     let mut totals = TreeTotals::new("aggregating", num_steps(proofs.len()))?;
     let aggregate_start = Instant::now();
-    let aggregated = aggregate_block(circuits, block.header.number, &proofs, &mut |step| totals.record(step))
+    let aggregated = aggregate_block(circuits, &proofs, &mut |step| totals.record(step))
         .context("aggregating the chunk proofs")?;
     totals.bar.finish_and_clear();
     let aggregate_time = aggregate_start.elapsed();

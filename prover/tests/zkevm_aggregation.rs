@@ -136,7 +136,7 @@ fn three_chunks_aggregate_into_one_proof_and_tampering_is_rejected() {
         "{err}"
     );
 
-    let aggregated = aggregate_leaves(&mut circuits, 7, &proofs, leaves, &mut report).expect("aggregation succeeds");
+    let aggregated = aggregate_leaves(&mut circuits, &proofs, leaves, &mut report).expect("aggregation succeeds");
     assert_eq!(
         (aggregated.first_tx, aggregated.end_tx, aggregated.num_chunks()),
         (0, 3, 3)
@@ -184,9 +184,15 @@ fn three_chunks_aggregate_into_one_proof_and_tampering_is_rejected() {
         Err(AggregationError::Verify(_))
     ));
     // A claim about another range is rejected.
-    let mut forged = back;
+    let mut forged = back.clone();
     forged.end_tx = 4;
     assert!(verify_aggregated(&forged, &data).is_err());
+    // So is a label of another block than the chunks' statements name.
+    assert_eq!(back.block, proofs[0].statement.block.number);
+    let mut relabelled = back;
+    relabelled.block += 1;
+    let err = verify_aggregated(&relabelled, &data).unwrap_err();
+    assert!(err.to_string().contains("statement is of block"), "{err}");
 }
 
 /// A chunk with a plain transfer (to an account without code) after a
@@ -255,7 +261,7 @@ fn a_split_transaction_aggregates_and_other_boundaries_do_not_merge() {
     let err = merge(&mut circuits, &leaves[0], &other_leaf, 1, &mut report).unwrap_err();
     assert!(matches!(err, AggregationError::Merge { .. }), "{err}");
 
-    let aggregated = aggregate_leaves(&mut circuits, 1, &proofs, leaves, &mut report).expect("aggregation succeeds");
+    let aggregated = aggregate_leaves(&mut circuits, &proofs, leaves, &mut report).expect("aggregation succeeds");
     assert_eq!((aggregated.first_tx, aggregated.end_tx), (0, 1));
     let roots = &aggregated.proof.public_inputs[pi::OLD_ROOT..pi::NUM];
     assert_eq!(roots[..4], proofs[0].statement.old_root.elements);

@@ -32,7 +32,7 @@ fn block_proof(circuits: &mut Circuits, block: &BlockInput) -> AggregatedProof {
         .iter()
         .map(|c| prove_chunk(c.clone()).expect("chunk proves"))
         .collect();
-    aggregate_block(circuits, block.header.number, &proofs, &mut |_| {}).expect("the block aggregates")
+    aggregate_block(circuits, &proofs, &mut |_| {}).expect("the block aggregates")
 }
 
 /// The batch-form node of a block proof (its block circuit's proof).
@@ -140,7 +140,7 @@ fn consecutive_blocks_aggregate_into_one_batch_proof_and_tampering_is_rejected()
     .unwrap();
     let chunks = build_chunks(&trace, &PreState::of(&two_calls).unwrap(), 8).unwrap();
     assert_eq!(chunks.len(), 2);
-    let tail = aggregate_chunk(&mut circuits, 20_000_000, &prove_chunk(chunks[1].clone()).unwrap()).unwrap();
+    let tail = aggregate_chunk(&mut circuits, &prove_chunk(chunks[1].clone()).unwrap()).unwrap();
     assert_eq!(tail.first_tx, 1);
     let err = aggregate_batch(&mut circuits, std::slice::from_ref(&tail), &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("starts at transaction 1"), "{err}");
@@ -163,9 +163,22 @@ fn consecutive_blocks_aggregate_into_one_batch_proof_and_tampering_is_rejected()
     let mut renumbered = batch.clone();
     renumbered.blocks[1].number += 10;
     assert!(BatchVerifierData::for_blocks(&mut circuits, &renumbered.blocks).is_err());
+    // Block numbers the chunks' statements do not name.
     let mut shifted = batch.clone();
     for block in &mut shifted.blocks {
         block.number += 1;
+    }
+    let err = BatchVerifierData::for_blocks(&mut circuits, &shifted.blocks).unwrap_err();
+    assert!(err.to_string().contains("statement is of block"), "{err}");
+    let mut relabelled = blocks[0].clone();
+    relabelled.block += 1;
+    let err = aggregate_batch(&mut circuits, &[relabelled], &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("statement is of block"), "{err}");
+    // The same numbers in the statements too (which leave the chunks'
+    // digests alone: these blocks' code reads no header value): the block
+    // circuits bound the proven numbers into the root's public inputs.
+    for chunk in shifted.blocks.iter_mut().flat_map(|b| &mut b.chunks) {
+        chunk.statement.block.number += 1;
     }
     let shifted_data = BatchVerifierData::for_blocks(&mut circuits, &shifted.blocks).unwrap();
     let err = verify_batch(&shifted, &shifted_data).unwrap_err();

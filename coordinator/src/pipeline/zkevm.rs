@@ -50,8 +50,6 @@ pub const DEFAULT_ROWS_LOG: usize = 10;
 /// not the witness's table rows, which are tens of times larger.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ChunkJobInput {
-    /// Number of the block the chunk belongs to.
-    pub block: u64,
     /// The chunk's statement and table degrees as the coordinator built
     /// them: the worker's rebuilt witness and its proof must have them.
     pub layout: ChunkLayout,
@@ -62,11 +60,10 @@ pub struct ChunkJobInput {
 }
 
 impl ChunkJobInput {
-    /// The input of the chunk job proving `witness`, a chunk of block
-    /// `block` built from `traces`.
-    pub fn new(block: u64, witness: &ChunkWitness, traces: Vec<TxTrace>) -> Result<Self, String> {
+    /// The input of the chunk job proving `witness`, a chunk built from
+    /// `traces` (its statement names its block).
+    pub fn new(witness: &ChunkWitness, traces: Vec<TxTrace>) -> Result<Self, String> {
         Ok(Self {
-            block,
             layout: ChunkLayout::of_witness(witness).ok_or("a table's row count is not a power of two")?,
             state: witness.state.clone(),
             traces,
@@ -190,7 +187,7 @@ impl ProofPipeline for ZkevmPipeline {
         while let Some(built) = chunks.next_with_traces() {
             let (witness, traces) = built.map_err(|e| bad(format!("block {number}: {e}")))?;
             let input =
-                ChunkJobInput::new(number, &witness, traces).map_err(|e| bad(format!("block {number}: {e}")))?;
+                ChunkJobInput::new(&witness, traces).map_err(|e| bad(format!("block {number}: {e}")))?;
             inputs.push(executor::codec::to_bincode(&input));
         }
         tracing::info!(
@@ -218,13 +215,12 @@ impl ProofPipeline for ZkevmPipeline {
             JobKind::Chunk => {
                 expect_inputs(job, inputs, 1)?;
                 let input = decode_chunk_input(job, &inputs[0])?;
-                let block = input.block;
                 let witness = input
                     .witness()
                     .map_err(|e| bad_input(job, format!("chunk job input: {e}")))?;
                 let chunk = prover::zkevm::prove_chunk_with(witness, self.backend.as_ref())
                     .map_err(|e| run_failed(job, e.to_string()))?;
-                aggregate_chunk(&mut self.circuits(), block, &chunk).map_err(|e| run_failed(job, e.to_string()))?
+                aggregate_chunk(&mut self.circuits(), &chunk).map_err(|e| run_failed(job, e.to_string()))?
             }
             JobKind::Aggregate => {
                 expect_inputs(job, inputs, 2)?;
@@ -243,7 +239,7 @@ impl ProofPipeline for ZkevmPipeline {
             JobKind::Chunk => {
                 expect_inputs(job, inputs, 1)?;
                 let input = decode_chunk_input(job, &inputs[0])?;
-                (input.block, vec![input.layout])
+                (input.layout.statement.block.number, vec![input.layout])
             }
             JobKind::Aggregate => {
                 expect_inputs(job, inputs, 2)?;

@@ -100,7 +100,7 @@ pub fn verify_chunk_sequence(proofs: &[ChunkProof]) -> Result<(), ZkevmError> {
 /// left, its storage slots with the values the earlier chunks left in them,
 /// and a split transaction where the previous chunk suspended it (the
 /// block's first chunk resumes none, its last suspends none); all chunks of
-/// a block share its beneficiary and base fee.
+/// a block share its block context.
 pub(crate) fn check_state_links<'a>(
     statements: impl IntoIterator<Item = &'a ChunkStatement>,
 ) -> Result<(), ZkevmError> {

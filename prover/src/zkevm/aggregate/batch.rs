@@ -26,7 +26,7 @@ use super::proof::{decode, encode, ProofCodecError};
 use super::tree::{
     aggregated_public_inputs, fold_tree, merge, merged_tree_public_inputs, AggregationStep, Node, StepKind,
 };
-use super::verify::{fold_merge_circuits, VerifierData};
+use super::verify::{check_block_number, fold_merge_circuits, VerifierData};
 use super::{circuit_config, pi, AggregatedProof, AggregationError, PlonkProof};
 use plonky2::field::types::{Field, Field64, PrimeField64};
 use plonky2::hash::poseidon::PoseidonHash;
@@ -173,10 +173,12 @@ impl BatchProof {
     }
 }
 
-/// Block numbers must be consecutive and fit the circuits' field.
-fn check_numbers(numbers: impl IntoIterator<Item = u64>) -> Result<(), AggregationError> {
+/// Block numbers must be consecutive, fit the circuits' field and be the
+/// numbers the blocks' chunk statements name.
+fn check_numbers(blocks: &[BatchBlock]) -> Result<(), AggregationError> {
     let mut previous: Option<u64> = None;
-    for number in numbers {
+    for &BatchBlock { number, ref chunks } in blocks {
+        check_block_number(number, chunks)?;
         if number >= F::ORDER - 1 {
             return Err(AggregationError::Statement(format!(
                 "block number {number} does not fit the batch circuits (it must be below 2^64 - 2^32)"
@@ -221,7 +223,7 @@ pub fn aggregate_batch(
             chunks: b.chunks.clone(),
         })
         .collect();
-    check_numbers(layouts.iter().map(|b| b.number))?;
+    check_numbers(&layouts)?;
     check_roots(&layouts)?;
     let mut nodes = Vec::with_capacity(blocks.len());
     for (index, block) in blocks.iter().enumerate() {
@@ -279,7 +281,7 @@ impl BatchVerifierData {
     /// consecutive, each block's chunks check ([`VerifierData::for_chunks`])
     /// and start at its first transaction, and the blocks' state roots link.
     pub fn for_blocks(circuits: &mut Circuits, blocks: &[BatchBlock]) -> Result<Self, AggregationError> {
-        check_numbers(blocks.iter().map(|b| b.number))?;
+        check_numbers(blocks)?;
         check_roots(blocks)?;
         let mut nodes = Vec::with_capacity(blocks.len());
         for block in blocks {

@@ -17,7 +17,8 @@ pub const MAGIC: &[u8; 8] = b"ZKRAGG01";
 /// chunks link up, with what it proves.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AggregatedProof {
-    /// Block number (a label: chunk statements do not carry it).
+    /// Block number: the one every chunk's statement names (its block
+    /// context), which [`super::verify_aggregated`] checks.
     pub block: u64,
     /// First transaction of the block range proven.
     pub first_tx: u32,

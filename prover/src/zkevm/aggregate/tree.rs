@@ -179,11 +179,11 @@ pub fn merge(
     })
 }
 
-/// Aggregates the chunk proofs of block `block`, in order, into one proof.
-/// `progress` is called after every leaf and merge proof.
+/// Aggregates the chunk proofs of a block, in order, into one proof (of the
+/// block their statements name). `progress` is called after every leaf and
+/// merge proof.
 pub fn aggregate_block(
     circuits: &mut Circuits,
-    block: u64,
     proofs: &[ChunkProof],
     progress: &mut dyn FnMut(&AggregationStep),
 ) -> Result<AggregatedProof, AggregationError> {
@@ -192,13 +192,13 @@ pub fn aggregate_block(
         .enumerate()
         .map(|(index, proof)| prove_leaf(circuits, index, proof, progress))
         .collect::<Result<Vec<_>, _>>()?;
-    aggregate_leaves(circuits, block, proofs, leaves, progress)
+    aggregate_leaves(circuits, proofs, leaves, progress)
 }
 
-/// Merges the leaf proofs `leaves` of the chunk proofs `proofs` (same order) into one proof.
+/// Merges the leaf proofs `leaves` of the chunk proofs `proofs` (same order)
+/// into one proof, of the block the chunks' statements name.
 pub fn aggregate_leaves(
     circuits: &mut Circuits,
-    block: u64,
     proofs: &[ChunkProof],
     leaves: Vec<Node>,
     progress: &mut dyn FnMut(&AggregationStep),
@@ -222,7 +222,7 @@ pub fn aggregate_leaves(
     })?
     .ok_or(AggregationError::Empty)?;
     Ok(AggregatedProof {
-        block,
+        block: layouts[0].statement.block.number,
         first_tx: layouts[0].statement.first_tx,
         end_tx: layouts[layouts.len() - 1].statement.end_tx,
         steps: layouts.iter().map(|l| l.statement.steps).sum(),
@@ -231,15 +231,11 @@ pub fn aggregate_leaves(
     })
 }
 
-/// Proves chunk `proof` of block `block` as the aggregated proof of that
-/// chunk alone (its leaf proof): a proving cluster's chunk job.
-pub fn aggregate_chunk(
-    circuits: &mut Circuits,
-    block: u64,
-    proof: &ChunkProof,
-) -> Result<AggregatedProof, AggregationError> {
+/// Proves chunk `proof` as the aggregated proof of that chunk alone (its
+/// leaf proof): a proving cluster's chunk job.
+pub fn aggregate_chunk(circuits: &mut Circuits, proof: &ChunkProof) -> Result<AggregatedProof, AggregationError> {
     let leaf = prove_leaf(circuits, 0, proof, &mut |_| {})?;
-    aggregate_leaves(circuits, block, std::slice::from_ref(proof), vec![leaf], &mut |_| {})
+    aggregate_leaves(circuits, std::slice::from_ref(proof), vec![leaf], &mut |_| {})
 }
 
 /// Merges the aggregated proofs of two neighbouring runs of one block's

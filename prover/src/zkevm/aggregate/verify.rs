@@ -72,15 +72,29 @@ pub(crate) fn fold_merge_circuits(
     .ok_or(AggregationError::Empty)
 }
 
-/// Verifies an aggregated proof: its chunks are those `data` was built for,
-/// its claimed range and step count are the proof's public inputs, and the
-/// root proof verifies against the rebuilt root circuit.
+/// The chunks of block `number` must each name it in their statement's
+/// block context.
+pub(crate) fn check_block_number(number: u64, chunks: &[ChunkLayout]) -> Result<(), AggregationError> {
+    match chunks.iter().position(|c| c.statement.block.number != number) {
+        Some(i) => Err(AggregationError::Statement(format!(
+            "the proof is of block {number}, but chunk {i}'s statement is of block {}",
+            chunks[i].statement.block.number
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Verifies an aggregated proof: its chunks are those `data` was built for
+/// and of the block it names, its claimed range and step count are the
+/// proof's public inputs, and the root proof verifies against the rebuilt
+/// root circuit.
 pub fn verify_aggregated(proof: &AggregatedProof, data: &VerifierData) -> Result<(), AggregationError> {
     if proof.chunks != data.chunks {
         return Err(AggregationError::Statement(
             "the verifier data was built for other chunks than the proof lists".into(),
         ));
     }
+    check_block_number(proof.block, &proof.chunks)?;
     let claimed = [
         F::from_canonical_u32(proof.first_tx),
         F::from_canonical_u32(proof.end_tx),
