@@ -222,8 +222,8 @@ fn prove_block(
 
     let mut totals = TreeTotals::new("aggregating", num_steps(proofs.len()))?;
     let aggregate_start = Instant::now();
-    let aggregated = aggregate_block(circuits, &proofs, &mut |step| totals.record(step))
-        .context("aggregating the chunk proofs")?;
+    let aggregated =
+        aggregate_block(circuits, &proofs, &mut |step| totals.record(step)).context("aggregating the chunk proofs")?;
     totals.bar.finish_and_clear();
     let aggregate_time = aggregate_start.elapsed();
     let path = out.join("aggregated.proof");

@@ -1434,9 +1434,18 @@ fn execute_with_status(contracts: &[Contract], calls: &[u32]) -> (executor::Bloc
     execute_calls(contracts, &callees)
 }
 
+/// Gas limit of the test transactions.
+const GAS_LIMIT: u64 = 300_000;
+
 /// [`execute_with_status`] with transactions to any addresses, and an
 /// account without code at [`PAYEE`] holding 5 wei.
 fn execute_calls(contracts: &[Contract], callees: &[Address]) -> (executor::BlockInput, BlockTrace, Vec<bool>) {
+    let txs: Vec<(Address, u64)> = callees.iter().map(|&to| (to, GAS_LIMIT)).collect();
+    execute_txs(contracts, &txs)
+}
+
+/// [`execute_calls`] with each transaction's (callee, gas limit).
+fn execute_txs(contracts: &[Contract], txs: &[(Address, u64)]) -> (executor::BlockInput, BlockTrace, Vec<bool>) {
     use executor::input::{BlockHeader, Transaction};
     use executor::{execute_block, BlockInput, ExecOptions};
     let mut block = BlockInput {
@@ -1477,13 +1486,13 @@ fn execute_calls(contracts: &[Contract], callees: &[Address]) -> (executor::Bloc
             ..Default::default()
         },
     );
-    for (nonce, &callee) in callees.iter().enumerate() {
+    for (nonce, &(callee, gas_limit)) in txs.iter().enumerate() {
         block.transactions.push(Transaction {
             tx_type: 2,
             from: SENDER,
             to: Some(callee),
             nonce: nonce as u64,
-            gas_limit: 300_000,
+            gas_limit,
             gas_price: 10,
             value: U256::from(VALUE),
             input: Bytes::from(CALLDATA.to_vec()),
@@ -1992,17 +2001,50 @@ fn block_header_opcodes_push_the_statement_values() {
     assert_forged_context_value_rejected(w, env::TIMESTAMP, "timestamp");
 }
 
-/// A transaction that fails with another exceptional halt than INVALID (a
-/// jump to a byte that is not a JUMPDEST; a REVERT on an empty stack, which
-/// ends on a REVERT step but is a stack underflow) is out of scope, and says so.
+/// A transaction that fails with another exceptional halt than INVALID or
+/// running out of gas (a jump to a byte that is not a JUMPDEST; a REVERT on
+/// an empty stack, which ends on a REVERT step but is a stack underflow) is
+/// out of scope, and says so.
 #[test]
-fn an_exceptional_halt_other_than_invalid_is_out_of_scope() {
+fn an_exceptional_halt_other_than_invalid_or_out_of_gas_is_out_of_scope() {
     for code in [vec![0x5f, 0x56], vec![0xfd]] {
         let (block, trace, success) = execute_with_status(&[(code, &[])], &[0]);
         assert_eq!(success, [false]);
         let err = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).unwrap_err();
-        assert!(err.to_string().contains("exceptional halt other than INVALID"), "{err}");
+        assert!(
+            err.to_string().contains("exceptional halt other than out of gas"),
+            "{err}"
+        );
     }
+}
+
+/// The chunk `w` of the transactions `trace` holds, three of four failing
+/// (`success`: the executor's receipts): each failed one is reverted with no
+/// gas left, so its gas used is its gas limit, and its storage write is
+/// rolled back (each of the first three contracts writes one slot; the
+/// second transaction succeeds and keeps its write of 7).
+fn assert_failures_consume_their_gas(w: &ChunkWitness, trace: &BlockTrace, success: &[bool]) {
+    assert_eq!(success, [false, true, false, false], "the executor's receipts");
+    let calls = &w.statement.calls;
+    for (call, &ok) in calls.iter().zip(success) {
+        assert_eq!(call.reverted, !ok);
+        assert_eq!(call.gas_left == 0, !ok, "a failed transaction keeps no gas");
+    }
+    let used: Vec<u64> = calls.iter().map(|c| c.gas_used().unwrap()).collect();
+    let receipts: Vec<u64> = trace.txs.iter().map(|t| t.gas_used).collect();
+    assert_eq!(used, receipts);
+    assert_eq!(used[0], calls[0].gas_limit, "all the gas is consumed");
+    let slots: Vec<(Address, u64, u64)> = w
+        .statement
+        .storage
+        .iter()
+        .map(|slot| (slot.address, slot.before.to(), slot.after.to()))
+        .collect();
+    assert_eq!(
+        slots,
+        [(contract(0), 0, 0), (contract(1), 0, 7), (contract(2), 0, 0)],
+        "the failed transactions' writes rolled back"
+    );
 }
 
 /// INVALID and an undefined opcode (0x0C) from revm's traces: each such
@@ -2020,31 +2062,10 @@ fn invalid_and_undefined_opcodes_fail_the_transaction_and_consume_its_gas() {
         (vec![0x60, 0x05, 0x60, 0x01, 0x55, 0x0c], &[][..]), // PUSH1 5 PUSH1 1 SSTORE (undefined 0x0C)
     ];
     let (block, trace, success) = execute_with_status(&contracts, &[0, 1, 0, 2]);
-    assert_eq!(success, [false, true, false, false], "the executor's receipts");
     let mut ws = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).expect("INVALID is in scope");
     assert_eq!(ws.len(), 1);
     let base = ws.remove(0);
-    let calls = &base.statement.calls;
-    let failed: Vec<(bool, u64)> = calls.iter().map(|c| (c.reverted, c.gas_left)).collect();
-    assert_eq!(failed[0], (true, 0));
-    assert_eq!(failed[2], (true, 0));
-    assert_eq!(failed[3], (true, 0));
-    assert!(!failed[1].0 && failed[1].1 > 0);
-    let used: Vec<u64> = calls.iter().map(|c| c.gas_used().unwrap()).collect();
-    let receipts: Vec<u64> = trace.txs.iter().map(|t| t.gas_used).collect();
-    assert_eq!(used, receipts);
-    assert_eq!(used[0], calls[0].gas_limit, "all the gas is consumed");
-    let slots: Vec<(Address, u64, u64)> = base
-        .statement
-        .storage
-        .iter()
-        .map(|slot| (slot.address, slot.before.to(), slot.after.to()))
-        .collect();
-    assert_eq!(
-        slots,
-        [(contract(0), 0, 0), (contract(1), 0, 7), (contract(2), 0, 0)],
-        "the failed transactions' writes rolled back"
-    );
+    assert_failures_consume_their_gas(&base, &trace, &success);
     prove_and_verify(&base);
 
     let mut kept = base.clone();
@@ -2055,25 +2076,121 @@ fn invalid_and_undefined_opcodes_fail_the_transaction_and_consume_its_gas() {
     }
     refresh_range_frequencies(&mut kept);
     kept.statement.calls[0].gas_left = gas;
-    let tuples = witness::context::context_tuples(&kept.statement.calls[0], &kept.statement.block);
+    restate_calls(&mut kept);
+    assert_rejected(&kept, "INVALID keeping its gas");
+}
+
+/// After a change to the statement's calls: their call-context tuples, the
+/// account fields their accounting leaves and the state tree follow it, as
+/// a cheating prover would make them.
+fn restate_calls(w: &mut ChunkWitness) {
     use witness::context::col as ctx;
-    for row in &mut kept.context {
-        if let Some(t) = tuples.iter().find(|t| t[..2] == row[ctx::TX..ctx::FIELD + 1]) {
-            row[ctx::TX..ctx::MULT].copy_from_slice(t);
+    for call in &w.statement.calls {
+        let tuples = witness::context::context_tuples(call, &w.statement.block);
+        for row in &mut w.context {
+            if let Some(t) = tuples.iter().find(|t| t[..2] == row[ctx::TX..ctx::FIELD + 1]) {
+                row[ctx::TX..ctx::MULT].copy_from_slice(t);
+            }
         }
     }
-    let before: std::collections::HashMap<(Address, u64), U256> = kept
+    let before: std::collections::HashMap<(Address, u64), U256> = w
         .statement
         .accounts
         .iter()
         .map(|f| ((f.address, f.key.to()), f.before))
         .collect();
-    kept.statement.accounts = witness::accounting::replay(&kept.statement.calls, &kept.statement.block, |a, f| {
+    w.statement.accounts = witness::accounting::replay(&w.statement.calls, &w.statement.block, |a, f| {
         Ok(before.get(&(a, f)).copied().unwrap_or_default())
     })
     .unwrap();
-    restate(&mut kept);
-    assert_rejected(&kept, "INVALID keeping its gas");
+    restate(w);
+}
+
+/// Transactions that run out of gas, from revm's traces: at an SSTORE that
+/// costs more than the gas left above the sentry, at an MSTORE whose memory
+/// expansion costs more than the gas left (after a storage write), and at a
+/// PUSH1 with one gas left; a successful transaction runs between them.
+/// Each failed one consumes all its gas, its step that ran out ends it
+/// with its operands and storage access priced as usual, and its writes
+/// are rolled back. Rejected: the out-of-gas SSTORE given the gas it needs
+/// (its transaction's gas limit and steps raised, the statement, accounts
+/// and state tree forged to match), and a transaction that ran out claiming
+/// gas left.
+#[test]
+fn running_out_of_gas_halts_the_transaction_and_is_proven() {
+    use witness::cpu::col;
+    let contracts = [
+        (vec![0x60, 0x02, 0x5f, 0x55, 0x00], &[][..]), // PUSH1 2 PUSH0 SSTORE STOP
+        (vec![0x60, 0x07, 0x60, 0x01, 0x55, 0x00], &[][..]), // PUSH1 7 PUSH1 1 SSTORE STOP
+        // PUSH1 5 PUSH1 1 SSTORE PUSH1 1 PUSH4 0x00400000 MSTORE STOP
+        (
+            vec![
+                0x60, 0x05, 0x60, 0x01, 0x55, 0x60, 0x01, 0x63, 0x00, 0x40, 0x00, 0x00, 0x52, 0x00,
+            ],
+            &[][..],
+        ),
+        (vec![0x60, 0x07, 0x60, 0x02, 0x55, 0x00], &[][..]), // PUSH1 7 PUSH1 2 SSTORE STOP
+    ];
+    let intrinsic = {
+        let (_, trace) = execute(&contracts[1..2], &[0]);
+        GAS_LIMIT - trace.txs[0].steps[0].gas
+    };
+    let txs = [
+        (contract(0), intrinsic + 5 + 5_000),
+        (contract(1), GAS_LIMIT),
+        (contract(2), GAS_LIMIT),
+        (contract(3), intrinsic + 4),
+    ];
+    let (block, trace, success) = execute_txs(&contracts, &txs);
+    let halts: Vec<u8> = trace.txs.iter().map(|t| t.steps.last().unwrap().opcode).collect();
+    assert_eq!(
+        halts,
+        [0x55, 0x00, 0x52, 0x60],
+        "SSTORE, MSTORE and PUSH1 run out of gas"
+    );
+    let mut ws = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).expect("running out of gas is in scope");
+    assert_eq!(ws.len(), 1);
+    let base = ws.remove(0);
+    assert_failures_consume_their_gas(&base, &trace, &success);
+    let halting: Vec<usize> = rows_with(&base.cpu, col::OOG);
+    let families: Vec<Family> = halting
+        .iter()
+        .map(|&r| {
+            *Family::ALL
+                .iter()
+                .find(|&&f| base.cpu[r][col::sel(f)] == F::ONE)
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(families, [Family::Sstore, Family::Mstore, Family::Push]);
+    prove_and_verify(&base);
+
+    let mut had_gas = base.clone();
+    let extra = 30_000;
+    for row in had_gas
+        .cpu
+        .iter_mut()
+        .filter(|r| r[col::IS_REAL] == F::ONE && r[col::TX] == F::ZERO)
+    {
+        row[col::GAS] += F::from_canonical_u64(extra);
+        if row[col::sel(Family::Sstore)] == F::ONE {
+            let above = row[col::GAS].to_canonical_u64() - 2301;
+            for k in 0..7 {
+                row[col::AUX + k] = F::from_canonical_u64((above >> (8 * k)) & 0xff);
+            }
+        }
+    }
+    refresh_range_frequencies(&mut had_gas);
+    let call = &mut had_gas.statement.calls[0];
+    call.gas += extra;
+    call.gas_limit += extra;
+    restate_calls(&mut had_gas);
+    assert_rejected(&had_gas, "an out-of-gas SSTORE that had the gas it costs");
+
+    let mut kept = base;
+    kept.statement.calls[3].gas_left = 1;
+    restate_calls(&mut kept);
+    assert_rejected(&kept, "a transaction that ran out of gas keeping gas");
 }
 
 /// RETURN and REVERT pay for expanding memory to their data (none when it is

@@ -325,19 +325,13 @@ fn tx_call(tx: &TxTrace, codes: &HashMap<Address, Bytes>) -> Result<TxCall, Witn
     let Some(to) = tx.to else {
         return Err(unsupported("contract creation"));
     };
+    // A failed transaction ends with REVERT or INVALID, or with a step that
+    // halts it exceptionally, which the step table proves runs out of gas.
     let reverted = !tx.success;
-    // REVERT with its two operands (on fewer it is a stack underflow), or
-    // INVALID or an undefined byte (the exceptional halts the tables prove).
-    let ends_failing = tx.steps.last().is_some_and(|s| {
-        s.depth == 0
-            && ((s.opcode == 0xfd && s.stack_in.len() == 2)
-                || crate::opcode::decode(s.opcode) == Some((crate::opcode::Family::Invalid, 0)))
-    });
-    if reverted && !ends_failing {
-        return Err(unsupported(
-            "a failed transaction (an exceptional halt other than INVALID or an undefined opcode: out of gas, a bad jump, a stack error, ...)",
-        ));
-    }
+    let ends_failing = tx
+        .steps
+        .last()
+        .is_some_and(|s| s.depth == 0 && crate::cpu::ends_failing(s));
     if !reverted && ends_failing {
         return Err(WitnessError::MalformedTrace {
             tx: tx.tx_index,

@@ -52,6 +52,17 @@
 //! rolled back, at time stamp `clk + 1` of that step (see
 //! [`StorageState::revert_tx`]).
 //!
+//! A failed transaction that ends on another step ran out of gas there (the
+//! executor's trace does not say why it halted; the table proves it): the
+//! step's row is built as for its family (operands, stack, memory and
+//! storage traffic, memory size and price), marked `OOG`, and holds in
+//! `OOG_GAP` the bytes of its cost less its gas less one. Its memory writes
+//! and growth are not kept (the transaction ends), and it ends the
+//! transaction like INVALID: reverted, no gas left, the refund counter where
+//! it was before the step. A halt the table cannot prove that way (a bad
+//! jump, a stack error, the SSTORE sentry, running out at a jump, at GAS or
+//! at RETURN/REVERT) is out of scope ([`WitnessError::UnsupportedFeature`]).
+//!
 //! A transaction split across chunks ([`crate::boundary`]): the chunk that
 //! resumes it starts from its boundary (pc, stack size, gas, memory size and
 //! cost, refund counter: public inputs) instead of a fresh start; the chunk
@@ -152,8 +163,17 @@ pub mod col {
     pub const RDELTA: usize = DGAS + 1;
     /// The transaction's refund counter before the step.
     pub const REFUND: usize = RDELTA + 1;
+    /// 1 on a step that runs out of gas: the transaction's last, which
+    /// halts it exceptionally (its family's reads and writes stand, its gas
+    /// transition does not).
+    pub const OOG: usize = REFUND + 1;
+    /// Out of gas: bytes of the step's cost less its gas less one (so the
+    /// cost exceeds the gas), little-endian; zero on other steps.
+    pub const OOG_GAP: usize = OOG + 1;
+    /// Number of OOG_GAP bytes.
+    pub const OOG_GAP_BYTES: usize = 7;
     /// Byte range table: 0, 1, ..., 255, 255, ...
-    pub const RANGE: usize = REFUND + 1;
+    pub const RANGE: usize = OOG_GAP + OOG_GAP_BYTES;
     /// How often each RANGE value is looked up.
     pub const FREQ: usize = RANGE + 1;
     /// Number of columns.
@@ -179,6 +199,7 @@ pub mod col {
                 NEED + 1,
                 NEED + 2,
             ])
+            .chain(OOG_GAP..OOG_GAP + OOG_GAP_BYTES)
             .collect()
     }
 }
@@ -304,6 +325,10 @@ struct TxState<'a> {
     gas_left: u64,
     /// Whether the next step is the transaction's first (not resumed).
     fresh: bool,
+    /// Whether the step being built halts the transaction exceptionally
+    /// (the last step of a failed transaction that is not REVERT or INVALID):
+    /// it must run out of gas, and its effects on memory are not kept.
+    halting: bool,
 }
 
 /// Largest memory, in words, the step table supports: `NEED` is three bytes,
@@ -343,6 +368,7 @@ pub fn generate(pieces: &[Piece], block: &BlockContext, rows_log: usize) -> Resu
             refund: 0,
             gas_left: 0,
             fresh: resume.is_none(),
+            halting: false,
         };
         match resume {
             None => *out.context_reads.entry((tx_index, context::START_GAS)).or_default() += 1,
@@ -363,7 +389,13 @@ pub fn generate(pieces: &[Piece], block: &BlockContext, rows_log: usize) -> Resu
             let step = &tx.steps[i];
             let clk = out.rows.len() as u64;
             let next = tx.steps.get(i + 1);
-            let row = state.step_row(i, clk, next.map(|s| (s.pc, s.gas)), &mut out)?;
+            state.halting = next.is_none() && call.reverted && !ends_failing(step);
+            let row = state
+                .step_row(i, clk, next.map(|s| (s.pc, s.gas)), &mut out)
+                .map_err(|e| match e {
+                    WitnessError::MalformedTrace { reason, .. } if state.halting => state.unproven_halt(&reason),
+                    e => e,
+                })?;
             *out.executed.entry((tx_index, step.pc)).or_default() += 1;
             out.rows.push(row);
         }
@@ -468,6 +500,15 @@ impl TxState<'_> {
         Ok(boundary)
     }
 
+    /// A halt of the transaction the tables cannot prove (not out of gas,
+    /// or out of gas where the step table cannot price it).
+    fn unproven_halt(&self, detail: &str) -> WitnessError {
+        WitnessError::UnsupportedFeature {
+            tx: self.tx.tx_index,
+            feature: format!("an exceptional halt other than out of gas at a priced step: {detail}"),
+        }
+    }
+
     fn malformed(&self, step: usize, reason: String) -> WitnessError {
         WitnessError::MalformedTrace {
             tx: self.tx.tx_index,
@@ -522,7 +563,9 @@ impl TxState<'_> {
         let remainder = square % 512;
         row[col::SQ_R_LO] = F::from_canonical_u64(remainder & 0xff);
         row[col::SQ_R_HI] = F::from_canonical_u64(remainder >> 8);
-        self.memory.resize(32 * need as usize, 0);
+        if !self.halting {
+            self.memory.resize(32 * need as usize, 0);
+        }
         Ok((offset as usize, opcode::memory_cost(need) - opcode::memory_cost(words)))
     }
 
@@ -566,6 +609,10 @@ impl TxState<'_> {
                 ),
             ));
         }
+        if self.halting && (family.ends() || matches!(family, Family::Jump | Family::Jumpi)) {
+            return Err(self.unproven_halt(&format!("{} halts", opcode::name(step.opcode))));
+        }
+        let refund_before = self.refund;
         let sp = self.stack.len() as u64;
         let mut row = [F::ZERO; col::NUM_COLUMNS];
         row[col::IS_REAL] = F::ONE;
@@ -721,14 +768,17 @@ impl TxState<'_> {
                     Family::Mload => {
                         let (offset, gas) = self.expand_memory(i, &mut row, in0, 32)?;
                         memory_gas = gas;
-                        let bytes = &self.memory[offset..offset + 32];
-                        out = U256::from_be_slice(bytes);
+                        // Bytes past the memory (not grown by a halting step) read as zero.
+                        let bytes: Vec<u8> = (offset..offset + 32)
+                            .map(|k| self.memory.get(k).copied().unwrap_or(0))
+                            .collect();
+                        out = U256::from_be_slice(&bytes);
                         record_memory(
                             &mut out_tables.memory_accesses,
                             tx_index,
                             clk,
                             offset as u64,
-                            bytes,
+                            &bytes,
                             false,
                         );
                     }
@@ -752,7 +802,9 @@ impl TxState<'_> {
                         };
                         let (offset, gas) = self.expand_memory(i, &mut row, in0, bytes.len() as u64)?;
                         memory_gas = gas;
-                        self.memory[offset..offset + bytes.len()].copy_from_slice(bytes);
+                        if !self.halting {
+                            self.memory[offset..offset + bytes.len()].copy_from_slice(bytes);
+                        }
                         record_memory(
                             &mut out_tables.memory_accesses,
                             tx_index,
@@ -840,7 +892,7 @@ impl TxState<'_> {
         if self.stack.len() > 1024 {
             return Err(self.malformed(i, "stack overflow".into()));
         }
-        if let Some(&pushed) = step.stack_out.last() {
+        if let Some(&pushed) = step.stack_out.last().filter(|_| !self.halting) {
             if !matches!(family, Family::Dup | Family::Swap) && pushed != out {
                 return Err(self.malformed(
                     i,
@@ -854,6 +906,28 @@ impl TxState<'_> {
         match (family.ends(), next) {
             (true, Some(_)) => return Err(self.malformed(i, format!("steps after {}", opcode::name(step.opcode)))),
             (true, None) => self.gas_left = u64::try_from(out).expect("the gas left is below the step's gas"),
+            // Out of gas: the step costs more than the gas left; the
+            // transaction keeps no gas and its refund counter stays where
+            // it was before the step (a failed transaction gets no refund).
+            (false, None) if self.halting => {
+                let cost = family.gas() + memory_gas + dynamic_gas;
+                let gap = cost
+                    .checked_sub(step.gas + 1)
+                    .filter(|&g| g < 1 << (8 * col::OOG_GAP_BYTES))
+                    .ok_or_else(|| {
+                        self.unproven_halt(&format!(
+                            "{} with {} gas left, costing {cost}",
+                            opcode::name(step.opcode),
+                            step.gas
+                        ))
+                    })?;
+                row[col::OOG] = F::ONE;
+                for k in 0..col::OOG_GAP_BYTES {
+                    row[col::OOG_GAP + k] = F::from_canonical_u64((gap >> (8 * k)) & 0xff);
+                }
+                self.gas_left = 0;
+                self.refund = refund_before;
+            }
             (false, None) => {
                 return Err(self.malformed(
                     i,
@@ -911,6 +985,13 @@ impl TxState<'_> {
         fill_is_zero(&mut row, family, in0, in1);
         Ok(row)
     }
+}
+
+/// Whether `step` ends its transaction as failed the way the tables prove
+/// for REVERT and INVALID: INVALID or an undefined byte, or REVERT with its
+/// two operands (on fewer it is a stack underflow).
+pub(crate) fn ends_failing(step: &executor::trace::Step) -> bool {
+    (step.opcode == 0xfd && step.stack_in.len() == 2) || opcode::decode(step.opcode) == Some((Family::Invalid, 0))
 }
 
 /// Records the byte accesses of one memory (or call-data) instruction at

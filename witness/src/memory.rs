@@ -76,6 +76,7 @@ pub mod col {
         tx_change: TX_CHANGE,
         delta: DELTA,
         delta_bytes: DELTA_BYTES,
+        tie: None,
     };
 }
 

@@ -1,7 +1,7 @@
-//! What the sorted read/write tables (stack, memory) share: rows sorted by
-//! (transaction, address, time stamp), padding, and the ordering witness
-//! between neighbouring rows that turns "a read returns the last value
-//! written" into a check between neighbours.
+//! What the sorted read/write tables (stack, memory, storage) share: rows
+//! sorted by (transaction, address, time stamp), padding, and the ordering
+//! witness between neighbouring rows that turns "a read returns the last
+//! value written" into a check between neighbours.
 
 use crate::{WitnessError, F};
 use plonky2::field::types::{Field, PrimeField64};
@@ -28,6 +28,9 @@ pub struct SortedColumns {
     pub delta: usize,
     /// Number of ordering-difference bytes.
     pub delta_bytes: usize,
+    /// A flag column letting its row share the time stamp of the row above
+    /// at the same (transaction, address); `None` when time stamps are strict.
+    pub tie: Option<usize>,
 }
 
 impl SortedColumns {
@@ -59,7 +62,9 @@ pub fn pad_and_order<const N: usize>(
     }
     let key = |r: &[F; N]| [c.tx, c.addr, c.ts].map(|k| r[k].to_canonical_u64());
     for i in 0..height - 1 {
-        let (cur, next) = (key(&rows[i]), key(&rows[i + 1]));
+        let (cur, mut next) = (key(&rows[i]), key(&rows[i + 1]));
+        // A tie counts as one time stamp later.
+        next[2] += c.tie.map_or(0, |t| rows[i + 1][t].to_canonical_u64());
         let bits = 8 * c.delta_bytes;
         let o = order(cur, next)
             .filter(|o| o.delta < 1 << bits)

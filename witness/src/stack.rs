@@ -74,6 +74,7 @@ pub mod col {
         tx_change: TX_CHANGE,
         delta: DELTA,
         delta_bytes: 3,
+        tie: None,
     };
 }
 

@@ -31,8 +31,10 @@
 //! flag (`REV`, bound by a lookup into the call-context table). A reverted
 //! transaction's last row in each slot (`LAST`) must leave the slot at
 //! `ORIG`; where it changed the slot, an unpriced rollback write of `ORIG`
-//! (`IS_ROLLBACK`, at the time stamp after its REVERT step, not matched by any
-//! step) ends its rows.
+//! (`IS_ROLLBACK`, at the time stamp of the accesses of its last step, not
+//! matched by any step) ends its rows. The rollback row is the ordering's tie
+//! row ([`crate::rw::SortedColumns::tie`]): it may share the time stamp of the
+//! row above, an SSTORE that ran out of gas ending the transaction.
 //!
 //! A transaction split across chunks ([`crate::boundary`]) keeps its warm
 //! slots: where a chunk resumes it, the initial write of each slot it has
@@ -171,6 +173,7 @@ pub mod col {
         tx_change: NEW_SLOT,
         delta: DELTA,
         delta_bytes: DELTA_BYTES,
+        tie: Some(IS_ROLLBACK),
     };
 }
 

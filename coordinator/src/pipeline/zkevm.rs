@@ -186,8 +186,7 @@ impl ProofPipeline for ZkevmPipeline {
         let mut inputs = Vec::with_capacity(chunks.len());
         while let Some(built) = chunks.next_with_traces() {
             let (witness, traces) = built.map_err(|e| bad(format!("block {number}: {e}")))?;
-            let input =
-                ChunkJobInput::new(&witness, traces).map_err(|e| bad(format!("block {number}: {e}")))?;
+            let input = ChunkJobInput::new(&witness, traces).map_err(|e| bad(format!("block {number}: {e}")))?;
             inputs.push(executor::codec::to_bincode(&input));
         }
         tracing::info!(

@@ -18,6 +18,12 @@
 //! (`REFUND`, zero at its first step), whose final value and the gas left its
 //! last step reads from the call-context table.
 //!
+//! A step that runs out of gas (`OOG`) ends its transaction like INVALID:
+//! its family's operands, lookups and memory size columns are those of the
+//! step, but its cost (static, memory expansion and dynamic gas) exceeds its
+//! gas, and the transaction reads as reverted with no gas left. JUMP and
+//! JUMPI cannot be such a step (their pc constraints bind the next row).
+//!
 //! A transaction split across chunks ([`witness::boundary`]): the first
 //! row's pc, stack size, memory size and cost, refund counter (and gas, when
 //! it resumes) are the resume boundary's public inputs (zero, and a fresh
@@ -172,12 +178,20 @@ impl CpuStark {
         let c = cx.mul(resume(machine::FLAG), gas);
         cx.first_row(c);
 
-        // Transaction boundaries: STOP, RETURN or REVERT ends a transaction, the
-        // next one starts at pc 0 with an empty stack. (That step's read of the
-        // transaction's REVERTED flag is a cross-table lookup.)
+        // Transaction boundaries: STOP, RETURN, REVERT, INVALID or a step that
+        // runs out of gas (`OOG`, on a real step of another family) ends a
+        // transaction, the next one starts at pc 0 with an empty stack. (That
+        // step's read of the transaction's REVERTED flag is a cross-table lookup.)
         let stop = sum_of(cx, &Family::ENDS);
+        let oog = lv[col::OOG];
+        cx.boolean(oog);
+        let c = cx.mul(oog, stop);
+        cx.always(c);
+        let c = cx.mul(oog, not_real);
+        cx.always(c);
+        let ending = cx.add(stop, oog);
         let next_real = nv[col::IS_REAL];
-        let stop_next = cx.mul(stop, next_real);
+        let stop_next = cx.mul(ending, next_real);
         let tx_step = cx.sub(nv[col::TX], lv[col::TX]);
         let c = cx.sub(tx_step, one);
         let c = cx.mul(stop_next, c);
@@ -186,7 +200,7 @@ impl CpuStark {
         cx.transition(c);
         let c = cx.mul(stop_next, nv[col::SP]);
         cx.transition(c);
-        let running = cx.sub(lv[col::IS_REAL], stop);
+        let running = cx.sub(lv[col::IS_REAL], ending);
         let next_pad = cx.not(next_real);
         let suspends = suspend(machine::FLAG);
         let not_suspends = cx.not(suspends);
@@ -221,7 +235,7 @@ impl CpuStark {
         // A suspending chunk's last step does not end its transaction, and
         // the row after it holds the suspend boundary.
         let last_suspends = cx.mul(last, suspends);
-        let c = cx.mul(last_suspends, stop);
+        let c = cx.mul(last_suspends, ending);
         cx.transition(c);
         for (column, k) in MACHINE_COLUMNS {
             let d = cx.sub(nv[column], suspend(k));
@@ -267,6 +281,7 @@ impl CpuStark {
         let pc_step1 = cx.sub(pc_step, one);
         let c = cx.mul(straight, pc_step1);
         let push_n = cx.mul(sel(Family::Push), lv[col::N]);
+        let push_n = cx.mul(running, push_n);
         let c = cx.sub(c, push_n);
         cx.transition(c);
         let dest_limbs: Vec<C::V> = (0..4).map(|j| word(col::IN0, j)).collect();
@@ -430,6 +445,23 @@ impl CpuStark {
         cx.always(c);
         for j in 7..LIMBS {
             let c = cx.mul(sstore, word(col::AUX, j));
+            cx.always(c);
+        }
+        // A step that runs out of gas costs more than its gas: its static
+        // cost, memory expansion and dynamic gas, less its gas, less one, is
+        // the seven range-checked bytes of OOG_GAP (a negative difference
+        // would be a field element far above 2^56).
+        let gap_bytes: Vec<C::V> = (0..col::OOG_GAP_BYTES).map(|k| lv[col::OOG_GAP + k]).collect();
+        let gap = cx.bytes_le(&gap_bytes);
+        let step_cost = cx.sum(&[cost, expansion, lv[col::DGAS]]);
+        let shortfall = cx.sub(step_cost, lv[col::GAS]);
+        let shortfall = cx.add_int(shortfall, -1);
+        let c = cx.sub(shortfall, gap);
+        let c = cx.mul(oog, c);
+        cx.always(c);
+        let not_oog = cx.not(oog);
+        for b in gap_bytes {
+            let c = cx.mul(not_oog, b);
             cx.always(c);
         }
         let pc_limbs: Vec<C::V> = (0..4).map(|j| word(col::OUT, j)).collect();

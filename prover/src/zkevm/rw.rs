@@ -1,4 +1,4 @@
-//! Constraints shared by the sorted read/write tables (stack, memory) and
+//! Constraints shared by the sorted read/write tables (stack, memory, storage) and
 //! the byte range table several tables carry.
 
 use super::expr::Cx;
@@ -10,7 +10,8 @@ use witness::rw::SortedColumns;
 /// are sorted by (transaction, address, time stamp): the difference to the
 /// next row in the key that changes (the time stamp when `same`, the
 /// transaction when `tx_change`, the address otherwise), minus one, equals
-/// the little-endian DELTA bytes.
+/// the little-endian DELTA bytes. A next row whose `tie` flag is set may
+/// share the time stamp (its difference is not lessened by one).
 pub(crate) fn eval_sorted<C: Cx>(cx: &mut C, lv: &[C::V], nv: &[C::V], l: &SortedColumns) {
     let one = cx.int(1);
     for c in [l.is_real, l.is_write, l.same, l.tx_change] {
@@ -34,6 +35,10 @@ pub(crate) fn eval_sorted<C: Cx>(cx: &mut C, lv: &[C::V], nv: &[C::V], l: &Sorte
     let c = cx.mul(same, addr_step);
     cx.transition(c);
     let t0 = cx.sub(ts_step, one);
+    let t0 = match l.tie {
+        Some(tie) => cx.add(t0, nv[tie]),
+        None => t0,
+    };
     let t0 = cx.mul(same, t0);
     let t1 = cx.sub(addr_step, one);
     let t1 = cx.mul(new_addr, t1);

@@ -6,7 +6,7 @@
 //! | 1   | step table (tx, pc, family, n, immediate) | bytecode table, multiplicity `MULT` |
 //! | 2   | the verifier's tuples from the public code | bytecode table (real rows)    |
 //! | 3   | logic table (family, operands recomposed from its bits, result) and arithmetic table (family, IN0, IN1, OUT) | step table (family, IN0, IN1, OUT) of AND/OR/XOR and the binary arithmetic families (MUL ... SMOD) |
-//! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, (tx, START_GAS, GAS) of each transaction's first step and (tx, REVERTED, is REVERT or INVALID), (tx, GAS_LEFT, OUT) and (tx, REFUND, REFUND) of its last; storage table (tx, ADDRESS, contract) and (tx, REVERTED, `REV`) of each access, rollback and warm initial write | call-context table, multiplicity `MULT` |
+//! | 4   | step table (tx, field `N`, OUT) of ADDRESS/CALLER/CALLVALUE/CALLDATASIZE, (tx, START_GAS, GAS) of each transaction's first step and (tx, REVERTED, is REVERT or INVALID or out of gas), (tx, GAS_LEFT, OUT, or zero when out of gas) and (tx, REFUND, REFUND) of its last; storage table (tx, ADDRESS, contract) and (tx, REVERTED, `REV`) of each access, rollback and warm initial write | call-context table, multiplicity `MULT` |
 //! | 5   | the verifier's tuples from the statement's calls | call-context table (real rows) |
 //! | 6   | step table, memory channels 0..32 of MLOAD/MSTORE/MSTORE8/CALLDATALOAD | memory table (step accesses) |
 //! | 7   | the verifier's call-data tuples from the statement's calls, and boundary memory tuples of a split transaction | memory table (public rows) |
@@ -422,11 +422,15 @@ fn context_ctls() -> [CrossTableLookup<F>; 2] {
     ];
     contract_cols.extend((storage::col::ADDR..storage::col::ADDR + storage::col::ADDR_BYTES).map(Column::single));
     contract_cols.extend((storage::col::ADDR_BYTES..LIMBS).map(|_| Column::constant(F::ZERO)));
-    let end_cols = first_limb(cpu::col::TX, context::REVERTED, sum_of(&Family::FAILS));
+    // A step that runs out of gas (OOG) ends its transaction as reverted, with no gas left.
+    let fails = Column::sum(Family::FAILS.iter().map(|&f| cpu::col::sel(f)).chain([cpu::col::OOG]));
+    let ends = || Column::sum(Family::ENDS.iter().map(|&f| cpu::col::sel(f)).chain([cpu::col::OOG]));
+    let end_cols = first_limb(cpu::col::TX, context::REVERTED, fails);
     let mut gas_left_cols = vec![
         Column::single(cpu::col::TX),
         Column::constant(F::from_canonical_u64(context::GAS_LEFT)),
     ];
+    let no_gas_left_cols = first_limb(cpu::col::TX, context::GAS_LEFT, Column::constant(F::ZERO));
     gas_left_cols.extend(limbs(cpu::col::OUT));
     let refund_cols = first_limb(cpu::col::TX, context::REFUND, Column::single(cpu::col::REFUND));
     let status_cols = first_limb(storage::col::TX, context::REVERTED, Column::single(storage::col::REV));
@@ -439,9 +443,10 @@ fn context_ctls() -> [CrossTableLookup<F>; 2] {
                 Filter::new_simple(Column::single(cpu::col::sel(Family::Env))),
             ),
             TableWithColumns::new(CPU, start_cols, Filter::new_simple(Column::single(cpu::col::IS_START))),
-            TableWithColumns::new(CPU, end_cols, Filter::new_simple(sum_of(&Family::ENDS))),
+            TableWithColumns::new(CPU, end_cols, Filter::new_simple(ends())),
             TableWithColumns::new(CPU, gas_left_cols, Filter::new_simple(sum_of(&Family::ENDS))),
-            TableWithColumns::new(CPU, refund_cols, Filter::new_simple(sum_of(&Family::ENDS))),
+            TableWithColumns::new(CPU, no_gas_left_cols, Filter::new_simple(Column::single(cpu::col::OOG))),
+            TableWithColumns::new(CPU, refund_cols, Filter::new_simple(ends())),
             TableWithColumns::new(STORAGE, contract_cols, Filter::new_simple(storage_owned())),
             TableWithColumns::new(STORAGE, status_cols, Filter::new_simple(storage_owned())),
         ],
