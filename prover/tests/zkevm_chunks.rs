@@ -2106,6 +2106,34 @@ fn restate_calls(w: &mut ChunkWitness) {
     restate(w);
 }
 
+/// `base` with transaction `tx` given `extra` more gas: its gas limit and
+/// starting gas, every step's gas (and SSTORE's gas above the sentry), the
+/// statement, accounts and state tree forged to match, as a cheating prover
+/// would; a step marked as running out of gas then had the gas it costs.
+fn with_more_gas(base: &ChunkWitness, tx: u32, extra: u64) -> ChunkWitness {
+    use witness::cpu::col;
+    let mut w = base.clone();
+    for row in w
+        .cpu
+        .iter_mut()
+        .filter(|r| r[col::IS_REAL] == F::ONE && r[col::TX] == F::from_canonical_u32(tx))
+    {
+        row[col::GAS] += F::from_canonical_u64(extra);
+        if row[col::sel(Family::Sstore)] == F::ONE {
+            let above = row[col::GAS].to_canonical_u64() - 2301;
+            for k in 0..7 {
+                row[col::AUX + k] = F::from_canonical_u64((above >> (8 * k)) & 0xff);
+            }
+        }
+    }
+    refresh_range_frequencies(&mut w);
+    let call = &mut w.statement.calls[tx as usize];
+    call.gas += extra;
+    call.gas_limit += extra;
+    restate_calls(&mut w);
+    w
+}
+
 /// Transactions that run out of gas, from revm's traces: at an SSTORE that
 /// costs more than the gas left above the sentry, at an MSTORE whose memory
 /// expansion costs more than the gas left (after a storage write), and at a
@@ -2165,32 +2193,62 @@ fn running_out_of_gas_halts_the_transaction_and_is_proven() {
     assert_eq!(families, [Family::Sstore, Family::Mstore, Family::Push]);
     prove_and_verify(&base);
 
-    let mut had_gas = base.clone();
-    let extra = 30_000;
-    for row in had_gas
-        .cpu
-        .iter_mut()
-        .filter(|r| r[col::IS_REAL] == F::ONE && r[col::TX] == F::ZERO)
-    {
-        row[col::GAS] += F::from_canonical_u64(extra);
-        if row[col::sel(Family::Sstore)] == F::ONE {
-            let above = row[col::GAS].to_canonical_u64() - 2301;
-            for k in 0..7 {
-                row[col::AUX + k] = F::from_canonical_u64((above >> (8 * k)) & 0xff);
-            }
-        }
-    }
-    refresh_range_frequencies(&mut had_gas);
-    let call = &mut had_gas.statement.calls[0];
-    call.gas += extra;
-    call.gas_limit += extra;
-    restate_calls(&mut had_gas);
+    let had_gas = with_more_gas(&base, 0, 30_000);
     assert_rejected(&had_gas, "an out-of-gas SSTORE that had the gas it costs");
 
     let mut kept = base;
     kept.statement.calls[3].gas_left = 1;
     restate_calls(&mut kept);
     assert_rejected(&kept, "a transaction that ran out of gas keeping gas");
+}
+
+/// Loops that run until their gas is gone, halting at a JUMP, a JUMPI (both
+/// then neither jump nor fall through) and a GAS (which pushes nothing): each
+/// transaction fails, keeps no gas, and the chunk proves. The JUMPI given
+/// the gas it costs is rejected.
+#[test]
+fn running_out_of_gas_at_a_jump_or_gas_is_proven() {
+    use witness::cpu::col;
+    let contracts = [
+        (vec![0x5b, 0x5f, 0x56], &[][..]),             // JUMPDEST PUSH0 JUMP: 11 gas a turn
+        (vec![0x5b, 0x60, 0x01, 0x5f, 0x57], &[][..]), // JUMPDEST PUSH1 1 PUSH0 JUMPI: 16 a turn
+        (vec![0x5b, 0x5a, 0x50, 0x5f, 0x56], &[][..]), // JUMPDEST GAS POP PUSH0 JUMP: 15 a turn
+        (vec![0x60, 0x07, 0x60, 0x01, 0x55, 0x00], &[][..]), // PUSH1 7 PUSH1 1 SSTORE STOP
+    ];
+    let intrinsic = {
+        let (_, trace) = execute(&contracts[3..], &[0]);
+        GAS_LIMIT - trace.txs[0].steps[0].gas
+    };
+    // Ten turns, then gas for all of a turn but its last (JUMP, JUMPI) or
+    // for its JUMPDEST and one more (GAS).
+    let txs = [
+        (contract(0), intrinsic + 10 * 11 + 5),
+        (contract(1), intrinsic + 10 * 16 + 8),
+        (contract(2), intrinsic + 10 * 15 + 2),
+    ];
+    let (block, trace, success) = execute_txs(&contracts, &txs);
+    assert_eq!(success, [false, false, false], "the executor's receipts");
+    let halts: Vec<u8> = trace.txs.iter().map(|t| t.steps.last().unwrap().opcode).collect();
+    assert_eq!(halts, [0x56, 0x57, 0x5a], "JUMP, JUMPI and GAS run out of gas");
+    let w = build_chunks(&trace, &PreState::of(&block).unwrap(), 8).expect("running out of gas is in scope");
+    assert_eq!(w.len(), 1);
+    let base = &w[0];
+    assert!(base.statement.calls.iter().all(|c| c.reverted && c.gas_left == 0));
+    let halting: Vec<Family> = rows_with(&base.cpu, col::OOG)
+        .iter()
+        .map(|&r| {
+            *Family::ALL
+                .iter()
+                .find(|&&f| base.cpu[r][col::sel(f)] == F::ONE)
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(halting, [Family::Jump, Family::Jumpi, Family::Gas]);
+    prove_and_verify(base);
+    assert_rejected(
+        &with_more_gas(base, 1, 100),
+        "an out-of-gas JUMPI that had the gas it costs",
+    );
 }
 
 /// RETURN and REVERT pay for expanding memory to their data (none when it is

@@ -60,8 +60,8 @@
 //! and growth are not kept (the transaction ends), and it ends the
 //! transaction like INVALID: reverted, no gas left, the refund counter where
 //! it was before the step. A halt the table cannot prove that way (a bad
-//! jump, a stack error, the SSTORE sentry, running out at a jump, at GAS or
-//! at RETURN/REVERT) is out of scope ([`WitnessError::UnsupportedFeature`]).
+//! jump, a stack error, the SSTORE sentry, running out at RETURN or REVERT)
+//! is out of scope ([`WitnessError::UnsupportedFeature`]).
 //!
 //! A transaction split across chunks ([`crate::boundary`]): the chunk that
 //! resumes it starts from its boundary (pc, stack size, gas, memory size and
@@ -172,8 +172,10 @@ pub mod col {
     pub const OOG_GAP: usize = OOG + 1;
     /// Number of OOG_GAP bytes.
     pub const OOG_GAP_BYTES: usize = 7;
+    /// 1 on a JUMPI that does not run out of gas (so jumps or falls through).
+    pub const JUMPI_RUNS: usize = OOG_GAP + OOG_GAP_BYTES;
     /// Byte range table: 0, 1, ..., 255, 255, ...
-    pub const RANGE: usize = OOG_GAP + OOG_GAP_BYTES;
+    pub const RANGE: usize = JUMPI_RUNS + 1;
     /// How often each RANGE value is looked up.
     pub const FREQ: usize = RANGE + 1;
     /// Number of columns.
@@ -609,7 +611,7 @@ impl TxState<'_> {
                 ),
             ));
         }
-        if self.halting && (family.ends() || matches!(family, Family::Jump | Family::Jumpi)) {
+        if self.halting && family.ends() {
             return Err(self.unproven_halt(&format!("{} halts", opcode::name(step.opcode))));
         }
         let refund_before = self.refund;
@@ -624,6 +626,7 @@ impl TxState<'_> {
         row[col::SP] = F::from_canonical_u64(sp);
         row[col::N] = F::from_canonical_u64(n);
         row[col::sel(family)] = F::ONE;
+        row[col::JUMPI_RUNS] = F::from_bool(family == Family::Jumpi);
         row[col::ADDR0] = F::from_canonical_u64(sp) - F::ONE;
         row[col::ADDR1] = F::from_canonical_u64(sp) - F::TWO;
         let words = self.memory.len() as u64 / 32;
@@ -671,8 +674,9 @@ impl TxState<'_> {
                 out = U256::from(self.memory.len());
                 writes.push((sp, 2, out));
             }
+            // (A GAS that runs out pushes nothing; its row holds zero.)
             Family::Gas => {
-                let left = step.gas.checked_sub(family.gas());
+                let left = step.gas.checked_sub(family.gas()).or(self.halting.then_some(0));
                 out = U256::from(left.ok_or_else(|| self.malformed(i, "GAS without gas for itself".into()))?);
                 writes.push((sp, 2, out));
             }
@@ -922,6 +926,7 @@ impl TxState<'_> {
                         ))
                     })?;
                 row[col::OOG] = F::ONE;
+                row[col::JUMPI_RUNS] = F::ZERO;
                 for k in 0..col::OOG_GAP_BYTES {
                     row[col::OOG_GAP + k] = F::from_canonical_u64((gap >> (8 * k)) & 0xff);
                 }

@@ -21,8 +21,9 @@
 //! A step that runs out of gas (`OOG`) ends its transaction like INVALID:
 //! its family's operands, lookups and memory size columns are those of the
 //! step, but its cost (static, memory expansion and dynamic gas) exceeds its
-//! gas, and the transaction reads as reverted with no gas left. JUMP and
-//! JUMPI cannot be such a step (their pc constraints bind the next row).
+//! gas, and the transaction reads as reverted with no gas left; a JUMP or
+//! JUMPI that runs out does not jump, and a GAS that runs out pushes nothing
+//! provable (its row holds zero). RETURN and REVERT cannot be such a step.
 //!
 //! A transaction split across chunks ([`witness::boundary`]): the first
 //! row's pc, stack size, memory size and cost, refund counter (and gas, when
@@ -189,6 +190,7 @@ impl CpuStark {
         cx.always(c);
         let c = cx.mul(oog, not_real);
         cx.always(c);
+        let not_oog = cx.not(oog);
         let ending = cx.add(stop, oog);
         let next_real = nv[col::IS_REAL];
         let stop_next = cx.mul(ending, next_real);
@@ -273,8 +275,13 @@ impl CpuStark {
         cx.always(c);
         let expansion = self.eval_memory_size(cx, lv, nv, running, stop_next);
 
-        // Program counter.
-        let (jump, jumpi, res) = (sel(Family::Jump), sel(Family::Jumpi), lv[col::RES]);
+        // Program counter. A JUMP or JUMPI that runs out of gas neither
+        // jumps nor falls through (JUMPI_RUNS is JUMPI without OOG).
+        let (res, jumpi) = (lv[col::RES], lv[col::JUMPI_RUNS]);
+        let c = cx.mul(sel(Family::Jumpi), not_oog);
+        let c = cx.sub(jumpi, c);
+        cx.always(c);
+        let jump = cx.mul(sel(Family::Jump), not_oog);
         let straight = cx.sub(running, jump);
         let straight = cx.sub(straight, jumpi);
         let pc_step = cx.sub(nv[col::PC], lv[col::PC]);
@@ -419,7 +426,8 @@ impl CpuStark {
         let left = cx.bytes_le(&left_limbs);
         let gas_after = cx.add_int(lv[col::GAS], -(Family::Gas.gas() as i64));
         let d = cx.sub(left, gas_after);
-        let c = cx.mul(gas_op, d);
+        let c = cx.mul(gas_op, not_oog);
+        let c = cx.mul(c, d);
         cx.always(c);
         // STOP, RETURN and REVERT keep the gas they have (RETURN and REVERT
         // first pay for expanding memory to their data); INVALID keeps none.
@@ -459,7 +467,6 @@ impl CpuStark {
         let c = cx.sub(shortfall, gap);
         let c = cx.mul(oog, c);
         cx.always(c);
-        let not_oog = cx.not(oog);
         for b in gap_bytes {
             let c = cx.mul(not_oog, b);
             cx.always(c);
