@@ -2106,6 +2106,15 @@ fn restate_calls(w: &mut ChunkWitness) {
     restate(w);
 }
 
+/// The families of the steps of `w` marked as running out of gas, in order.
+fn out_of_gas_families(w: &ChunkWitness) -> Vec<Family> {
+    use witness::cpu::col;
+    rows_with(&w.cpu, col::OOG)
+        .into_iter()
+        .map(|r| *Family::ALL.iter().find(|&&f| w.cpu[r][col::sel(f)] == F::ONE).unwrap())
+        .collect()
+}
+
 /// `base` with transaction `tx` given `extra` more gas: its gas limit and
 /// starting gas, every step's gas (and SSTORE's gas above the sentry), the
 /// statement, accounts and state tree forged to match, as a cheating prover
@@ -2146,7 +2155,6 @@ fn with_more_gas(base: &ChunkWitness, tx: u32, extra: u64) -> ChunkWitness {
 /// gas left.
 #[test]
 fn running_out_of_gas_halts_the_transaction_and_is_proven() {
-    use witness::cpu::col;
     let contracts = [
         (vec![0x60, 0x02, 0x5f, 0x55, 0x00], &[][..]), // PUSH1 2 PUSH0 SSTORE STOP
         (vec![0x60, 0x07, 0x60, 0x01, 0x55, 0x00], &[][..]), // PUSH1 7 PUSH1 1 SSTORE STOP
@@ -2180,17 +2188,10 @@ fn running_out_of_gas_halts_the_transaction_and_is_proven() {
     assert_eq!(ws.len(), 1);
     let base = ws.remove(0);
     assert_failures_consume_their_gas(&base, &trace, &success);
-    let halting: Vec<usize> = rows_with(&base.cpu, col::OOG);
-    let families: Vec<Family> = halting
-        .iter()
-        .map(|&r| {
-            *Family::ALL
-                .iter()
-                .find(|&&f| base.cpu[r][col::sel(f)] == F::ONE)
-                .unwrap()
-        })
-        .collect();
-    assert_eq!(families, [Family::Sstore, Family::Mstore, Family::Push]);
+    assert_eq!(
+        out_of_gas_families(&base),
+        [Family::Sstore, Family::Mstore, Family::Push]
+    );
     prove_and_verify(&base);
 
     let had_gas = with_more_gas(&base, 0, 30_000);
@@ -2208,7 +2209,6 @@ fn running_out_of_gas_halts_the_transaction_and_is_proven() {
 /// the gas it costs is rejected.
 #[test]
 fn running_out_of_gas_at_a_jump_or_gas_is_proven() {
-    use witness::cpu::col;
     let contracts = [
         (vec![0x5b, 0x5f, 0x56], &[][..]),             // JUMPDEST PUSH0 JUMP: 11 gas a turn
         (vec![0x5b, 0x60, 0x01, 0x5f, 0x57], &[][..]), // JUMPDEST PUSH1 1 PUSH0 JUMPI: 16 a turn
@@ -2234,16 +2234,7 @@ fn running_out_of_gas_at_a_jump_or_gas_is_proven() {
     assert_eq!(w.len(), 1);
     let base = &w[0];
     assert!(base.statement.calls.iter().all(|c| c.reverted && c.gas_left == 0));
-    let halting: Vec<Family> = rows_with(&base.cpu, col::OOG)
-        .iter()
-        .map(|&r| {
-            *Family::ALL
-                .iter()
-                .find(|&&f| base.cpu[r][col::sel(f)] == F::ONE)
-                .unwrap()
-        })
-        .collect();
-    assert_eq!(halting, [Family::Jump, Family::Jumpi, Family::Gas]);
+    assert_eq!(out_of_gas_families(base), [Family::Jump, Family::Jumpi, Family::Gas]);
     prove_and_verify(base);
     assert_rejected(
         &with_more_gas(base, 1, 100),
