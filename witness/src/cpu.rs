@@ -907,6 +907,7 @@ impl TxState<'_> {
                 ));
             }
         }
+        let cost = family.gas() + memory_gas + dynamic_gas;
         match (family.ends(), next) {
             (true, Some(_)) => return Err(self.malformed(i, format!("steps after {}", opcode::name(step.opcode)))),
             (true, None) => self.gas_left = u64::try_from(out).expect("the gas left is below the step's gas"),
@@ -914,7 +915,6 @@ impl TxState<'_> {
             // transaction keeps no gas and its refund counter stays where
             // it was before the step (a failed transaction gets no refund).
             (false, None) if self.halting => {
-                let cost = family.gas() + memory_gas + dynamic_gas;
                 let gap = cost
                     .checked_sub(step.gas + 1)
                     .filter(|&g| g < 1 << (8 * col::OOG_GAP_BYTES))
@@ -946,7 +946,6 @@ impl TxState<'_> {
                 if pc != next_pc {
                     return Err(self.malformed(i, format!("next pc is {pc}, expected {next_pc}")));
                 }
-                let cost = family.gas() + memory_gas + dynamic_gas;
                 let cold_extra = match family {
                     Family::Sload => storage::gas::COLD_SLOAD_EXTRA,
                     Family::Sstore => storage::gas::COLD_SSTORE_EXTRA,

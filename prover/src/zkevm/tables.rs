@@ -65,6 +65,12 @@ fn sum_of(families: &[Family]) -> Column<F> {
     Column::sum(families.iter().map(|&f| cpu::col::sel(f)))
 }
 
+/// [`sum_of`] `families` plus the step table's OOG flag: a step that runs
+/// out of gas ends its transaction as failed, as INVALID does.
+fn sum_with_oog(families: &[Family]) -> Column<F> {
+    Column::sum(families.iter().map(|&f| cpu::col::sel(f)).chain([cpu::col::OOG]))
+}
+
 fn limbs(base: usize) -> impl Iterator<Item = Column<F>> {
     (base..base + LIMBS).map(Column::single)
 }
@@ -422,16 +428,14 @@ fn context_ctls() -> [CrossTableLookup<F>; 2] {
     ];
     contract_cols.extend((storage::col::ADDR..storage::col::ADDR + storage::col::ADDR_BYTES).map(Column::single));
     contract_cols.extend((storage::col::ADDR_BYTES..LIMBS).map(|_| Column::constant(F::ZERO)));
-    // A step that runs out of gas (OOG) ends its transaction as reverted, with no gas left.
-    let fails = Column::sum(Family::FAILS.iter().map(|&f| cpu::col::sel(f)).chain([cpu::col::OOG]));
-    let ends = || Column::sum(Family::ENDS.iter().map(|&f| cpu::col::sel(f)).chain([cpu::col::OOG]));
-    let end_cols = first_limb(cpu::col::TX, context::REVERTED, fails);
+    let end_cols = first_limb(cpu::col::TX, context::REVERTED, sum_with_oog(&Family::FAILS));
     let mut gas_left_cols = vec![
         Column::single(cpu::col::TX),
         Column::constant(F::from_canonical_u64(context::GAS_LEFT)),
     ];
-    let no_gas_left_cols = first_limb(cpu::col::TX, context::GAS_LEFT, Column::constant(F::ZERO));
     gas_left_cols.extend(limbs(cpu::col::OUT));
+    // A step that runs out of gas leaves none.
+    let no_gas_left_cols = first_limb(cpu::col::TX, context::GAS_LEFT, Column::constant(F::ZERO));
     let refund_cols = first_limb(cpu::col::TX, context::REFUND, Column::single(cpu::col::REFUND));
     let status_cols = first_limb(storage::col::TX, context::REVERTED, Column::single(storage::col::REV));
     let tuple = || -> Vec<Column<F>> { (context::col::TX..context::col::MULT).map(Column::single).collect() };
@@ -443,10 +447,10 @@ fn context_ctls() -> [CrossTableLookup<F>; 2] {
                 Filter::new_simple(Column::single(cpu::col::sel(Family::Env))),
             ),
             TableWithColumns::new(CPU, start_cols, Filter::new_simple(Column::single(cpu::col::IS_START))),
-            TableWithColumns::new(CPU, end_cols, Filter::new_simple(ends())),
+            TableWithColumns::new(CPU, end_cols, Filter::new_simple(sum_with_oog(&Family::ENDS))),
             TableWithColumns::new(CPU, gas_left_cols, Filter::new_simple(sum_of(&Family::ENDS))),
             TableWithColumns::new(CPU, no_gas_left_cols, Filter::new_simple(Column::single(cpu::col::OOG))),
-            TableWithColumns::new(CPU, refund_cols, Filter::new_simple(ends())),
+            TableWithColumns::new(CPU, refund_cols, Filter::new_simple(sum_with_oog(&Family::ENDS))),
             TableWithColumns::new(STORAGE, contract_cols, Filter::new_simple(storage_owned())),
             TableWithColumns::new(STORAGE, status_cols, Filter::new_simple(storage_owned())),
         ],
