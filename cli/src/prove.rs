@@ -10,8 +10,9 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use prover::backend::Backend;
 use prover::zkevm::aggregate::{
-    aggregate_batch, aggregate_block, tree::num_steps, AggregatedProof, AggregationStep, ChunkLayout, Circuits,
-    StepKind,
+    aggregate_batch, aggregate_block,
+    tree::{num_batch_steps, num_steps},
+    AggregatedProof, AggregationStep, ChunkLayout, Circuits, StepKind,
 };
 use prover::zkevm::tables::CPU;
 use std::path::{Path, PathBuf};
@@ -76,9 +77,11 @@ impl StepTotals {
 }
 
 /// Totals of one aggregation tree's steps: its first-level proofs (chunk
-/// leaves, or a batch's block proofs) and its merges, shown on a progress bar.
+/// leaves, or a batch's block proofs), the leaves' normal forms and the
+/// merges, shown on a progress bar.
 struct TreeTotals {
     nodes: StepTotals,
+    normal: StepTotals,
     merges: StepTotals,
     bar: ProgressBar,
 }
@@ -92,6 +95,7 @@ impl TreeTotals {
         ))?);
         Ok(Self {
             nodes: StepTotals::default(),
+            normal: StepTotals::default(),
             merges: StepTotals::default(),
             bar,
         })
@@ -100,6 +104,7 @@ impl TreeTotals {
     fn record(&mut self, step: &AggregationStep) {
         match step.kind {
             StepKind::Merge { .. } => self.merges.add(step),
+            StepKind::Normalise { .. } => self.normal.add(step),
             StepKind::Leaf { .. } | StepKind::Block { .. } => self.nodes.add(step),
         }
         self.bar.set_message(step.kind.to_string());
@@ -109,6 +114,9 @@ impl TreeTotals {
     /// Prints one line per kind (`nodes`: the first-level proofs' name).
     fn print(&self, nodes: &str) {
         println!("  {}", self.nodes.line(nodes));
+        if self.normal.count > 0 {
+            println!("  {}", self.normal.line("normal forms"));
+        }
         println!("  {}", self.merges.line("merges"));
     }
 }
@@ -280,7 +288,7 @@ fn prove_block(
 
 /// Aggregates the blocks' proofs into `out/batch.proof`.
 fn prove_batch(circuits: &mut Circuits, blocks: &[AggregatedProof], out: &Path) -> anyhow::Result<()> {
-    let mut totals = TreeTotals::new("aggregating the batch", num_steps(blocks.len()))?;
+    let mut totals = TreeTotals::new("aggregating the batch", num_batch_steps(blocks.len()))?;
     let start = Instant::now();
     let batch = aggregate_batch(circuits, blocks, &mut |step| totals.record(step))
         .context("aggregating the block proofs into a batch")?;

@@ -99,18 +99,19 @@ impl Subject {
         }
     }
 
-    /// Rebuilds the root circuit and checks the proof against it.
-    fn verified_root(&self) -> anyhow::Result<VerifierCircuitData<witness::F, C, D>> {
+    /// Rebuilds the root circuit and checks the proof against it; returns
+    /// the circuit and the root proof's public inputs.
+    fn verified_root(&self) -> anyhow::Result<(VerifierCircuitData<witness::F, C, D>, Vec<witness::F>)> {
         Ok(match self {
             Self::Block(proof) => {
                 let verifier = VerifierData::for_chunks(&mut Circuits::new(), &proof.chunks)?;
                 verify_aggregated(proof, &verifier)?;
-                verifier.circuit
+                (verifier.circuit, verifier.public_inputs)
             }
             Self::Batch(proof) => {
                 let verifier = BatchVerifierData::for_blocks(&mut Circuits::new(), &proof.blocks)?;
                 verify_batch(proof, &verifier)?;
-                verifier.circuit
+                (verifier.circuit, verifier.public_inputs)
             }
         })
     }
@@ -156,9 +157,9 @@ pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
         rows: Vec::new(),
     };
 
-    let root = stages.run("rebuild and check the aggregation circuits", || subject.verified_root())?;
+    let (root, public_inputs) = stages.run("rebuild and check the aggregation circuits", || subject.verified_root())?;
     let (layer, final_proof) = stages.run("final layer (Poseidon-BN254): build and prove", || {
-        let layer = block_final_layer(&root, args.chain_id)?;
+        let layer = block_final_layer(&root, &public_inputs, args.chain_id)?;
         let proof = layer.prove(subject.root_proof())?;
         layer.verify(&proof)?;
         Ok::<(FinalLayer, _), anyhow::Error>((layer, proof))

@@ -202,6 +202,40 @@ fn final_layer_proves_verifies_and_rejects_corruption() {
     ));
 }
 
+/// A final layer built to pin the inner proof's last public inputs checks
+/// them instead of exposing them: it proves when they hold the pinned
+/// values and not otherwise.
+#[test]
+fn final_layer_checks_pinned_public_inputs_instead_of_exposing_them() {
+    let inner = SampleCircuit::new();
+    let proof = inner_proof(&inner);
+    let config = plonky2::plonk::circuit_data::CircuitConfig::standard_recursion_config();
+    let (statement, tail) = proof.public_inputs.split_at(proof.public_inputs.len() - 2);
+    let appended = [F::from_canonical_u64(679)];
+    let layer = FinalLayer::build_pinned(
+        &inner.data.common,
+        &inner.data.verifier_only,
+        config.clone(),
+        tail,
+        &appended,
+    );
+    let wrapped = layer.prove(&proof).expect("the pinned values hold");
+    layer.verify(&wrapped).expect("final-layer proof verifies");
+    assert_eq!(wrapped.public_inputs, [statement, &appended[..]].concat());
+
+    let mut other = tail.to_vec();
+    other[1] += F::ONE;
+    let layer = FinalLayer::build_pinned(&inner.data.common, &inner.data.verifier_only, config, &other, &appended);
+    match layer.prove(&proof) {
+        Err(FinalLayerError::Prove(_)) => {}
+        Err(e) => panic!("unexpected error: {e}"),
+        Ok(p) => assert!(
+            layer.verify(&p).is_err(),
+            "a proof with other pinned values was accepted"
+        ),
+    }
+}
+
 /// A final layer over the small inner circuit, and a proof of it.
 fn final_layer_proof() -> (FinalLayer, FinalProof) {
     let inner = SampleCircuit::new();

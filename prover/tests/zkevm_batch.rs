@@ -9,6 +9,7 @@ use executor::input::PreAccount;
 use executor::BlockInput;
 use plonky2::field::types::Field;
 use prover::zkevm::aggregate::batch::{batch_public_inputs, block_public_inputs};
+use prover::zkevm::aggregate::normal::npi;
 use prover::zkevm::aggregate::{
     aggregate_batch, aggregate_block, aggregate_chunk, merge, pi, verify_batch, AggregatedProof, AggregationError,
     BatchProof, BatchVerifierData, Circuits, Node, VerifierData,
@@ -37,8 +38,8 @@ fn block_proof(circuits: &mut Circuits, block: &BlockInput) -> AggregatedProof {
 
 /// The batch-form node of a block proof (its block circuit's proof).
 fn block_node(circuits: &mut Circuits, block: &AggregatedProof) -> Result<Node, String> {
-    let root = VerifierData::for_chunks(circuits, &block.chunks).unwrap().circuit;
-    let circuit = circuits.block(&root);
+    let root = VerifierData::for_chunks(circuits, &block.chunks).unwrap();
+    let circuit = circuits.block(&root.circuit, &root.public_inputs[npi::LEAVES..])?;
     Ok(Node {
         proof: circuit.prove(block.block, &block.proof)?,
         circuit: circuit.data.verifier_data(),
@@ -71,7 +72,8 @@ fn consecutive_blocks_aggregate_into_one_batch_proof_and_tampering_is_rejected()
     let data = BatchVerifierData::for_blocks(&mut Circuits::new(), &batch.blocks).expect("circuits rebuild");
     verify_batch(&batch, &data).expect("the batch proof verifies against rebuilt circuits");
     let pis = &batch.proof.public_inputs;
-    assert_eq!(Some(pis.clone()), batch_public_inputs(&batch.blocks));
+    assert_eq!(Some(pis[..pi::NUM].to_vec()), batch_public_inputs(&batch.blocks));
+    assert_eq!(*pis, data.public_inputs);
     assert_eq!(pis[pi::FIRST_TX], F::from_canonical_u64(20_000_000));
     assert_eq!(pis[pi::END_TX], F::from_canonical_u64(20_000_003));
     assert_eq!(
@@ -157,6 +159,14 @@ fn consecutive_blocks_aggregate_into_one_batch_proof_and_tampering_is_rejected()
         ..blocks[0].clone()
     };
     assert!(block_node(&mut circuits, &wrong).is_err());
+
+    // A block circuit made for other tree hashes (another set of leaf
+    // circuits under the same root circuit) refuses the block's proof.
+    let root = VerifierData::for_chunks(&mut circuits, &blocks[0].chunks).unwrap();
+    let mut tree = root.public_inputs[npi::LEAVES..].to_vec();
+    tree[0] += F::ONE;
+    let other = circuits.block(&root.circuit, &tree).unwrap();
+    assert!(other.prove(blocks[0].block, &blocks[0].proof).is_err());
 
     // The batch listing another number for its second block: the rebuilt
     // statement differs from what the proof states.

@@ -9,16 +9,16 @@
 //!   transaction, up to `2^max_rows_log`: [`ChunkSize`]), which refuses a block out of the proven scope
 //!   before any job exists; that is the plan's execute+witness stage. It
 //!   keeps each chunk's layout and traces, not its table rows.
-//! - **Chunk job**: input [`ChunkJobInput`] (block number, the chunk's
-//!   layout and state-tree paths, its transactions' traces); the worker
-//!   rebuilds the chunk's tables from the traces (they must give the
-//!   layout's statement and table degrees), proves them on its backend with
-//!   the leaf circuit that verifies them, and returns an [`AggregatedProof`]
-//!   of that one chunk.
+//! - **Chunk job**: input [`ChunkJobInput`] (the chunk's layout, whose
+//!   statement names the block, its state-tree paths and its transactions'
+//!   traces); the worker rebuilds the chunk's tables from the traces (they
+//!   must give the layout's statement and table degrees), proves them on its
+//!   backend with the leaf circuit that verifies them and the leaf's normal
+//!   form, and returns an [`AggregatedProof`] of that one chunk.
 //! - **Aggregation job**: inputs are the two children's aggregated proofs
 //!   (left first); the worker proves the merge circuit and returns the
 //!   aggregated proof of both runs of chunks. The root's output is the
-//!   block's aggregated proof (`ZKRAGG01`), which `zkr verify` checks.
+//!   block's aggregated proof (`ZKRAGG02`), which `zkr verify` checks.
 //!
 //! The coordinator never trusts what a worker says about a proof: it derives
 //! the chunk layout a chunk job's proof must have from the witness it made

@@ -14,14 +14,16 @@
 //! constant: the wrap keys, and so the Solidity verifier, are made for one
 //! chain.
 //!
-//! The final layer bakes in the root circuit's verifier data, which depends
-//! on the chunk shapes of the block (the aggregation tree embeds its
-//! children's circuits), so the keys are made for one aggregation shape; a
-//! deployment that takes every block with one verifier needs a fixed-shape
-//! root circuit (see the README's L1 section).
+//! The final layer bakes in the root circuit's verifier data and pins the
+//! root's tree hashes ([`crate::zkevm::aggregate::normal`]), which depend on
+//! the leaf circuits under it and so on the chunk shapes of the block: the
+//! keys are made for one set of leaf shapes in one tree; a deployment that
+//! takes every block with one verifier needs fixed leaf shapes (see the
+//! README's L1 section).
 
 use super::circuit::WrapLayout;
 use super::final_layer::{FinalLayer, F};
+use crate::zkevm::aggregate::normal::npi;
 use crate::zkevm::aggregate::pi;
 use crate::zkevm::proof::{C, D};
 use plonky2::field::types::{Field, Field64};
@@ -46,15 +48,22 @@ pub struct ChainIdTooLarge(pub u64);
 
 /// The final layer for proofs of the root circuit `root` (a block's or a
 /// batch's, from [`crate::zkevm::aggregate::VerifierData`] or
-/// [`crate::zkevm::aggregate::BatchVerifierData`]) on chain `chain_id`.
-pub fn block_final_layer(root: &VerifierCircuitData<F, C, D>, chain_id: u64) -> Result<FinalLayer, ChainIdTooLarge> {
+/// [`crate::zkevm::aggregate::BatchVerifierData`]) whose public inputs are
+/// `public_inputs` (the verifier data's: their tree hashes are pinned, the
+/// statement exposed) on chain `chain_id`.
+pub fn block_final_layer(
+    root: &VerifierCircuitData<F, C, D>,
+    public_inputs: &[F],
+    chain_id: u64,
+) -> Result<FinalLayer, ChainIdTooLarge> {
     if chain_id >= F::ORDER {
         return Err(ChainIdTooLarge(chain_id));
     }
-    Ok(FinalLayer::build(
+    Ok(FinalLayer::build_pinned(
         &root.common,
         &root.verifier_only,
         FinalLayer::wrap_config(),
+        &public_inputs[npi::LEAVES..],
         &[F::from_canonical_u64(chain_id)],
     ))
 }

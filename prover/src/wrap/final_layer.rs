@@ -97,11 +97,31 @@ impl FinalLayer {
         config: CircuitConfig,
         appended: &[F],
     ) -> Self {
+        Self::build_pinned(inner_common, inner_verifier, config, &[], appended)
+    }
+
+    /// [`FinalLayer::build`] for inner proofs whose last public inputs are
+    /// fixed: they must equal `pinned`, and are checked here instead of
+    /// registered (an aggregation root's tree hashes, which the statement
+    /// does not carry but the inner circuit's soundness rests on).
+    pub fn build_pinned(
+        inner_common: &CommonCircuitData<F, D>,
+        inner_verifier: &VerifierOnlyCircuitData<InnerConfig, D>,
+        config: CircuitConfig,
+        pinned: &[F],
+        appended: &[F],
+    ) -> Self {
         let mut builder = CircuitBuilder::<F, D>::new(config);
         let proof_target = builder.add_virtual_proof_with_pis(inner_common);
         let verifier_target = builder.constant_verifier_data(inner_verifier);
         builder.verify_proof::<InnerConfig>(&proof_target, &verifier_target, inner_common);
-        builder.register_public_inputs(&proof_target.public_inputs);
+        let exposed = proof_target.public_inputs.len().saturating_sub(pinned.len());
+        let (statement, fixed) = proof_target.public_inputs.split_at(exposed);
+        for (&target, &value) in fixed.iter().zip(pinned) {
+            let value = builder.constant(value);
+            builder.connect(target, value);
+        }
+        builder.register_public_inputs(statement);
         for &value in appended {
             let constant = builder.constant(value);
             builder.register_public_input(constant);
@@ -120,7 +140,7 @@ impl FinalLayer {
     }
 
     /// Proves that `inner` is a valid proof of the inner circuit; the result's
-    /// public inputs are `inner`'s.
+    /// public inputs are `inner`'s (less the pinned ones), then the appended ones.
     pub fn prove(&self, inner: &InnerProof) -> Result<FinalProof, FinalLayerError> {
         if inner.public_inputs.len() != self.inner_public_inputs {
             return Err(FinalLayerError::PublicInputCount {

@@ -1,16 +1,16 @@
 //! Aggregating consecutive blocks into one batch proof.
 //!
 //! A **block** circuit ([`BlockCircuit`]) verifies the root proof of one
-//! block's aggregation tree (its circuit is fixed at build time), checks that
-//! the proof starts at the block's first transaction, and re-exposes it in
-//! batch form, the same public-input layout ([`pi`]) with blocks in place of
-//! transactions: `FIRST_TX` holds the block's number, `END_TX` the number
+//! block's aggregation tree (its circuit and tree hashes are fixed at build
+//! time), checks that the proof starts at the block's first transaction, and
+//! re-exposes it in batch form and in normal form ([`super::normal`]), the
+//! same statement layout ([`pi`]) with blocks in place of transactions: `FIRST_TX` holds the block's number, `END_TX` the number
 //! plus one, the digest becomes `Poseidon(number ‖ transactions ‖ block
 //! digest)`, and the step count and the state roots pass through.
 //!
 //! Batch-form proofs of neighbouring block ranges are then merged by the
-//! merge circuit of the chunk tree ([`super::merge`]), level by level as
-//! there: it checks that the left range of blocks ends where the right one
+//! merge circuit of the chunk trees ([`super::merge`]), level by level as
+//! there, block circuits standing for leaves: it checks that the left range of blocks ends where the right one
 //! starts and that the left range's new state root is the right one's old
 //! root, and hashes the two digests. The root proves blocks `first..end`
 //! from the old state root to the new one, with the same public inputs a
@@ -22,11 +22,12 @@
 use super::super::proof::{C, D};
 use super::circuits::Circuits;
 use super::leaf::ChunkLayout;
+use super::normal::{npi, NormalForm};
 use super::proof::{decode, encode, ProofCodecError};
 use super::tree::{
     aggregated_public_inputs, fold_tree, merge, merged_tree_public_inputs, AggregationStep, Node, StepKind,
 };
-use super::verify::{check_block_number, fold_merge_circuits, VerifierData};
+use super::verify::{check_block_number, fold_normal_tree, VerifierData};
 use super::{circuit_config, pi, AggregatedProof, AggregationError, PlonkProof};
 use plonky2::field::types::{Field, Field64, PrimeField64};
 use plonky2::hash::poseidon::PoseidonHash;
@@ -41,7 +42,7 @@ use std::time::Instant;
 use witness::F;
 
 /// The first bytes of a serialised [`BatchProof`].
-pub const MAGIC: &[u8; 8] = b"ZKRBAT01";
+pub const MAGIC: &[u8; 8] = b"ZKRBAT02";
 
 /// The circuit that turns one block's aggregated proof into batch form.
 pub struct BlockCircuit {
@@ -51,8 +52,9 @@ pub struct BlockCircuit {
     number: Target,
 }
 
-/// The public inputs of the block circuit's proof of block `number`, whose
-/// aggregated proof has public inputs `block` (what the circuit computes).
+/// The statement public inputs of the block circuit's proof of block
+/// `number`, whose aggregated proof has public inputs `block` (what the
+/// circuit computes).
 pub fn block_public_inputs(number: u64, block: &[F]) -> Vec<F> {
     let number = F::from_canonical_u64(number);
     let mut out = vec![number, number + F::ONE, block[pi::STEPS]];
@@ -64,13 +66,29 @@ pub fn block_public_inputs(number: u64, block: &[F]) -> Vec<F> {
 }
 
 impl BlockCircuit {
-    /// Builds the block circuit for root proofs of the circuit `root`.
-    pub fn build(root: &VerifierCircuitData<F, C, D>) -> Self {
+    /// Builds the block circuit, in normal form, for root proofs of the
+    /// circuit `root` whose tree hashes are `tree` (the public inputs from
+    /// [`npi::LEAVES`] on, which the verifier rebuilt from the block's chunks).
+    pub fn build(normal: &NormalForm, root: &VerifierCircuitData<F, C, D>, tree: &[F]) -> Result<Self, String> {
         let mut b = CircuitBuilder::<F, D>::new(circuit_config());
         let block = b.add_virtual_proof_with_pis(&root.common);
         let inner = b.constant_verifier_data(&root.verifier_only);
         b.verify_proof::<C>(&block, &inner, &root.common);
         let p = block.public_inputs.clone();
+        if p.len() != npi::NUM || tree.len() != npi::NUM - npi::LEAVES {
+            return Err(format!(
+                "a block circuit takes normal-form proofs ({} public inputs) and {} tree hash elements, not {} and {}",
+                npi::NUM,
+                npi::NUM - npi::LEAVES,
+                p.len(),
+                tree.len()
+            ));
+        }
+        // The block's tree rests on the leaves the verifier expects.
+        for (&target, &value) in p[npi::LEAVES..].iter().zip(tree) {
+            let value = b.constant(value);
+            b.connect(target, value);
+        }
         // The proof covers the block from its first transaction.
         b.assert_zero(p[pi::FIRST_TX]);
         let number = b.add_virtual_target();
@@ -83,11 +101,15 @@ impl BlockCircuit {
         b.register_public_input(p[pi::STEPS]);
         b.register_public_inputs(&digest.elements);
         b.register_public_inputs(&p[pi::OLD_ROOT..pi::NUM]);
-        Self {
-            data: b.build::<C>(),
+        let zero = b.zero();
+        for _ in npi::LEAVES..npi::NUM {
+            b.register_public_input(zero);
+        }
+        Ok(Self {
+            data: normal.finish(b)?,
             block,
             number,
-        }
+        })
     }
 
     /// Proves block `number` from its aggregated root proof, and checks the result.
@@ -101,6 +123,14 @@ impl BlockCircuit {
         })?;
         super::circuits::prove_checked(&self.data, pw)
     }
+}
+
+/// The normal-form public inputs of the block circuit's proof of block
+/// `number`, whose aggregated proof has public inputs `block`.
+fn block_normal_public_inputs(number: u64, block: &[F]) -> Vec<F> {
+    let mut out = block_public_inputs(number, block);
+    out.resize(npi::NUM, F::ZERO);
+    out
 }
 
 /// A block of a batch as the verifier sees it: its number and the layouts
@@ -131,8 +161,8 @@ impl BatchBlock {
 pub struct BatchProof {
     /// The blocks, in order (consecutive numbers).
     pub blocks: Vec<BatchBlock>,
-    /// The root proof (public inputs: [`pi`], with block numbers in place of
-    /// the transaction range).
+    /// The root proof, in normal form (public inputs: [`npi`], with block
+    /// numbers in place of the transaction range).
     pub proof: PlonkProof,
 }
 
@@ -233,9 +263,11 @@ pub fn aggregate_batch(
                 block.block, block.first_tx
             )));
         }
-        let root = VerifierData::for_chunks(circuits, &block.chunks)?.circuit;
+        let root = VerifierData::for_chunks(circuits, &block.chunks)?;
         let start = Instant::now();
-        let circuit = circuits.block(&root);
+        let circuit = circuits
+            .block(&root.circuit, &root.public_inputs[npi::LEAVES..])
+            .map_err(AggregationError::Circuit)?;
         let build = start.elapsed();
         let start = Instant::now();
         let proof = circuit
@@ -294,10 +326,14 @@ impl BatchVerifierData {
                     data.public_inputs[pi::FIRST_TX]
                 )));
             }
-            let circuit = circuits.block(&data.circuit).data.verifier_data();
-            nodes.push((circuit, block_public_inputs(block.number, &data.public_inputs)));
+            let circuit = circuits
+                .block(&data.circuit, &data.public_inputs[npi::LEAVES..])
+                .map_err(AggregationError::Circuit)?
+                .data
+                .verifier_data();
+            nodes.push((circuit, block_normal_public_inputs(block.number, &data.public_inputs)));
         }
-        let (circuit, public_inputs) = fold_merge_circuits(circuits, nodes)?;
+        let (circuit, public_inputs) = fold_normal_tree(circuits, nodes)?;
         Ok(Self {
             circuit,
             blocks: blocks.to_vec(),

@@ -10,14 +10,19 @@
 //! public sides (the instruction and call-context tuples the native verifier
 //! derives from the statement's calls; see [`super::statement`]).
 //!
-//! A **merge** circuit ([`merge`]) verifies two proofs (leaves or merges),
-//! checks continuity (the left proof's `end_tx` is the right proof's
-//! `first_tx`, its new state root the right proof's old root) and exposes
-//! the joined range.
+//! Each leaf proof is re-proven in **normal form** ([`normal`]): by a
+//! normaliser circuit of one fixed shape whatever the leaf's, which exposes
+//! the leaf's statement and two tree hashes. One **merge** circuit
+//! ([`merge`]) then verifies any two normal-form proofs (leaves or merges; the
+//! children's verifier data are witnesses, bound by the tree hashes), checks
+//! continuity (the left proof's `end_tx` is the right proof's `first_tx`,
+//! its new state root the right proof's old root) and exposes the joined
+//! range in normal form.
 //!
-//! Every aggregation proof (leaf or merge) has the same public inputs,
-//! [`pi`]: `first_tx`, `end_tx`, `steps` (summed over the chunks), a
-//! 4-element Poseidon digest, and the state roots before and after the range.
+//! Every aggregation proof (leaf or merge) has the same statement public
+//! inputs, [`pi`]: `first_tx`, `end_tx`, `steps` (summed over the chunks), a
+//! 4-element Poseidon digest, and the state roots before and after the range;
+//! normal-form proofs add the tree hashes ([`normal::npi`]).
 //! Where a chunk resumes or suspends a transaction split across chunks
 //! ([`witness::boundary`]), its leaf exposes that root mixed with the
 //! boundary ([`leaf::linked_root`]), so the merges' root check also checks
@@ -36,19 +41,19 @@
 //! (the step table always has `2^k` rows; the other tables grow with the
 //! chunk's stack and memory accesses, code, bitwise, arithmetic and EXP steps and transactions) and on the number of statement
 //! elements and instruction tuples: the [`LeafShape`]. One leaf circuit is
-//! built per shape and reused for every chunk of that shape. Merge circuits
-//! embed their children's verifier data as constants, so one is built per
-//! pair of child circuits and reused whenever that pair repeats (chunks of
-//! equal shape give equal subtrees). The tree is built level by level,
-//! pairing neighbours; an odd proof at the end of a level moves up
-//! unchanged. Everything is deterministic, so the verifier rebuilds the same
-//! circuits from the chunk layouts recorded in the proof
+//! built per shape, with its normaliser, and reused for every chunk of that
+//! shape. The merge circuit is the same for every pair, at every level of
+//! every tree (a chunk tree, a batch's tree of blocks). The tree is built
+//! level by level, pairing neighbours; an odd proof at the end of a level
+//! moves up unchanged. Everything is deterministic, so the verifier rebuilds
+//! the same circuits from the chunk layouts recorded in the proof
 //! ([`VerifierData::for_chunks`]) instead of trusting shipped verifier data.
 
 pub mod batch;
 pub mod circuits;
 pub mod leaf;
 pub mod merge;
+pub mod normal;
 pub mod proof;
 pub mod state;
 pub mod tree;
@@ -130,6 +135,9 @@ pub enum AggregationError {
         /// What plonky2 reported.
         reason: String,
     },
+    /// An aggregation circuit cannot be built (a leaf circuit outgrows the normal form).
+    #[error("cannot build the aggregation circuits: {0}")]
+    Circuit(String),
     /// The aggregated proof does not verify.
     #[error("the aggregated proof does not verify: {0}")]
     Verify(String),

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// The first bytes of a serialised [`AggregatedProof`].
-pub const MAGIC: &[u8; 8] = b"ZKRAGG01";
+pub const MAGIC: &[u8; 8] = b"ZKRAGG02";
 
 /// One plonky2 proof that every chunk of a block verifies and that the
 /// chunks link up, with what it proves.
@@ -29,7 +29,8 @@ pub struct AggregatedProof {
     /// Every chunk's statement and table degrees, in order: what the verifier
     /// rebuilds the circuits and the statement digest from.
     pub chunks: Vec<ChunkLayout>,
-    /// The root proof of the aggregation tree (public inputs: [`super::pi`]).
+    /// The root proof of the aggregation tree, in normal form (public
+    /// inputs: [`super::normal::npi`]).
     pub proof: PlonkProof,
 }
 

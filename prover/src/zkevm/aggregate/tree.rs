@@ -5,7 +5,7 @@
 use super::super::proof::{ChunkProof, C, D};
 use super::circuits::Circuits;
 use super::leaf::ChunkLayout;
-use super::merge::merged_public_inputs;
+use super::merge::{merged_normal_public_inputs, merged_public_inputs, MergeInput};
 use super::verify::VerifierData;
 use super::{pi, AggregatedProof, AggregationError, PlonkProof};
 use plonky2::field::types::PrimeField64;
@@ -18,6 +18,11 @@ use witness::F;
 pub enum StepKind {
     /// The leaf proof of chunk `index`.
     Leaf {
+        /// Position of the chunk in the block.
+        index: usize,
+    },
+    /// The normal-form proof of chunk `index`'s leaf proof ([`super::normal`]).
+    Normalise {
         /// Position of the chunk in the block.
         index: usize,
     },
@@ -37,6 +42,7 @@ impl std::fmt::Display for StepKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Leaf { index } => write!(f, "leaf {index}"),
+            Self::Normalise { index } => write!(f, "normal form of leaf {index}"),
             Self::Block { index } => write!(f, "block {index} of the batch"),
             Self::Merge { level } => write!(f, "merge at level {level}"),
         }
@@ -56,20 +62,28 @@ pub struct AggregationStep {
     pub degree_bits: usize,
 }
 
-/// Number of proofs (leaves and merges) aggregating `chunks` chunk proofs.
+/// Number of proofs (leaves, their normal forms and merges) aggregating
+/// `chunks` chunk proofs.
 pub fn num_steps(chunks: usize) -> usize {
-    (2 * chunks).saturating_sub(1)
+    (3 * chunks).saturating_sub(1)
 }
 
-/// The public inputs ([`super::pi`]) a block proof aggregating `chunks` has,
+/// Number of proofs (blocks in batch form and merges) aggregating `blocks`
+/// block proofs into a batch.
+pub fn num_batch_steps(blocks: usize) -> usize {
+    (2 * blocks).saturating_sub(1)
+}
+
+/// The statement public inputs ([`super::pi`]) a block proof aggregating `chunks` has,
 /// computed natively from their statements (no circuit is built); `None`
 /// when there are no chunks.
 pub fn aggregated_public_inputs(chunks: &[ChunkLayout]) -> Option<Vec<F>> {
     merged_tree_public_inputs(chunks.iter().map(ChunkLayout::public_inputs).collect())
 }
 
-/// The public inputs of the root of the merge tree over proofs with public
-/// inputs `leaves`, computed natively; `None` when there are none.
+/// The statement public inputs of the root of the merge tree over proofs
+/// with statement public inputs `leaves`, computed natively; `None` when
+/// there are none.
 pub(crate) fn merged_tree_public_inputs(leaves: Vec<Vec<F>>) -> Option<Vec<F>> {
     fold_tree::<_, std::convert::Infallible>(leaves, |left, right, _| Ok(merged_public_inputs(&left, &right)))
         .unwrap_or_else(|never| match never {})
@@ -101,7 +115,7 @@ pub(crate) fn fold_tree<T, E>(
 /// One proof of the tree and the circuit it belongs to.
 #[derive(Clone, Debug)]
 pub struct Node {
-    /// The proof (public inputs: [`pi`]).
+    /// The proof, in normal form (public inputs: [`super::normal::npi`]).
     pub proof: PlonkProof,
     /// The circuit it verifies against.
     pub circuit: VerifierCircuitData<F, C, D>,
@@ -111,36 +125,51 @@ fn range(pis: &[F]) -> (u64, u64) {
     (pis[pi::FIRST_TX].to_canonical_u64(), pis[pi::END_TX].to_canonical_u64())
 }
 
-/// Proves the leaf of chunk `index` (its position in the block, for errors and progress).
+/// Proves the leaf of chunk `index` (its position in the block, for errors
+/// and progress) and re-proves it in normal form.
 pub fn prove_leaf(
     circuits: &mut Circuits,
     index: usize,
     proof: &ChunkProof,
     progress: &mut dyn FnMut(&AggregationStep),
 ) -> Result<Node, AggregationError> {
-    let start = Instant::now();
-    let circuit = circuits.leaf(ChunkLayout::of(proof).shape());
-    let build = start.elapsed();
-    let start = Instant::now();
-    let leaf = circuit.prove(proof).map_err(|reason| AggregationError::Leaf {
+    let failed = |reason: String| AggregationError::Leaf {
         index,
         first_tx: proof.statement.first_tx,
         end_tx: proof.statement.end_tx,
         reason,
-    })?;
+    };
+    let shape = ChunkLayout::of(proof).shape();
+    let start = Instant::now();
+    let circuit = circuits.leaf(shape);
+    let build = start.elapsed();
+    let start = Instant::now();
+    let leaf = circuit.prove(proof).map_err(failed)?;
     progress(&AggregationStep {
         kind: StepKind::Leaf { index },
         build,
         prove: start.elapsed(),
         degree_bits: circuit.data.common.degree_bits(),
     });
+    let start = Instant::now();
+    let normaliser = circuits.normaliser(shape).map_err(AggregationError::Circuit)?;
+    let build = start.elapsed();
+    let start = Instant::now();
+    let normal = normaliser.prove(&leaf).map_err(failed)?;
+    progress(&AggregationStep {
+        kind: StepKind::Normalise { index },
+        build,
+        prove: start.elapsed(),
+        degree_bits: normaliser.data.common.degree_bits(),
+    });
     Ok(Node {
-        proof: leaf,
-        circuit: circuit.data.verifier_data(),
+        proof: normal,
+        circuit: normaliser.data.verifier_data(),
     })
 }
 
-/// Merges two proofs at tree level `level`; fails unless `left` ends where `right` starts.
+/// Merges two normal-form proofs at tree level `level`; fails unless `left`
+/// ends where `right` starts.
 pub fn merge(
     circuits: &mut Circuits,
     left: &Node,
@@ -149,23 +178,29 @@ pub fn merge(
     progress: &mut dyn FnMut(&AggregationStep),
 ) -> Result<Node, AggregationError> {
     let start = Instant::now();
-    let circuit = circuits.merge(&left.circuit, &right.circuit);
+    let normal = circuits.normal();
     let build = start.elapsed();
+    let circuit = &normal.merge;
     let start = Instant::now();
-    let proof = circuit.prove(&left.proof, &right.proof).map_err(|reason| {
-        let ((left_first, left_end), (right_first, right_end)) =
-            (range(&left.proof.public_inputs), range(&right.proof.public_inputs));
-        AggregationError::Merge {
-            left_first,
-            left_end,
-            right_first,
-            right_end,
-            reason,
-        }
-    })?;
+    let proof = circuit
+        .prove(
+            (&left.proof, &left.circuit.verifier_only),
+            (&right.proof, &right.circuit.verifier_only),
+        )
+        .map_err(|reason| {
+            let ((left_first, left_end), (right_first, right_end)) =
+                (range(&left.proof.public_inputs), range(&right.proof.public_inputs));
+            AggregationError::Merge {
+                left_first,
+                left_end,
+                right_first,
+                right_end,
+                reason,
+            }
+        })?;
     debug_assert_eq!(
         proof.public_inputs,
-        merged_public_inputs(&left.proof.public_inputs, &right.proof.public_inputs)
+        merged_normal_public_inputs(circuit.hash, &left.input(), &right.input())
     );
     progress(&AggregationStep {
         kind: StepKind::Merge { level },
@@ -177,6 +212,16 @@ pub fn merge(
         proof,
         circuit: circuit.data.verifier_data(),
     })
+}
+
+impl Node {
+    /// This node as a merge sees it.
+    fn input(&self) -> MergeInput<'_> {
+        MergeInput {
+            verifier: &self.circuit.verifier_only,
+            public_inputs: &self.proof.public_inputs,
+        }
+    }
 }
 
 /// Aggregates the chunk proofs of a block, in order, into one proof (of the
@@ -211,7 +256,8 @@ pub fn aggregate_leaves(
         )));
     }
     let layouts: Vec<ChunkLayout> = proofs.iter().map(ChunkLayout::of).collect();
-    if let Some(i) = (0..leaves.len()).find(|&i| leaves[i].proof.public_inputs != layouts[i].public_inputs()) {
+    if let Some(i) = (0..leaves.len()).find(|&i| leaves[i].proof.public_inputs[..pi::NUM] != layouts[i].public_inputs())
+    {
         return Err(AggregationError::Statement(format!(
             "leaf proof {i} does not prove chunk {i} (transactions {}..{})",
             layouts[i].statement.first_tx, layouts[i].statement.end_tx
@@ -290,6 +336,7 @@ mod tests {
         assert_eq!(shape(1).as_deref(), Some("0"));
         assert_eq!(shape(3).as_deref(), Some("((0 1)@1 2)@2"));
         assert_eq!(shape(5).as_deref(), Some("(((0 1)@1 (2 3)@1)@2 4)@3"));
-        assert_eq!(num_steps(5), 9);
+        assert_eq!(num_steps(5), 14);
+        assert_eq!(num_batch_steps(5), 9);
     }
 }

@@ -5,7 +5,8 @@ use super::super::proof::{C, D};
 use super::super::verify::{check_state_links, check_statement};
 use super::circuits::Circuits;
 use super::leaf::ChunkLayout;
-use super::merge::merged_public_inputs;
+use super::merge::{merged_normal_public_inputs, MergeInput};
+use super::normal::npi;
 use super::tree::fold_tree;
 use super::{pi, AggregatedProof, AggregationError};
 use plonky2::field::types::Field;
@@ -13,7 +14,7 @@ use plonky2::plonk::circuit_data::VerifierCircuitData;
 use witness::F;
 
 /// What verifying an aggregated proof needs: the root circuit's verifier
-/// data and the public inputs a proof of these chunks must have. Built
+/// data and the public inputs ([`npi`]) a proof of these chunks must have. Built
 /// deterministically from the chunk layouts, never read from the proof file.
 #[derive(Clone, Debug)]
 pub struct VerifierData {
@@ -45,11 +46,16 @@ impl VerifierData {
         }
         check_state_links(chunks.iter().map(|c| &c.statement))
             .map_err(|e| AggregationError::Statement(e.to_string()))?;
-        let leaves = chunks
-            .iter()
-            .map(|c| (circuits.leaf(c.shape()).data.verifier_data(), c.public_inputs()))
-            .collect();
-        let (circuit, public_inputs) = fold_merge_circuits(circuits, leaves)?;
+        let mut leaves = Vec::with_capacity(chunks.len());
+        for (i, chunk) in chunks.iter().enumerate() {
+            let normaliser = circuits
+                .normaliser(chunk.shape())
+                .map_err(|e| AggregationError::Circuit(format!("chunk {i}: {e}")))?;
+            let mut public_inputs = chunk.public_inputs();
+            public_inputs.resize(npi::NUM, F::ZERO);
+            leaves.push((normaliser.data.verifier_data(), public_inputs));
+        }
+        let (circuit, public_inputs) = fold_normal_tree(circuits, leaves)?;
         Ok(Self {
             circuit,
             chunks: chunks.to_vec(),
@@ -58,16 +64,25 @@ impl VerifierData {
     }
 }
 
-/// The root circuit and root public inputs of the merge tree over `leaves`
-/// (each a circuit and the public inputs of its proofs), building the merge
-/// circuits missing from `circuits`.
-pub(crate) fn fold_merge_circuits(
+/// The root circuit and root public inputs of the merge tree over normal-form
+/// `leaves` (each a circuit and the public inputs of its proofs).
+pub(crate) fn fold_normal_tree(
     circuits: &mut Circuits,
     leaves: Vec<(VerifierCircuitData<F, C, D>, Vec<F>)>,
 ) -> Result<(VerifierCircuitData<F, C, D>, Vec<F>), AggregationError> {
+    let normal = circuits.normal();
+    let merge = &normal.merge;
     fold_tree::<_, AggregationError>(leaves, |(l, lpis), (r, rpis), _| {
-        let merge = circuits.merge(&l, &r);
-        Ok((merge.data.verifier_data(), merged_public_inputs(&lpis, &rpis)))
+        let left = MergeInput {
+            verifier: &l.verifier_only,
+            public_inputs: &lpis,
+        };
+        let right = MergeInput {
+            verifier: &r.verifier_only,
+            public_inputs: &rpis,
+        };
+        let pis = merged_normal_public_inputs(merge.hash, &left, &right);
+        Ok((merge.data.verifier_data(), pis))
     })?
     .ok_or(AggregationError::Empty)
 }
