@@ -38,6 +38,7 @@ fn load(path: &Path) -> anyhow::Result<ProofFile> {
         let proof = BatchProof::from_bytes(&bytes).with_context(|| format!("decoding {}", path.display()))?;
         return Ok(ProofFile::Batch(Box::new(proof)));
     }
+    refuse_other_format_version(path, &bytes)?;
     let proof = ChunkProof::from_bytes(&bytes).with_context(|| {
         format!(
             "{} is neither an aggregated proof nor a batch proof (it lacks the {:?} or {:?} header) nor a chunk proof",
@@ -47,6 +48,20 @@ fn load(path: &Path) -> anyhow::Result<ProofFile> {
         )
     })?;
     Ok(ProofFile::Chunk(Box::new(proof)))
+}
+
+/// Fails with a clear message when `bytes` are an aggregated or batch
+/// proof of another format version.
+pub(crate) fn refuse_other_format_version(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    match prover::zkevm::aggregate::proof::other_format_version(bytes) {
+        Some(header) => anyhow::bail!(
+            "{} is a proof of another format version ({header:?}; this zkr reads {:?} and {:?}): prove the block again with this zkr",
+            path.display(),
+            String::from_utf8_lossy(prover::zkevm::aggregate::proof::MAGIC),
+            String::from_utf8_lossy(prover::zkevm::aggregate::batch::MAGIC)
+        ),
+        None => Ok(()),
+    }
 }
 
 fn load_chunk(path: &Path) -> anyhow::Result<ChunkProof> {

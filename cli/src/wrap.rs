@@ -91,6 +91,7 @@ impl Subject {
                 BatchProof::from_bytes(&bytes).with_context(decoding)?,
             )))
         } else {
+            crate::verify::refuse_other_format_version(path, &bytes)?;
             bail!(
                 "{} is neither an aggregated block proof nor a batch proof (zkr prove writes them as \
                  aggregated.proof and batch.proof)",

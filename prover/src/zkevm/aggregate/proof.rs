@@ -34,6 +34,17 @@ pub struct AggregatedProof {
     pub proof: PlonkProof,
 }
 
+/// The header of `bytes` when they start like an aggregated or batch proof
+/// of another format version than this build reads (an older `zkr`'s
+/// output), as text; `None` otherwise.
+pub fn other_format_version(bytes: &[u8]) -> Option<String> {
+    let current = [MAGIC, super::batch::MAGIC];
+    let header = bytes.get(..MAGIC.len())?;
+    let same_kind = current.iter().any(|magic| header[..6] == magic[..6]);
+    (same_kind && !current.iter().any(|magic| header == magic.as_slice()))
+        .then(|| String::from_utf8_lossy(header).into_owned())
+}
+
 /// Why an aggregated or batch proof could not be encoded or decoded.
 #[derive(Debug, thiserror::Error)]
 pub enum ProofCodecError {
@@ -98,5 +109,22 @@ impl AggregatedProof {
     /// Deserialises what [`AggregatedProof::to_bytes`] wrote.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProofCodecError> {
         decode(MAGIC, "an aggregated proof", bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_format_version_is_told_apart_from_other_files() {
+        assert_eq!(other_format_version(b"ZKRAGG01rest").as_deref(), Some("ZKRAGG01"));
+        assert_eq!(other_format_version(b"ZKRBAT01rest").as_deref(), Some("ZKRBAT01"));
+        let mut current = MAGIC.to_vec();
+        current.extend(b"rest");
+        assert_eq!(other_format_version(&current), None);
+        assert_eq!(other_format_version(super::super::batch::MAGIC), None);
+        assert_eq!(other_format_version(b"ZKRAGG"), None);
+        assert_eq!(other_format_version(b"[package]\nname"), None);
     }
 }
