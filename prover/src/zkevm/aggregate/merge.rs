@@ -24,6 +24,8 @@
 use super::super::proof::{C, D};
 use super::normal::{npi, pad_to_normal, verifier_hash, verifier_hash_circuit};
 use super::{circuit_config, pi, PlonkProof};
+use plonky2::gates::exponentiation::ExponentiationGate;
+use plonky2::gates::gate::GateRef;
 use plonky2::hash::hash_types::{HashOut, HashOutTarget};
 use plonky2::hash::poseidon::PoseidonHash;
 use plonky2::iop::target::{BoolTarget, Target};
@@ -159,6 +161,9 @@ impl MergeCircuit {
         b.register_public_inputs(&rp[pi::NEW_ROOT..pi::NUM]);
         b.register_public_inputs(&leaves.elements);
         b.register_public_inputs(&merge.elements);
+        // Normalisers of leaves of 2^18 rows or more verify zeta^n with the
+        // exponentiation gate; the normal shape carries it for them.
+        b.add_gate_to_gate_set(GateRef::new(ExponentiationGate::new_from_config(&circuit_config())));
         pad_to_normal(&mut b, common);
         let data = b.build::<C>();
         Self {

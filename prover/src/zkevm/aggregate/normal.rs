@@ -180,4 +180,22 @@ mod tests {
         assert_eq!(normal.common.degree_bits(), DEGREE_BITS);
         assert_eq!(normal.common.num_public_inputs, npi::NUM);
     }
+
+    /// Verifying a proof of 2^18 rows or more takes plonky2's exponentiation
+    /// gate (for zeta^n), which the merge circuit carries for them: a
+    /// normaliser of a leaf that large still has the normal shape.
+    #[test]
+    fn a_normaliser_of_a_large_leaf_has_the_normal_shape() {
+        let normal = NormalForm::build();
+        let mut b = CircuitBuilder::<F, D>::new(circuit_config());
+        let statement = b.add_virtual_targets(pi::NUM);
+        b.register_public_inputs(&statement);
+        while b.num_gates() <= 1 << 17 {
+            b.add_gate(NoopGate, vec![]);
+        }
+        let large = b.build::<C>();
+        assert_eq!(large.common.degree_bits(), 18);
+        let normaliser = NormalCircuit::build(&normal, &large.verifier_data()).expect("the normal shape");
+        assert_eq!(normaliser.data.common, normal.common);
+    }
 }
