@@ -4,15 +4,16 @@
 //! block's aggregation tree (its circuit and tree hashes are fixed at build
 //! time), checks that the proof starts at the block's first transaction, and
 //! re-exposes it in batch form and in normal form ([`super::normal`]), the
-//! same statement layout ([`pi`]) with blocks in place of transactions: `FIRST_TX` holds the block's number, `END_TX` the number
-//! plus one, the digest becomes `Poseidon(number ‖ transactions ‖ block
-//! digest)`, and the step count and the state roots pass through.
+//! same statement layout ([`pi`]) with blocks in place of transactions:
+//! `FIRST_TX` holds the block's number, `END_TX` the number plus one, the
+//! digest becomes `Poseidon(number ‖ transactions ‖ block digest)`, and the
+//! step count and the state roots pass through.
 //!
 //! Batch-form proofs of neighbouring block ranges are then merged by the
 //! merge circuit of the chunk trees ([`super::merge`]), level by level as
-//! there, block circuits standing for leaves: it checks that the left range of blocks ends where the right one
-//! starts and that the left range's new state root is the right one's old
-//! root, and hashes the two digests. The root proves blocks `first..end`
+//! there, block circuits standing for leaves: it checks that the left range
+//! of blocks ends where the right one starts and that the left range's new
+//! state root is the right one's old root, and hashes the two digests. The root proves blocks `first..end`
 //! from the old state root to the new one, with the same public inputs a
 //! block proof has, so the L1 wrap takes it as it takes a block proof.
 //!
@@ -22,7 +23,7 @@
 use super::super::proof::{C, D};
 use super::circuits::Circuits;
 use super::leaf::ChunkLayout;
-use super::normal::{npi, NormalForm};
+use super::normal::{leaf_public_inputs, npi, NormalForm};
 use super::proof::{decode, encode, ProofCodecError};
 use super::tree::{
     aggregated_public_inputs, fold_tree, merge, merged_tree_public_inputs, AggregationStep, Node, StepKind,
@@ -101,12 +102,8 @@ impl BlockCircuit {
         b.register_public_input(p[pi::STEPS]);
         b.register_public_inputs(&digest.elements);
         b.register_public_inputs(&p[pi::OLD_ROOT..pi::NUM]);
-        let zero = b.zero();
-        for _ in npi::LEAVES..npi::NUM {
-            b.register_public_input(zero);
-        }
         Ok(Self {
-            data: normal.finish(b)?,
+            data: normal.finish_leaf(b)?,
             block,
             number,
         })
@@ -123,14 +120,6 @@ impl BlockCircuit {
         })?;
         super::circuits::prove_checked(&self.data, pw)
     }
-}
-
-/// The normal-form public inputs of the block circuit's proof of block
-/// `number`, whose aggregated proof has public inputs `block`.
-fn block_normal_public_inputs(number: u64, block: &[F]) -> Vec<F> {
-    let mut out = block_public_inputs(number, block);
-    out.resize(npi::NUM, F::ZERO);
-    out
 }
 
 /// A block of a batch as the verifier sees it: its number and the layouts
@@ -331,7 +320,10 @@ impl BatchVerifierData {
                 .map_err(AggregationError::Circuit)?
                 .data
                 .verifier_data();
-            nodes.push((circuit, block_normal_public_inputs(block.number, &data.public_inputs)));
+            nodes.push((
+                circuit,
+                leaf_public_inputs(block_public_inputs(block.number, &data.public_inputs)),
+            ));
         }
         let (circuit, public_inputs) = fold_normal_tree(circuits, nodes)?;
         Ok(Self {

@@ -16,6 +16,7 @@
 use super::super::proof::{C, D};
 use super::merge::MergeCircuit;
 use super::{circuit_config, pi, PlonkProof};
+use plonky2::field::types::Field;
 use plonky2::gates::noop::NoopGate;
 use plonky2::hash::hash_types::{HashOut, HashOutTarget};
 use plonky2::hash::poseidon::PoseidonHash;
@@ -65,6 +66,14 @@ pub(crate) fn verifier_hash_circuit(b: &mut CircuitBuilder<F, D>, verifier: &Ver
     b.hash_n_to_hash_no_pad::<PoseidonHash>(input)
 }
 
+/// The normal-form public inputs of a leaf-type proof (a normaliser's, a
+/// block circuit's) with statement public inputs `statement`: zero tree
+/// hashes follow it (the merge stands the circuit's own hash in for them).
+pub(crate) fn leaf_public_inputs(mut statement: Vec<F>) -> Vec<F> {
+    statement.resize(npi::NUM, F::ZERO);
+    statement
+}
+
 /// Gives the circuit under construction every gate of `common` and pads it
 /// with no-op gates to `2^DEGREE_BITS` rows (the builder rounds its rows up to
 /// a power of two, so padding past half of it suffices; what the build adds
@@ -107,10 +116,16 @@ impl NormalForm {
         unreachable!("the merge circuit's shape does not settle: it outgrows 2^{DEGREE_BITS} rows")
     }
 
-    /// Builds the circuit in `b` in normal form: pads it and checks that its
-    /// shape is the normal one (it fails when the circuit outgrows
-    /// `2^DEGREE_BITS` rows or uses a gate the merge circuit does not).
-    pub(crate) fn finish(&self, mut b: CircuitBuilder<F, D>) -> Result<CircuitData<F, C, D>, String> {
+    /// Builds the leaf-type circuit in `b` (which has registered its
+    /// statement, [`pi`]) in normal form: registers its zero tree hashes
+    /// ([`leaf_public_inputs`]), pads it and checks that its shape is the
+    /// normal one (it fails when the circuit outgrows `2^DEGREE_BITS` rows
+    /// or uses a gate the merge circuit does not).
+    pub(crate) fn finish_leaf(&self, mut b: CircuitBuilder<F, D>) -> Result<CircuitData<F, C, D>, String> {
+        let zero = b.zero();
+        for _ in npi::LEAVES..npi::NUM {
+            b.register_public_input(zero);
+        }
         pad_to_normal(&mut b, &self.common);
         let data = b.build::<C>();
         if data.common != self.common {
@@ -148,12 +163,8 @@ impl NormalCircuit {
         let verifier = b.constant_verifier_data(&inner.verifier_only);
         b.verify_proof::<C>(&proof, &verifier, &inner.common);
         b.register_public_inputs(&proof.public_inputs);
-        let zero = b.zero();
-        for _ in pi::NUM..npi::NUM {
-            b.register_public_input(zero);
-        }
         Ok(Self {
-            data: normal.finish(b)?,
+            data: normal.finish_leaf(b)?,
             inner: proof,
         })
     }

@@ -6,7 +6,7 @@ use super::super::verify::{check_state_links, check_statement};
 use super::circuits::Circuits;
 use super::leaf::ChunkLayout;
 use super::merge::{merged_normal_public_inputs, MergeInput};
-use super::normal::npi;
+use super::normal::leaf_public_inputs;
 use super::tree::fold_tree;
 use super::{pi, AggregatedProof, AggregationError};
 use plonky2::field::types::Field;
@@ -14,8 +14,9 @@ use plonky2::plonk::circuit_data::VerifierCircuitData;
 use witness::F;
 
 /// What verifying an aggregated proof needs: the root circuit's verifier
-/// data and the public inputs ([`npi`]) a proof of these chunks must have. Built
-/// deterministically from the chunk layouts, never read from the proof file.
+/// data and the public inputs ([`super::normal::npi`]) a proof of these
+/// chunks must have. Built deterministically from the chunk layouts, never
+/// read from the proof file.
 #[derive(Clone, Debug)]
 pub struct VerifierData {
     /// The root circuit (the input the BN254 wrap re-proves against).
@@ -51,9 +52,10 @@ impl VerifierData {
             let normaliser = circuits
                 .normaliser(chunk.shape())
                 .map_err(|e| AggregationError::Circuit(format!("chunk {i}: {e}")))?;
-            let mut public_inputs = chunk.public_inputs();
-            public_inputs.resize(npi::NUM, F::ZERO);
-            leaves.push((normaliser.data.verifier_data(), public_inputs));
+            leaves.push((
+                normaliser.data.verifier_data(),
+                leaf_public_inputs(chunk.public_inputs()),
+            ));
         }
         let (circuit, public_inputs) = fold_normal_tree(circuits, leaves)?;
         Ok(Self {
