@@ -4,13 +4,14 @@ use anyhow::Context;
 use clap::Args;
 use coordinator::auth::random_token;
 use coordinator::blob::FsBlobStore;
-use coordinator::pipeline::{PipelineRegistry, DEFAULT_ROWS_LOG};
+use coordinator::pipeline::{PipelineRegistry, ZkevmWrap, DEFAULT_ROWS_LOG};
 use coordinator::server::{Coordinator, CoordinatorConfig};
 use prover::backend::CpuBackend;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
+use verifier_contract::wrap::WrapSettings;
 
 /// Options for `zkr coordinator`.
 #[derive(Args)]
@@ -44,6 +45,21 @@ pub struct CoordinatorArgs {
     /// larger chunks].
     #[arg(long)]
     pub zkevm_max_chunk_rows_log: Option<usize>,
+    /// Wrap every zkEVM block for L1 on this chain: each plan ends in a wrap job, whose output
+    /// (the wrap proof file `zkr l1 verify` settles) becomes the batch's output. Needs --wrap-srs.
+    #[arg(long, requires = "wrap_srs")]
+    pub wrap_chain_id: Option<u64>,
+    /// log2 of the wrap circuit's rows (as `zkr wrap --k`; 23: one column, about 306k gas, 20 GB).
+    #[arg(long, default_value_t = 23)]
+    pub wrap_k: u32,
+    /// Bits of the wrap circuit's range-check table (below the wrap k).
+    #[arg(long, default_value_t = 15)]
+    pub wrap_lookup_bits: usize,
+    /// The SRS wrap jobs are made and checked on: a `.ptau` ceremony file or halo2 params of at
+    /// least 2^k points (`zkr keys srs` writes an insecure one for tests). Workers that run wrap
+    /// jobs need the same setup (`zkr worker --wrap-srs`).
+    #[arg(long, requires = "wrap_chain_id")]
+    pub wrap_srs: Option<PathBuf>,
 }
 
 /// Reads the operator token, creating it if the file is missing.
@@ -86,7 +102,24 @@ pub fn run(args: CoordinatorArgs) -> anyhow::Result<ExitCode> {
             rows_log: args.zkevm_chunk_rows_log,
             max_rows_log: args.zkevm_max_chunk_rows_log.unwrap_or(args.zkevm_chunk_rows_log),
         };
-        let pipelines = PipelineRegistry::builtin_on(Arc::new(CpuBackend), chunks);
+        let wrap = match (&args.wrap_srs, args.wrap_chain_id) {
+            (Some(srs), Some(chain_id)) => {
+                let settings = WrapSettings {
+                    chain_id,
+                    k: args.wrap_k,
+                    lookup_bits: args.wrap_lookup_bits,
+                };
+                let wrap = ZkevmWrap::coordinator(srs.clone(), settings).map_err(anyhow::Error::msg)?;
+                println!(
+                    "wrapping zkEVM blocks for chain {chain_id} at k = {} on the SRS in {}",
+                    args.wrap_k,
+                    srs.display()
+                );
+                Some(wrap)
+            }
+            _ => None,
+        };
+        let pipelines = PipelineRegistry::builtin_on(Arc::new(CpuBackend), chunks, wrap);
         let c = Coordinator::new(store, blobs, pipelines, config);
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await

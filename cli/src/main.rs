@@ -63,7 +63,7 @@ enum Command {
     Coordinator(coordinator::CoordinatorArgs),
     /// Run a proving-cluster worker.
     Worker(worker::WorkerArgs),
-    /// Worker key management.
+    /// Worker keys, and an insecure SRS for a test cluster's wrap jobs.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
     /// Submit a block folder to the coordinator as a batch.

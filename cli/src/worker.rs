@@ -5,7 +5,7 @@ use clap::Args;
 use coordinator::auth::WorkerIdentity;
 use coordinator::job::Capabilities;
 use coordinator::metrics::serve_metrics;
-use coordinator::pipeline::{PipelineRegistry, DEFAULT_ROWS_LOG};
+use coordinator::pipeline::{PipelineRegistry, ZkevmWrap, DEFAULT_ROWS_LOG};
 use coordinator::worker::{host_capabilities, Worker, WorkerConfig};
 use prover::backend::BackendChoice;
 use std::path::PathBuf;
@@ -32,6 +32,10 @@ pub struct WorkerArgs {
     /// Milliseconds between lease attempts while the queue is empty.
     #[arg(long, default_value_t = 200)]
     pub poll_ms: u64,
+    /// Run zkEVM wrap jobs on this SRS (the coordinator's setup: a `.ptau` ceremony file or halo2
+    /// params of at least 2^k points). Without it the worker fails the wrap jobs it leases.
+    #[arg(long)]
+    pub wrap_srs: Option<PathBuf>,
 }
 
 /// What the worker offers: the proving backend `prover::backend` picked
@@ -45,6 +49,12 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let identity = WorkerIdentity::load(&args.key)?;
     let choice = crate::gpu::backend_choice()?;
     let caps = capabilities(&choice);
+    let wrap = args
+        .wrap_srs
+        .clone()
+        .map(ZkevmWrap::worker)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     println!(
         "worker {} on {} ({} MiB)",
         identity.worker_id,
@@ -62,7 +72,7 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
                 shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
                 max_jobs: None,
             },
-            PipelineRegistry::builtin_on(choice.backend.clone(), DEFAULT_ROWS_LOG),
+            PipelineRegistry::builtin_on(choice.backend.clone(), DEFAULT_ROWS_LOG, wrap),
         );
         let (tx, rx) = tokio::sync::watch::channel(false);
         if let Some(addr) = &args.metrics_listen {

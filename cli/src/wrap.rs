@@ -11,11 +11,8 @@ use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use plonky2::plonk::circuit_data::VerifierCircuitData;
-use prover::kzg::{srs, BackendParams};
-use prover::wrap::block::{block_final_layer, BLOCK_LAYOUT};
-use prover::wrap::final_layer::FinalLayer;
-use prover::wrap::instances::{WrapInstances, NUM_INSTANCES};
-use prover::wrap::prove::{WrapInput, WrapKeys, WrapShape};
+use prover::kzg::srs;
+use prover::wrap::instances::WrapInstances;
 use prover::zkevm::aggregate::{
     verify_aggregated, verify_batch, AggregatedProof, BatchProof, BatchVerifierData, Circuits, PlonkProof, VerifierData,
 };
@@ -23,9 +20,8 @@ use prover::zkevm::proof::{C, D};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
-use verifier_contract::artifact::WrapArtifact;
 use verifier_contract::solc::Solc;
-use verifier_contract::verifier::{compile_verifier, verifier_solidity};
+use verifier_contract::wrap::{wrap_root, VerifiedRoot, WrapSettings};
 
 /// Options for `zkr wrap`.
 #[derive(Args)]
@@ -53,23 +49,6 @@ pub struct WrapArgs {
     /// Also write the SRS used (halo2 format) here, so that later wraps reuse it.
     #[arg(long)]
     save_srs: Option<PathBuf>,
-}
-
-/// Stage timings, printed at the end.
-struct Stages {
-    progress: ProgressBar,
-    rows: Vec<(&'static str, Duration)>,
-}
-
-impl Stages {
-    fn run<T>(&mut self, name: &'static str, stage: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
-        self.progress.set_message(name);
-        tracing::info!(stage = name, "wrap stage");
-        let start = Instant::now();
-        let out = stage()?;
-        self.rows.push((name, start.elapsed()));
-        Ok(out)
-    }
 }
 
 /// What is wrapped: a block's aggregated proof or a batch proof.
@@ -126,14 +105,7 @@ impl Subject {
 
     fn describe(&self, chain_id: u64) -> String {
         match self {
-            Self::Block(p) => format!(
-                "block {}, transactions {}..{}, {} steps in {} chunks, chain {chain_id}",
-                p.block,
-                p.first_tx,
-                p.end_tx,
-                p.steps,
-                p.num_chunks()
-            ),
+            Self::Block(p) => format!("{}, chain {chain_id}", p.summary()),
             Self::Batch(p) => format!(
                 "blocks {}..{}, {} steps in {} chunks, chain {chain_id}",
                 p.first_block(),
@@ -148,78 +120,57 @@ impl Subject {
 pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
     let subject = Subject::load(&args.proof)?;
     // The verifier is compiled last, after most of an hour of proving: find
-    // the compiler first.
+    // the compiler, check the proof and read the SRS first.
     let solc = Solc::locate().context("the Solidity compiler the wrap's verifier needs")?;
+    let settings = WrapSettings {
+        chain_id: args.chain_id,
+        k: args.k,
+        lookup_bits: args.lookup_bits,
+    };
     let progress = ProgressBar::new_spinner();
     progress.set_style(ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")?);
     progress.enable_steady_tick(Duration::from_millis(200));
-    let mut stages = Stages {
-        progress,
-        rows: Vec::new(),
-    };
-
-    let (root, public_inputs) = stages.run("rebuild and check the aggregation circuits", || subject.verified_root())?;
-    let (layer, final_proof) = stages.run("final layer (Poseidon-BN254): build and prove", || {
-        let layer = block_final_layer(&root, &public_inputs, args.chain_id)?;
-        let proof = layer.prove(subject.root_proof())?;
-        layer.verify(&proof)?;
-        Ok::<(FinalLayer, _), anyhow::Error>((layer, proof))
+    let ((root, public_inputs), check_stage) = timed(&progress, "rebuild and check the aggregation circuits", || {
+        subject.verified_root()
     })?;
-    let input = WrapInput {
-        layer: &layer,
-        layout: BLOCK_LAYOUT,
-        proof: &final_proof,
-    };
-    let shape = stages.run("wrap circuit: keygen assignment", || {
-        Ok(WrapShape::assign(input, args.k, args.lookup_bits)?)
-    })?;
-    let (advice_cells, advice_columns) = (shape.advice_cells, shape.advice_columns);
-    tracing::info!(
-        advice_cells,
-        advice_columns,
-        lookup_cells = shape.lookup_cells,
-        k = args.k,
-        "wrap circuit shape"
-    );
-    let params = stages.run("SRS", || match &args.srs {
-        Some(path) => Ok(srs::load(path, args.k)?),
-        None => {
-            tracing::warn!("no --srs: using an insecure local setup (tests only)");
-            Ok(srs::insecure_local(args.k))
-        }
+    let (params, srs_stage) = timed(&progress, "SRS", || {
+        Ok(match &args.srs {
+            Some(path) => srs::load(path, args.k)?,
+            None => {
+                tracing::warn!("no --srs: using an insecure local setup (tests only)");
+                srs::insecure_local(args.k)
+            }
+        })
     })?;
     if let Some(path) = &args.save_srs {
         srs::save(&params, path)?;
     }
-    let keys = stages.run("wrap keys (vk, pk)", || Ok(WrapKeys::generate(params, shape)?))?;
     let choice = backend_choice()?;
-    let (statement, proof) = stages.run("wrap proof (KZG)", || {
-        let on = BackendParams::new(keys.params.clone(), choice.backend.clone())?;
-        Ok(keys.prove(&on, input)?)
-    })?;
-    let (verifier_source, verifier) = stages.run("Solidity verifier: generate and compile", || {
-        let source = verifier_solidity(&keys.params, keys.vk(), NUM_INSTANCES)?;
-        let compiled = compile_verifier(&solc, &source)?;
-        Ok((source, compiled))
-    })?;
-    stages.progress.finish_and_clear();
-
-    let artifact = WrapArtifact {
-        subject: subject.describe(args.chain_id),
-        statement,
-        proof,
-        k: args.k,
-        verifier_source,
-        verifier_bytecode: verifier.bytecode,
-        verifier_abi: verifier.abi.to_string(),
+    let root = VerifiedRoot {
+        circuit: &root,
+        public_inputs: &public_inputs,
+        proof: subject.root_proof(),
     };
+    let wrapped = wrap_root(
+        root,
+        settings,
+        params,
+        choice.backend.clone(),
+        &solc,
+        subject.describe(args.chain_id),
+        &|name| progress.set_message(name),
+    )?;
+    progress.finish_and_clear();
+    let artifact = &wrapped.artifact;
     artifact.write(&args.out)?;
 
     println!("wrapped {} -> {}", artifact.subject, args.out.display());
     print_statement(&artifact.statement);
     println!(
-        "wrap circuit: k = {}, {advice_cells} advice cells in {advice_columns} columns; proof {} bytes; verifier creation code {} bytes; backend {}",
+        "wrap circuit: k = {}, {} advice cells in {} columns; proof {} bytes; verifier creation code {} bytes; backend {}",
         args.k,
+        wrapped.advice_cells,
+        wrapped.advice_columns,
         artifact.proof.len(),
         artifact.verifier_bytecode.len(),
         choice.describe()
@@ -227,10 +178,23 @@ pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
     if args.srs.is_none() {
         println!("SRS: insecure local setup (pass --srs with a ceremony file for a deployment)");
     }
-    for (name, time) in &stages.rows {
+    for (name, time) in [check_stage, srs_stage].iter().chain(&wrapped.stages) {
         println!("  {name:<46} {:>8.1} s", time.as_secs_f64());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs one stage under the progress bar; returns its result and its name and duration.
+fn timed<T>(
+    progress: &ProgressBar,
+    name: &'static str,
+    stage: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<(T, (&'static str, Duration))> {
+    progress.set_message(name);
+    tracing::info!(stage = name, "wrap stage");
+    let start = Instant::now();
+    let out = stage()?;
+    Ok((out, (name, start.elapsed())))
 }
 
 /// Prints the statement the contracts check.

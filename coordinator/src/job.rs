@@ -174,7 +174,8 @@ pub struct NewJob {
     pub index: u32,
     /// Jobs whose outputs are this job's inputs, in order (left child first).
     pub deps: Vec<String>,
-    /// For chunk jobs, the blob holding the chunk's input.
+    /// The blob holding the job's own input: a chunk's, or a wrap job's
+    /// parameters when its pipeline has them.
     pub input_blob: Option<String>,
     /// What a worker must offer to run it.
     pub requirement: Requirement,
@@ -195,7 +196,7 @@ pub struct JobRecord {
     pub index: u32,
     /// Current state.
     pub state: JobState,
-    /// Input blob (chunk jobs only).
+    /// The job's own input blob (chunk jobs, and wrap jobs with parameters).
     pub input_blob: Option<String>,
     /// Output blob once done.
     pub output_blob: Option<String>,
@@ -230,8 +231,8 @@ pub struct LeasedJob {
     pub level: u32,
     /// Position within its level.
     pub index: u32,
-    /// Input blobs in order: the chunk input for chunk jobs, the children's
-    /// outputs (left first) for aggregation and wrap jobs.
+    /// Input blobs in order: the job's own input if it has one (a chunk's,
+    /// a wrap's parameters), then its dependencies' outputs (left first).
     pub inputs: Vec<String>,
     /// Which lease attempt this is (1 for the first).
     pub attempt: u32,

@@ -10,6 +10,9 @@ pub struct PlanShape {
     pub chunk_inputs: Vec<String>,
     /// Whether a wrap job sits above the aggregation root.
     pub wrap: bool,
+    /// Blob of the wrap job's own input (its parameters), which it reads
+    /// before the root's output; `None` when it reads only that output.
+    pub wrap_input: Option<String>,
     /// Requirement of each job kind, in [`JobKind::ALL`] order.
     pub requirements: [Requirement; 3],
 }
@@ -90,7 +93,7 @@ pub fn plan(batch: &str, shape: &PlanShape) -> Option<Plan> {
             level: level + 1,
             index: 0,
             deps: vec![root],
-            input_blob: None,
+            input_blob: shape.wrap_input.clone(),
             requirement: requirement(shape, JobKind::Wrap),
         });
         root = id;
@@ -106,6 +109,7 @@ mod tests {
         PlanShape {
             chunk_inputs: (0..n).map(|i| format!("blob{i}")).collect(),
             wrap,
+            wrap_input: None,
             requirements: [Requirement::default(); 3],
         }
     }
@@ -123,6 +127,22 @@ mod tests {
             .find(|j| j.id == "b/aggregate/2/0")
             .expect("top aggregate");
         assert_eq!(top.deps, vec!["b/aggregate/1/0", "b/aggregate/1/1"]);
+    }
+
+    #[test]
+    fn a_wrap_job_reads_its_own_input_before_the_root() {
+        let mut with_input = shape(2, true);
+        with_input.wrap_input = Some("params".into());
+        let p = plan("b", &with_input).expect("plan");
+        let wrap = p.jobs.last().expect("jobs");
+        assert_eq!((wrap.kind, wrap.id.as_str()), (JobKind::Wrap, "b/wrap/2/0"));
+        assert_eq!(wrap.input_blob.as_deref(), Some("params"));
+        assert_eq!(wrap.deps, vec!["b/aggregate/1/0"]);
+        assert!(p
+            .jobs
+            .iter()
+            .filter(|j| j.kind != JobKind::Chunk)
+            .all(|j| j.kind == JobKind::Wrap || j.input_blob.is_none()));
     }
 
     #[test]

@@ -295,9 +295,14 @@ impl Coordinator {
         let created = blocking(move || {
             let chunks = p.split(&input).map_err(|e| ApiError::bad_request(e.to_string()))?;
             let chunk_inputs = chunks.iter().map(|c| me.blobs.put(c)).collect::<Result<Vec<_>, _>>()?;
+            let wrap_input = match p.wrap_input() {
+                Some(input) if p.has_wrap() => Some(me.blobs.put(&input)?),
+                _ => None,
+            };
             let shape = PlanShape {
                 chunk_inputs,
                 wrap: p.has_wrap(),
+                wrap_input,
                 requirements: JobKind::ALL.map(|k| p.requirement(k)),
             };
             let plan = plan(&id, &shape).ok_or_else(|| ApiError::bad_request("the batch has no chunks"))?;
@@ -386,10 +391,9 @@ impl Coordinator {
                 .pipelines
                 .get(&batch.pipeline)
                 .ok_or_else(|| ApiError::internal(format!("pipeline {} missing", batch.pipeline)))?;
-            let input_names = match job.input_blob.clone() {
-                Some(b) => vec![b],
-                None => me.store.dependency_outputs(&job_id)?,
-            };
+            // As the lease gave them: the job's own input, then its dependencies' outputs.
+            let mut input_names: Vec<String> = job.input_blob.clone().into_iter().collect();
+            input_names.extend(me.store.dependency_outputs(&job_id)?);
             let inputs = input_names
                 .iter()
                 .map(|h| me.blobs.get(h))

@@ -18,6 +18,7 @@ fn add_batch(store: &dyn JobStore, id: &str, chunks: usize, gpu_wrap: bool, max_
     let shape = PlanShape {
         chunk_inputs: (0..chunks).map(|i| format!("{id}-in{i}")).collect(),
         wrap: true,
+        wrap_input: Some(format!("{id}-wrap")),
         requirements,
     };
     let p = plan(id, &shape).expect("plan");
@@ -125,7 +126,11 @@ fn suite(store: &dyn JobStore) {
         .expect("wrap for the GPU worker");
     assert_eq!(
         (wrap.kind, wrap.inputs.clone()),
-        (JobKind::Wrap, vec!["out-b2/aggregate/2/0".to_string()])
+        (
+            JobKind::Wrap,
+            vec!["b2-wrap".to_string(), "out-b2/aggregate/2/0".to_string()]
+        ),
+        "a wrap job reads its own input, then the root's output"
     );
     store.complete(&wrap.id, "w-gpu", "final", now_ms()).expect("complete");
     assert_eq!(
@@ -158,6 +163,7 @@ fn add_batch_err(store: &dyn JobStore) -> StoreError {
         &PlanShape {
             chunk_inputs: vec!["x".into()],
             wrap: false,
+            wrap_input: None,
             requirements: [Requirement::default(); 3],
         },
     )

@@ -3,14 +3,22 @@
 //! coordinator's checks accept exactly the right proofs.
 
 use coordinator::job::JobKind;
-use coordinator::pipeline::{ChunkJobInput, JobSpec, PipelineError, ProofPipeline, ZkevmPipeline};
+use coordinator::pipeline::{
+    ChunkJobInput, JobSpec, PipelineError, ProofPipeline, WrapJobParams, ZkevmPipeline, ZkevmWrap,
+};
 use prover::backend::CpuBackend;
 use prover::zkevm::aggregate::{verify_aggregated, AggregatedProof, Circuits, VerifierData};
 use std::path::Path;
 use std::sync::Arc;
+use verifier_contract::artifact::WrapArtifact;
+use verifier_contract::wrap::WrapSettings;
 use witness::ChunkSize;
 
 const ROWS_LOG: usize = 8;
+/// The wrap size the refusal checks plan with (they stop before proving).
+const WRAP_K: u32 = 8;
+/// The chain the bundled wrap proofs are for.
+const DEMO_CHAIN_ID: u64 = 679;
 
 fn spec(kind: JobKind, level: u32, index: u32) -> JobSpec {
     JobSpec { kind, level, index }
@@ -177,4 +185,62 @@ fn chunk_and_aggregation_jobs_prove_a_block_and_the_checks_reject_wrong_results(
         "{}",
         p.describe_output(&root)
     );
+    wrap_jobs_check_their_setup_and_statement(&p, &root);
+}
+
+/// What a wrap job refuses before any proving: a worker without an SRS, a
+/// worker on another setup, and (on the coordinator) a wrap proof file
+/// whose statement or size is not its root's. The whole wrap runs in the
+/// `zkevm_wrap` test (ignored: tens of minutes).
+fn wrap_jobs_check_their_setup_and_statement(without_wrap: &ZkevmPipeline, root: &[u8]) {
+    let wrap = spec(JobKind::Wrap, 2, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let setup = |name: &str| {
+        let path = dir.path().join(name);
+        prover::kzg::srs::save(&prover::kzg::srs::insecure_local(WRAP_K), &path).unwrap();
+        path
+    };
+    let (ours, theirs) = (setup("ours.srs"), setup("theirs.srs"));
+    let settings = WrapSettings {
+        chain_id: DEMO_CHAIN_ID,
+        k: WRAP_K,
+        lookup_bits: 4,
+    };
+    let coordinator = ZkevmPipeline::new(Arc::new(CpuBackend), ROWS_LOG)
+        .with_wrap(ZkevmWrap::coordinator(ours.clone(), settings).expect("the coordinator's wrap setup"));
+    assert!(coordinator.has_wrap() && !without_wrap.has_wrap());
+    assert_eq!(
+        coordinator.requirement(JobKind::Wrap).min_memory_mb,
+        coordinator::pipeline::wrap_memory_mb(WRAP_K)
+    );
+    let params = coordinator.wrap_input().expect("a wrap job input");
+    let decoded: WrapJobParams = executor::codec::from_bincode(&params, Path::new("params"), "WrapJobParams").unwrap();
+    assert_eq!(decoded.settings, settings);
+    let inputs = [params, root.to_vec()];
+
+    match without_wrap.run(&wrap, &inputs) {
+        Err(PipelineError::BadInput { detail, .. }) => assert!(detail.contains("--wrap-srs"), "{detail}"),
+        other => panic!("expected a worker without an SRS to refuse the wrap job, got {other:?}"),
+    }
+    let elsewhere = ZkevmPipeline::new(Arc::new(CpuBackend), ROWS_LOG)
+        .with_wrap(ZkevmWrap::worker(theirs).expect("a worker's wrap setup"));
+    match elsewhere.run(&wrap, &inputs) {
+        Err(PipelineError::BadInput { detail, .. }) => assert!(detail.contains("another SRS"), "{detail}"),
+        other => panic!("expected a worker on another setup to refuse the wrap job, got {other:?}"),
+    }
+
+    // The bundled wrap proof file is of another size (k = 23) and, at this
+    // size, for another block.
+    let bundled = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/wrap/demo.wrap")).unwrap();
+    let refusal = |output: &[u8]| match coordinator.verify(&wrap, &inputs, output) {
+        Err(PipelineError::Rejected { detail, .. }) => detail,
+        other => panic!("expected the wrap output to be rejected, got {other:?}"),
+    };
+    assert!(refusal(&bundled).contains("k = 23"), "{}", refusal(&bundled));
+    let mut resized = WrapArtifact::from_bytes(&bundled, Path::new("demo.wrap")).unwrap();
+    resized.k = WRAP_K;
+    let resized = resized.to_bytes().unwrap();
+    assert!(refusal(&resized).contains("the root proves"), "{}", refusal(&resized));
+    assert!(rejected(coordinator.verify(&wrap, &inputs, b"not a wrap proof")));
+    assert!(coordinator.describe_output(&bundled).contains("wrap proof for L1"));
 }

@@ -4,7 +4,8 @@
 //! ([`rollup`], layout in [`prover::wrap::instances`]), the compiler that
 //! builds them ([`solc`]), and an in-process chain that deploys and calls
 //! them inside revm ([`evm`]); the wrap proof file ([`artifact`]) and settling
-//! it on such a chain ([`settle`]).
+//! it on such a chain ([`settle`]); making a wrap proof file from a verified
+//! aggregation root and checking one made elsewhere ([`wrap`]).
 
 pub mod artifact;
 pub mod evm;
@@ -12,3 +13,4 @@ pub mod rollup;
 pub mod settle;
 pub mod solc;
 pub mod verifier;
+pub mod wrap;

@@ -6,10 +6,12 @@
 mod digest;
 mod poseidon;
 mod zkevm;
+mod zkevm_wrap;
 
 pub use digest::DigestTreePipeline;
 pub use poseidon::PoseidonCommitmentPipeline;
 pub use zkevm::{ChunkJobInput, ZkevmPipeline, DEFAULT_ROWS_LOG};
+pub use zkevm_wrap::{wrap_memory_mb, WrapJobParams, ZkevmWrap};
 
 use crate::job::{JobKind, Requirement};
 use prover::backend::{Backend, CpuBackend};
@@ -74,11 +76,18 @@ pub trait ProofPipeline: Send + Sync {
     /// Whether the plan has a wrap job above the aggregation root.
     fn has_wrap(&self) -> bool;
 
+    /// The wrap job's own input (its parameters), passed before the root's
+    /// output; `None` (the default) when the wrap reads only that output.
+    fn wrap_input(&self) -> Option<Vec<u8>> {
+        None
+    }
+
     /// What a worker must offer to run a job of `kind`.
     fn requirement(&self, kind: JobKind) -> Requirement;
 
-    /// Runs a job. `inputs` are the chunk input for chunk jobs, or the
-    /// children's outputs (left first) for aggregation and wrap jobs.
+    /// Runs a job. `inputs` are the chunk input for chunk jobs, the
+    /// children's outputs (left first) for aggregation jobs, and for a wrap
+    /// job its own input ([`Self::wrap_input`]) if any, then the root's output.
     fn run(&self, job: &JobSpec, inputs: &[Vec<u8>]) -> Result<Vec<u8>, PipelineError>;
 
     /// Checks an output against the job's inputs (which the coordinator has
@@ -99,16 +108,25 @@ impl PipelineRegistry {
     /// The pipelines this build ships, proving on the CPU backend, with
     /// zkEVM chunks of the default size: see [`Self::builtin_on`].
     pub fn builtin() -> Self {
-        Self::builtin_on(Arc::new(CpuBackend), DEFAULT_ROWS_LOG)
+        Self::builtin_on(Arc::new(CpuBackend), DEFAULT_ROWS_LOG, None)
     }
 
     /// The pipelines this build ships: the zkEVM blocks (committing through
     /// `backend`; blocks are cut into chunks of `zkevm_chunks`, which matters
-    /// only where batches are split, on the coordinator), the Poseidon
-    /// commitment proofs and the SHA-256 digest tree.
-    pub fn builtin_on(backend: Arc<dyn Backend>, zkevm_chunks: impl Into<ChunkSize>) -> Self {
+    /// only where batches are split, on the coordinator; wrapped for L1 with
+    /// `zkevm_wrap` where given), the Poseidon commitment proofs and the
+    /// SHA-256 digest tree.
+    pub fn builtin_on(
+        backend: Arc<dyn Backend>,
+        zkevm_chunks: impl Into<ChunkSize>,
+        zkevm_wrap: Option<ZkevmWrap>,
+    ) -> Self {
         let mut r = Self::default();
-        r.add(Arc::new(ZkevmPipeline::new(backend, zkevm_chunks)));
+        let zkevm = ZkevmPipeline::new(backend, zkevm_chunks);
+        r.add(Arc::new(match zkevm_wrap {
+            Some(wrap) => zkevm.with_wrap(wrap),
+            None => zkevm,
+        }));
         r.add(Arc::new(PoseidonCommitmentPipeline::default()));
         r.add(Arc::new(DigestTreePipeline));
         r
@@ -127,6 +145,30 @@ impl PipelineRegistry {
     /// Names of every pipeline, sorted.
     pub fn names(&self) -> Vec<&'static str> {
         self.pipelines.keys().copied().collect()
+    }
+}
+
+/// A job's input is not what its pipeline expects.
+fn bad_input(job: &JobSpec, detail: String) -> PipelineError {
+    PipelineError::BadInput {
+        job: job.to_string(),
+        detail,
+    }
+}
+
+/// A job's output does not verify.
+fn rejected(job: &JobSpec, detail: String) -> PipelineError {
+    PipelineError::Rejected {
+        job: job.to_string(),
+        detail,
+    }
+}
+
+/// Running a job failed.
+fn run_failed(job: &JobSpec, detail: String) -> PipelineError {
+    PipelineError::Run {
+        job: job.to_string(),
+        detail,
     }
 }
 

@@ -19,6 +19,9 @@
 //!   (left first); the worker proves the merge circuit and returns the
 //!   aggregated proof of both runs of chunks. The root's output is the
 //!   block's aggregated proof (`ZKRAGG02`), which `zkr verify` checks.
+//! - **Wrap job** (when the coordinator is given wrap settings and an SRS):
+//!   the root's proof wrapped for L1; the batch's output is then the wrap
+//!   proof file ([`super::zkevm_wrap`]).
 //!
 //! The coordinator never trusts what a worker says about a proof: it derives
 //! the chunk layout a chunk job's proof must have from the witness it made
@@ -26,7 +29,8 @@
 //! already accepted), rebuilds every circuit from those layouts and verifies
 //! the proof against them.
 
-use super::{expect_inputs, JobSpec, PipelineError, ProofPipeline};
+use super::zkevm_wrap::{wrap_memory_mb, ZkevmWrap};
+use super::{bad_input, expect_inputs, rejected, run_failed, JobSpec, PipelineError, ProofPipeline};
 use crate::job::{JobKind, Requirement};
 use executor::trace::TxTrace;
 use executor::{BlockInput, ExecOptions};
@@ -39,6 +43,7 @@ use prover::zkevm::tables::CPU;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
+use verifier_contract::artifact::WrapArtifact;
 use witness::state::StateWitness;
 use witness::{ChunkSize, ChunkWitness};
 
@@ -90,6 +95,7 @@ pub struct ZkevmPipeline {
     backend: Arc<dyn Backend>,
     chunks: ChunkSize,
     circuits: Mutex<Circuits>,
+    wrap: Option<ZkevmWrap>,
 }
 
 impl ZkevmPipeline {
@@ -101,43 +107,40 @@ impl ZkevmPipeline {
             backend,
             chunks: chunks.into(),
             circuits: Mutex::new(Circuits::new()),
+            wrap: None,
         }
+    }
+
+    /// Runs (on a worker) or plans and checks (on a coordinator) wrap jobs.
+    pub fn with_wrap(mut self, wrap: ZkevmWrap) -> Self {
+        self.wrap = Some(wrap);
+        self
+    }
+
+    /// The wrap setup, or why a wrap job cannot run here.
+    fn wrap(&self, job: &JobSpec) -> Result<&ZkevmWrap, PipelineError> {
+        self.wrap.as_ref().ok_or_else(|| {
+            bad_input(
+                job,
+                "this process has no wrap SRS (start the worker with --wrap-srs, the same setup as the coordinator's)"
+                    .into(),
+            )
+        })
+    }
+
+    /// Rebuilds the circuits of a root proof's chunks and checks the proof.
+    fn root_data(&self, proof: &AggregatedProof) -> Result<VerifierData, String> {
+        guarded("verification", || {
+            let data = VerifierData::for_chunks(&mut self.circuits(), &proof.chunks).map_err(|e| e.to_string())?;
+            verify_aggregated(proof, &data).map_err(|e| e.to_string())?;
+            Ok(data)
+        })
     }
 
     /// The circuit cache. A panic while it was held (a malformed proof that
     /// plonky2 trips over) leaves it usable: built circuits stay valid.
     fn circuits(&self) -> MutexGuard<'_, Circuits> {
         self.circuits.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Rebuilds the circuits of `proof`'s chunks and verifies it.
-    fn check(&self, job: &JobSpec, proof: &AggregatedProof) -> Result<(), PipelineError> {
-        guarded("verification", || {
-            let data = VerifierData::for_chunks(&mut self.circuits(), &proof.chunks).map_err(|e| e.to_string())?;
-            verify_aggregated(proof, &data).map_err(|e| e.to_string())
-        })
-        .map_err(|e| rejected(job, e))
-    }
-}
-
-fn bad_input(job: &JobSpec, detail: String) -> PipelineError {
-    PipelineError::BadInput {
-        job: job.to_string(),
-        detail,
-    }
-}
-
-fn rejected(job: &JobSpec, detail: String) -> PipelineError {
-    PipelineError::Rejected {
-        job: job.to_string(),
-        detail,
-    }
-}
-
-fn run_failed(job: &JobSpec, detail: String) -> PipelineError {
-    PipelineError::Run {
-        job: job.to_string(),
-        detail,
     }
 }
 
@@ -199,13 +202,21 @@ impl ProofPipeline for ZkevmPipeline {
     }
 
     fn has_wrap(&self) -> bool {
-        false
+        self.wrap.as_ref().is_some_and(|w| w.settings().is_some())
     }
 
-    fn requirement(&self, _kind: JobKind) -> Requirement {
+    fn wrap_input(&self) -> Option<Vec<u8>> {
+        self.wrap.as_ref()?.job_input()
+    }
+
+    fn requirement(&self, kind: JobKind) -> Requirement {
+        let wrap_k = self.wrap.as_ref().and_then(ZkevmWrap::settings).map(|s| s.k);
         Requirement {
             needs_gpu: false,
-            min_memory_mb: 2048,
+            min_memory_mb: match (kind, wrap_k) {
+                (JobKind::Wrap, Some(k)) => wrap_memory_mb(k),
+                _ => 2048,
+            },
         }
     }
 
@@ -227,12 +238,19 @@ impl ProofPipeline for ZkevmPipeline {
                 let right = decode_proof(&inputs[1]).map_err(|e| bad_input(job, format!("right child: {e}")))?;
                 merge_aggregated(&mut self.circuits(), &left, &right).map_err(|e| run_failed(job, e.to_string()))?
             }
-            JobKind::Wrap => return Err(bad_input(job, "the zkevm pipeline has no wrap job yet".into())),
+            JobKind::Wrap => {
+                return self
+                    .wrap(job)?
+                    .run(job, inputs, self.backend.clone(), |root| self.root_data(root))
+            }
         };
         encode_proof(job, &proof)
     }
 
     fn verify(&self, job: &JobSpec, inputs: &[Vec<u8>], output: &[u8]) -> Result<(), PipelineError> {
+        if job.kind == JobKind::Wrap {
+            return self.wrap(job)?.verify(job, inputs, output, |root| self.root_data(root));
+        }
         let proof = decode_proof(output).map_err(|e| rejected(job, e))?;
         let (block, chunks) = match job.kind {
             JobKind::Chunk => {
@@ -246,7 +264,7 @@ impl ProofPipeline for ZkevmPipeline {
                 let right = decode_proof(&inputs[1]).map_err(|e| bad_input(job, format!("right child: {e}")))?;
                 (left.block, [left.chunks, right.chunks].concat())
             }
-            JobKind::Wrap => return Err(bad_input(job, "the zkevm pipeline has no wrap job yet".into())),
+            JobKind::Wrap => unreachable!("wrap outputs are checked above"),
         };
         if proof.block != block {
             return Err(rejected(
@@ -260,10 +278,21 @@ impl ProofPipeline for ZkevmPipeline {
                 "the proof lists other chunks (statements or table degrees) than the job's".into(),
             ));
         }
-        self.check(job, &proof)
+        self.root_data(&proof).map(drop).map_err(|e| rejected(job, e))
     }
 
     fn describe_output(&self, output: &[u8]) -> String {
+        if let Ok(wrap) = WrapArtifact::from_bytes(output, Path::new("batch output")) {
+            return format!(
+                "{}: wrap proof for L1 (k = {}, {} bytes), old root 0x{}, new root 0x{}, data hash 0x{}",
+                wrap.subject,
+                wrap.k,
+                wrap.proof.len(),
+                hex::encode(wrap.statement.old_root),
+                hex::encode(wrap.statement.new_root),
+                hex::encode(wrap.statement.data_hash)
+            );
+        }
         match decode_proof(output) {
             Ok(p) => format!(
                 "block {}: transactions {}..{}, {} EVM steps in {} chunks, one aggregated plonky2 proof ({} KiB)",

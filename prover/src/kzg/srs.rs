@@ -105,6 +105,17 @@ pub fn load(path: &Path, k: u32) -> Result<ParamsKZG<Bn256>, SrsError> {
     Ok(params)
 }
 
+/// `[τ]G1` of `params` in raw form (64 bytes): two SRS share it exactly
+/// when they share `τ` (a larger SRS cut down keeps it), so it names the
+/// setup that keys and proofs were made on.
+pub fn fingerprint(params: &ParamsKZG<Bn256>) -> Vec<u8> {
+    params.get_g().get(1).map_or_else(Vec::new, |tau| {
+        let mut bytes = tau.x.to_raw_bytes();
+        bytes.extend(tau.y.to_raw_bytes());
+        bytes
+    })
+}
+
 /// Writes `params` in halo2's format (checked coordinates, module doc).
 pub fn save(params: &ParamsKZG<Bn256>, path: &Path) -> Result<(), SrsError> {
     let mut out = Vec::new();

@@ -109,6 +109,25 @@ impl WrapShape {
     }
 }
 
+impl WrapShape {
+    /// The verifying key of this circuit on `params` (which must have
+    /// exactly `2^k` points): all that checking its proofs takes, without
+    /// the proving key's cost.
+    pub fn verifying_key(&self, params: &ParamsKZG<Bn256>) -> Result<VerifyingKey<G1Affine>, WrapProveError> {
+        let srs = params.k();
+        if srs != self.k {
+            return Err(WrapProveError::SrsSize { srs, circuit: self.k });
+        }
+        keygen_vk(params, &self.builder).map_err(|source| {
+            KzgError::Halo2 {
+                stage: "keygen_vk",
+                source,
+            }
+            .into()
+        })
+    }
+}
+
 /// The wrap circuit's proving and verifying keys on one SRS.
 pub struct WrapKeys {
     /// The SRS.
@@ -123,13 +142,11 @@ impl WrapKeys {
     /// Generates the keys of `shape`'s circuit on `params` (which must have
     /// exactly `2^shape.k` points).
     pub fn generate(params: ParamsKZG<Bn256>, shape: WrapShape) -> Result<Self, WrapProveError> {
-        let srs = params.k();
-        if srs != shape.k {
-            return Err(WrapProveError::SrsSize { srs, circuit: shape.k });
-        }
-        let halo2 = |stage: &'static str| move |source| KzgError::Halo2 { stage, source };
-        let vk = keygen_vk(&params, &shape.builder).map_err(halo2("keygen_vk"))?;
-        let pk = keygen_pk(&params, vk, &shape.builder).map_err(halo2("keygen_pk"))?;
+        let vk = shape.verifying_key(&params)?;
+        let pk = keygen_pk(&params, vk, &shape.builder).map_err(|source| KzgError::Halo2 {
+            stage: "keygen_pk",
+            source,
+        })?;
         Ok(Self {
             params,
             pk,

@@ -96,6 +96,18 @@ impl AggregatedProof {
         self.chunks.len()
     }
 
+    /// What it proves, for people: block, transactions, steps and chunks.
+    pub fn summary(&self) -> String {
+        format!(
+            "block {}, transactions {}..{}, {} steps in {} chunks",
+            self.block,
+            self.first_tx,
+            self.end_tx,
+            self.steps,
+            self.num_chunks()
+        )
+    }
+
     /// Whether `bytes` start like a serialised aggregated proof.
     pub fn is_aggregated(bytes: &[u8]) -> bool {
         bytes.starts_with(MAGIC)

@@ -1,0 +1,210 @@
+//! The zkEVM pipeline's wrap job: the block's aggregated proof wrapped for
+//! L1 ([`verifier_contract::wrap`]), into the same wrap proof file
+//! (`ZKRWRAP1`) that `zkr wrap` writes.
+//!
+//! - **Planned** by a coordinator given wrap settings (chain id, `k`,
+//!   lookup bits) and an SRS file: every block's plan then ends in a wrap
+//!   job above the aggregation root.
+//! - **Input**: [`WrapJobParams`] (bincode: the settings and the SRS's
+//!   fingerprint), then the root's aggregated proof.
+//! - **Run** by a worker given an SRS file of the same setup (a `.ptau`
+//!   ceremony file or halo2 params of at least `2^k` points): it checks the
+//!   fingerprint, rebuilds and checks the root circuit, and wraps it on its
+//!   backend (the MSMs on the GPU where it has one), then compiles the
+//!   verifier with solc-js.
+//! - **Output**: the wrap proof file, which becomes the batch's output:
+//!   `zkr status --id <batch> --out block.wrap` saves it and
+//!   `zkr l1 verify block.wrap` settles it.
+//! - **Check**: the coordinator trusts nothing in the file: a
+//!   [`WrapChecker`] on its own SRS derives the verifying key and the
+//!   verifier (minutes the first time for a root circuit, then kept), and
+//!   requires the file's verifier, statement and proof to match.
+
+use super::{bad_input, expect_inputs, rejected, run_failed, JobSpec, PipelineError};
+use halo2_proofs::halo2curves::bn256::Bn256;
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use prover::backend::Backend;
+use prover::kzg::srs;
+use prover::zkevm::aggregate::{AggregatedProof, VerifierData};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use verifier_contract::artifact::WrapArtifact;
+use verifier_contract::solc::Solc;
+use verifier_contract::wrap::{wrap_root, VerifiedRoot, WrapChecker, WrapSettings};
+
+/// A wrap job's own input: the settings it is made with, and the
+/// fingerprint of the SRS its keys must be on ([`srs::fingerprint`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrapJobParams {
+    /// Chain id, `k` and lookup bits.
+    pub settings: WrapSettings,
+    /// `[τ]G1` of the coordinator's SRS.
+    pub srs: Vec<u8>,
+}
+
+/// What a process needs for the zkEVM pipeline's wrap jobs: the SRS file,
+/// solc-js, and on a coordinator the settings it plans them with.
+pub struct ZkevmWrap {
+    srs_file: PathBuf,
+    solc: Solc,
+    /// A coordinator's settings and checker (on the SRS at the settings' `k`).
+    plans: Option<(WrapSettings, WrapChecker)>,
+    /// The SRS last loaded to run a job, with its `k`.
+    loaded: Mutex<Option<Arc<ParamsKZG<Bn256>>>>,
+}
+
+/// Memory (MiB) a wrap at `2^k` rows takes: measured 7.7, 12.2 and 20.0 GB
+/// at k = 21, 22 and 23 on the demo block (bench/RESULTS.md).
+pub fn wrap_memory_mb(k: u32) -> u64 {
+    3_500 + ((2_100u64 << k.min(40)) >> 20)
+}
+
+impl ZkevmWrap {
+    /// A worker's: runs wrap jobs at the `k` each asks for, on the SRS in
+    /// `srs_file` (loaded when a job first needs it).
+    pub fn worker(srs_file: PathBuf) -> Result<Self, String> {
+        Ok(Self {
+            srs_file,
+            solc: Solc::locate().map_err(|e| format!("wrap jobs compile their verifier: {e}"))?,
+            plans: None,
+            loaded: Mutex::new(None),
+        })
+    }
+
+    /// A coordinator's: plans a wrap job with `settings` above every
+    /// block's root, and checks them on the SRS in `srs_file` (loaded now).
+    pub fn coordinator(srs_file: PathBuf, settings: WrapSettings) -> Result<Self, String> {
+        settings.check().map_err(|e| e.to_string())?;
+        let mut wrap = Self::worker(srs_file)?;
+        let params = wrap.params(settings.k)?;
+        let checker = WrapChecker::new(params, wrap.solc.clone());
+        wrap.plans = Some((settings, checker));
+        Ok(wrap)
+    }
+
+    /// The settings wrap jobs are planned with (a coordinator's).
+    pub fn settings(&self) -> Option<WrapSettings> {
+        self.plans.as_ref().map(|(settings, _)| *settings)
+    }
+
+    /// The wrap job's own input, on a coordinator.
+    pub fn job_input(&self) -> Option<Vec<u8>> {
+        let (settings, checker) = self.plans.as_ref()?;
+        Some(executor::codec::to_bincode(&WrapJobParams {
+            settings: *settings,
+            srs: srs::fingerprint(checker.params()),
+        }))
+    }
+
+    /// The SRS at `2^k` points, loaded from the file once per `k`.
+    fn params(&self, k: u32) -> Result<Arc<ParamsKZG<Bn256>>, String> {
+        let mut loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(params) = loaded
+            .as_ref()
+            .filter(|p| halo2_proofs::poly::commitment::Params::k(p.as_ref()) == k)
+        {
+            return Ok(params.clone());
+        }
+        let params = Arc::new(srs::load(&self.srs_file, k).map_err(|e| format!("the wrap SRS: {e}"))?);
+        *loaded = Some(params.clone());
+        Ok(params)
+    }
+
+    /// Runs a wrap job: `inputs` are its parameters and the root's
+    /// aggregated proof; returns the wrap proof file's bytes.
+    pub fn run(
+        &self,
+        job: &JobSpec,
+        inputs: &[Vec<u8>],
+        backend: Arc<dyn Backend>,
+        root_data: impl FnOnce(&AggregatedProof) -> Result<VerifierData, String>,
+    ) -> Result<Vec<u8>, PipelineError> {
+        let (params, root) = decode_inputs(job, inputs)?;
+        let setup = self.params(params.settings.k).map_err(|e| run_failed(job, e))?;
+        if srs::fingerprint(&setup) != params.srs {
+            return Err(bad_input(
+                job,
+                format!(
+                    "the job's keys are on another SRS than this worker's {} (its [tau]G1 is {}, this one's {})",
+                    self.srs_file.display(),
+                    short_hex(&params.srs),
+                    short_hex(&srs::fingerprint(&setup))
+                ),
+            ));
+        }
+        let data = root_data(&root).map_err(|e| bad_input(job, format!("the root proof: {e}")))?;
+        let verified = VerifiedRoot {
+            circuit: &data.circuit,
+            public_inputs: &data.public_inputs,
+            proof: &root.proof,
+        };
+        let subject = format!("{}, chain {}", root.summary(), params.settings.chain_id);
+        let wrapped = wrap_root(
+            verified,
+            params.settings,
+            setup.as_ref().clone(),
+            backend,
+            &self.solc,
+            subject,
+            &|_| (),
+        )
+        .map_err(|e| run_failed(job, e.to_string()))?;
+        for (stage, time) in &wrapped.stages {
+            tracing::info!(stage, seconds = time.as_secs_f64(), "wrap stage done");
+        }
+        wrapped.artifact.to_bytes().map_err(|e| run_failed(job, e.to_string()))
+    }
+
+    /// Checks a wrap job's output (a coordinator's check; the root proof in
+    /// `inputs` was accepted already, `root_data` gives its circuit).
+    pub fn verify(
+        &self,
+        job: &JobSpec,
+        inputs: &[Vec<u8>],
+        output: &[u8],
+        root_data: impl FnOnce(&AggregatedProof) -> Result<VerifierData, String>,
+    ) -> Result<(), PipelineError> {
+        let Some((settings, checker)) = &self.plans else {
+            return Err(bad_input(
+                job,
+                "this process plans no wrap jobs, so it checks none".into(),
+            ));
+        };
+        let (params, root) = decode_inputs(job, inputs)?;
+        if params.settings != *settings {
+            return Err(bad_input(
+                job,
+                format!(
+                    "the job was planned with {:?}, this coordinator wraps with {settings:?}",
+                    params.settings
+                ),
+            ));
+        }
+        let artifact =
+            WrapArtifact::from_bytes(output, Path::new("wrap job output")).map_err(|e| rejected(job, e.to_string()))?;
+        let data = root_data(&root).map_err(|e| bad_input(job, format!("the root proof: {e}")))?;
+        let verified = VerifiedRoot {
+            circuit: &data.circuit,
+            public_inputs: &data.public_inputs,
+            proof: &root.proof,
+        };
+        checker
+            .check(verified, *settings, &artifact)
+            .map_err(|e| rejected(job, e.to_string()))
+    }
+}
+
+/// A wrap job's parameters and root proof.
+fn decode_inputs(job: &JobSpec, inputs: &[Vec<u8>]) -> Result<(WrapJobParams, AggregatedProof), PipelineError> {
+    expect_inputs(job, inputs, 2)?;
+    let params: WrapJobParams = executor::codec::from_bincode(&inputs[0], Path::new("wrap job input"), "WrapJobParams")
+        .map_err(|e| bad_input(job, e.to_string()))?;
+    let root = AggregatedProof::from_bytes(&inputs[1]).map_err(|e| bad_input(job, format!("the root proof: {e}")))?;
+    Ok((params, root))
+}
+
+/// The first bytes of `bytes` in hex, for messages.
+fn short_hex(bytes: &[u8]) -> String {
+    format!("{}..", hex::encode(&bytes[..bytes.len().min(8)]))
+}
