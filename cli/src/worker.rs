@@ -33,7 +33,8 @@ pub struct WorkerArgs {
     #[arg(long, default_value_t = 200)]
     pub poll_ms: u64,
     /// Run zkEVM wrap jobs on this SRS (the coordinator's setup: a `.ptau` ceremony file or halo2
-    /// params of at least 2^k points). Without it the worker fails the wrap jobs it leases.
+    /// params of at least 2^k points). The worker offers it to the coordinator, which leases wrap
+    /// jobs only to workers holding their SRS.
     #[arg(long)]
     pub wrap_srs: Option<PathBuf>,
 }
@@ -48,13 +49,17 @@ fn capabilities(choice: &BackendChoice) -> Capabilities {
 pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let identity = WorkerIdentity::load(&args.key)?;
     let choice = crate::gpu::backend_choice()?;
-    let caps = capabilities(&choice);
     let wrap = args
         .wrap_srs
         .clone()
         .map(ZkevmWrap::worker)
         .transpose()
         .map_err(anyhow::Error::msg)?;
+    // Wrap jobs go only to workers holding their SRS.
+    let caps = Capabilities {
+        srs: wrap.as_ref().map(ZkevmWrap::srs_id),
+        ..capabilities(&choice)
+    };
     println!(
         "worker {} on {} ({} MiB)",
         identity.worker_id,

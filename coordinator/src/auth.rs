@@ -291,6 +291,7 @@ mod tests {
             backend: "cpu".into(),
             gpu: false,
             memory_mb: 1,
+            srs: None,
         };
         let tok = t.open("w1", caps);
         assert!(t.touch(&tok).is_some());

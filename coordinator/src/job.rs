@@ -141,6 +141,10 @@ pub struct Requirement {
     pub needs_gpu: bool,
     /// The least memory (MiB) the worker must report.
     pub min_memory_mb: u64,
+    /// The SRS the job's keys are on, by id (a wrap job's): it only runs on
+    /// a worker holding that SRS.
+    #[serde(default)]
+    pub srs: Option<u64>,
 }
 
 /// What a worker offers, sent when it authenticates.
@@ -152,12 +156,17 @@ pub struct Capabilities {
     pub gpu: bool,
     /// Memory available for jobs, MiB.
     pub memory_mb: u64,
+    /// The SRS the worker holds for wrap jobs, by id, if any.
+    #[serde(default)]
+    pub srs: Option<u64>,
 }
 
 impl Capabilities {
     /// Whether a worker with these capabilities may run a job with `req`.
     pub fn satisfies(&self, req: &Requirement) -> bool {
-        (self.gpu || !req.needs_gpu) && self.memory_mb >= req.min_memory_mb
+        (self.gpu || !req.needs_gpu)
+            && self.memory_mb >= req.min_memory_mb
+            && (req.srs.is_none() || req.srs == self.srs)
     }
 }
 

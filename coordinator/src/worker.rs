@@ -65,7 +65,7 @@ fn host_memory_mb() -> u64 {
 
 /// What this machine offers when proving on `backend` (its name, as the
 /// caller's backend selection reports it; `gpu` when that backend is a GPU):
-/// the backend and the host's memory. This crate does not link the prover,
+/// the backend and the host's memory (and no SRS: a caller with one sets it). This crate does not link the prover,
 /// so choosing the backend is the caller's job (`zkr worker` asks
 /// `prover::backend`).
 pub fn host_capabilities(backend: &str, gpu: bool) -> Capabilities {
@@ -73,6 +73,7 @@ pub fn host_capabilities(backend: &str, gpu: bool) -> Capabilities {
         backend: backend.into(),
         gpu,
         memory_mb: host_memory_mb(),
+        srs: None,
     }
 }
 

@@ -9,12 +9,17 @@ fn cpu() -> Capabilities {
         backend: "cpu".into(),
         gpu: false,
         memory_mb: 4096,
+        srs: None,
     }
 }
+
+/// The SRS id GPU-only wraps of the suite's batches require.
+const WRAP_SRS: u64 = 0x5a5a_0001;
 
 fn add_batch(store: &dyn JobStore, id: &str, chunks: usize, gpu_wrap: bool, max_attempts: u32) -> BatchRecord {
     let mut requirements = [Requirement::default(); 3];
     requirements[2].needs_gpu = gpu_wrap;
+    requirements[2].srs = gpu_wrap.then_some(WRAP_SRS);
     let shape = PlanShape {
         chunk_inputs: (0..chunks).map(|i| format!("{id}-in{i}")).collect(),
         wrap: true,
@@ -120,6 +125,14 @@ fn suite(store: &dyn JobStore) {
         vec!["out-b2/aggregate/1/0".to_string(), "out-b2/chunk/0/2".to_string()]
     );
     let gpu = Capabilities { gpu: true, ..cpu() };
+    assert!(
+        store.lease("w-gpu", &gpu, now_ms(), 60_000).expect("lease").is_none(),
+        "the wrap's keys are on an SRS this worker does not hold"
+    );
+    let gpu = Capabilities {
+        srs: Some(WRAP_SRS),
+        ..gpu
+    };
     let wrap = store
         .lease("w-gpu", &gpu, now_ms(), 60_000)
         .expect("lease")
@@ -194,6 +207,23 @@ fn sqlite_store_passes_the_store_suite_and_survives_reopening() {
         2,
         "a reopened store keeps every batch"
     );
+    // A database from before the SRS requirement gains its column on opening.
+    drop(reopened);
+    let old = rusqlite::Connection::open(path).expect("open the file");
+    old.execute("ALTER TABLE jobs DROP COLUMN srs", [])
+        .expect("drop the column");
+    drop(old);
+    gains_the_srs_column(&SqliteStore::open(path).expect("open an older database"));
+}
+
+/// Checks a store opened on a suite's database whose `jobs` table had lost
+/// its `srs` column: the jobs read back, and new ones keep their SRS.
+fn gains_the_srs_column(upgraded: &dyn JobStore) {
+    let wrap = upgraded.job("b2/wrap/3/0").expect("job").expect("exists");
+    assert_eq!((wrap.state, wrap.requirement.srs), (JobState::Done, None));
+    add_batch(upgraded, "b3", 1, true, 3);
+    let wrap = upgraded.job("b3/wrap/1/0").expect("job").expect("exists");
+    assert_eq!(wrap.requirement.srs, Some(WRAP_SRS));
 }
 
 #[test]
@@ -211,6 +241,10 @@ fn postgres_store_passes_the_store_suite() {
     let sep = if url.contains('?') { '&' } else { '?' };
     let scoped = format!("{url}{sep}options=-csearch_path%3D{schema}");
     suite(&PostgresStore::connect(&scoped).expect("connect"));
+    admin
+        .batch_execute(&format!("ALTER TABLE {schema}.jobs DROP COLUMN srs"))
+        .expect("drop the column");
+    gains_the_srs_column(&PostgresStore::connect(&scoped).expect("connect to an older database"));
     admin
         .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
         .expect("drop schema");

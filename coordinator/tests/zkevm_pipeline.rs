@@ -4,7 +4,7 @@
 
 use coordinator::job::JobKind;
 use coordinator::pipeline::{
-    ChunkJobInput, JobSpec, PipelineError, ProofPipeline, WrapJobParams, ZkevmPipeline, ZkevmWrap,
+    srs_id, ChunkJobInput, JobSpec, PipelineError, ProofPipeline, WrapJobParams, ZkevmPipeline, ZkevmWrap,
 };
 use prover::backend::CpuBackend;
 use prover::zkevm::aggregate::{verify_aggregated, AggregatedProof, Circuits, VerifierData};
@@ -216,14 +216,18 @@ fn wrap_jobs_check_their_setup_and_statement(without_wrap: &ZkevmPipeline, root:
     let params = coordinator.wrap_input().expect("a wrap job input");
     let decoded: WrapJobParams = executor::codec::from_bincode(&params, Path::new("params"), "WrapJobParams").unwrap();
     assert_eq!(decoded.settings, settings);
+    // Only a worker holding the SRS may lease the wrap job.
+    assert_eq!(coordinator.requirement(JobKind::Wrap).srs, Some(srs_id(&decoded.srs)));
+    assert_eq!(coordinator.requirement(JobKind::Chunk).srs, None);
     let inputs = [params, root.to_vec()];
 
     match without_wrap.run(&wrap, &inputs) {
         Err(PipelineError::BadInput { detail, .. }) => assert!(detail.contains("--wrap-srs"), "{detail}"),
         other => panic!("expected a worker without an SRS to refuse the wrap job, got {other:?}"),
     }
-    let elsewhere = ZkevmPipeline::new(Arc::new(CpuBackend), ROWS_LOG)
-        .with_wrap(ZkevmWrap::worker(theirs).expect("a worker's wrap setup"));
+    let theirs = ZkevmWrap::worker(theirs).expect("a worker's wrap setup");
+    assert_ne!(Some(theirs.srs_id()), coordinator.requirement(JobKind::Wrap).srs);
+    let elsewhere = ZkevmPipeline::new(Arc::new(CpuBackend), ROWS_LOG).with_wrap(theirs);
     match elsewhere.run(&wrap, &inputs) {
         Err(PipelineError::BadInput { detail, .. }) => assert!(detail.contains("another SRS"), "{detail}"),
         other => panic!("expected a worker on another setup to refuse the wrap job, got {other:?}"),

@@ -11,7 +11,7 @@ mod zkevm_wrap;
 pub use digest::DigestTreePipeline;
 pub use poseidon::PoseidonCommitmentPipeline;
 pub use zkevm::{ChunkJobInput, ZkevmPipeline, DEFAULT_ROWS_LOG};
-pub use zkevm_wrap::{wrap_memory_mb, WrapJobParams, ZkevmWrap};
+pub use zkevm_wrap::{srs_id, wrap_memory_mb, WrapJobParams, ZkevmWrap};
 
 use crate::job::{JobKind, Requirement};
 use prover::backend::{Backend, CpuBackend};

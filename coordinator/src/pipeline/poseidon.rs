@@ -330,8 +330,8 @@ impl ProofPipeline for PoseidonCommitmentPipeline {
 
     fn requirement(&self, _kind: JobKind) -> Requirement {
         Requirement {
-            needs_gpu: false,
             min_memory_mb: 512,
+            ..Requirement::default()
         }
     }
 

@@ -210,13 +210,21 @@ impl ProofPipeline for ZkevmPipeline {
     }
 
     fn requirement(&self, kind: JobKind) -> Requirement {
-        let wrap_k = self.wrap.as_ref().and_then(ZkevmWrap::settings).map(|s| s.k);
-        Requirement {
+        let plain = Requirement {
             needs_gpu: false,
-            min_memory_mb: match (kind, wrap_k) {
-                (JobKind::Wrap, Some(k)) => wrap_memory_mb(k),
-                _ => 2048,
+            min_memory_mb: 2048,
+            srs: None,
+        };
+        match (kind, &self.wrap) {
+            (JobKind::Wrap, Some(wrap)) => match wrap.settings() {
+                Some(settings) => Requirement {
+                    min_memory_mb: wrap_memory_mb(settings.k),
+                    srs: Some(wrap.srs_id()),
+                    ..plain
+                },
+                None => plain,
             },
+            _ => plain,
         }
     }
 

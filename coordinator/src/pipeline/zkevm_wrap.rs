@@ -43,10 +43,23 @@ pub struct WrapJobParams {
     pub srs: Vec<u8>,
 }
 
-/// What a process needs for the zkEVM pipeline's wrap jobs: the SRS file,
-/// solc-js, and on a coordinator the settings it plans them with.
+/// The id a requirement and a worker's capabilities name an SRS by: the
+/// first eight bytes of its fingerprint ([`srs::fingerprint`]); the job's
+/// input carries the whole fingerprint, which the worker checks.
+pub fn srs_id(fingerprint: &[u8]) -> u64 {
+    let mut id = [0u8; 8];
+    for (to, from) in id.iter_mut().zip(fingerprint) {
+        *to = *from;
+    }
+    u64::from_le_bytes(id)
+}
+
+/// What a process needs for the zkEVM pipeline's wrap jobs: the SRS file
+/// and its fingerprint, solc-js, and on a coordinator the settings it plans
+/// them with.
 pub struct ZkevmWrap {
     srs_file: PathBuf,
+    fingerprint: Vec<u8>,
     solc: Solc,
     /// A coordinator's settings and checker (on the SRS at the settings' `k`).
     plans: Option<(WrapSettings, WrapChecker)>,
@@ -62,9 +75,12 @@ pub fn wrap_memory_mb(k: u32) -> u64 {
 
 impl ZkevmWrap {
     /// A worker's: runs wrap jobs at the `k` each asks for, on the SRS in
-    /// `srs_file` (loaded when a job first needs it).
+    /// `srs_file` (read now for its fingerprint, loaded at a job's size when
+    /// one first needs it).
     pub fn worker(srs_file: PathBuf) -> Result<Self, String> {
+        let smallest = srs::load(&srs_file, 1).map_err(|e| format!("the wrap SRS: {e}"))?;
         Ok(Self {
+            fingerprint: srs::fingerprint(&smallest),
             srs_file,
             solc: Solc::locate().map_err(|e| format!("wrap jobs compile their verifier: {e}"))?,
             plans: None,
@@ -83,6 +99,11 @@ impl ZkevmWrap {
         Ok(wrap)
     }
 
+    /// The id of its SRS, which wrap jobs require and a worker offers.
+    pub fn srs_id(&self) -> u64 {
+        srs_id(&self.fingerprint)
+    }
+
     /// The settings wrap jobs are planned with (a coordinator's).
     pub fn settings(&self) -> Option<WrapSettings> {
         self.plans.as_ref().map(|(settings, _)| *settings)
@@ -90,10 +111,10 @@ impl ZkevmWrap {
 
     /// The wrap job's own input, on a coordinator.
     pub fn job_input(&self) -> Option<Vec<u8>> {
-        let (settings, checker) = self.plans.as_ref()?;
+        let (settings, _) = self.plans.as_ref()?;
         Some(executor::codec::to_bincode(&WrapJobParams {
             settings: *settings,
-            srs: srs::fingerprint(checker.params()),
+            srs: self.fingerprint.clone(),
         }))
     }
 
@@ -121,18 +142,18 @@ impl ZkevmWrap {
         root_data: impl FnOnce(&AggregatedProof) -> Result<VerifierData, String>,
     ) -> Result<Vec<u8>, PipelineError> {
         let (params, root) = decode_inputs(job, inputs)?;
-        let setup = self.params(params.settings.k).map_err(|e| run_failed(job, e))?;
-        if srs::fingerprint(&setup) != params.srs {
+        if self.fingerprint != params.srs {
             return Err(bad_input(
                 job,
                 format!(
                     "the job's keys are on another SRS than this worker's {} (its [tau]G1 is {}, this one's {})",
                     self.srs_file.display(),
                     short_hex(&params.srs),
-                    short_hex(&srs::fingerprint(&setup))
+                    short_hex(&self.fingerprint)
                 ),
             ));
         }
+        let setup = self.params(params.settings.k).map_err(|e| run_failed(job, e))?;
         let data = root_data(&root).map_err(|e| bad_input(job, format!("the root proof: {e}")))?;
         let verified = VerifiedRoot {
             circuit: &data.circuit,

@@ -40,6 +40,7 @@ fn raw_job(row: &Row) -> RawJob {
         completions: row.get(13),
         needs_gpu: row.get(14),
         min_memory_mb: row.get(15),
+        srs: row.get(16),
     }
 }
 
@@ -99,6 +100,12 @@ impl PostgresStore {
         for stmt in schema::CREATE {
             tx.execute(*stmt, &[])?;
         }
+        for (column, kind) in schema::ADDED_JOB_COLUMNS {
+            tx.execute(
+                &format!("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS {column} {kind}"),
+                &[],
+            )?;
+        }
         tx.commit()?;
         Ok(Self {
             client: Mutex::new(client),
@@ -141,8 +148,8 @@ impl JobStore for PostgresStore {
         )?;
         let first_seq: i64 = tx.query_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs", &[])?.get(0);
         let insert_job = tx.prepare(
-            "INSERT INTO jobs (id, seq, batch_id, kind, level, idx, state, input_blob, max_attempts, needs_gpu, min_memory_mb)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "INSERT INTO jobs (id, seq, batch_id, kind, level, idx, state, input_blob, max_attempts, needs_gpu, min_memory_mb, srs)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )?;
         let insert_dep = tx.prepare("INSERT INTO job_deps (job_id, dep_id, position) VALUES ($1, $2, $3)")?;
         for (i, job) in jobs.iter().enumerate() {
@@ -161,6 +168,7 @@ impl JobStore for PostgresStore {
                     &(max_attempts as i64),
                     &i64::from(job.requirement.needs_gpu),
                     &(job.requirement.min_memory_mb as i64),
+                    &schema::srs_column(job.requirement.srs),
                 ],
             )?;
             for (pos, dep) in job.deps.iter().enumerate() {
@@ -184,9 +192,14 @@ impl JobStore for PostgresStore {
             "SELECT j.id, j.batch_id, j.kind, j.level, j.idx, j.attempts, j.input_blob
              FROM jobs j
              WHERE j.state = 'ready' AND (j.needs_gpu = 0 OR $1::BIGINT = 1) AND j.min_memory_mb <= $2::BIGINT
+               AND (j.srs IS NULL OR j.srs = $3::BIGINT)
              ORDER BY j.seq LIMIT 1
              FOR UPDATE SKIP LOCKED",
-            &[&i64::from(caps.gpu), &(caps.memory_mb as i64)],
+            &[
+                &i64::from(caps.gpu),
+                &(caps.memory_mb as i64),
+                &schema::srs_column(caps.srs),
+            ],
         )?;
         let Some(row) = row else {
             return Ok(None);

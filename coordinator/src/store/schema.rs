@@ -29,7 +29,8 @@ pub const CREATE: &[&str] = &[
         last_error TEXT,
         completions BIGINT NOT NULL DEFAULT 0,
         needs_gpu BIGINT NOT NULL,
-        min_memory_mb BIGINT NOT NULL
+        min_memory_mb BIGINT NOT NULL,
+        srs BIGINT
     )",
     "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state, seq)",
     "CREATE INDEX IF NOT EXISTS jobs_by_batch ON jobs(batch_id, seq)",
@@ -51,7 +52,17 @@ pub const CREATE: &[&str] = &[
 
 /// Columns selected for a [`crate::job::JobRecord`], in the order the row mappers read them.
 pub const JOB_COLUMNS: &str = "id, batch_id, kind, level, idx, state, input_blob, output_blob, attempts, \
-     max_attempts, lease_owner, lease_deadline_ms, last_error, completions, needs_gpu, min_memory_mb";
+     max_attempts, lease_owner, lease_deadline_ms, last_error, completions, needs_gpu, min_memory_mb, srs";
+
+/// The `jobs` columns added since the first schema, with their types: a
+/// store opened on an older database adds those it lacks.
+pub const ADDED_JOB_COLUMNS: &[(&str, &str)] = &[("srs", "BIGINT")];
+
+/// The SRS id of a requirement or capabilities as stored (ids are any `u64`,
+/// kept in a signed column bit for bit).
+pub fn srs_column(srs: Option<u64>) -> Option<i64> {
+    srs.map(|id| id as i64)
+}
 
 /// Columns selected for a [`crate::job::BatchRecord`].
 pub const BATCH_COLUMNS: &str = "id, pipeline, state, root_job, chunks, error, created_ms";
@@ -84,6 +95,7 @@ pub struct RawJob {
     pub completions: i64,
     pub needs_gpu: i64,
     pub min_memory_mb: i64,
+    pub srs: Option<i64>,
 }
 
 impl RawJob {
@@ -107,6 +119,7 @@ impl RawJob {
             requirement: Requirement {
                 needs_gpu: self.needs_gpu != 0,
                 min_memory_mb: self.min_memory_mb as u64,
+                srs: self.srs.map(|id| id as u64),
             },
         })
     }

@@ -39,6 +39,7 @@ fn raw_job(row: &Row<'_>) -> rusqlite::Result<RawJob> {
         completions: row.get(13)?,
         needs_gpu: row.get(14)?,
         min_memory_mb: row.get(15)?,
+        srs: row.get(16)?,
     })
 }
 
@@ -99,6 +100,16 @@ impl SqliteStore {
         for stmt in schema::CREATE {
             conn.execute(stmt, [])?;
         }
+        for (column, kind) in schema::ADDED_JOB_COLUMNS {
+            let present: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('jobs') WHERE name = ?1",
+                params![column],
+                |r| r.get(0),
+            )?;
+            if present == 0 {
+                conn.execute(&format!("ALTER TABLE jobs ADD COLUMN {column} {kind}"), [])?;
+            }
+        }
         Ok(Self { conn: Mutex::new(conn) })
     }
 
@@ -127,8 +138,8 @@ impl JobStore for SqliteStore {
         for (i, job) in jobs.iter().enumerate() {
             let state = if job.deps.is_empty() { "ready" } else { "pending" };
             tx.execute(
-                "INSERT INTO jobs (id, seq, batch_id, kind, level, idx, state, input_blob, max_attempts, needs_gpu, min_memory_mb)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                "INSERT INTO jobs (id, seq, batch_id, kind, level, idx, state, input_blob, max_attempts, needs_gpu, min_memory_mb, srs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 params![
                     job.id,
                     first_seq + i as i64,
@@ -140,7 +151,8 @@ impl JobStore for SqliteStore {
                     job.input_blob,
                     max_attempts as i64,
                     i64::from(job.requirement.needs_gpu),
-                    job.requirement.min_memory_mb as i64
+                    job.requirement.min_memory_mb as i64,
+                    schema::srs_column(job.requirement.srs)
                 ],
             )?;
             for (pos, dep) in job.deps.iter().enumerate() {
@@ -168,8 +180,9 @@ impl JobStore for SqliteStore {
                 "SELECT j.id, j.batch_id, j.kind, j.level, j.idx, j.attempts, j.input_blob, b.pipeline
                  FROM jobs j JOIN batches b ON b.id = j.batch_id
                  WHERE j.state = 'ready' AND (j.needs_gpu = 0 OR ?1 = 1) AND j.min_memory_mb <= ?2
+                   AND (j.srs IS NULL OR j.srs = ?3)
                  ORDER BY j.seq LIMIT 1",
-                params![i64::from(caps.gpu), caps.memory_mb as i64],
+                params![i64::from(caps.gpu), caps.memory_mb as i64, schema::srs_column(caps.srs)],
                 |r| {
                     Ok((
                         r.get(0)?,
