@@ -99,8 +99,10 @@ pub struct StatusArgs {
     /// Print the coordinator's JSON answer (batch list, batch with its jobs, or job) instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// With a batch id: write the finished batch's final output (for `zkevm`
-    /// the block's aggregated proof, which `zkr verify` checks) to this file.
+    /// With a batch id: write the finished batch's final output to this file
+    /// (for `zkevm` the block's aggregated proof, which `zkr verify` checks,
+    /// or from a wrapping coordinator the wrap proof file, which `zkr l1
+    /// verify` settles).
     #[arg(long)]
     pub out: Option<PathBuf>,
     #[command(flatten)]

@@ -458,3 +458,52 @@ fn zkr_demo_cluster_survives_a_killed_worker_and_verifies_the_final_proof() {
     assert!(stdout.contains("verify final proof     ok"), "{stdout}");
     assert!(stdout.contains("aggregated plonky2 proof of block"), "{stdout}");
 }
+
+/// A wrapping cluster's setup errors are told before anything runs: the
+/// coordinator names an SRS file too small for its wrap size, a chain id
+/// without an SRS is refused, and a worker names an SRS file it cannot read.
+#[test]
+fn a_wrapping_cluster_names_an_unusable_srs_before_it_starts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    zkr(d, &["keys", "srs", "--k", "5", "--out", "small.srs"]);
+    zkr(d, &["keys", "new", "--id", "w1", "--out", "w1.key"]);
+    let refused = |args: &[&str]| {
+        let out = Command::new(ZKR).args(args).current_dir(d).output().expect("zkr runs");
+        assert!(!out.status.success(), "zkr {args:?} should fail");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let coordinator = |extra: &[&str]| {
+        let mut args = vec![
+            "coordinator",
+            "--db",
+            "sqlite://jobs.sqlite",
+            "--blobs",
+            "blobs",
+            "--operator-token-file",
+            "op.token",
+            "--listen",
+            "127.0.0.1:0",
+        ];
+        args.extend_from_slice(extra);
+        refused(&args)
+    };
+    let too_small = coordinator(&[
+        "--wrap-chain-id",
+        "679",
+        "--wrap-srs",
+        "small.srs",
+        "--wrap-k",
+        "6",
+        "--wrap-lookup-bits",
+        "4",
+    ]);
+    assert!(
+        too_small.contains("small.srs") && too_small.contains("2^6"),
+        "{too_small}"
+    );
+    let no_srs = coordinator(&["--wrap-chain-id", "679"]);
+    assert!(no_srs.contains("--wrap-srs"), "{no_srs}");
+    let missing = refused(&["worker", "--key", "w1.key", "--wrap-srs", "missing.srs"]);
+    assert!(missing.contains("missing.srs"), "{missing}");
+}

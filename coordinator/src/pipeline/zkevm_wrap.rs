@@ -22,6 +22,7 @@
 
 use super::{bad_input, expect_inputs, rejected, run_failed, JobSpec, PipelineError};
 use halo2_proofs::halo2curves::bn256::Bn256;
+use halo2_proofs::poly::commitment::Params;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use prover::backend::Backend;
 use prover::kzg::srs;
@@ -63,12 +64,12 @@ pub struct ZkevmWrap {
     solc: Solc,
     /// A coordinator's settings and checker (on the SRS at the settings' `k`).
     plans: Option<(WrapSettings, WrapChecker)>,
-    /// The SRS last loaded to run a job, with its `k`.
+    /// The SRS at the size the last job (or the checker) needed.
     loaded: Mutex<Option<Arc<ParamsKZG<Bn256>>>>,
 }
 
-/// Memory (MiB) a wrap at `2^k` rows takes: measured 7.7, 12.2 and 20.0 GB
-/// at k = 21, 22 and 23 on the demo block (bench/RESULTS.md).
+/// Memory (MiB) a wrap at `2^k` rows takes, fitted to the 7.7, 12.2 and
+/// 20.0 GB measured at k = 21, 22 and 23 on the demo block (bench/RESULTS.md).
 pub fn wrap_memory_mb(k: u32) -> u64 {
     3_500 + ((2_100u64 << k.min(40)) >> 20)
 }
@@ -121,10 +122,7 @@ impl ZkevmWrap {
     /// The SRS at `2^k` points, loaded from the file once per `k`.
     fn params(&self, k: u32) -> Result<Arc<ParamsKZG<Bn256>>, String> {
         let mut loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(params) = loaded
-            .as_ref()
-            .filter(|p| halo2_proofs::poly::commitment::Params::k(p.as_ref()) == k)
-        {
+        if let Some(params) = loaded.as_ref().filter(|p| p.k() == k) {
             return Ok(params.clone());
         }
         let params = Arc::new(srs::load(&self.srs_file, k).map_err(|e| format!("the wrap SRS: {e}"))?);
