@@ -256,10 +256,6 @@ impl ProofPipeline for ZkevmPipeline {
     }
 
     fn verify(&self, job: &JobSpec, inputs: &[Vec<u8>], output: &[u8]) -> Result<(), PipelineError> {
-        if job.kind == JobKind::Wrap {
-            return self.wrap(job)?.verify(job, inputs, output, |root| self.root_data(root));
-        }
-        let proof = decode_proof(output).map_err(|e| rejected(job, e))?;
         let (block, chunks) = match job.kind {
             JobKind::Chunk => {
                 expect_inputs(job, inputs, 1)?;
@@ -272,8 +268,9 @@ impl ProofPipeline for ZkevmPipeline {
                 let right = decode_proof(&inputs[1]).map_err(|e| bad_input(job, format!("right child: {e}")))?;
                 (left.block, [left.chunks, right.chunks].concat())
             }
-            JobKind::Wrap => unreachable!("wrap outputs are checked above"),
+            JobKind::Wrap => return self.wrap(job)?.verify(job, inputs, output, |root| self.root_data(root)),
         };
+        let proof = decode_proof(output).map_err(|e| rejected(job, e))?;
         if proof.block != block {
             return Err(rejected(
                 job,

@@ -79,25 +79,30 @@ impl ZkevmWrap {
     /// `srs_file` (read now for its fingerprint, loaded at a job's size when
     /// one first needs it).
     pub fn worker(srs_file: PathBuf) -> Result<Self, String> {
-        let smallest = srs::load(&srs_file, 1).map_err(|e| format!("the wrap SRS: {e}"))?;
-        Ok(Self {
-            fingerprint: srs::fingerprint(&smallest),
-            srs_file,
-            solc: Solc::locate().map_err(|e| format!("wrap jobs compile their verifier: {e}"))?,
-            plans: None,
-            loaded: Mutex::new(None),
-        })
+        let smallest = Arc::new(load(&srs_file, 1)?);
+        Self::on(srs_file, smallest, None)
     }
 
     /// A coordinator's: plans a wrap job with `settings` above every
-    /// block's root, and checks them on the SRS in `srs_file` (loaded now).
+    /// block's root, and checks them on the SRS in `srs_file` (loaded now,
+    /// at the settings' size).
     pub fn coordinator(srs_file: PathBuf, settings: WrapSettings) -> Result<Self, String> {
         settings.check().map_err(|e| e.to_string())?;
-        let mut wrap = Self::worker(srs_file)?;
-        let params = wrap.params(settings.k)?;
-        let checker = WrapChecker::new(params, wrap.solc.clone());
-        wrap.plans = Some((settings, checker));
-        Ok(wrap)
+        let params = Arc::new(load(&srs_file, settings.k)?);
+        Self::on(srs_file, params, Some(settings))
+    }
+
+    /// The setup on `params`, read from `srs_file` (a checker's too when
+    /// it plans with `settings`).
+    fn on(srs_file: PathBuf, params: Arc<ParamsKZG<Bn256>>, settings: Option<WrapSettings>) -> Result<Self, String> {
+        let solc = Solc::locate().map_err(|e| format!("wrap jobs compile their verifier: {e}"))?;
+        Ok(Self {
+            fingerprint: srs::fingerprint(&params),
+            srs_file,
+            plans: settings.map(|settings| (settings, WrapChecker::new(params.clone(), solc.clone()))),
+            solc,
+            loaded: Mutex::new(Some(params)),
+        })
     }
 
     /// The id of its SRS, which wrap jobs require and a worker offers.
@@ -125,7 +130,7 @@ impl ZkevmWrap {
         if let Some(params) = loaded.as_ref().filter(|p| p.k() == k) {
             return Ok(params.clone());
         }
-        let params = Arc::new(srs::load(&self.srs_file, k).map_err(|e| format!("the wrap SRS: {e}"))?);
+        let params = Arc::new(load(&self.srs_file, k)?);
         *loaded = Some(params.clone());
         Ok(params)
     }
@@ -212,6 +217,11 @@ impl ZkevmWrap {
             .check(verified, *settings, &artifact)
             .map_err(|e| rejected(job, e.to_string()))
     }
+}
+
+/// The SRS in `file` at `2^k` points.
+fn load(file: &Path, k: u32) -> Result<ParamsKZG<Bn256>, String> {
+    srs::load(file, k).map_err(|e| format!("the wrap SRS: {e}"))
 }
 
 /// A wrap job's parameters and root proof.
