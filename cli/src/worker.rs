@@ -99,8 +99,8 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("worker against {}", args.coordinator))?;
         println!(
-            "worker stopped: {} accepted, {} rejected, {} lost, {} failed, {} released",
-            report.accepted, report.rejected, report.lost, report.failed, report.released
+            "worker stopped: {} accepted, {} rejected, {} unchecked, {} lost, {} failed, {} released",
+            report.accepted, report.rejected, report.unchecked, report.lost, report.failed, report.released
         );
         Ok(ExitCode::SUCCESS)
     });

@@ -438,6 +438,18 @@ impl Coordinator {
                     }
                     Err(ApiError(StatusCode::UNPROCESSABLE_ENTITY, reason))
                 }
+                Err(e @ PipelineError::Unchecked { .. }) => {
+                    // Not the worker's fault: the attempt counts (so a check
+                    // that can never run ends the job) but the worker does not.
+                    let reason = format!("result from worker {} not checked: {e}", session.worker_id);
+                    tracing::error!(job = %job_id, %reason);
+                    let outcome = me.store.fail(&job_id, &session.worker_id, &reason)?;
+                    me.lease_started().remove(&job_id);
+                    if outcome == FailureOutcome::Retried {
+                        me.metrics.retries.with_label_values(&["unchecked"]).inc();
+                    }
+                    Err(ApiError(StatusCode::SERVICE_UNAVAILABLE, reason))
+                }
             }
         })
         .await

@@ -36,6 +36,9 @@ pub struct WorkerReport {
     /// Results the coordinator no longer wanted: the lease had expired and the
     /// job went to another worker.
     pub lost: u64,
+    /// Results the coordinator could not check (its own failure; the job
+    /// went back to the queue or failed at its attempts cap).
+    pub unchecked: u64,
     /// Jobs that failed here.
     pub failed: u64,
     /// Leases given back at shutdown.
@@ -252,6 +255,11 @@ impl Worker {
                     tracing::warn!(job = %job.id, error = %e, "lease lost before the result arrived");
                     report.lost += 1;
                     "lost"
+                }
+                Err(e @ ClientError::Status { status: 503, .. }) => {
+                    tracing::warn!(job = %job.id, error = %e, "the coordinator could not check the result");
+                    report.unchecked += 1;
+                    "unchecked"
                 }
                 Err(e) => {
                     tracing::warn!(job = %job.id, error = %e, "result not accepted");

@@ -1,12 +1,12 @@
 //! The coordinator and in-process workers on loopback: end to end with real
-//! plonky2 proofs, rejected corrupt proofs, refused workers, a coordinator
-//! restart, and a 1,000-chunk load test.
+//! plonky2 proofs, rejected corrupt proofs, results the coordinator cannot
+//! check, refused workers, a coordinator restart, and a 1,000-chunk load test.
 
 use coordinator::auth::WorkerIdentity;
 use coordinator::blob::FsBlobStore;
 use coordinator::client::{ClientError, OperatorClient, WorkerClient};
-use coordinator::job::{BatchState, JobKind, JobState};
-use coordinator::pipeline::{JobSpec, PipelineRegistry};
+use coordinator::job::{BatchState, JobKind, JobState, LeasedJob, Requirement};
+use coordinator::pipeline::{JobSpec, PipelineError, PipelineRegistry, ProofPipeline};
 use coordinator::server::{Coordinator, CoordinatorConfig};
 use coordinator::store::SqliteStore;
 use coordinator::worker::{default_capabilities, Worker, WorkerConfig, WorkerError};
@@ -24,13 +24,17 @@ struct Running {
 }
 
 async fn start(dir: &Path, lease: Duration) -> Running {
+    start_with(dir, lease, PipelineRegistry::builtin()).await
+}
+
+async fn start_with(dir: &Path, lease: Duration, pipelines: PipelineRegistry) -> Running {
     let store = Arc::new(SqliteStore::open(dir.join("jobs.sqlite").to_str().expect("utf-8")).expect("store"));
     let blobs = Arc::new(FsBlobStore::open(dir.join("blobs")).expect("blobs"));
     let mut config = CoordinatorConfig::new(TOKEN.into());
     config.lease = lease;
     config.expiry_interval = Duration::from_millis(200);
     config.max_upload_bytes = 1 << 20;
-    let c = Coordinator::new(store, blobs, PipelineRegistry::builtin(), config);
+    let c = Coordinator::new(store, blobs, pipelines, config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, rx) = oneshot::channel();
@@ -49,6 +53,18 @@ async fn registered_identity(op: &OperatorClient, id: &str) -> WorkerIdentity {
     let ident = WorkerIdentity::generate(id);
     op.register_worker(id, &ident.public_key_hex()).await.expect("register");
     ident
+}
+
+/// A new worker `id`, registered and authenticated, and the first job it leases.
+async fn first_lease(op: &OperatorClient, url: &str, id: &str) -> (WorkerClient, LeasedJob) {
+    let ident = registered_identity(op, id).await;
+    let mut client = WorkerClient::new(url);
+    client
+        .authenticate(&ident, &default_capabilities())
+        .await
+        .expect("auth");
+    let job = client.lease().await.expect("lease").expect("a chunk job");
+    (client, job)
 }
 
 fn worker(url: &str, identity: WorkerIdentity, max_jobs: Option<u64>) -> Worker {
@@ -128,13 +144,7 @@ async fn a_corrupted_proof_is_rejected_and_counted_against_the_worker() {
     op.submit("poseidon-commitment", Some("bad"), b"some chunk bytes".to_vec())
         .await
         .expect("submit");
-    let ident = registered_identity(&op, "cheat").await;
-    let mut client = WorkerClient::new(&c.url);
-    client
-        .authenticate(&ident, &default_capabilities())
-        .await
-        .expect("auth");
-    let job = client.lease().await.expect("lease").expect("a chunk job");
+    let (client, job) = first_lease(&op, &c.url, "cheat").await;
     let input = client.blob(&job.inputs[0]).await.expect("blob");
     let registry = PipelineRegistry::builtin();
     let pipeline = registry.get(&job.pipeline).expect("pipeline");
@@ -159,6 +169,69 @@ async fn a_corrupted_proof_is_rejected_and_counted_against_the_worker() {
     let metrics = op.metrics().await.expect("metrics");
     assert!(
         metrics.contains(r#"zkr_rejected_proofs_total{worker="cheat"} 1"#),
+        "{metrics}"
+    );
+    stop(c).await;
+}
+
+/// A one-chunk pipeline whose check always fails on the coordinator's side
+/// (as a wrap check does when its solc fails).
+struct CannotCheck;
+
+impl ProofPipeline for CannotCheck {
+    fn name(&self) -> &'static str {
+        "cannot-check"
+    }
+    fn split(&self, batch_input: &[u8]) -> Result<Vec<Vec<u8>>, PipelineError> {
+        Ok(vec![batch_input.to_vec()])
+    }
+    fn has_wrap(&self) -> bool {
+        false
+    }
+    fn requirement(&self, _kind: JobKind) -> Requirement {
+        Requirement::default()
+    }
+    fn run(&self, _job: &JobSpec, inputs: &[Vec<u8>]) -> Result<Vec<u8>, PipelineError> {
+        Ok(inputs[0].clone())
+    }
+    fn verify(&self, job: &JobSpec, _inputs: &[Vec<u8>], _output: &[u8]) -> Result<(), PipelineError> {
+        Err(PipelineError::Unchecked {
+            job: job.to_string(),
+            detail: "the checker's compiler exited".into(),
+        })
+    }
+    fn describe_output(&self, output: &[u8]) -> String {
+        format!("{} bytes", output.len())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_the_coordinator_cannot_check_is_not_counted_against_the_worker() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pipelines = PipelineRegistry::default();
+    pipelines.add(Arc::new(CannotCheck));
+    let c = start_with(dir.path(), Duration::from_secs(60), pipelines).await;
+    let op = OperatorClient::new(&c.url, TOKEN);
+    op.submit("cannot-check", Some("b"), b"chunk".to_vec())
+        .await
+        .expect("submit");
+    let (client, job) = first_lease(&op, &c.url, "honest").await;
+    match client.submit(&job.id, b"chunk".to_vec()).await {
+        Err(ClientError::Status { status: 503, message }) => {
+            assert!(message.contains("could not be checked"), "{message}")
+        }
+        other => panic!("an unchecked result must be answered 503, got {other:?}"),
+    }
+    let rec = op.job(&job.id).await.expect("job");
+    assert_eq!(rec.state, JobState::Ready, "the job goes back to the queue");
+    assert!(rec.last_error.as_deref().unwrap_or("").contains("compiler exited"));
+    let metrics = op.metrics().await.expect("metrics");
+    assert!(
+        !metrics.contains(r#"zkr_rejected_proofs_total{worker="honest"}"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"zkr_job_retries_total{cause="unchecked"} 1"#),
         "{metrics}"
     );
     stop(c).await;

@@ -19,7 +19,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use witness::ChunkSize;
 
-/// Pipeline failures: bad input, a failed proof, or an output that does not verify.
+/// Pipeline failures: bad input, a failed proof, an output that does not
+/// verify, or a check that could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     /// The job's inputs are not what this pipeline expects.
@@ -44,6 +45,16 @@ pub enum PipelineError {
         /// Job description.
         job: String,
         /// Why it was rejected.
+        detail: String,
+    },
+    /// The checking side could not decide whether the output is right (its
+    /// own setup failed, e.g. the compiler its check runs): nothing is known
+    /// against the worker.
+    #[error("the output of {job} could not be checked: {detail}")]
+    Unchecked {
+        /// Job description.
+        job: String,
+        /// What failed on the checking side.
         detail: String,
     },
 }
@@ -159,6 +170,14 @@ fn bad_input(job: &JobSpec, detail: String) -> PipelineError {
 /// A job's output does not verify.
 fn rejected(job: &JobSpec, detail: String) -> PipelineError {
     PipelineError::Rejected {
+        job: job.to_string(),
+        detail,
+    }
+}
+
+/// The check of a job's output failed on the checking side.
+fn unchecked(job: &JobSpec, detail: String) -> PipelineError {
+    PipelineError::Unchecked {
         job: job.to_string(),
         detail,
     }

@@ -18,9 +18,11 @@
 //! - **Check**: the coordinator trusts nothing in the file: a
 //!   [`WrapChecker`] on its own SRS derives the verifying key and the
 //!   verifier (minutes the first time for a root circuit, then kept), and
-//!   requires the file's verifier, statement and proof to match.
+//!   requires the file's verifier, statement and proof to match. Where the
+//!   derivation itself fails (solc, say), the result is unchecked rather
+//!   than rejected: the worker is not blamed.
 
-use super::{bad_input, expect_inputs, rejected, run_failed, JobSpec, PipelineError};
+use super::{bad_input, expect_inputs, rejected, run_failed, unchecked, JobSpec, PipelineError};
 use halo2_proofs::halo2curves::bn256::Bn256;
 use halo2_proofs::poly::commitment::Params;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
@@ -32,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use verifier_contract::artifact::WrapArtifact;
 use verifier_contract::solc::Solc;
-use verifier_contract::wrap::{wrap_root, VerifiedRoot, WrapChecker, WrapSettings};
+use verifier_contract::wrap::{wrap_root, VerifiedRoot, WrapChecker, WrapError, WrapSettings};
 
 /// A wrap job's own input: the settings it is made with, and the
 /// fingerprint of the SRS its keys must be on ([`srs::fingerprint`]).
@@ -213,9 +215,12 @@ impl ZkevmWrap {
             public_inputs: &data.public_inputs,
             proof: &root.proof,
         };
-        checker
-            .check(verified, *settings, &artifact)
-            .map_err(|e| rejected(job, e.to_string()))
+        checker.check(verified, *settings, &artifact).map_err(|e| match e {
+            WrapError::Mismatch(_) | WrapError::Rejected(_) => rejected(job, e.to_string()),
+            // The root was accepted already and the settings are this
+            // coordinator's: anything else failed on this side.
+            _ => unchecked(job, e.to_string()),
+        })
     }
 }
 
