@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::Args;
 use coordinator::auth::WorkerIdentity;
-use coordinator::job::Capabilities;
+use coordinator::job::{every_kind, Capabilities, JobKind};
 use coordinator::metrics::serve_metrics;
 use coordinator::pipeline::{PipelineRegistry, ZkevmWrap, DEFAULT_ROWS_LOG};
 use coordinator::worker::{host_capabilities, Worker, WorkerConfig};
@@ -37,6 +37,11 @@ pub struct WorkerArgs {
     /// jobs only to workers holding their SRS.
     #[arg(long)]
     pub wrap_srs: Option<PathBuf>,
+    /// The kinds of job to take (chunk, aggregate, wrap; comma-separated; all by default). A worker
+    /// given only `wrap` keeps the wrap circuit's keys between wrap jobs of the same block shapes;
+    /// any other job makes it free them.
+    #[arg(long, value_delimiter = ',', value_name = "KINDS")]
+    pub kinds: Vec<JobKind>,
 }
 
 /// What the worker offers: the proving backend `prover::backend` picked
@@ -55,16 +60,25 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         .map(ZkevmWrap::worker)
         .transpose()
         .map_err(anyhow::Error::msg)?;
+    if args.kinds.contains(&JobKind::Wrap) && wrap.is_none() {
+        anyhow::bail!("--kinds wrap needs --wrap-srs: wrap jobs run on the coordinator's SRS");
+    }
     // Wrap jobs go only to workers holding their SRS.
     let caps = Capabilities {
         srs: wrap.as_ref().map(ZkevmWrap::srs_id),
+        kinds: if args.kinds.is_empty() {
+            every_kind()
+        } else {
+            args.kinds.clone()
+        },
         ..capabilities(&choice)
     };
     println!(
-        "worker {} on {} ({} MiB)",
+        "worker {} on {} ({} MiB), taking {} jobs",
         identity.worker_id,
         choice.describe(),
-        caps.memory_mb
+        caps.memory_mb,
+        caps.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
     );
     let rt = tokio::runtime::Runtime::new()?;
     let result = rt.block_on(async move {

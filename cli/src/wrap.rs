@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use verifier_contract::solc::Solc;
-use verifier_contract::wrap::{wrap_root, VerifiedRoot, WrapSettings};
+use verifier_contract::wrap::{wrap_root, KeptKeys, VerifiedRoot, WrapSettings};
 
 /// Options for `zkr wrap`.
 #[derive(Args)]
@@ -119,7 +119,7 @@ impl Subject {
 
 pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
     let subject = Subject::load(&args.proof)?;
-    // The verifier is compiled last, after most of an hour of proving: find
+    // The verifier is compiled after minutes of keygen: find
     // the compiler, check the proof and read the SRS first.
     let solc = Solc::locate().context("the Solidity compiler the wrap's verifier needs")?;
     let settings = WrapSettings {
@@ -157,6 +157,7 @@ pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
         params,
         choice.backend.clone(),
         &solc,
+        &KeptKeys::default(),
         subject.describe(args.chain_id),
         &|name| progress.set_message(name),
     )?;

@@ -461,7 +461,8 @@ fn zkr_demo_cluster_survives_a_killed_worker_and_verifies_the_final_proof() {
 
 /// A wrapping cluster's setup errors are told before anything runs: the
 /// coordinator names an SRS file too small for its wrap size, a chain id
-/// without an SRS is refused, and a worker names an SRS file it cannot read.
+/// without an SRS is refused, and a worker names an SRS file it cannot read,
+/// refuses to take wrap jobs without one, and names a job kind it does not know.
 #[test]
 fn a_wrapping_cluster_names_an_unusable_srs_before_it_starts() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -506,4 +507,8 @@ fn a_wrapping_cluster_names_an_unusable_srs_before_it_starts() {
     assert!(no_srs.contains("--wrap-srs"), "{no_srs}");
     let missing = refused(&["worker", "--key", "w1.key", "--wrap-srs", "missing.srs"]);
     assert!(missing.contains("missing.srs"), "{missing}");
+    let wrap_without_srs = refused(&["worker", "--key", "w1.key", "--kinds", "chunk,wrap"]);
+    assert!(wrap_without_srs.contains("--wrap-srs"), "{wrap_without_srs}");
+    let unknown_kind = refused(&["worker", "--key", "w1.key", "--kinds", "merge"]);
+    assert!(unknown_kind.contains("unknown job kind \"merge\""), "{unknown_kind}");
 }

@@ -292,6 +292,7 @@ mod tests {
             gpu: false,
             memory_mb: 1,
             srs: None,
+            kinds: crate::job::every_kind(),
         };
         let tok = t.open("w1", caps);
         assert!(t.touch(&tok).is_some());

@@ -159,14 +159,25 @@ pub struct Capabilities {
     /// The SRS the worker holds for wrap jobs, by id, if any.
     #[serde(default)]
     pub srs: Option<u64>,
+    /// The kinds of job the worker takes (every kind unless it says; a
+    /// worker dedicated to wrap jobs keeps their keys between them).
+    #[serde(default = "every_kind")]
+    pub kinds: Vec<JobKind>,
+}
+
+/// Every job kind: what a worker takes unless it names fewer.
+pub fn every_kind() -> Vec<JobKind> {
+    JobKind::ALL.to_vec()
 }
 
 impl Capabilities {
-    /// Whether a worker with these capabilities may run a job with `req`.
-    pub fn satisfies(&self, req: &Requirement) -> bool {
+    /// Whether a worker with these capabilities may run a job of `kind`
+    /// with `req` (what the stores' lease queries select).
+    pub fn satisfies(&self, kind: JobKind, req: &Requirement) -> bool {
         (self.gpu || !req.needs_gpu)
             && self.memory_mb >= req.min_memory_mb
             && (req.srs.is_none() || req.srs == self.srs)
+            && self.kinds.contains(&kind)
     }
 }
 

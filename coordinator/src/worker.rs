@@ -4,7 +4,7 @@
 
 use crate::auth::WorkerIdentity;
 use crate::client::{ClientError, WorkerClient};
-use crate::job::{Capabilities, LeasedJob};
+use crate::job::{every_kind, Capabilities, LeasedJob};
 use crate::metrics::WorkerMetrics;
 use crate::pipeline::{JobSpec, PipelineRegistry};
 use std::time::{Duration, Instant};
@@ -68,7 +68,7 @@ fn host_memory_mb() -> u64 {
 
 /// What this machine offers when proving on `backend` (its name, as the
 /// caller's backend selection reports it; `gpu` when that backend is a GPU):
-/// the backend and the host's memory (and no SRS: a caller with one sets it). This crate does not link the prover,
+/// the backend and the host's memory, every job kind (and no SRS: a caller with one sets it). This crate does not link the prover,
 /// so choosing the backend is the caller's job (`zkr worker` asks
 /// `prover::backend`).
 pub fn host_capabilities(backend: &str, gpu: bool) -> Capabilities {
@@ -77,6 +77,7 @@ pub fn host_capabilities(backend: &str, gpu: bool) -> Capabilities {
         gpu,
         memory_mb: host_memory_mb(),
         srs: None,
+        kinds: every_kind(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The same store test-suite, run against SQLite and PostgreSQL.
 
-use coordinator::job::{now_ms, BatchRecord, BatchState, Capabilities, JobKind, JobState, Requirement};
+use coordinator::job::{every_kind, now_ms, BatchRecord, BatchState, Capabilities, JobKind, JobState, Requirement};
 use coordinator::planner::{plan, PlanShape};
 use coordinator::store::{FailureOutcome, JobStore, PostgresStore, SqliteStore, StoreError};
 
@@ -10,6 +10,15 @@ fn cpu() -> Capabilities {
         gpu: false,
         memory_mb: 4096,
         srs: None,
+        kinds: every_kind(),
+    }
+}
+
+/// CPU capabilities of a worker that takes only jobs of `kind`.
+fn only(kind: JobKind) -> Capabilities {
+    Capabilities {
+        kinds: vec![kind],
+        ..cpu()
     }
 }
 
@@ -158,6 +167,32 @@ fn suite(store: &dyn JobStore) {
     assert_eq!(store.batches().expect("batches").len(), 2);
     assert_eq!(b.root_job, "b1/wrap/2/0");
 
+    // Workers dedicated to one kind lease only that kind.
+    let by_kind = add_batch(store, "by-kind", 2, false, 3);
+    let wrap_only = only(JobKind::Wrap);
+    assert!(store
+        .lease("w-wrap", &wrap_only, now_ms(), 60_000)
+        .expect("lease")
+        .is_none());
+    assert!(!wrap_only.satisfies(JobKind::Chunk, &Requirement::default()));
+    assert_eq!(
+        drain(store, "w-chunk", &only(JobKind::Chunk)),
+        2,
+        "both chunks, no aggregation"
+    );
+    assert_eq!(drain(store, "w-agg", &only(JobKind::Aggregate)), 1);
+    let wrap = store
+        .lease("w-wrap", &wrap_only, now_ms(), 60_000)
+        .expect("lease")
+        .expect("the wrap, once the root is done");
+    assert_eq!(wrap.kind, JobKind::Wrap);
+    assert!(wrap_only.satisfies(JobKind::Wrap, &Requirement::default()));
+    store.complete(&wrap.id, "w-wrap", "final", now_ms()).expect("complete");
+    assert_eq!(
+        store.batch(&by_kind.id).expect("batch").expect("exists").state,
+        BatchState::Done
+    );
+
     // Workers: registration, counting, revocation.
     store.register_worker("w1", "aa").expect("register");
     store.count_result("w1", false).expect("count");
@@ -204,7 +239,7 @@ fn sqlite_store_passes_the_store_suite_and_survives_reopening() {
     let reopened = SqliteStore::open(path).expect("reopen");
     assert_eq!(
         reopened.batches().expect("batches").len(),
-        2,
+        3,
         "a reopened store keeps every batch"
     );
     // A database from before the SRS requirement gains its column on opening.

@@ -1,7 +1,7 @@
 //! The zkEVM pipeline's wrap job end to end: a worker wraps a block's
 //! aggregated proof for L1, the coordinator derives the verifying key on its
-//! own and accepts exactly that wrap, and the wrap proof file settles in the
-//! rollup contract. Ignored in the default run (it proves a whole wrap:
+//! own and accepts exactly that wrap, a second wrap job reuses the worker's
+//! kept keys, and the wrap proof file settles in the rollup contract. Ignored in the default run (it proves a whole wrap:
 //! about ten minutes on two cores at k = 20); run it with
 //! `cargo test -p coordinator --test zkevm_wrap -- --ignored`
 //! (`ZKR_WRAP_TEST_K` sets k; the refusals before proving are checked in
@@ -12,6 +12,7 @@ use coordinator::pipeline::{JobSpec, PipelineError, ProofPipeline, ZkevmPipeline
 use prover::backend::CpuBackend;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Instant;
 use verifier_contract::artifact::WrapArtifact;
 use verifier_contract::evm::L1;
 use verifier_contract::settle::settle;
@@ -58,7 +59,9 @@ fn a_wrap_job_wraps_the_block_and_the_coordinator_accepts_exactly_that_proof() {
 
     let wrap = spec(JobKind::Wrap, 2, 0);
     let inputs = [coordinator.wrap_input().expect("a wrap job input"), root];
+    let started = Instant::now();
     let output = worker.run(&wrap, &inputs).expect("wrap job");
+    let first = started.elapsed();
     coordinator
         .verify(&wrap, &inputs, &output)
         .expect("the coordinator accepts the wrap");
@@ -77,6 +80,22 @@ fn a_wrap_job_wraps_the_block_and_the_coordinator_accepts_exactly_that_proof() {
     let mut other_verifier = artifact.clone();
     other_verifier.verifier_source.push_str("\n// another contract\n");
     assert!(rejection(other_verifier).contains("Solidity verifier"));
+
+    // The next wrap of the same circuit (here the same root, proven again)
+    // reuses the worker's kept keys and verifier, and is accepted as well.
+    let started = Instant::now();
+    let again = worker.run(&wrap, &inputs).expect("a second wrap job");
+    println!(
+        "wrap job: {:.1} s making the keys, {:.1} s with kept keys",
+        first.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+    let kept = worker.wrap_setup().expect("the worker's wrap setup");
+    assert_eq!(kept.reused_keys(), 1, "the second wrap job reuses the first one's keys");
+    assert_ne!(again, output, "a new proof (fresh blinding)");
+    coordinator
+        .verify(&wrap, &inputs, &again)
+        .expect("the coordinator accepts a wrap made with kept keys");
 
     let settled = settle(&mut L1::new(), &artifact).expect("the wrap settles on L1");
     println!(

@@ -145,6 +145,16 @@ pub struct Wrapped {
     pub stages: Vec<(&'static str, Duration)>,
 }
 
+/// The stage [`wrap_root`] makes a circuit's keys in (skipped when kept).
+const KEYS_STAGE: &str = "wrap keys (vk, pk), SRS prepared on the backend";
+
+impl Wrapped {
+    /// Whether this wrap made its circuit's keys (rather than reusing kept ones).
+    pub fn made_keys(&self) -> bool {
+        self.stages.iter().any(|(name, _)| *name == KEYS_STAGE)
+    }
+}
+
 /// Times stages and announces each as it starts.
 struct Stages<'a> {
     announce: &'a dyn Fn(&'static str),
@@ -162,17 +172,81 @@ impl Stages<'_> {
     }
 }
 
+/// The keys, prepared SRS and Solidity verifier of one wrap circuit.
+struct CircuitKeys {
+    keys: WrapKeys,
+    /// The SRS prepared on the backend the keys prove on.
+    on: BackendParams,
+    source: String,
+    compiled: Compiled,
+    advice_cells: usize,
+    lookup_cells: usize,
+    advice_columns: usize,
+}
+
+/// The keys of the last wrap circuit [`wrap_root`] proved with, kept for
+/// the next wrap of the same circuit (the same root circuit, tree hashes,
+/// chain id, `k` and lookup bits: blocks of the same chunk shapes), which
+/// then skips the keygen assignment, key generation, the SRS's preparation
+/// on the backend and the verifier's compilation. At `k = 23` a proving key
+/// is gigabytes: [`Self::forget`] frees it.
+#[derive(Default)]
+pub struct KeptKeys {
+    last: Mutex<Option<(Vec<u8>, Arc<CircuitKeys>)>>,
+}
+
+impl KeptKeys {
+    /// The kept keys if they are for `circuit`.
+    fn get(&self, circuit: &[u8]) -> Option<Arc<CircuitKeys>> {
+        let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        last.as_ref()
+            .filter(|(key, _)| key == circuit)
+            .map(|(_, keys)| keys.clone())
+    }
+
+    /// Keeps `keys` for `circuit`, in place of any others.
+    fn keep(&self, circuit: Vec<u8>, keys: Arc<CircuitKeys>) {
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((circuit, keys));
+    }
+
+    /// Drops the kept keys (a wrap in progress keeps its own reference).
+    pub fn forget(&self) {
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+/// What identifies a wrap circuit: the final layer's circuit digest (its
+/// root circuit, pinned tree hashes and chain id), `k` and the lookup bits.
+fn circuit_key(layer: &FinalLayer, settings: WrapSettings) -> Vec<u8> {
+    let mut key = layer.circuit_data().verifier_only.circuit_digest.to_bytes();
+    key.extend(settings.k.to_le_bytes());
+    key.extend(settings.lookup_bits.to_le_bytes());
+    key
+}
+
+/// What identifies kept keys: the circuit, and the backend their SRS is
+/// prepared on.
+fn kept_key(layer: &FinalLayer, settings: WrapSettings, backend: &dyn Backend) -> Vec<u8> {
+    let mut key = circuit_key(layer, settings);
+    key.extend(backend.name().into_bytes());
+    key
+}
+
 /// Wraps `root` for L1: re-proves it in the final layer (Poseidon over
 /// BN254, the chain id appended), proves the wrap circuit with KZG on
 /// `params` (exactly `2^settings.k` points) with its commitments on
-/// `backend`, and generates and compiles the Solidity verifier. `subject`
-/// describes the root for people; `announce` is told each stage as it starts.
+/// `backend`, and generates and compiles the Solidity verifier; the keys
+/// and verifier come from `kept` when it holds this circuit's, and are
+/// kept there for the next wrap. `subject` describes the root for people;
+/// `announce` is told each stage as it starts.
+#[allow(clippy::too_many_arguments)]
 pub fn wrap_root(
     root: VerifiedRoot<'_>,
     settings: WrapSettings,
     params: ParamsKZG<Bn256>,
     backend: Arc<dyn Backend>,
     solc: &Solc,
+    kept: &KeptKeys,
     subject: String,
     announce: &dyn Fn(&'static str),
 ) -> Result<Wrapped, WrapError> {
@@ -197,6 +271,54 @@ pub fn wrap_root(
         layout: BLOCK_LAYOUT,
         proof: &final_proof,
     };
+    let circuit = kept_key(&layer, settings, backend.as_ref());
+    let circuit_keys = match kept.get(&circuit) {
+        Some(found) => {
+            tracing::info!(
+                k = settings.k,
+                "wrap keys and verifier kept from the last wrap of this circuit"
+            );
+            drop(params); // the kept keys hold their own copy
+            found
+        }
+        None => {
+            // Another circuit's keys would only add to this one's memory.
+            kept.forget();
+            let made = Arc::new(new_keys(input, settings, params, backend, solc, &mut stages)?);
+            kept.keep(circuit, made.clone());
+            made
+        }
+    };
+    let (statement, proof) = stages.run("wrap proof (KZG)", || {
+        Ok(circuit_keys.keys.prove(&circuit_keys.on, input)?)
+    })?;
+    Ok(Wrapped {
+        artifact: WrapArtifact {
+            subject,
+            statement,
+            proof,
+            k: settings.k,
+            verifier_source: circuit_keys.source.clone(),
+            verifier_bytecode: circuit_keys.compiled.bytecode.clone(),
+            verifier_abi: circuit_keys.compiled.abi.to_string(),
+        },
+        advice_cells: circuit_keys.advice_cells,
+        lookup_cells: circuit_keys.lookup_cells,
+        advice_columns: circuit_keys.advice_columns,
+        stages: stages.done,
+    })
+}
+
+/// Makes the keys of the wrap circuit of `input` on `params`, prepares the
+/// SRS on `backend`, and generates and compiles the verifier.
+fn new_keys(
+    input: WrapInput<'_>,
+    settings: WrapSettings,
+    params: ParamsKZG<Bn256>,
+    backend: Arc<dyn Backend>,
+    solc: &Solc,
+    stages: &mut Stages<'_>,
+) -> Result<CircuitKeys, WrapError> {
     let shape = stages.run("wrap circuit: keygen assignment", || {
         Ok(WrapShape::assign(input, settings.k, settings.lookup_bits)?)
     })?;
@@ -208,28 +330,22 @@ pub fn wrap_root(
         k = settings.k,
         "wrap circuit shape"
     );
-    let keys = stages.run("wrap keys (vk, pk)", || Ok(WrapKeys::generate(params, shape)?))?;
-    let (statement, proof) = stages.run("wrap proof (KZG)", || {
+    let (keys, on) = stages.run(KEYS_STAGE, || {
+        let keys = WrapKeys::generate(params, shape)?;
         let on = BackendParams::new(keys.params.clone(), backend).map_err(WrapProveError::from)?;
-        Ok(keys.prove(&on, input)?)
+        Ok((keys, on))
     })?;
     let (source, compiled) = stages.run("Solidity verifier: generate and compile", || {
         verifier_of(&keys.params, keys.vk(), solc)
     })?;
-    Ok(Wrapped {
-        artifact: WrapArtifact {
-            subject,
-            statement,
-            proof,
-            k: settings.k,
-            verifier_source: source,
-            verifier_bytecode: compiled.bytecode,
-            verifier_abi: compiled.abi.to_string(),
-        },
+    Ok(CircuitKeys {
+        keys,
+        on,
+        source,
+        compiled,
         advice_cells,
         lookup_cells,
         advice_columns,
-        stages: stages.done,
     })
 }
 
@@ -332,8 +448,7 @@ impl WrapChecker {
         settings: WrapSettings,
         layer: &FinalLayer,
     ) -> Result<Arc<DerivedVerifier>, WrapError> {
-        let mut key = layer.circuit_data().verifier_only.circuit_digest.to_bytes();
-        key.extend(settings.lookup_bits.to_le_bytes());
+        let key = circuit_key(layer, settings);
         let kept = |derived: &Mutex<Vec<(Vec<u8>, Arc<DerivedVerifier>)>>| {
             let derived = derived.lock().unwrap_or_else(|p| p.into_inner());
             derived.iter().find(|(k, _)| *k == key).map(|(_, d)| d.clone())

@@ -117,6 +117,11 @@ impl ZkevmPipeline {
         self
     }
 
+    /// The wrap setup, where wrap jobs run or are planned here.
+    pub fn wrap_setup(&self) -> Option<&ZkevmWrap> {
+        self.wrap.as_ref()
+    }
+
     /// The wrap setup, or why a wrap job cannot run here.
     fn wrap(&self, job: &JobSpec) -> Result<&ZkevmWrap, PipelineError> {
         self.wrap.as_ref().ok_or_else(|| {
@@ -229,6 +234,9 @@ impl ProofPipeline for ZkevmPipeline {
     }
 
     fn run(&self, job: &JobSpec, inputs: &[Vec<u8>]) -> Result<Vec<u8>, PipelineError> {
+        if let (Some(wrap), JobKind::Chunk | JobKind::Aggregate) = (&self.wrap, job.kind) {
+            wrap.forget_keys();
+        }
         let proof = match job.kind {
             JobKind::Chunk => {
                 expect_inputs(job, inputs, 1)?;

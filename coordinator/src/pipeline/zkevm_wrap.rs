@@ -11,7 +11,9 @@
 //!   ceremony file or halo2 params of at least `2^k` points): it checks the
 //!   fingerprint, rebuilds and checks the root circuit, and wraps it on its
 //!   backend (the MSMs on the GPU where it has one), then compiles the
-//!   verifier with solc-js.
+//!   verifier with solc-js. The wrap circuit's keys and verifier are kept
+//!   while wrap jobs come back to back, so the next block of the same
+//!   chunk shapes skips key generation; a job of another kind frees them.
 //! - **Output**: the wrap proof file, which becomes the batch's output:
 //!   `zkr status --id <batch> --out block.wrap` saves it and
 //!   `zkr l1 verify block.wrap` settles it.
@@ -31,10 +33,11 @@ use prover::kzg::srs;
 use prover::zkevm::aggregate::{AggregatedProof, VerifierData};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use verifier_contract::artifact::WrapArtifact;
 use verifier_contract::solc::Solc;
-use verifier_contract::wrap::{wrap_root, VerifiedRoot, WrapChecker, WrapError, WrapSettings};
+use verifier_contract::wrap::{wrap_root, KeptKeys, VerifiedRoot, WrapChecker, WrapError, WrapSettings};
 
 /// A wrap job's own input: the settings it is made with, and the
 /// fingerprint of the SRS its keys must be on ([`srs::fingerprint`]).
@@ -68,6 +71,10 @@ pub struct ZkevmWrap {
     plans: Option<(WrapSettings, WrapChecker)>,
     /// The SRS at the size the last job (or the checker) needed.
     loaded: Mutex<Option<Arc<ParamsKZG<Bn256>>>>,
+    /// The keys of the last wrap job's circuit, while wrap jobs come back to back.
+    kept: KeptKeys,
+    /// Wrap jobs run with kept keys.
+    reused: AtomicU64,
 }
 
 /// Memory (MiB) a wrap at `2^k` rows takes, fitted to the 7.7, 12.2 and
@@ -104,6 +111,8 @@ impl ZkevmWrap {
             plans: settings.map(|settings| (settings, WrapChecker::new(params.clone(), solc.clone()))),
             solc,
             loaded: Mutex::new(Some(params)),
+            kept: KeptKeys::default(),
+            reused: AtomicU64::new(0),
         })
     }
 
@@ -172,6 +181,7 @@ impl ZkevmWrap {
             setup.as_ref().clone(),
             backend,
             &self.solc,
+            &self.kept,
             subject,
             &|_| (),
         )
@@ -179,7 +189,21 @@ impl ZkevmWrap {
         for (stage, time) in &wrapped.stages {
             tracing::info!(stage, seconds = time.as_secs_f64(), "wrap stage done");
         }
+        if !wrapped.made_keys() {
+            self.reused.fetch_add(1, Ordering::Relaxed);
+        }
         wrapped.artifact.to_bytes().map_err(|e| run_failed(job, e.to_string()))
+    }
+
+    /// How many wrap jobs ran with the keys kept from the one before.
+    pub fn reused_keys(&self) -> u64 {
+        self.reused.load(Ordering::Relaxed)
+    }
+
+    /// Frees the kept wrap keys (gigabytes at `k = 23`): a worker calls it
+    /// before a job of another kind.
+    pub fn forget_keys(&self) {
+        self.kept.forget();
     }
 
     /// Checks a wrap job's output (a coordinator's check; the root proof in

@@ -186,19 +186,23 @@ impl JobStore for PostgresStore {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<Option<LeasedJob>, StoreError> {
+        let kinds = schema::kind_params(&caps.kinds);
         let mut client = self.client();
         let mut tx = client.transaction()?;
         let row = tx.query_opt(
             "SELECT j.id, j.batch_id, j.kind, j.level, j.idx, j.attempts, j.input_blob
              FROM jobs j
              WHERE j.state = 'ready' AND (j.needs_gpu = 0 OR $1::BIGINT = 1) AND j.min_memory_mb <= $2::BIGINT
-               AND (j.srs IS NULL OR j.srs = $3::BIGINT)
+               AND (j.srs IS NULL OR j.srs = $3::BIGINT) AND j.kind IN ($4::TEXT, $5::TEXT, $6::TEXT)
              ORDER BY j.seq LIMIT 1
              FOR UPDATE SKIP LOCKED",
             &[
                 &i64::from(caps.gpu),
                 &(caps.memory_mb as i64),
                 &schema::srs_column(caps.srs),
+                &kinds[0],
+                &kinds[1],
+                &kinds[2],
             ],
         )?;
         let Some(row) = row else {

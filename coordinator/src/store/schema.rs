@@ -1,6 +1,8 @@
 //! The schema both stores share. Only portable types (TEXT, BIGINT) are used so
 //! the same statements run on SQLite and PostgreSQL; booleans are 0/1.
 
+use crate::job::JobKind;
+
 /// Creates the tables and indexes if they do not exist.
 pub const CREATE: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS batches (
@@ -62,6 +64,13 @@ pub const ADDED_JOB_COLUMNS: &[(&str, &str)] = &[("srs", "BIGINT")];
 /// kept in a signed column bit for bit).
 pub fn srs_column(srs: Option<u64>) -> Option<i64> {
     srs.map(|id| id as i64)
+}
+
+/// The lease queries' three job-kind parameters for the kinds a worker
+/// takes: each kind's name where it takes it, NULL (which matches no row)
+/// where it does not.
+pub fn kind_params(kinds: &[JobKind]) -> [Option<&'static str>; 3] {
+    JobKind::ALL.map(|kind| kinds.contains(&kind).then(|| kind.as_str()))
 }
 
 /// Columns selected for a [`crate::job::BatchRecord`].

@@ -173,6 +173,7 @@ impl JobStore for SqliteStore {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<Option<LeasedJob>, StoreError> {
+        let kinds = schema::kind_params(&caps.kinds);
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let found: Option<ReadyRow> = tx
@@ -180,9 +181,16 @@ impl JobStore for SqliteStore {
                 "SELECT j.id, j.batch_id, j.kind, j.level, j.idx, j.attempts, j.input_blob, b.pipeline
                  FROM jobs j JOIN batches b ON b.id = j.batch_id
                  WHERE j.state = 'ready' AND (j.needs_gpu = 0 OR ?1 = 1) AND j.min_memory_mb <= ?2
-                   AND (j.srs IS NULL OR j.srs = ?3)
+                   AND (j.srs IS NULL OR j.srs = ?3) AND j.kind IN (?4, ?5, ?6)
                  ORDER BY j.seq LIMIT 1",
-                params![i64::from(caps.gpu), caps.memory_mb as i64, schema::srs_column(caps.srs)],
+                params![
+                    i64::from(caps.gpu),
+                    caps.memory_mb as i64,
+                    schema::srs_column(caps.srs),
+                    kinds[0],
+                    kinds[1],
+                    kinds[2]
+                ],
                 |r| {
                     Ok((
                         r.get(0)?,
