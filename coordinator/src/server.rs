@@ -421,34 +421,33 @@ impl Coordinator {
                         outcome: "done".into(),
                     })
                 }
-                Err(
-                    e @ (PipelineError::Rejected { .. } | PipelineError::BadInput { .. } | PipelineError::Run { .. }),
-                ) => {
-                    let reason = format!("result from worker {} rejected: {e}", session.worker_id);
-                    tracing::warn!(job = %job_id, %reason);
-                    me.store.count_result(&session.worker_id, false)?;
-                    me.metrics
-                        .rejected_proofs
-                        .with_label_values(&[session.worker_id.as_str()])
-                        .inc();
+                Err(e) => {
+                    // A check that could not be made is not the worker's
+                    // fault; the attempt counts either way, so a check that
+                    // can never run still ends the job.
+                    let blamed = !matches!(e, PipelineError::Unchecked { .. });
+                    let (verdict, status) = if blamed {
+                        ("rejected", StatusCode::UNPROCESSABLE_ENTITY)
+                    } else {
+                        ("unchecked", StatusCode::SERVICE_UNAVAILABLE)
+                    };
+                    let reason = format!("result from worker {} {verdict}: {e}", session.worker_id);
+                    if blamed {
+                        tracing::warn!(job = %job_id, %reason);
+                        me.store.count_result(&session.worker_id, false)?;
+                        me.metrics
+                            .rejected_proofs
+                            .with_label_values(&[session.worker_id.as_str()])
+                            .inc();
+                    } else {
+                        tracing::error!(job = %job_id, %reason);
+                    }
                     let outcome = me.store.fail(&job_id, &session.worker_id, &reason)?;
                     me.lease_started().remove(&job_id);
                     if outcome == FailureOutcome::Retried {
-                        me.metrics.retries.with_label_values(&["rejected"]).inc();
+                        me.metrics.retries.with_label_values(&[verdict]).inc();
                     }
-                    Err(ApiError(StatusCode::UNPROCESSABLE_ENTITY, reason))
-                }
-                Err(e @ PipelineError::Unchecked { .. }) => {
-                    // Not the worker's fault: the attempt counts (so a check
-                    // that can never run ends the job) but the worker does not.
-                    let reason = format!("result from worker {} not checked: {e}", session.worker_id);
-                    tracing::error!(job = %job_id, %reason);
-                    let outcome = me.store.fail(&job_id, &session.worker_id, &reason)?;
-                    me.lease_started().remove(&job_id);
-                    if outcome == FailureOutcome::Retried {
-                        me.metrics.retries.with_label_values(&["unchecked"]).inc();
-                    }
-                    Err(ApiError(StatusCode::SERVICE_UNAVAILABLE, reason))
+                    Err(ApiError(status, reason))
                 }
             }
         })

@@ -143,16 +143,9 @@ pub struct Wrapped {
     pub advice_columns: usize,
     /// Each stage's name and duration, in order.
     pub stages: Vec<(&'static str, Duration)>,
-}
-
-/// The stage [`wrap_root`] makes a circuit's keys in (skipped when kept).
-const KEYS_STAGE: &str = "wrap keys (vk, pk), SRS prepared on the backend";
-
-impl Wrapped {
-    /// Whether this wrap made its circuit's keys (rather than reusing kept ones).
-    pub fn made_keys(&self) -> bool {
-        self.stages.iter().any(|(name, _)| *name == KEYS_STAGE)
-    }
+    /// Whether the keys and verifier were the ones kept from the last wrap
+    /// of this circuit (no keygen stages then).
+    pub reused_keys: bool,
 }
 
 /// Times stages and announces each as it starts.
@@ -272,7 +265,9 @@ pub fn wrap_root(
         proof: &final_proof,
     };
     let circuit = kept_key(&layer, settings, backend.as_ref());
-    let circuit_keys = match kept.get(&circuit) {
+    let found = kept.get(&circuit);
+    let reused_keys = found.is_some();
+    let circuit_keys = match found {
         Some(found) => {
             tracing::info!(
                 k = settings.k,
@@ -306,6 +301,7 @@ pub fn wrap_root(
         lookup_cells: circuit_keys.lookup_cells,
         advice_columns: circuit_keys.advice_columns,
         stages: stages.done,
+        reused_keys,
     })
 }
 
@@ -330,7 +326,7 @@ fn new_keys(
         k = settings.k,
         "wrap circuit shape"
     );
-    let (keys, on) = stages.run(KEYS_STAGE, || {
+    let (keys, on) = stages.run("wrap keys (vk, pk), SRS prepared on the backend", || {
         let keys = WrapKeys::generate(params, shape)?;
         let on = BackendParams::new(keys.params.clone(), backend).map_err(WrapProveError::from)?;
         Ok((keys, on))

@@ -189,7 +189,7 @@ impl ZkevmWrap {
         for (stage, time) in &wrapped.stages {
             tracing::info!(stage, seconds = time.as_secs_f64(), "wrap stage done");
         }
-        if !wrapped.made_keys() {
+        if wrapped.reused_keys {
             self.reused.fetch_add(1, Ordering::Relaxed);
         }
         wrapped.artifact.to_bytes().map_err(|e| run_failed(job, e.to_string()))
