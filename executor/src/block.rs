@@ -334,8 +334,8 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
             reason: "a blob transaction (type 3) cannot create a contract".into(),
         });
     }
-    let env = BlockEnvironment::new(header, spec);
     let mut state = initial_state(input, spec);
+    let env = BlockEnvironment::new(header, spec, &state);
     let started = Instant::now();
     let fallback = if options.sequential || !options.sequential_fallback {
         None

@@ -2,9 +2,13 @@
 //! types, and one function that runs a transaction against any read-only
 //! database (reusing one revm instance per thread), optionally with the trace recorder attached and optionally with
 //! the beneficiary's fee left for the caller to credit (the parallel path
-//! credits it lazily so that fee payments do not serialise the block).
+//! credits it lazily so that fee payments do not serialise the block). Every
+//! run checks creations against the pre-state's storage-only accounts
+//! (EIP-7610, [`crate::collision`]) when the block has any.
 
+use crate::collision::StorageOnlyAccounts;
 use crate::input::{BlockHeader, Transaction};
+use crate::state::WorldState;
 use crate::tracer::TraceRecorder;
 use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
 use revm::context_interface::block::BlobExcessGasAndPrice;
@@ -18,8 +22,9 @@ use revm::handler::{
 };
 use revm::inspector::{Inspector, InspectorEvmTr, InspectorHandler};
 use revm::interpreter::interpreter::EthInterpreter;
+use revm::interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, Interpreter};
 use revm::primitives::hardfork::SpecId;
-use revm::primitives::{TxKind, U256};
+use revm::primitives::{Log, TxKind, U256};
 use revm::state::EvmState;
 use revm::{DatabaseRef, ExecuteEvm};
 use std::marker::PhantomData;
@@ -36,11 +41,14 @@ pub struct BlockEnvironment {
     pub block: BlockEnv,
     /// revm's configuration (spec, chain id).
     pub cfg: CfgEnv,
+    /// The pre-state's accounts that a creation collides with although
+    /// revm would not see it (EIP-7610).
+    pub storage_only: StorageOnlyAccounts,
 }
 
 impl BlockEnvironment {
-    /// The environment for a block under `spec`.
-    pub fn new(header: &BlockHeader, spec: SpecId) -> Self {
+    /// The environment for a block under `spec` on the pre-state `state`.
+    pub fn new(header: &BlockHeader, spec: SpecId, state: &WorldState) -> Self {
         let block = BlockEnv {
             number: U256::from(header.number),
             beneficiary: header.beneficiary,
@@ -68,7 +76,12 @@ impl BlockEnvironment {
         if spec.is_enabled_in(SpecId::CANCUN) && !spec.is_enabled_in(SpecId::PRAGUE) {
             cfg.set_max_blobs_per_tx(CANCUN_MAX_BLOBS_PER_TX);
         }
-        Self { spec, block, cfg }
+        Self {
+            spec,
+            block,
+            cfg,
+            storage_only: StorageOnlyAccounts::of(state),
+        }
     }
 
     /// What the beneficiary earns per unit of gas `tx` uses: the whole gas
@@ -166,8 +179,68 @@ pub struct TxRun {
 /// Errors of one transaction run: invalid transaction, or the database failed.
 pub type RunError<E> = EVMError<E, InvalidTransaction>;
 
+/// The inspector a [`TxRunner`] attaches: the trace recorder when tracing,
+/// and the EIP-7610 check of creations when the block needs it.
+struct RunInspector {
+    trace: Option<TraceRecorder>,
+    storage_only: StorageOnlyAccounts,
+}
+
+impl RunInspector {
+    /// True when a run needs revm's inspector hooks at all.
+    fn needed(&self) -> bool {
+        self.trace.is_some() || !self.storage_only.is_empty()
+    }
+}
+
+impl<CTX> Inspector<CTX, EthInterpreter> for RunInspector
+where
+    CTX: ContextTr<Journal: JournalTr<State = EvmState>>,
+{
+    fn step(&mut self, interp: &mut Interpreter<EthInterpreter>, context: &mut CTX) {
+        if let Some(trace) = &mut self.trace {
+            trace.step(interp, context);
+        }
+    }
+
+    fn step_end(&mut self, interp: &mut Interpreter<EthInterpreter>, context: &mut CTX) {
+        if let Some(trace) = &mut self.trace {
+            trace.step_end(interp, context);
+        }
+    }
+
+    fn log(&mut self, context: &mut CTX, log: Log) {
+        if let Some(trace) = &mut self.trace {
+            Inspector::<CTX, EthInterpreter>::log(trace, context, log);
+        }
+    }
+
+    fn call(&mut self, context: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {
+        self.trace.as_mut().and_then(|trace| trace.call(context, inputs))
+    }
+
+    fn call_end(&mut self, context: &mut CTX, inputs: &CallInputs, outcome: &mut CallOutcome) {
+        if let Some(trace) = &mut self.trace {
+            trace.call_end(context, inputs, outcome);
+        }
+    }
+
+    /// The recorder sees the creation first, on the state before any
+    /// collision bumps the creator's nonce, as it would inside revm.
+    fn create(&mut self, context: &mut CTX, inputs: &mut CreateInputs) -> Option<CreateOutcome> {
+        let traced = self.trace.as_mut().and_then(|trace| trace.create(context, inputs));
+        traced.or_else(|| self.storage_only.check_create(context, inputs))
+    }
+
+    fn create_end(&mut self, context: &mut CTX, inputs: &CreateInputs, outcome: &mut CreateOutcome) {
+        if let Some(trace) = &mut self.trace {
+            trace.create_end(context, inputs, outcome);
+        }
+    }
+}
+
 /// The revm instance a [`TxRunner`] keeps.
-type ReusedEvm<DB> = MainnetEvm<MainnetContext<WrapDatabaseRef<DB>>, TraceRecorder>;
+type ReusedEvm<DB> = MainnetEvm<MainnetContext<WrapDatabaseRef<DB>>, RunInspector>;
 
 /// Runs transactions one after another against a read-only database without
 /// committing anything, reusing one revm instance: its frame stack and
@@ -185,7 +258,10 @@ impl<DB: DatabaseRef> TxRunner<DB> {
             .with_cfg(env.cfg.clone())
             .with_ref_db(db);
         Self {
-            evm: ctx.build_mainnet_with_inspector(TraceRecorder::default()),
+            evm: ctx.build_mainnet_with_inspector(RunInspector {
+                trace: None,
+                storage_only: env.storage_only.clone(),
+            }),
         }
     }
 
@@ -196,18 +272,18 @@ impl<DB: DatabaseRef> TxRunner<DB> {
 
     /// Runs `tx`, with the recorder attached when `trace` is given. revm's
     /// handler cleans the journal and frame stack on errors, so the runner
-    /// stays usable after a failed transaction.
+    /// stays usable after a failed transaction. Runs go through revm's
+    /// inspector hooks only when they record a trace or check creations.
     pub fn run(
         &mut self,
         tx: TxEnv,
         fees: FeePayment,
         trace: Option<TraceRecorder>,
     ) -> Result<TxRun, RunError<DB::Error>> {
-        let tracing = trace.is_some();
         let evm = &mut self.evm;
-        evm.inspector = trace.unwrap_or_default();
+        evm.inspector.trace = trace;
         evm.ctx.tx = tx;
-        let outcome = match (fees, tracing) {
+        let outcome = match (fees, evm.inspector.needed()) {
             (FeePayment::InTransaction, false) => {
                 MainnetHandler::<_, RunError<DB::Error>, EthFrame<EthInterpreter>>::default().run(evm)
             }
@@ -218,12 +294,8 @@ impl<DB: DatabaseRef> TxRunner<DB> {
             (FeePayment::Deferred, true) => DeferredFeeHandler::<_, RunError<DB::Error>>(PhantomData).inspect_run(evm),
         };
         let state = evm.finalize();
-        let recorder = std::mem::take(&mut evm.inspector);
+        let trace = evm.inspector.trace.take();
         let result = outcome?;
-        Ok(TxRun {
-            result,
-            state,
-            trace: tracing.then_some(recorder),
-        })
+        Ok(TxRun { result, state, trace })
     }
 }

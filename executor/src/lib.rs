@@ -27,6 +27,7 @@
 mod block;
 pub mod chain;
 pub mod codec;
+pub mod collision;
 mod evm;
 pub mod fixtures;
 pub mod fork;
