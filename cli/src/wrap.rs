@@ -154,7 +154,7 @@ pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
     let wrapped = wrap_root(
         root,
         settings,
-        params,
+        move || Ok(params),
         choice.backend.clone(),
         &solc,
         &KeptKeys::default(),

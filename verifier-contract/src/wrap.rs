@@ -21,6 +21,7 @@ use plonky2::plonk::circuit_data::VerifierCircuitData;
 use plonky2::plonk::config::GenericHashOut;
 use prover::backend::Backend;
 use prover::kzg::evm::verify_for_evm;
+use prover::kzg::srs::SrsError;
 use prover::kzg::{BackendParams, KzgError};
 use prover::wrap::block::{block_final_layer, ChainIdTooLarge, BLOCK_LAYOUT};
 use prover::wrap::final_layer::{FinalLayer, FinalLayerError, FinalProof, F};
@@ -111,6 +112,9 @@ pub enum WrapError {
     /// The Solidity verifier could not be compiled or deployed.
     #[error(transparent)]
     Compile(#[from] CompileVerifierError),
+    /// The SRS could not be read.
+    #[error(transparent)]
+    Srs(#[from] SrsError),
     /// The SRS is for another size than the settings' `k`.
     #[error("the SRS has 2^{srs} points, the wrap settings ask for k = {k}")]
     SrsSize {
@@ -226,17 +230,19 @@ fn kept_key(layer: &FinalLayer, settings: WrapSettings, backend: &dyn Backend) -
 }
 
 /// Wraps `root` for L1: re-proves it in the final layer (Poseidon over
-/// BN254, the chain id appended), proves the wrap circuit with KZG on
-/// `params` (exactly `2^settings.k` points) with its commitments on
-/// `backend`, and generates and compiles the Solidity verifier; the keys
-/// and verifier come from `kept` when it holds this circuit's, and are
-/// kept there for the next wrap. `subject` describes the root for people;
-/// `announce` is told each stage as it starts.
+/// BN254, the chain id appended), proves the wrap circuit with KZG with its
+/// commitments on `backend`, and generates and compiles the Solidity
+/// verifier; the keys and verifier come from `kept` when it holds this
+/// circuit's, and are kept there for the next wrap. Only new keys need the
+/// SRS: `params` gives it then (exactly `2^settings.k` points), and the keys
+/// keep it, so a caller that keeps keys need not keep an SRS of its own.
+/// `subject` describes the root for people; `announce` is told each stage as
+/// it starts.
 #[allow(clippy::too_many_arguments)]
 pub fn wrap_root(
     root: VerifiedRoot<'_>,
     settings: WrapSettings,
-    params: ParamsKZG<Bn256>,
+    params: impl FnOnce() -> Result<ParamsKZG<Bn256>, SrsError>,
     backend: Arc<dyn Backend>,
     solc: &Solc,
     kept: &KeptKeys,
@@ -244,12 +250,6 @@ pub fn wrap_root(
     announce: &dyn Fn(&'static str),
 ) -> Result<Wrapped, WrapError> {
     settings.check()?;
-    if params.k() != settings.k {
-        return Err(WrapError::SrsSize {
-            srs: params.k(),
-            k: settings.k,
-        });
-    }
     let mut stages = Stages {
         announce,
         done: Vec::new(),
@@ -273,12 +273,18 @@ pub fn wrap_root(
                 k = settings.k,
                 "wrap keys and verifier kept from the last wrap of this circuit"
             );
-            drop(params); // the kept keys hold their own copy
             found
         }
         None => {
             // Another circuit's keys would only add to this one's memory.
             kept.forget();
+            let params = params()?;
+            if params.k() != settings.k {
+                return Err(WrapError::SrsSize {
+                    srs: params.k(),
+                    k: settings.k,
+                });
+            }
             let made = Arc::new(new_keys(input, settings, params, backend, solc, &mut stages)?);
             kept.keep(circuit, made.clone());
             made

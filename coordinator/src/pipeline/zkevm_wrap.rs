@@ -26,7 +26,6 @@
 
 use super::{bad_input, expect_inputs, rejected, run_failed, unchecked, JobSpec, PipelineError};
 use halo2_proofs::halo2curves::bn256::Bn256;
-use halo2_proofs::poly::commitment::Params;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use prover::backend::Backend;
 use prover::kzg::srs;
@@ -34,7 +33,7 @@ use prover::zkevm::aggregate::{AggregatedProof, VerifierData};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use verifier_contract::artifact::WrapArtifact;
 use verifier_contract::solc::Solc;
 use verifier_contract::wrap::{wrap_root, KeptKeys, VerifiedRoot, WrapChecker, WrapError, WrapSettings};
@@ -69,9 +68,9 @@ pub struct ZkevmWrap {
     solc: Solc,
     /// A coordinator's settings and checker (on the SRS at the settings' `k`).
     plans: Option<(WrapSettings, WrapChecker)>,
-    /// The SRS at the size the last job (or the checker) needed.
-    loaded: Mutex<Option<Arc<ParamsKZG<Bn256>>>>,
-    /// The keys of the last wrap job's circuit, while wrap jobs come back to back.
+    /// The keys of the last wrap job's circuit (with the SRS they were made
+    /// on), while wrap jobs come back to back. A worker holds no SRS besides:
+    /// it reads the file at the job's size only to make new keys.
     kept: KeptKeys,
     /// Wrap jobs run with kept keys.
     reused: AtomicU64,
@@ -85,11 +84,11 @@ pub fn wrap_memory_mb(k: u32) -> u64 {
 
 impl ZkevmWrap {
     /// A worker's: runs wrap jobs at the `k` each asks for, on the SRS in
-    /// `srs_file` (read now for its fingerprint, loaded at a job's size when
-    /// one first needs it).
+    /// `srs_file` (its first points read now for the fingerprint, the rest
+    /// when a job makes new keys).
     pub fn worker(srs_file: PathBuf) -> Result<Self, String> {
-        let smallest = Arc::new(load(&srs_file, 1)?);
-        Self::on(srs_file, smallest, None)
+        let fingerprint = srs::fingerprint(&load(&srs_file, 1)?);
+        Self::on(srs_file, fingerprint, None)
     }
 
     /// A coordinator's: plans a wrap job with `settings` above every
@@ -98,19 +97,23 @@ impl ZkevmWrap {
     pub fn coordinator(srs_file: PathBuf, settings: WrapSettings) -> Result<Self, String> {
         settings.check().map_err(|e| e.to_string())?;
         let params = Arc::new(load(&srs_file, settings.k)?);
-        Self::on(srs_file, params, Some(settings))
+        let fingerprint = srs::fingerprint(&params);
+        Self::on(srs_file, fingerprint, Some((settings, params)))
     }
 
-    /// The setup on `params`, read from `srs_file` (a checker's too when
-    /// it plans with `settings`).
-    fn on(srs_file: PathBuf, params: Arc<ParamsKZG<Bn256>>, settings: Option<WrapSettings>) -> Result<Self, String> {
+    /// The setup on the SRS in `srs_file` with `fingerprint`, with a
+    /// checker on `params` when it plans with the settings beside them.
+    fn on(
+        srs_file: PathBuf,
+        fingerprint: Vec<u8>,
+        plans: Option<(WrapSettings, Arc<ParamsKZG<Bn256>>)>,
+    ) -> Result<Self, String> {
         let solc = Solc::locate().map_err(|e| format!("wrap jobs compile their verifier: {e}"))?;
         Ok(Self {
-            fingerprint: srs::fingerprint(&params),
+            fingerprint,
             srs_file,
-            plans: settings.map(|settings| (settings, WrapChecker::new(params.clone(), solc.clone()))),
+            plans: plans.map(|(settings, params)| (settings, WrapChecker::new(params, solc.clone()))),
             solc,
-            loaded: Mutex::new(Some(params)),
             kept: KeptKeys::default(),
             reused: AtomicU64::new(0),
         })
@@ -135,17 +138,6 @@ impl ZkevmWrap {
         }))
     }
 
-    /// The SRS at `2^k` points, loaded from the file once per `k`.
-    fn params(&self, k: u32) -> Result<Arc<ParamsKZG<Bn256>>, String> {
-        let mut loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(params) = loaded.as_ref().filter(|p| p.k() == k) {
-            return Ok(params.clone());
-        }
-        let params = Arc::new(load(&self.srs_file, k)?);
-        *loaded = Some(params.clone());
-        Ok(params)
-    }
-
     /// Runs a wrap job: `inputs` are its parameters and the root's
     /// aggregated proof; returns the wrap proof file's bytes.
     pub fn run(
@@ -167,7 +159,6 @@ impl ZkevmWrap {
                 ),
             ));
         }
-        let setup = self.params(params.settings.k).map_err(|e| run_failed(job, e))?;
         let data = root_data(&root).map_err(|e| bad_input(job, format!("the root proof: {e}")))?;
         let verified = VerifiedRoot {
             circuit: &data.circuit,
@@ -178,7 +169,7 @@ impl ZkevmWrap {
         let wrapped = wrap_root(
             verified,
             params.settings,
-            setup.as_ref().clone(),
+            || srs::load(&self.srs_file, params.settings.k),
             backend,
             &self.solc,
             &self.kept,
