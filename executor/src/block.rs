@@ -3,7 +3,7 @@
 //! and commitments both paths must agree on.
 
 use crate::evm::{BlockEnvironment, RunError, TxRun};
-use crate::fork::{block_reward, mainnet_spec};
+use crate::fork::{block_reward, mainnet_spec, LATEST_EXECUTED};
 use crate::input::BlockInput;
 use crate::roots::{logs_bloom, receipts_root, state_root, ReceiptFields};
 use crate::state::{AccountState, WorldState};
@@ -106,6 +106,21 @@ pub enum ExecError {
     /// The block header is not consistent with its fork (e.g. no PREVRANDAO after the merge).
     #[error("block header is invalid: {0}")]
     InvalidHeader(String),
+    /// The block runs under a fork the executor does not run yet.
+    #[error(
+        "block {number} runs under {} ({}); the executor runs forks up to {} (Prague's history and request contracts and EIP-7702 transactions are not built)",
+        <&'static str>::from(*fork),
+        if *named { "its header's fork" } else { "mainnet's schedule for its number and timestamp; a rollup's block names its fork in header.fork" },
+        <&'static str>::from(LATEST_EXECUTED)
+    )]
+    UnsupportedFork {
+        /// The block's number.
+        number: u64,
+        /// The fork it runs under.
+        fork: SpecId,
+        /// True when the header named the fork (else mainnet's schedule chose it).
+        named: bool,
+    },
 }
 
 impl ExecError {
@@ -321,7 +336,15 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
     let header = &input.header;
     let spec = options
         .spec
+        .or(header.fork)
         .unwrap_or_else(|| mainnet_spec(header.number, header.timestamp));
+    if spec > LATEST_EXECUTED {
+        return Err(ExecError::UnsupportedFork {
+            number: header.number,
+            fork: spec,
+            named: header.fork.is_some() && options.spec.is_none(),
+        });
+    }
     if spec.is_enabled_in(SpecId::MERGE) && header.prevrandao.is_none() {
         return Err(ExecError::InvalidHeader(format!(
             "block {} is post-merge but has no prevrandao",
@@ -357,6 +380,7 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
     let mut outcomes = Vec::with_capacity(path.txs.len());
     let mut traces = options.capture_traces.then(|| BlockTrace {
         block_number: header.number,
+        fork: spec,
         beneficiary: header.beneficiary,
         base_fee: header.base_fee.unwrap_or(0),
         timestamp: header.timestamp,

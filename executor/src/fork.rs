@@ -1,8 +1,10 @@
-//! Fork rules: which revm specification a block runs under, and the
-//! proof-of-work block reward of that fork.
+//! Fork rules: which revm specification a block runs under (the fork its
+//! header names, or else mainnet's schedule), which forks the executor runs,
+//! and the proof-of-work block reward of a fork.
 
 use revm::primitives::hardfork::SpecId;
 use revm::primitives::U256;
+use serde::{Deserialize, Deserializer, Serializer};
 
 /// Mainnet activation block of Homestead.
 const HOMESTEAD_BLOCK: u64 = 1_150_000;
@@ -26,10 +28,76 @@ const MERGE_BLOCK: u64 = 15_537_394;
 const SHANGHAI_TIME: u64 = 1_681_338_455;
 /// Mainnet activation timestamp of Cancun.
 const CANCUN_TIME: u64 = 1_710_338_135;
+/// Mainnet activation timestamp of Prague.
+const PRAGUE_TIME: u64 = 1_746_612_311;
+/// Mainnet activation timestamp of Osaka.
+const OSAKA_TIME: u64 = 1_764_798_551;
+
+/// The last fork the executor runs. Prague's block-level rules (the
+/// EIP-2935 history contract, the EIP-7002 and EIP-7251 request contracts'
+/// system calls, EIP-7702 transactions in the input formats) are not built,
+/// so a block under Prague or later is refused rather than run under the
+/// wrong rules.
+pub const LATEST_EXECUTED: SpecId = SpecId::CANCUN;
+
+/// The forks a block header may name, by the names revm gives them.
+pub const FORK_NAMES: [&str; 15] = [
+    "Frontier",
+    "Homestead",
+    "Tangerine",
+    "Spurious",
+    "Byzantium",
+    "Petersburg",
+    "Istanbul",
+    "Berlin",
+    "London",
+    "Merge",
+    "Shanghai",
+    "Cancun",
+    "Prague",
+    "Osaka",
+    "Amsterdam",
+];
+
+/// The fork a block named `name` runs under.
+pub fn fork_named(name: &str) -> Option<SpecId> {
+    FORK_NAMES.contains(&name).then(|| name.parse().ok()).flatten()
+}
+
+/// Serde of a header's fork as its name (`"Cancun"`), absent when the block
+/// follows mainnet's schedule.
+pub mod fork_name {
+    use super::*;
+
+    /// Writes the fork's name.
+    pub fn serialize<S: Serializer>(fork: &Option<SpecId>, serializer: S) -> Result<S::Ok, S::Error> {
+        match fork {
+            Some(spec) => serializer.serialize_some(<&'static str>::from(*spec)),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Reads a fork name, refusing names that are none.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SpecId>, D::Error> {
+        let Some(name) = Option::<String>::deserialize(deserializer)? else {
+            return Ok(None);
+        };
+        fork_named(&name).map(Some).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown fork {name:?}: expected one of {}",
+                FORK_NAMES.join(", ")
+            ))
+        })
+    }
+}
 
 /// The mainnet fork in force for a block with this number and timestamp.
 pub fn mainnet_spec(number: u64, timestamp: u64) -> SpecId {
-    if timestamp >= CANCUN_TIME && number >= MERGE_BLOCK {
+    if timestamp >= OSAKA_TIME && number >= MERGE_BLOCK {
+        SpecId::OSAKA
+    } else if timestamp >= PRAGUE_TIME && number >= MERGE_BLOCK {
+        SpecId::PRAGUE
+    } else if timestamp >= CANCUN_TIME && number >= MERGE_BLOCK {
         SpecId::CANCUN
     } else if timestamp >= SHANGHAI_TIME && number >= MERGE_BLOCK {
         SpecId::SHANGHAI
@@ -84,10 +152,23 @@ mod tests {
         assert_eq!(mainnet_spec(15_537_393, 1_663_224_162), SpecId::LONDON);
         assert_eq!(mainnet_spec(15_537_394, 1_663_224_179), SpecId::MERGE);
         assert_eq!(mainnet_spec(19_426_587, 1_710_338_135), SpecId::CANCUN);
+        assert_eq!(mainnet_spec(22_431_083, 1_746_612_299), SpecId::CANCUN);
+        assert_eq!(mainnet_spec(22_431_084, 1_746_612_311), SpecId::PRAGUE);
+        assert_eq!(mainnet_spec(23_935_694, 1_764_798_551), SpecId::OSAKA);
         assert_eq!(
             block_reward(SpecId::FRONTIER),
             U256::from(5_000_000_000_000_000_000u128)
         );
         assert_eq!(block_reward(SpecId::CANCUN), U256::ZERO);
+    }
+
+    #[test]
+    fn every_fork_name_is_a_fork() {
+        for name in FORK_NAMES {
+            let spec = fork_named(name).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(<&'static str>::from(spec), name);
+        }
+        assert_eq!(fork_named("Latest"), None);
+        assert_eq!(fork_named("cancun"), None);
     }
 }

@@ -12,7 +12,7 @@
 //!               "beneficiary": "0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba",
 //!               "base_fee": 7, "difficulty": "0x0", "prevrandao": "0x00..00",
 //!               "excess_blob_gas": 0, "parent_beacon_block_root": null,
-//!               "chain_id": 1, "expected": null },
+//!               "chain_id": 1, "fork": "Cancun", "expected": null },
 //!   "transactions": [ { "tx_type": 2, "from": "0x..", "to": "0x..", "nonce": 0,
 //!                       "gas_limit": 21000, "gas_price": 10, "max_priority_fee": 1,
 //!                       "value": "0x1", "input": "0x", "access_list": [],
@@ -22,6 +22,7 @@
 //!   "block_hashes": {}, "withdrawals": [], "ommers": [] }
 //! ```
 
+use revm::primitives::hardfork::SpecId;
 use revm::primitives::{Address, Bytes, B256, U256};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -69,6 +70,13 @@ pub struct BlockHeader {
     pub parent_beacon_block_root: Option<B256>,
     /// Chain id transactions are signed for.
     pub chain_id: u64,
+    /// The fork whose rules the block runs under, by name (`"Cancun"`,
+    /// [`crate::fork::FORK_NAMES`]). Absent, the block follows mainnet's
+    /// schedule by its number and timestamp (what mainnet dumps and the
+    /// test fixtures want); a rollup's blocks, whose numbers are their own,
+    /// name theirs.
+    #[serde(default, with = "crate::fork::fork_name")]
+    pub fork: Option<SpecId>,
     /// What the header claims the block produces, when known.
     pub expected: Option<ExpectedResults>,
 }

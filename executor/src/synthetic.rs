@@ -5,6 +5,7 @@
 //! bytecode that keeps balances and reserves in storage.
 
 use crate::input::{BlockHeader, BlockInput, PreAccount, Transaction};
+use revm::primitives::hardfork::SpecId;
 use revm::primitives::{Address, Bytes, B256, U256};
 use std::collections::BTreeMap;
 
@@ -185,6 +186,7 @@ fn block_with(workload: Workload, txs: usize, sender_tag: u64) -> BlockInput {
             excess_blob_gas: Some(0),
             parent_beacon_block_root: None,
             chain_id: 1,
+            fork: Some(SpecId::CANCUN),
             expected: None,
         },
         transactions,

@@ -8,6 +8,7 @@
 //!
 //! Traces serialise with bincode (see the crate's codec) and JSON (serde).
 
+use revm::primitives::hardfork::SpecId;
 use revm::primitives::{Address, Bytes, B256, U256};
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +17,8 @@ use serde::{Deserialize, Serialize};
 pub struct BlockTrace {
     /// Block number the traces belong to.
     pub block_number: u64,
+    /// The fork whose rules the block ran under.
+    pub fork: SpecId,
     /// The block's beneficiary (who earns the priority fees).
     pub beneficiary: Address,
     /// The block's base fee per gas; zero before London.

@@ -362,6 +362,7 @@ fn block(programs: &[Vec<u8>]) -> (BlockTrace, PreState) {
     let txs = programs.iter().enumerate().map(|(i, p)| run(p, i as u32)).collect();
     let trace = BlockTrace {
         block_number: 1,
+        fork: witness::chunk::PROVEN_FORK,
         beneficiary: Address::with_last_byte(0xcc),
         base_fee: 0,
         txs,

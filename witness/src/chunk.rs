@@ -20,6 +20,7 @@ use crate::storage::{self, StorageSlot};
 use crate::{arith, bytecode, context, cpu, exp, logic, memory, stack, WitnessError, F, MIN_ROWS_LOG};
 use executor::trace::{AccountField, BlockTrace, Step, TxTrace};
 use executor::tracer::TraceLimit;
+use revm::primitives::hardfork::SpecId;
 use revm::primitives::{Address, Bytes, U256};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -404,7 +405,7 @@ pub fn build_chunks(
     size: impl Into<ChunkSize>,
 ) -> Result<Vec<ChunkWitness>, WitnessError> {
     let txs = trace.txs.iter().map(Cow::Borrowed);
-    ChunkWitnesses::plan(txs, block_context(trace), pre, size.into())?.collect()
+    ChunkWitnesses::plan(txs, block_context(trace)?, pre, size.into())?.collect()
 }
 
 /// Cuts `trace` into chunks as [`build_chunks`] does, checking every
@@ -418,13 +419,23 @@ pub fn chunk_witnesses(
     pre: &PreState,
     size: impl Into<ChunkSize>,
 ) -> Result<ChunkWitnesses<'static>, WitnessError> {
-    let block = block_context(&trace);
+    let block = block_context(&trace)?;
     ChunkWitnesses::plan(trace.txs.into_iter().map(Cow::Owned), block, pre, size.into())
 }
 
-/// The block-level values of a traced block.
-fn block_context(trace: &BlockTrace) -> BlockContext {
-    BlockContext {
+/// The fork whose rules the tables prove (gas schedule, refunds, opcodes).
+pub const PROVEN_FORK: SpecId = SpecId::CANCUN;
+
+/// The block-level values of a traced block, which must have run under the
+/// rules the tables prove (Cancun's).
+fn block_context(trace: &BlockTrace) -> Result<BlockContext, WitnessError> {
+    if trace.fork != PROVEN_FORK {
+        return Err(WitnessError::UnprovenFork {
+            number: trace.block_number,
+            fork: trace.fork,
+        });
+    }
+    Ok(BlockContext {
         beneficiary: trace.beneficiary,
         base_fee: trace.base_fee,
         number: trace.block_number,
@@ -432,7 +443,7 @@ fn block_context(trace: &BlockTrace) -> BlockContext {
         gas_limit: trace.gas_limit,
         chain_id: trace.chain_id,
         prevrandao: trace.prevrandao,
-    }
+    })
 }
 
 /// How big a block's chunks are: each holds at most `2^rows_log` step
@@ -1020,5 +1031,30 @@ mod tests {
         assert!(lines[1].ends_with("[0]: 1 -> 5"), "{}", lines[1]);
         assert!(lines[2].ends_with("[1]: 7 (unchanged)"), "{}", lines[2]);
         assert_eq!(lines[3], "  ... and 1 more slots");
+    }
+
+    #[test]
+    fn only_blocks_run_under_the_proven_fork_are_cut_into_chunks() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/demo/counter-loop-block.json");
+        let block = executor::codec::load_block(&path).expect("the demo block");
+        let pre = PreState::of(&block).expect("its state tree");
+        for fork in [SpecId::SHANGHAI, PROVEN_FORK] {
+            let options = executor::ExecOptions {
+                capture_traces: true,
+                spec: Some(fork),
+                ..Default::default()
+            };
+            let trace = executor::execute_block(&block, &options)
+                .expect("the demo block runs under both")
+                .traces
+                .expect("traces");
+            match (fork, chunk_witnesses(trace, &pre, 10)) {
+                (PROVEN_FORK, Ok(mut chunks)) => assert!(chunks.next().expect("a chunk").is_ok()),
+                (SpecId::SHANGHAI, Err(e @ WitnessError::UnprovenFork { .. })) => {
+                    assert!(e.to_string().contains("ran under Shanghai rules"), "{e}")
+                }
+                (fork, other) => panic!("{fork:?}: unexpected {:?}", other.err()),
+            }
+        }
     }
 }

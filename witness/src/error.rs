@@ -5,6 +5,17 @@ use thiserror::Error;
 /// Why a trace cannot be turned into table rows.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum WitnessError {
+    /// The block ran under other rules than the tables prove.
+    #[error(
+        "block {number} ran under {} rules; the zkEVM proves blocks under Cancun's (a rollup's block names its fork in header.fork)",
+        <&'static str>::from(*fork)
+    )]
+    UnprovenFork {
+        /// The block's number.
+        number: u64,
+        /// The fork it ran under.
+        fork: revm::primitives::hardfork::SpecId,
+    },
     /// The trace executes an opcode that the tables do not constrain yet.
     #[error("transaction {tx}, step {step} (pc {pc}): opcode {name} (0x{opcode:02x}) is not in the proven scope")]
     UnsupportedOpcode {
