@@ -108,9 +108,8 @@ pub enum ExecError {
     InvalidHeader(String),
     /// The block runs under a fork the executor does not run yet.
     #[error(
-        "block {number} runs under {} ({}); the executor runs forks up to {} (Prague's history and request contracts and EIP-7702 transactions are not built)",
+        "block {number} runs under {} ({origin}); the executor runs forks up to {} (Prague's history and request contracts and EIP-7702 transactions are not built)",
         <&'static str>::from(*fork),
-        if *named { "its header's fork" } else { "mainnet's schedule for its number and timestamp; a rollup's block names its fork in header.fork" },
         <&'static str>::from(LATEST_EXECUTED)
     )]
     UnsupportedFork {
@@ -118,9 +117,32 @@ pub enum ExecError {
         number: u64,
         /// The fork it runs under.
         fork: SpecId,
-        /// True when the header named the fork (else mainnet's schedule chose it).
-        named: bool,
+        /// Where that fork came from.
+        origin: ForkSource,
     },
+}
+
+/// Where a block's fork came from, as messages name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForkSource {
+    /// [`ExecOptions::spec`].
+    Options,
+    /// The header's `fork` field.
+    Header,
+    /// Mainnet's schedule by the block's number and timestamp.
+    MainnetSchedule,
+}
+
+impl std::fmt::Display for ForkSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Options => "the executor's options",
+            Self::Header => "its header's fork",
+            Self::MainnetSchedule => {
+                "mainnet's schedule for its number and timestamp; a rollup's block names its fork in header.fork"
+            }
+        })
+    }
 }
 
 impl ExecError {
@@ -334,15 +356,19 @@ fn account_ops(before: &AccountSnapshot, after: &WorldState) -> Vec<AccountAcces
 /// Executes a block: the one entry point of the executor.
 pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockOutput, ExecError> {
     let header = &input.header;
-    let spec = options
-        .spec
-        .or(header.fork)
-        .unwrap_or_else(|| mainnet_spec(header.number, header.timestamp));
+    let (spec, origin) = match (options.spec, header.fork) {
+        (Some(spec), _) => (spec, ForkSource::Options),
+        (None, Some(spec)) => (spec, ForkSource::Header),
+        (None, None) => (
+            mainnet_spec(header.number, header.timestamp),
+            ForkSource::MainnetSchedule,
+        ),
+    };
     if spec > LATEST_EXECUTED {
         return Err(ExecError::UnsupportedFork {
             number: header.number,
             fork: spec,
-            named: header.fork.is_some() && options.spec.is_none(),
+            origin,
         });
     }
     if spec.is_enabled_in(SpecId::MERGE) && header.prevrandao.is_none() {
@@ -372,9 +398,20 @@ pub fn execute_block(input: &BlockInput, options: &ExecOptions) -> Result<BlockO
             .unwrap_or_else(|| ParallelEngine::for_block(input, options.threads))
     });
     let path = match engine {
-        Some(engine) => parallel::execute(engine, input, &env, &state, options.threads, capture)?,
-        None => sequential::execute(input, &env, &state, capture)?,
-    };
+        Some(engine) => parallel::execute(engine, input, &env, &state, options.threads, capture),
+        None => sequential::execute(input, &env, &state, capture),
+    }
+    .map_err(|e| match e {
+        // A rollup's block that names no fork runs under mainnet's rules
+        // for its number: say so, since that is the usual cause.
+        ExecError::InvalidTransaction { index, reason } if origin == ForkSource::MainnetSchedule => {
+            ExecError::InvalidTransaction {
+                index,
+                reason: format!("{reason} (under {}, {origin})", <&'static str>::from(spec)),
+            }
+        }
+        other => other,
+    })?;
     let elapsed = started.elapsed();
 
     let mut outcomes = Vec::with_capacity(path.txs.len());

@@ -41,5 +41,5 @@ pub mod trace;
 pub mod tracer;
 pub mod trie;
 
-pub use block::{execute_block, BlockOutput, ExecError, ExecOptions, ParallelEngine, TxOutcome};
+pub use block::{execute_block, BlockOutput, ExecError, ExecOptions, ForkSource, ParallelEngine, TxOutcome};
 pub use input::BlockInput;

@@ -58,7 +58,12 @@ fn a_rollup_block_runs_under_the_fork_its_header_names() {
     // Without a fork, mainnet's schedule puts block 1 under Frontier, where
     // an EIP-1559 transaction is invalid.
     match execute_block(&rollup_block(None), &ExecOptions::default()) {
-        Err(ExecError::InvalidTransaction { index: 0, reason }) => assert!(reason.contains("Eip1559"), "{reason}"),
+        Err(ExecError::InvalidTransaction { index: 0, reason }) => assert!(
+            reason.contains("Eip1559")
+                && reason.contains("under Frontier, mainnet's schedule")
+                && reason.contains("header.fork"),
+            "{reason}"
+        ),
         other => panic!(
             "expected the transaction refused under Frontier, got {:?}",
             other.map(|o| o.spec)
