@@ -3,9 +3,11 @@
 //! the sequential path and on both parallel engines, traced or not; the same
 //! target without storage is created as usual.
 
-use executor::input::{BlockHeader, BlockInput, PreAccount, Transaction};
+mod common;
+
+use executor::input::{BlockInput, PreAccount, Transaction};
 use executor::{execute_block, BlockOutput, ExecOptions, ParallelEngine};
-use revm::primitives::{address, Address, Bytes, B256, U256};
+use revm::primitives::{address, Address, Bytes, U256};
 use std::num::NonZeroUsize;
 
 const CREATOR: Address = address!("1000000000000000000000000000000000000001");
@@ -75,17 +77,7 @@ fn block(collide: bool) -> BlockInput {
         ..Transaction::default()
     };
     BlockInput {
-        header: BlockHeader {
-            number: 20_000_000,
-            timestamp: 1_720_000_000,
-            gas_limit: 30_000_000,
-            beneficiary: address!("3000000000000000000000000000000000000003"),
-            base_fee: Some(10),
-            prevrandao: Some(B256::ZERO),
-            excess_blob_gas: Some(0),
-            chain_id: 1,
-            ..BlockHeader::default()
-        },
+        header: common::cancun_header(),
         transactions: vec![
             tx(CREATOR, None, INIT_CODE.to_vec().into()),
             tx(CALLER, Some(FACTORY), Bytes::new()),

@@ -1,11 +1,13 @@
 //! Traces record the account writes of the CALL and CREATE families on the
 //! step that opens the frame, and none for a call the caller cannot pay for.
 
-use executor::input::{BlockHeader, BlockInput, PreAccount, Transaction};
+mod common;
+
+use executor::input::{BlockInput, PreAccount, Transaction};
 use executor::trace::{AccountAccess, AccountField, Step};
 use executor::{execute_block, ExecOptions};
 use revm::bytecode::opcode;
-use revm::primitives::{address, keccak256, Address, Bytes, B256, KECCAK_EMPTY, U256};
+use revm::primitives::{address, keccak256, Address, Bytes, KECCAK_EMPTY, U256};
 
 const SENDER: Address = address!("1000000000000000000000000000000000000001");
 const CONTRACT: Address = address!("c000000000000000000000000000000000000001");
@@ -32,17 +34,7 @@ fn contract_code() -> Bytes {
 
 fn block() -> BlockInput {
     BlockInput {
-        header: BlockHeader {
-            number: 20_000_000,
-            timestamp: 1_720_000_000,
-            gas_limit: 30_000_000,
-            beneficiary: address!("3000000000000000000000000000000000000003"),
-            base_fee: Some(10),
-            prevrandao: Some(B256::ZERO),
-            excess_blob_gas: Some(0),
-            chain_id: 1,
-            ..BlockHeader::default()
-        },
+        header: common::cancun_header(),
         transactions: vec![Transaction {
             tx_type: 2,
             from: SENDER,

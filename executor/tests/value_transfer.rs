@@ -1,26 +1,18 @@
 //! revm executes a value transfer: balances, nonces and the fee are right,
 //! traces record it, and an overdrawn transfer is rejected.
 
-use executor::input::{BlockHeader, BlockInput, PreAccount, Transaction};
+mod common;
+
+use executor::input::{BlockInput, PreAccount, Transaction};
 use executor::trace::AccountField;
 use executor::{execute_block, ExecError, ExecOptions};
-use revm::primitives::{address, B256, U256};
+use revm::primitives::{address, U256};
 
 fn transfer_block(value: U256) -> BlockInput {
     let from = address!("1000000000000000000000000000000000000001");
     let to = address!("2000000000000000000000000000000000000002");
     BlockInput {
-        header: BlockHeader {
-            number: 20_000_000,
-            timestamp: 1_720_000_000,
-            gas_limit: 30_000_000,
-            beneficiary: address!("3000000000000000000000000000000000000003"),
-            base_fee: Some(10),
-            prevrandao: Some(B256::ZERO),
-            excess_blob_gas: Some(0),
-            chain_id: 1,
-            ..BlockHeader::default()
-        },
+        header: common::cancun_header(),
         transactions: vec![Transaction {
             tx_type: 2,
             from,
