@@ -3,6 +3,7 @@
 use anyhow::Context;
 use clap::Args;
 use coordinator::client::OperatorClient;
+use coordinator::pipeline::ZkevmBatchInput;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -35,10 +36,12 @@ impl OperatorArgs {
 #[derive(Args)]
 pub struct SubmitArgs {
     /// The block. For `zkevm`: a block file in zkr's format (JSON or
-    /// bincode) or a mainnet block folder. For the other pipelines: a folder
-    /// whose files (sorted by name) go into the batch input.
-    #[arg(long)]
-    pub block: PathBuf,
+    /// bincode) or a mainnet block folder; repeat it for a batch of
+    /// consecutive blocks, each run on the state the one before leaves and
+    /// proven as one batch proof. For the other pipelines: one folder whose
+    /// files (sorted by name) go into the batch input.
+    #[arg(long, required = true)]
+    pub block: Vec<PathBuf>,
     /// Pipeline that proves it (`zkevm`, `poseidon-commitment`, `sha256-digest-tree`).
     #[arg(long, default_value = "zkevm")]
     pub pipeline: String,
@@ -70,17 +73,21 @@ pub fn block_input(dir: &Path) -> anyhow::Result<Vec<u8>> {
     Ok(input)
 }
 
-/// The zkEVM pipeline's batch input: the block, bincode-encoded.
-pub fn zkevm_input(path: &Path) -> anyhow::Result<Vec<u8>> {
-    let block = crate::execute::load_block(path).with_context(|| format!("loading the block {}", path.display()))?;
-    Ok(executor::codec::to_bincode(&block))
+/// The zkEVM pipeline's batch input: the blocks, in order.
+pub fn zkevm_input(paths: &[PathBuf]) -> anyhow::Result<Vec<u8>> {
+    let blocks = paths
+        .iter()
+        .map(|path| crate::execute::load_block(path).with_context(|| format!("loading the block {}", path.display())))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(ZkevmBatchInput::new(blocks).to_bytes())
 }
 
 /// Runs `zkr submit`.
 pub fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
-    let input = match args.pipeline.as_str() {
-        "zkevm" => zkevm_input(&args.block)?,
-        _ => block_input(&args.block)?,
+    let input = match (args.pipeline.as_str(), args.block.as_slice()) {
+        ("zkevm", blocks) => zkevm_input(blocks)?,
+        (_, [folder]) => block_input(folder)?,
+        (pipeline, _) => anyhow::bail!("the {pipeline} pipeline takes one --block folder"),
     };
     let client = args.operator.client()?;
     let created = tokio::runtime::Runtime::new()?.block_on(client.submit(&args.pipeline, None, input))?;
@@ -100,9 +107,9 @@ pub struct StatusArgs {
     #[arg(long)]
     pub json: bool,
     /// With a batch id: write the finished batch's final output to this file
-    /// (for `zkevm` the block's aggregated proof, which `zkr verify` checks,
-    /// or from a wrapping coordinator the wrap proof file, which `zkr l1
-    /// verify` settles).
+    /// (for `zkevm` the block's aggregated proof or the blocks' batch proof,
+    /// which `zkr verify` checks, or from a wrapping coordinator the wrap
+    /// proof file, which `zkr l1 verify` settles).
     #[arg(long)]
     pub out: Option<PathBuf>,
     #[command(flatten)]

@@ -10,13 +10,9 @@ use crate::gpu::backend_choice;
 use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use plonky2::plonk::circuit_data::VerifierCircuitData;
 use prover::kzg::srs;
 use prover::wrap::instances::WrapInstances;
-use prover::zkevm::aggregate::{
-    verify_aggregated, verify_batch, AggregatedProof, BatchProof, BatchVerifierData, Circuits, PlonkProof, VerifierData,
-};
-use prover::zkevm::proof::{C, D};
+use prover::zkevm::aggregate::{Circuits, RootProof};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -51,74 +47,22 @@ pub struct WrapArgs {
     save_srs: Option<PathBuf>,
 }
 
-/// What is wrapped: a block's aggregated proof or a batch proof.
-enum Subject {
-    Block(Box<AggregatedProof>),
-    Batch(Box<BatchProof>),
-}
-
-impl Subject {
-    fn load(path: &std::path::Path) -> anyhow::Result<Self> {
-        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let decoding = || format!("decoding {}", path.display());
-        if AggregatedProof::is_aggregated(&bytes) {
-            Ok(Self::Block(Box::new(
-                AggregatedProof::from_bytes(&bytes).with_context(decoding)?,
-            )))
-        } else if BatchProof::is_batch(&bytes) {
-            Ok(Self::Batch(Box::new(
-                BatchProof::from_bytes(&bytes).with_context(decoding)?,
-            )))
-        } else {
-            crate::verify::refuse_other_format_version(path, &bytes)?;
-            bail!(
-                "{} is neither an aggregated block proof nor a batch proof (zkr prove writes them as \
-                 aggregated.proof and batch.proof)",
-                path.display()
-            )
-        }
+/// Reads what is wrapped: a block's aggregated proof or a batch proof.
+fn load_root(path: &std::path::Path) -> anyhow::Result<RootProof> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    if !RootProof::is_root(&bytes) {
+        crate::verify::refuse_other_format_version(path, &bytes)?;
+        bail!(
+            "{} is neither an aggregated block proof nor a batch proof (zkr prove writes them as \
+             aggregated.proof and batch.proof)",
+            path.display()
+        )
     }
-
-    /// Rebuilds the root circuit and checks the proof against it; returns
-    /// the circuit and the root proof's public inputs.
-    fn verified_root(&self) -> anyhow::Result<(VerifierCircuitData<witness::F, C, D>, Vec<witness::F>)> {
-        Ok(match self {
-            Self::Block(proof) => {
-                let verifier = VerifierData::for_chunks(&mut Circuits::new(), &proof.chunks)?;
-                verify_aggregated(proof, &verifier)?;
-                (verifier.circuit, verifier.public_inputs)
-            }
-            Self::Batch(proof) => {
-                let verifier = BatchVerifierData::for_blocks(&mut Circuits::new(), &proof.blocks)?;
-                verify_batch(proof, &verifier)?;
-                (verifier.circuit, verifier.public_inputs)
-            }
-        })
-    }
-
-    fn root_proof(&self) -> &PlonkProof {
-        match self {
-            Self::Block(proof) => &proof.proof,
-            Self::Batch(proof) => &proof.proof,
-        }
-    }
-
-    fn describe(&self, chain_id: u64) -> String {
-        match self {
-            Self::Block(p) => format!("{}, chain {chain_id}", p.summary()),
-            Self::Batch(p) => format!(
-                "blocks {}..{}, {} steps in {} chunks, chain {chain_id}",
-                p.first_block(),
-                p.end_block(),
-                p.steps(),
-                p.chunks().count()
-            ),
-        }
-    }
+    RootProof::from_bytes(&bytes).with_context(|| format!("decoding {}", path.display()))
 }
 
 pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
-    let subject = Subject::load(&args.proof)?;
+    let subject = load_root(&args.proof)?;
     // The verifier is compiled after minutes of keygen: find
     // the compiler, check the proof and read the SRS first.
     let solc = Solc::locate().context("the Solidity compiler the wrap's verifier needs")?;
@@ -130,8 +74,8 @@ pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
     let progress = ProgressBar::new_spinner();
     progress.set_style(ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")?);
     progress.enable_steady_tick(Duration::from_millis(200));
-    let ((root, public_inputs), check_stage) = timed(&progress, "rebuild and check the aggregation circuits", || {
-        subject.verified_root()
+    let (root, check_stage) = timed(&progress, "rebuild and check the aggregation circuits", || {
+        Ok(subject.verify(&mut Circuits::new())?)
     })?;
     let (params, srs_stage) = timed(&progress, "SRS", || {
         Ok(match &args.srs {
@@ -147,9 +91,9 @@ pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
     }
     let choice = backend_choice()?;
     let root = VerifiedRoot {
-        circuit: &root,
-        public_inputs: &public_inputs,
-        proof: subject.root_proof(),
+        circuit: &root.circuit,
+        public_inputs: &root.public_inputs,
+        proof: subject.proof(),
     };
     let wrapped = wrap_root(
         root,
@@ -158,7 +102,7 @@ pub fn run(args: WrapArgs) -> anyhow::Result<ExitCode> {
         choice.backend.clone(),
         &solc,
         &KeptKeys::default(),
-        subject.describe(args.chain_id),
+        format!("{}, chain {}", subject.summary(), args.chain_id),
         &|name| progress.set_message(name),
     )?;
     progress.finish_and_clear();

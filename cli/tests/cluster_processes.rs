@@ -512,3 +512,26 @@ fn a_wrapping_cluster_names_an_unusable_srs_before_it_starts() {
     let unknown_kind = refused(&["worker", "--key", "w1.key", "--kinds", "merge"]);
     assert!(unknown_kind.contains("unknown job kind \"merge\""), "{unknown_kind}");
 }
+
+/// `zkr submit` takes several `--block`s only for the `zkevm` pipeline (a
+/// batch of consecutive blocks) and names a block it cannot load, before it
+/// reaches any coordinator.
+#[test]
+fn zkr_submit_takes_several_blocks_only_as_a_zkevm_batch() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let refused = |args: &[&str]| {
+        let out = Command::new(ZKR)
+            .args(["submit", "--coordinator", "http://127.0.0.1:1"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("zkr runs");
+        assert!(!out.status.success(), "zkr submit {args:?} should fail");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let two_folders = refused(&["--pipeline", "sha256-digest-tree", "--block", "a", "--block", "b"]);
+    assert!(two_folders.contains("takes one --block folder"), "{two_folders}");
+    let block = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/demo/counter-loop-block.json");
+    let missing = refused(&["--block", block.to_str().expect("utf-8"), "--block", "missing.json"]);
+    assert!(missing.contains("missing.json"), "{missing}");
+}

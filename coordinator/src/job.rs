@@ -5,13 +5,16 @@ use std::fmt;
 use std::str::FromStr;
 
 /// What a job does. A batch is a DAG of these: chunk jobs at the leaves, a
-/// binary tree of aggregation jobs above them, and an optional wrap job on top.
+/// binary tree of aggregation jobs above each block's chunks (and, for a
+/// batch of several blocks, one lifting each block's result and a tree
+/// above those), and an optional wrap job on top.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobKind {
     /// Proves one chunk of the batch from the chunk's input blob.
     Chunk,
-    /// Merges the results of two adjacent child jobs into one.
+    /// Merges the results of two adjacent child jobs into one, or lifts
+    /// one block's result into the form the batch's tree merges.
     Aggregate,
     /// Turns the root aggregation result into the final, externally checked form.
     Wrap,

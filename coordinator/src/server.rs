@@ -293,8 +293,11 @@ impl Coordinator {
         };
         let me = self.clone();
         let created = blocking(move || {
-            let chunks = p.split(&input).map_err(|e| ApiError::bad_request(e.to_string()))?;
-            let chunk_inputs = chunks.iter().map(|c| me.blobs.put(c)).collect::<Result<Vec<_>, _>>()?;
+            let blocks = p.split(&input).map_err(|e| ApiError::bad_request(e.to_string()))?;
+            let chunk_inputs = blocks
+                .iter()
+                .map(|chunks| chunks.iter().map(|c| me.blobs.put(c)).collect::<Result<Vec<_>, _>>())
+                .collect::<Result<Vec<_>, _>>()?;
             let wrap_input = match p.wrap_input() {
                 Some(input) if p.has_wrap() => Some(me.blobs.put(&input)?),
                 _ => None,
@@ -311,7 +314,7 @@ impl Coordinator {
                 pipeline: p.name().into(),
                 state: BatchState::Running,
                 root_job: plan.root.clone(),
-                chunks: shape.chunk_inputs.len() as u32,
+                chunks: shape.num_chunks() as u32,
                 error: None,
                 created_ms: now_ms(),
             };

@@ -1,15 +1,16 @@
 //! The coordinator and in-process workers on loopback: end to end with real
-//! plonky2 proofs, rejected corrupt proofs, results the coordinator cannot
+//! plonky2 proofs (a batch of two zkEVM blocks among them), rejected corrupt proofs, results the coordinator cannot
 //! check, refused workers, a coordinator restart, and a 1,000-chunk load test.
 
 use coordinator::auth::WorkerIdentity;
 use coordinator::blob::FsBlobStore;
 use coordinator::client::{ClientError, OperatorClient, WorkerClient};
 use coordinator::job::{BatchState, JobKind, JobState, LeasedJob, Requirement};
-use coordinator::pipeline::{JobSpec, PipelineError, PipelineRegistry, ProofPipeline};
+use coordinator::pipeline::{JobSpec, PipelineError, PipelineRegistry, ProofPipeline, ZkevmBatchInput};
 use coordinator::server::{Coordinator, CoordinatorConfig};
 use coordinator::store::SqliteStore;
 use coordinator::worker::{default_capabilities, Worker, WorkerConfig, WorkerError};
+use prover::zkevm::aggregate::{verify_batch, BatchProof, BatchVerifierData, Circuits};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -136,6 +137,43 @@ async fn two_workers_prove_a_batch_with_plonky2_and_the_coordinator_verifies_it(
     stop(c).await;
 }
 
+/// Two consecutive zkEVM blocks submitted as one batch: the coordinator
+/// executes the second on the state the first leaves and plans a chunk job
+/// per block (one chunk each at the default size), a job lifting each
+/// block's proof into batch form and one merging them; a worker proves them
+/// all, the coordinator accepts each, and the batch's output is one batch
+/// proof of both blocks that verifies on its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consecutive_zkevm_blocks_are_proven_as_one_batch() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = start(dir.path(), Duration::from_secs(600)).await;
+    let op = OperatorClient::new(&c.url, TOKEN);
+    let chain = executor::synthetic::counter_loop_chain(2, 1, 19);
+    let created = op
+        .submit("zkevm", Some("blocks"), ZkevmBatchInput::new(chain.clone()).to_bytes())
+        .await
+        .expect("submit");
+    assert_eq!((created.batch.chunks, created.jobs), (2, 2 + 2 + 1));
+    let (tx, rx) = watch::channel(false);
+    let w = worker(&c.url, registered_identity(&op, "w1").await, None);
+    let handle = tokio::spawn(async move { w.run(rx).await });
+    assert_eq!(
+        wait_batch(&op, "blocks", Duration::from_secs(1200)).await,
+        BatchState::Done
+    );
+    tx.send(true).expect("shutdown");
+    assert_eq!(handle.await.expect("join").expect("worker").accepted, 5);
+    let status = op.batch("blocks").await.expect("status");
+    assert_eq!(status.batch.root_job, "blocks/aggregate/2/0");
+    let output = op.output("blocks").await.expect("final proof");
+    let batch = BatchProof::from_bytes(&output).expect("a batch proof");
+    let first = chain[0].header.number;
+    assert_eq!((batch.first_block(), batch.end_block()), (first, first + 2));
+    let data = BatchVerifierData::for_blocks(&mut Circuits::new(), &batch.blocks).expect("verifier data");
+    verify_batch(&batch, &data).expect("the batch proof verifies");
+    stop(c).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupted_proof_is_rejected_and_counted_against_the_worker() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -182,8 +220,8 @@ impl ProofPipeline for CannotCheck {
     fn name(&self) -> &'static str {
         "cannot-check"
     }
-    fn split(&self, batch_input: &[u8]) -> Result<Vec<Vec<u8>>, PipelineError> {
-        Ok(vec![batch_input.to_vec()])
+    fn split(&self, batch_input: &[u8]) -> Result<Vec<Vec<Vec<u8>>>, PipelineError> {
+        Ok(vec![vec![batch_input.to_vec()]])
     }
     fn has_wrap(&self) -> bool {
         false

@@ -30,7 +30,7 @@ fn add_batch(store: &dyn JobStore, id: &str, chunks: usize, gpu_wrap: bool, max_
     requirements[2].needs_gpu = gpu_wrap;
     requirements[2].srs = gpu_wrap.then_some(WRAP_SRS);
     let shape = PlanShape {
-        chunk_inputs: (0..chunks).map(|i| format!("{id}-in{i}")).collect(),
+        chunk_inputs: vec![(0..chunks).map(|i| format!("{id}-in{i}")).collect()],
         wrap: true,
         wrap_input: Some(format!("{id}-wrap")),
         requirements,
@@ -209,7 +209,7 @@ fn add_batch_err(store: &dyn JobStore) -> StoreError {
     let p = plan(
         "b1",
         &PlanShape {
-            chunk_inputs: vec!["x".into()],
+            chunk_inputs: vec![vec!["x".into()]],
             wrap: false,
             wrap_input: None,
             requirements: [Requirement::default(); 3],

@@ -1,13 +1,19 @@
 //! The zkEVM pipeline as the cluster drives it: the coordinator splits a
 //! block into chunk jobs, workers prove chunk and aggregation jobs, and the
-//! coordinator's checks accept exactly the right proofs.
+//! coordinator's checks accept exactly the right proofs, for one block and
+//! for a batch of consecutive blocks.
 
-use coordinator::job::JobKind;
+use coordinator::job::{JobKind, Requirement};
 use coordinator::pipeline::{
-    srs_id, ChunkJobInput, JobSpec, PipelineError, ProofPipeline, WrapJobParams, ZkevmPipeline, ZkevmWrap,
+    srs_id, ChunkJobInput, JobSpec, PipelineError, ProofPipeline, WrapJobParams, ZkevmBatchInput, ZkevmPipeline,
+    ZkevmWrap,
 };
+use coordinator::planner::{plan, PlanShape};
 use prover::backend::CpuBackend;
-use prover::zkevm::aggregate::{verify_aggregated, AggregatedProof, Circuits, VerifierData};
+use prover::zkevm::aggregate::{
+    verify_aggregated, verify_batch, AggregatedProof, BatchProof, BatchVerifierData, Circuits, VerifierData,
+};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use verifier_contract::artifact::WrapArtifact;
@@ -34,7 +40,7 @@ fn bad_batch_inputs_are_refused_with_the_reason() {
     match p.split(b"not a block") {
         Err(PipelineError::BadInput { job, detail }) => {
             assert_eq!(job, "batch input");
-            assert!(detail.contains("BlockInput"), "{detail}");
+            assert!(detail.contains("ZkevmBatchInput"), "{detail}");
         }
         other => panic!("expected a bad input error, got {other:?}"),
     }
@@ -43,7 +49,7 @@ fn bad_batch_inputs_are_refused_with_the_reason() {
     let mut creation = executor::synthetic::block(executor::synthetic::Workload::Transfers, 3);
     creation.transactions[1].to = None;
     creation.transactions[1].gas_limit = 100_000;
-    match p.split(&executor::codec::to_bincode(&creation)) {
+    match p.split(&ZkevmBatchInput::new(vec![creation.clone()]).to_bytes()) {
         Err(PipelineError::BadInput { detail, .. }) => {
             assert!(
                 detail.starts_with(&format!("block {}:", creation.header.number))
@@ -83,7 +89,7 @@ fn a_long_transaction_is_split_over_chunk_jobs_or_gets_a_larger_one() {
         );
         block.transactions[i + 1].to = Some(long);
     }
-    let input = executor::codec::to_bincode(&block);
+    let input = ZkevmBatchInput::new(vec![block.clone()]).to_bytes();
 
     let refused = ZkevmPipeline::new(Arc::new(CpuBackend), ROWS_LOG).split(&input);
     match refused {
@@ -96,7 +102,8 @@ fn a_long_transaction_is_split_over_chunk_jobs_or_gets_a_larger_one() {
     };
     let chunks = ZkevmPipeline::new(Arc::new(CpuBackend), sizes)
         .split(&input)
-        .expect("split");
+        .expect("split")
+        .concat();
     let rows: Vec<usize> = chunks
         .iter()
         .map(|c| {
@@ -114,7 +121,10 @@ fn a_long_transaction_is_split_over_chunk_jobs_or_gets_a_larger_one() {
 fn chunk_and_aggregation_jobs_prove_a_block_and_the_checks_reject_wrong_results() {
     let p = ZkevmPipeline::new(Arc::new(CpuBackend), ROWS_LOG);
     let block = executor::synthetic::counter_loop_block(2, 20);
-    let chunks = p.split(&executor::codec::to_bincode(&block)).expect("split");
+    let chunks = p
+        .split(&ZkevmBatchInput::new(vec![block.clone()]).to_bytes())
+        .expect("split")
+        .concat();
     assert_eq!(chunks.len(), 2, "the test block is meant to give two chunks");
 
     let chunk = |i: u32| spec(JobKind::Chunk, 0, i);
@@ -247,4 +257,99 @@ fn wrap_jobs_check_their_setup_and_statement(without_wrap: &ZkevmPipeline, root:
     assert!(refusal(&resized).contains("the root proves"), "{}", refusal(&resized));
     assert!(rejected(coordinator.verify(&wrap, &inputs, b"not a wrap proof")));
     assert!(coordinator.describe_output(&bundled).contains("wrap proof for L1"));
+}
+
+/// A batch of two consecutive blocks of two chunks each, as the cluster
+/// plans and runs it: the coordinator executes the second block on the
+/// state the first leaves, each block's chunks form a tree, one job lifts
+/// each block's proof into batch form and one merges the two; the root is a
+/// batch proof of both blocks that verifies on its own. The checks reject a
+/// lifted proof of the other block, a merge's child passed off as the merge,
+/// a corrupted merge and a block proof where a batch proof is due; merging
+/// out of order fails on the worker; blocks that do not follow are refused
+/// when the batch is split.
+#[test]
+fn a_batch_of_consecutive_blocks_is_proven_job_by_job_into_one_batch_proof() {
+    let p = ZkevmPipeline::new(Arc::new(CpuBackend), ROWS_LOG);
+    let chain = executor::synthetic::counter_loop_chain(2, 2, 20);
+    let reversed = ZkevmBatchInput::new(vec![chain[1].clone(), chain[0].clone()]).to_bytes();
+    match p.split(&reversed) {
+        Err(PipelineError::BadInput { detail, .. }) => assert!(
+            detail.contains(&format!("block {} cannot follow block", chain[0].header.number)),
+            "{detail}"
+        ),
+        other => panic!("expected blocks out of order to be refused, got {other:?}"),
+    }
+    match p.split(&ZkevmBatchInput::default().to_bytes()) {
+        Err(PipelineError::BadInput { detail, .. }) => assert!(detail.contains("no blocks"), "{detail}"),
+        other => panic!("expected an empty batch to be refused, got {other:?}"),
+    }
+
+    let groups = p.split(&ZkevmBatchInput::new(chain.clone()).to_bytes()).expect("split");
+    assert_eq!(groups.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2]);
+    let mut blobs = HashMap::new();
+    let shape = PlanShape {
+        chunk_inputs: groups
+            .into_iter()
+            .enumerate()
+            .map(|(b, chunks)| {
+                (chunks.into_iter().enumerate())
+                    .map(|(i, input)| {
+                        let name = format!("block{b}-chunk{i}");
+                        blobs.insert(name.clone(), input);
+                        name
+                    })
+                    .collect()
+            })
+            .collect(),
+        wrap: false,
+        wrap_input: None,
+        requirements: [Requirement::default(); 3],
+    };
+    let plan = plan("t", &shape).expect("plan");
+    let mut outputs: HashMap<String, Vec<u8>> = HashMap::new();
+    for job in &plan.jobs {
+        let inputs: Vec<Vec<u8>> = match &job.input_blob {
+            Some(blob) => vec![blobs[blob].clone()],
+            None => job.deps.iter().map(|d| outputs[d].clone()).collect(),
+        };
+        let spec = spec(job.kind, job.level, job.index);
+        let output = p.run(&spec, &inputs).unwrap_or_else(|e| panic!("{}: {e}", job.id));
+        p.verify(&spec, &inputs, &output)
+            .unwrap_or_else(|e| panic!("{} is not accepted: {e}", job.id));
+        outputs.insert(job.id.clone(), output);
+    }
+    // Levels 1 (each block's merge), 2 (the lifts) and 3 (the batch merge).
+    let (lift, merge) = (spec(JobKind::Aggregate, 2, 1), spec(JobKind::Aggregate, 3, 0));
+    let (block, lifted) = (&outputs["t/aggregate/1/1"], &outputs["t/aggregate/2/1"]);
+    let children = [outputs["t/aggregate/2/0"].clone(), lifted.clone()];
+    assert_eq!(plan.root, "t/aggregate/3/0");
+    let root = &outputs[&plan.root];
+
+    assert!(rejected(p.verify(
+        &lift,
+        std::slice::from_ref(block),
+        &outputs["t/aggregate/2/0"]
+    )));
+    assert!(rejected(p.verify(&lift, std::slice::from_ref(block), block)));
+    assert!(rejected(p.verify(&merge, &children, lifted)));
+    let mut corrupted = root.clone();
+    let at = corrupted.len() - 40;
+    corrupted[at] ^= 1;
+    assert!(rejected(p.verify(&merge, &children, &corrupted)));
+    let swapped = [children[1].clone(), children[0].clone()];
+    assert!(matches!(p.run(&merge, &swapped), Err(PipelineError::Run { .. })));
+    let mixed = [children[0].clone(), block.clone()];
+    assert!(matches!(p.run(&merge, &mixed), Err(PipelineError::BadInput { .. })));
+
+    let batch = BatchProof::from_bytes(root).expect("a batch proof");
+    let first = chain[0].header.number;
+    assert_eq!((batch.first_block(), batch.end_block()), (first, first + 2));
+    let data = BatchVerifierData::for_blocks(&mut Circuits::new(), &batch.blocks).expect("verifier data");
+    verify_batch(&batch, &data).expect("the batch proof verifies");
+    let described = p.describe_output(root);
+    assert!(
+        described.contains(&format!("blocks {first}..{}", first + 2)),
+        "{described}"
+    );
 }

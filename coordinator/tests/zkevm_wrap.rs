@@ -8,7 +8,7 @@
 //! `zkevm_pipeline`).
 
 use coordinator::job::JobKind;
-use coordinator::pipeline::{JobSpec, PipelineError, ProofPipeline, ZkevmPipeline, ZkevmWrap};
+use coordinator::pipeline::{JobSpec, PipelineError, ProofPipeline, ZkevmBatchInput, ZkevmPipeline, ZkevmWrap};
 use prover::backend::CpuBackend;
 use std::path::Path;
 use std::sync::Arc;
@@ -45,7 +45,10 @@ fn a_wrap_job_wraps_the_block_and_the_coordinator_accepts_exactly_that_proof() {
         .with_wrap(ZkevmWrap::worker(srs).expect("the worker's wrap setup"));
 
     let block = executor::synthetic::counter_loop_block(2, 20);
-    let chunks = coordinator.split(&executor::codec::to_bincode(&block)).expect("split");
+    let chunks = coordinator
+        .split(&ZkevmBatchInput::new(vec![block.clone()]).to_bytes())
+        .expect("split")
+        .concat();
     let outputs: Vec<Vec<u8>> = (0..chunks.len() as u32)
         .map(|i| {
             let job = spec(JobKind::Chunk, 0, i);

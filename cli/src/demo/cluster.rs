@@ -136,7 +136,7 @@ struct Cluster {
 /// The zkEVM demo block and its batch input.
 fn demo_block() -> anyhow::Result<((executor::BlockInput, Vec<u8>), String)> {
     let block = super::zkevm_demo_block();
-    let input = executor::codec::to_bincode(&block);
+    let input = coordinator::pipeline::ZkevmBatchInput::new(vec![block.clone()]).to_bytes();
     let detail = format!(
         "counter-loop block {}: {} calls, {} bytes of batch input",
         block.header.number,

@@ -48,8 +48,11 @@ impl ProofPipeline for DigestTreePipeline {
         "sha256-digest-tree"
     }
 
-    fn split(&self, batch_input: &[u8]) -> Result<Vec<Vec<u8>>, PipelineError> {
-        Ok(batch_input.chunks(DIGEST_CHUNK_BYTES).map(<[u8]>::to_vec).collect())
+    fn split(&self, batch_input: &[u8]) -> Result<Vec<Vec<Vec<u8>>>, PipelineError> {
+        Ok(vec![batch_input
+            .chunks(DIGEST_CHUNK_BYTES)
+            .map(<[u8]>::to_vec)
+            .collect()])
     }
 
     fn has_wrap(&self) -> bool {

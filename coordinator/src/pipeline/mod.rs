@@ -10,7 +10,7 @@ mod zkevm_wrap;
 
 pub use digest::DigestTreePipeline;
 pub use poseidon::PoseidonCommitmentPipeline;
-pub use zkevm::{ChunkJobInput, ZkevmPipeline, DEFAULT_ROWS_LOG};
+pub use zkevm::{ChunkJobInput, ZkevmBatchInput, ZkevmPipeline, DEFAULT_ROWS_LOG};
 pub use zkevm_wrap::{srs_id, wrap_memory_mb, WrapJobParams, ZkevmWrap};
 
 use crate::job::{JobKind, Requirement};
@@ -81,8 +81,11 @@ pub trait ProofPipeline: Send + Sync {
     /// The name batches refer to it by.
     fn name(&self) -> &'static str;
 
-    /// Cuts a batch's input into chunk inputs (one chunk job each).
-    fn split(&self, batch_input: &[u8]) -> Result<Vec<Vec<u8>>, PipelineError>;
+    /// Cuts a batch's input into chunk inputs (one chunk job each), grouped
+    /// by block: each block's chunks are aggregated into one proof, and the
+    /// blocks' proofs (where there are several) into the batch's. Pipelines
+    /// without blocks return one group.
+    fn split(&self, batch_input: &[u8]) -> Result<Vec<Vec<Vec<u8>>>, PipelineError>;
 
     /// Whether the plan has a wrap job above the aggregation root.
     fn has_wrap(&self) -> bool;
@@ -97,7 +100,8 @@ pub trait ProofPipeline: Send + Sync {
     fn requirement(&self, kind: JobKind) -> Requirement;
 
     /// Runs a job. `inputs` are the chunk input for chunk jobs, the
-    /// children's outputs (left first) for aggregation jobs, and for a wrap
+    /// children's outputs (left first) for aggregation jobs (one child for
+    /// the job that lifts a block's proof into a batch of several), and for a wrap
     /// job its own input ([`Self::wrap_input`]) if any, then the root's output.
     fn run(&self, job: &JobSpec, inputs: &[Vec<u8>]) -> Result<Vec<u8>, PipelineError>;
 
@@ -196,9 +200,14 @@ fn expect_inputs(job: &JobSpec, inputs: &[Vec<u8>], n: usize) -> Result<(), Pipe
     if inputs.len() == n {
         Ok(())
     } else {
-        Err(PipelineError::BadInput {
-            job: job.to_string(),
-            detail: format!("expected {n} input blob(s), got {}", inputs.len()),
-        })
+        Err(wrong_inputs(job, inputs, &n.to_string()))
+    }
+}
+
+/// A job got another number of inputs than `expected` (in words).
+fn wrong_inputs(job: &JobSpec, inputs: &[Vec<u8>], expected: &str) -> PipelineError {
+    PipelineError::BadInput {
+        job: job.to_string(),
+        detail: format!("expected {expected} input blob(s), got {}", inputs.len()),
     }
 }

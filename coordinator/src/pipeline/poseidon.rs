@@ -131,6 +131,22 @@ fn combine(left: &[F], right: &[F]) -> Vec<F> {
 }
 
 impl PoseidonCommitmentPipeline {
+    /// Cuts the batch input into chunks of [`CHUNK_BYTES`], padded with
+    /// empty chunks to a power of two.
+    pub fn chunks(&self, batch_input: &[u8]) -> Result<Vec<Vec<u8>>, PipelineError> {
+        if batch_input.is_empty() {
+            return Err(PipelineError::BadInput {
+                job: "batch".into(),
+                detail: "the batch input is empty".into(),
+            });
+        }
+        let mut chunks: Vec<Vec<u8>> = batch_input.chunks(CHUNK_BYTES).map(<[u8]>::to_vec).collect();
+        // Aggregation circuits are per level, so the tree must be complete:
+        // pad with empty chunks (which commit to their zero length) to a power of two.
+        chunks.resize(chunks.len().next_power_of_two(), Vec::new());
+        Ok(chunks)
+    }
+
     fn circuit(&self, key: CircuitKey) -> Arc<Circuit> {
         if let Some(c) = self.lock().get(&key) {
             return c.clone();
@@ -225,7 +241,7 @@ impl PoseidonCommitmentPipeline {
     /// many chunks whose public inputs are `[0, chunks, commitment]`, with the
     /// commitment recomputed here from `batch_input`.
     pub fn verify_final(&self, batch_input: &[u8], output: &[u8]) -> Result<(), PipelineError> {
-        let chunks = self.split(batch_input)?;
+        let chunks = self.chunks(batch_input)?;
         let mut level = chunks
             .iter()
             .enumerate()
@@ -310,18 +326,8 @@ impl ProofPipeline for PoseidonCommitmentPipeline {
         "poseidon-commitment"
     }
 
-    fn split(&self, batch_input: &[u8]) -> Result<Vec<Vec<u8>>, PipelineError> {
-        if batch_input.is_empty() {
-            return Err(PipelineError::BadInput {
-                job: "batch".into(),
-                detail: "the batch input is empty".into(),
-            });
-        }
-        let mut chunks: Vec<Vec<u8>> = batch_input.chunks(CHUNK_BYTES).map(<[u8]>::to_vec).collect();
-        // Aggregation circuits are per level, so the tree must be complete:
-        // pad with empty chunks (which commit to their zero length) to a power of two.
-        chunks.resize(chunks.len().next_power_of_two(), Vec::new());
-        Ok(chunks)
+    fn split(&self, batch_input: &[u8]) -> Result<Vec<Vec<Vec<u8>>>, PipelineError> {
+        Ok(vec![self.chunks(batch_input)?])
     }
 
     fn has_wrap(&self) -> bool {
@@ -414,8 +420,8 @@ mod tests {
     #[test]
     fn split_pads_to_a_power_of_two_and_rejects_empty_input() {
         let p = PoseidonCommitmentPipeline::default();
-        assert_eq!(p.split(&[1u8; CHUNK_BYTES * 3 + 1]).expect("split").len(), 4);
-        assert!(p.split(&[]).is_err());
+        assert_eq!(p.chunks(&[1u8; CHUNK_BYTES * 3 + 1]).expect("split").len(), 4);
+        assert!(p.split(&[]).is_err() && p.chunks(&[]).is_err());
     }
 }
 
@@ -467,7 +473,7 @@ mod proving_tests {
     fn the_final_proof_verifies_against_the_batch_input_and_nothing_else() {
         let p = PoseidonCommitmentPipeline::default();
         let input = b"a one-chunk batch".to_vec();
-        let chunks = p.split(&input).expect("split");
+        let chunks = p.chunks(&input).expect("split");
         assert_eq!(chunks.len(), 1);
         let chunk = p
             .run(

@@ -1,43 +1,52 @@
-//! The zkEVM pipeline: a block is executed, cut into chunks and proven by the
-//! prover's zkEVM tables, and the chunk proofs are aggregated up the job tree.
+//! The zkEVM pipeline: a batch of consecutive blocks is executed, each block
+//! cut into chunks and proven by the prover's zkEVM tables; each block's
+//! chunk proofs are aggregated up its job tree, and a batch of several
+//! blocks aggregates the blocks' proofs into one.
 //!
-//! - **Batch input**: a block in zkr's format, bincode-encoded
-//!   ([`executor::codec::to_bincode`] of an [`executor::BlockInput`], what
-//!   `zkr submit --pipeline zkevm` sends). The coordinator executes it with
-//!   trace capture and builds the chunk witnesses (chunks of at most
-//!   `2^rows_log` step rows, and a larger one of its own for a longer
-//!   transaction, up to `2^max_rows_log`: [`ChunkSize`]), which refuses a block out of the proven scope
-//!   before any job exists; that is the plan's execute+witness stage. It
-//!   keeps each chunk's layout and traces, not its table rows.
+//! - **Batch input**: [`ZkevmBatchInput`] (bincode), consecutive blocks in
+//!   zkr's format, what `zkr submit --pipeline zkevm --block A [--block B
+//!   ...]` sends. The coordinator executes each block with trace capture on
+//!   the state the one before it left ([`executor::chain::follow`]) and
+//!   builds the chunk witnesses (chunks of at most `2^rows_log` step rows,
+//!   and a larger one of its own for a longer transaction, up to
+//!   `2^max_rows_log`: [`ChunkSize`]), which refuses a block out of the
+//!   proven scope, or one that does not follow its parent, before any job
+//!   exists; that is the plan's execute+witness stage. It keeps each chunk's
+//!   layout and traces, not its table rows.
 //! - **Chunk job**: input [`ChunkJobInput`] (the chunk's layout, whose
 //!   statement names the block, its state-tree paths and its transactions'
 //!   traces); the worker rebuilds the chunk's tables from the traces (they
 //!   must give the layout's statement and table degrees), proves them on its
 //!   backend with the leaf circuit that verifies them and the leaf's normal
 //!   form, and returns an [`AggregatedProof`] of that one chunk.
-//! - **Aggregation job**: inputs are the two children's aggregated proofs
-//!   (left first); the worker proves the merge circuit and returns the
-//!   aggregated proof of both runs of chunks. The root's output is the
-//!   block's aggregated proof (`ZKRAGG02`), which `zkr verify` checks.
+//! - **Aggregation job**: with two children's aggregated proofs (left
+//!   first), the worker proves the merge circuit and returns the aggregated
+//!   proof of both runs of chunks; a block's root is the block's aggregated
+//!   proof (`ZKRAGG02`). In a batch of several blocks, a job with one child
+//!   (a block's root) proves the block circuit and returns the batch proof
+//!   of that block alone, and a job with two children's batch proofs merges
+//!   them; the batch's root is the batch proof (`ZKRBAT02`). `zkr verify`
+//!   checks either.
 //! - **Wrap job** (when the coordinator is given wrap settings and an SRS):
 //!   the root's proof wrapped for L1; the batch's output is then the wrap
 //!   proof file ([`super::zkevm_wrap`]).
 //!
 //! The coordinator never trusts what a worker says about a proof: it derives
 //! the chunk layout a chunk job's proof must have from the witness it made
-//! itself, requires an aggregation's chunk list to be its children's (which it
-//! already accepted), rebuilds every circuit from those layouts and verifies
-//! the proof against them.
+//! itself, requires an aggregation's chunk (or block) list to be its
+//! children's (which it already accepted), rebuilds every circuit from those
+//! layouts and verifies the proof against them.
 
 use super::zkevm_wrap::{wrap_memory_mb, ZkevmWrap};
-use super::{bad_input, expect_inputs, rejected, run_failed, JobSpec, PipelineError, ProofPipeline};
+use super::{bad_input, rejected, run_failed, wrong_inputs, JobSpec, PipelineError, ProofPipeline};
 use crate::job::{JobKind, Requirement};
 use executor::trace::TxTrace;
-use executor::{BlockInput, ExecOptions};
+use executor::{BlockInput, BlockOutput, ExecOptions};
 use prover::backend::Backend;
 use prover::guard::guarded;
 use prover::zkevm::aggregate::{
-    aggregate_chunk, merge_aggregated, verify_aggregated, AggregatedProof, ChunkLayout, Circuits, VerifierData,
+    aggregate_chunk, batch_of_block, merge_aggregated, merge_batches, AggregatedProof, BatchBlock, ChunkLayout,
+    Circuits, RootCircuit, RootProof,
 };
 use prover::zkevm::tables::CPU;
 use serde::{Deserialize, Serialize};
@@ -90,6 +99,27 @@ impl ChunkJobInput {
     }
 }
 
+/// The zkEVM pipeline's batch input, as it is submitted (bincode).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ZkevmBatchInput {
+    /// Consecutive blocks in zkr's format. Each after the first runs on the
+    /// state the one before it leaves; accounts its own pre-state lists
+    /// must be what that block left.
+    pub blocks: Vec<BlockInput>,
+}
+
+impl ZkevmBatchInput {
+    /// The batch input of `blocks`.
+    pub fn new(blocks: Vec<BlockInput>) -> Self {
+        Self { blocks }
+    }
+
+    /// Encodes it for submission.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        executor::codec::to_bincode(self)
+    }
+}
+
 /// The zkEVM pipeline; the circuits it builds are cached for the process.
 pub struct ZkevmPipeline {
     backend: Arc<dyn Backend>,
@@ -134,12 +164,56 @@ impl ZkevmPipeline {
     }
 
     /// Rebuilds the circuits of a root proof's chunks and checks the proof.
-    fn root_data(&self, proof: &AggregatedProof) -> Result<VerifierData, String> {
+    fn root_data(&self, proof: &RootProof) -> Result<RootCircuit, String> {
         guarded("verification", || {
-            let data = VerifierData::for_chunks(&mut self.circuits(), &proof.chunks).map_err(|e| e.to_string())?;
-            verify_aggregated(proof, &data).map_err(|e| e.to_string())?;
-            Ok(data)
+            proof.verify(&mut self.circuits()).map_err(|e| e.to_string())
         })
+    }
+
+    /// Executes `block` with trace capture (on `parent`'s post-state when
+    /// it has one) and cuts it into chunk job inputs; returns them and the
+    /// execution output.
+    fn split_block(
+        &self,
+        block: &BlockInput,
+        parent: Option<&BlockOutput>,
+    ) -> Result<(Vec<Vec<u8>>, BlockOutput), String> {
+        let number = block.header.number;
+        let followed;
+        let block = match parent {
+            Some(parent) => {
+                followed = executor::chain::follow(block, parent)
+                    .map_err(|e| format!("block {number} cannot follow block {}: {e}", parent.number))?;
+                &followed
+            }
+            None => block,
+        };
+        let options = ExecOptions {
+            capture_traces: true,
+            trace_limit: witness::chunk::chunk_trace_limit(witness::chunk::MAX_ROWS_LOG),
+            ..ExecOptions::default()
+        };
+        let mut output =
+            executor::execute_block(block, &options).map_err(|e| format!("executing block {number}: {e}"))?;
+        let trace = output.traces.take().ok_or("the executor returned no traces")?;
+        // Each chunk's witness is built (bad input is refused here, before
+        // any job exists), its layout kept with its traces, and freed.
+        let mut chunks = witness::PreState::of(block)
+            .and_then(|pre| witness::chunk_witnesses(trace, &pre, self.chunks))
+            .map_err(|e| format!("block {number}: {e}"))?;
+        let mut inputs = Vec::with_capacity(chunks.len());
+        while let Some(built) = chunks.next_with_traces() {
+            let (witness, traces) = built.map_err(|e| format!("block {number}: {e}"))?;
+            let input = ChunkJobInput::new(&witness, traces).map_err(|e| format!("block {number}: {e}"))?;
+            inputs.push(executor::codec::to_bincode(&input));
+        }
+        tracing::info!(
+            block = number,
+            chunks = inputs.len(),
+            input_bytes = inputs.iter().map(Vec::len).sum::<usize>(),
+            "block executed and cut into chunks"
+        );
+        Ok((inputs, output))
     }
 
     /// The circuit cache. A panic while it was held (a malformed proof that
@@ -154,12 +228,21 @@ fn decode_chunk_input(job: &JobSpec, bytes: &[u8]) -> Result<ChunkJobInput, Pipe
         .map_err(|e| bad_input(job, e.to_string()))
 }
 
-fn decode_proof(bytes: &[u8]) -> Result<AggregatedProof, String> {
-    AggregatedProof::from_bytes(bytes).map_err(|e| e.to_string())
+/// What a chunk or aggregation job's output must list: the chunks of one
+/// block (a block's aggregated proof) or whole blocks (a batch proof).
+enum Listing {
+    Chunks(u64, Vec<ChunkLayout>),
+    Blocks(Vec<BatchBlock>),
 }
 
-fn encode_proof(job: &JobSpec, proof: &AggregatedProof) -> Result<Vec<u8>, PipelineError> {
-    proof.to_bytes().map_err(|e| run_failed(job, e.to_string()))
+/// A child's aggregated proof or batch proof (`which` names it in errors).
+fn decode_root(job: &JobSpec, bytes: &[u8], which: &str) -> Result<RootProof, PipelineError> {
+    RootProof::from_bytes(bytes).map_err(|e| bad_input(job, format!("{which} child: {e}")))
+}
+
+/// A child's aggregated block proof (`what` names it in errors).
+fn decode_block(job: &JobSpec, bytes: &[u8], what: &str) -> Result<AggregatedProof, PipelineError> {
+    AggregatedProof::from_bytes(bytes).map_err(|e| bad_input(job, format!("{what}: {e}")))
 }
 
 impl ProofPipeline for ZkevmPipeline {
@@ -167,43 +250,25 @@ impl ProofPipeline for ZkevmPipeline {
         "zkevm"
     }
 
-    fn split(&self, batch_input: &[u8]) -> Result<Vec<Vec<u8>>, PipelineError> {
+    fn split(&self, batch_input: &[u8]) -> Result<Vec<Vec<Vec<u8>>>, PipelineError> {
         let bad = |detail: String| PipelineError::BadInput {
             job: "batch input".into(),
             detail,
         };
-        let block: BlockInput = executor::codec::from_bincode(batch_input, Path::new("batch input"), "BlockInput")
-            .map_err(|e| bad(e.to_string()))?;
-        let options = ExecOptions {
-            capture_traces: true,
-            trace_limit: witness::chunk::chunk_trace_limit(witness::chunk::MAX_ROWS_LOG),
-            ..ExecOptions::default()
-        };
-        let number = block.header.number;
-        let output =
-            executor::execute_block(&block, &options).map_err(|e| bad(format!("executing block {number}: {e}")))?;
-        let trace = output.traces.ok_or_else(|| PipelineError::Run {
-            job: "batch input".into(),
-            detail: "the executor returned no traces".into(),
-        })?;
-        // Each chunk's witness is built (bad input is refused here, before
-        // any job exists), its layout kept with its traces, and freed.
-        let mut chunks = witness::PreState::of(&block)
-            .and_then(|pre| witness::chunk_witnesses(trace, &pre, self.chunks))
-            .map_err(|e| bad(format!("block {number}: {e}")))?;
-        let mut inputs = Vec::with_capacity(chunks.len());
-        while let Some(built) = chunks.next_with_traces() {
-            let (witness, traces) = built.map_err(|e| bad(format!("block {number}: {e}")))?;
-            let input = ChunkJobInput::new(&witness, traces).map_err(|e| bad(format!("block {number}: {e}")))?;
-            inputs.push(executor::codec::to_bincode(&input));
+        let batch: ZkevmBatchInput =
+            executor::codec::from_bincode(batch_input, Path::new("batch input"), "ZkevmBatchInput")
+                .map_err(|e| bad(e.to_string()))?;
+        if batch.blocks.is_empty() {
+            return Err(bad("the batch has no blocks".into()));
         }
-        tracing::info!(
-            block = number,
-            chunks = inputs.len(),
-            input_bytes = inputs.iter().map(Vec::len).sum::<usize>(),
-            "block executed and cut into chunks"
-        );
-        Ok(inputs)
+        let mut groups = Vec::with_capacity(batch.blocks.len());
+        let mut parent: Option<BlockOutput> = None;
+        for block in &batch.blocks {
+            let (inputs, output) = self.split_block(block, parent.as_ref()).map_err(bad)?;
+            groups.push(inputs);
+            parent = Some(output);
+        }
+        Ok(groups)
     }
 
     fn has_wrap(&self) -> bool {
@@ -237,59 +302,120 @@ impl ProofPipeline for ZkevmPipeline {
         if let (Some(wrap), JobKind::Chunk | JobKind::Aggregate) = (&self.wrap, job.kind) {
             wrap.forget_keys();
         }
-        let proof = match job.kind {
-            JobKind::Chunk => {
-                expect_inputs(job, inputs, 1)?;
-                let input = decode_chunk_input(job, &inputs[0])?;
+        let proof = match (job.kind, inputs) {
+            (JobKind::Chunk, [input]) => {
+                let input = decode_chunk_input(job, input)?;
                 let witness = input
                     .witness()
                     .map_err(|e| bad_input(job, format!("chunk job input: {e}")))?;
                 let chunk = prover::zkevm::prove_chunk_with(witness, self.backend.as_ref())
                     .map_err(|e| run_failed(job, e.to_string()))?;
-                aggregate_chunk(&mut self.circuits(), &chunk).map_err(|e| run_failed(job, e.to_string()))?
+                let proof =
+                    aggregate_chunk(&mut self.circuits(), &chunk).map_err(|e| run_failed(job, e.to_string()))?;
+                RootProof::Block(Box::new(proof))
             }
-            JobKind::Aggregate => {
-                expect_inputs(job, inputs, 2)?;
-                let left = decode_proof(&inputs[0]).map_err(|e| bad_input(job, format!("left child: {e}")))?;
-                let right = decode_proof(&inputs[1]).map_err(|e| bad_input(job, format!("right child: {e}")))?;
-                merge_aggregated(&mut self.circuits(), &left, &right).map_err(|e| run_failed(job, e.to_string()))?
+            (JobKind::Aggregate, [block]) => {
+                let block = decode_block(job, block, "the block's proof")?;
+                let batch = batch_of_block(&mut self.circuits(), &block).map_err(|e| run_failed(job, e.to_string()))?;
+                RootProof::Batch(Box::new(batch))
             }
-            JobKind::Wrap => {
+            (JobKind::Aggregate, [left, right]) => {
+                match (decode_root(job, left, "left")?, decode_root(job, right, "right")?) {
+                    (RootProof::Block(left), RootProof::Block(right)) => RootProof::Block(Box::new(
+                        merge_aggregated(&mut self.circuits(), &left, &right)
+                            .map_err(|e| run_failed(job, e.to_string()))?,
+                    )),
+                    (RootProof::Batch(left), RootProof::Batch(right)) => RootProof::Batch(Box::new(
+                        merge_batches(&mut self.circuits(), &left, &right)
+                            .map_err(|e| run_failed(job, e.to_string()))?,
+                    )),
+                    _ => {
+                        return Err(bad_input(
+                            job,
+                            "one child is a block's proof and the other a batch proof".into(),
+                        ))
+                    }
+                }
+            }
+            (JobKind::Wrap, _) => {
                 return self
                     .wrap(job)?
                     .run(job, inputs, self.backend.clone(), |root| self.root_data(root))
             }
+            (JobKind::Chunk, _) => return Err(wrong_inputs(job, inputs, "1")),
+            (JobKind::Aggregate, _) => return Err(wrong_inputs(job, inputs, "1 or 2")),
         };
-        encode_proof(job, &proof)
+        proof.to_bytes().map_err(|e| run_failed(job, e.to_string()))
     }
 
     fn verify(&self, job: &JobSpec, inputs: &[Vec<u8>], output: &[u8]) -> Result<(), PipelineError> {
-        let (block, chunks) = match job.kind {
-            JobKind::Chunk => {
-                expect_inputs(job, inputs, 1)?;
-                let input = decode_chunk_input(job, &inputs[0])?;
-                (input.layout.statement.block.number, vec![input.layout])
+        // What the output must list, from the inputs (accepted already).
+        let expected = match (job.kind, inputs) {
+            (JobKind::Chunk, [input]) => {
+                let input = decode_chunk_input(job, input)?;
+                Listing::Chunks(input.layout.statement.block.number, vec![input.layout])
             }
-            JobKind::Aggregate => {
-                expect_inputs(job, inputs, 2)?;
-                let left = decode_proof(&inputs[0]).map_err(|e| bad_input(job, format!("left child: {e}")))?;
-                let right = decode_proof(&inputs[1]).map_err(|e| bad_input(job, format!("right child: {e}")))?;
-                (left.block, [left.chunks, right.chunks].concat())
+            (JobKind::Aggregate, [block]) => {
+                let block = decode_block(job, block, "the block's proof")?;
+                Listing::Blocks(vec![BatchBlock {
+                    number: block.block,
+                    chunks: block.chunks,
+                }])
             }
-            JobKind::Wrap => return self.wrap(job)?.verify(job, inputs, output, |root| self.root_data(root)),
+            (JobKind::Aggregate, [left, right]) => {
+                match (decode_root(job, left, "left")?, decode_root(job, right, "right")?) {
+                    (RootProof::Block(left), RootProof::Block(right)) => {
+                        Listing::Chunks(left.block, [left.chunks, right.chunks].concat())
+                    }
+                    (RootProof::Batch(left), RootProof::Batch(right)) => {
+                        Listing::Blocks([left.blocks, right.blocks].concat())
+                    }
+                    _ => {
+                        return Err(bad_input(
+                            job,
+                            "one child is a block's proof and the other a batch proof".into(),
+                        ))
+                    }
+                }
+            }
+            (JobKind::Wrap, _) => return self.wrap(job)?.verify(job, inputs, output, |root| self.root_data(root)),
+            (JobKind::Chunk, _) => return Err(wrong_inputs(job, inputs, "1")),
+            (JobKind::Aggregate, _) => return Err(wrong_inputs(job, inputs, "1 or 2")),
         };
-        let proof = decode_proof(output).map_err(|e| rejected(job, e))?;
-        if proof.block != block {
-            return Err(rejected(
-                job,
-                format!("the proof is for block {}, not {block}", proof.block),
-            ));
-        }
-        if proof.chunks != chunks {
-            return Err(rejected(
-                job,
-                "the proof lists other chunks (statements or table degrees) than the job's".into(),
-            ));
+        let proof = RootProof::from_bytes(output).map_err(|e| rejected(job, e.to_string()))?;
+        match (&expected, &proof) {
+            (Listing::Chunks(block, _), RootProof::Block(p)) if p.block != *block => {
+                return Err(rejected(
+                    job,
+                    format!("the proof is for block {}, not {block}", p.block),
+                ));
+            }
+            (Listing::Chunks(_, chunks), RootProof::Block(p)) if p.chunks != *chunks => {
+                return Err(rejected(
+                    job,
+                    "the proof lists other chunks (statements or table degrees) than the job's".into(),
+                ));
+            }
+            (Listing::Blocks(blocks), RootProof::Batch(p)) if p.blocks != *blocks => {
+                return Err(rejected(
+                    job,
+                    "the batch proof lists other blocks (numbers, chunk statements or table degrees) than the job's"
+                        .into(),
+                ));
+            }
+            (Listing::Chunks(..), RootProof::Block(_)) | (Listing::Blocks(_), RootProof::Batch(_)) => {}
+            (Listing::Chunks(..), RootProof::Batch(_)) => {
+                return Err(rejected(
+                    job,
+                    "expected a block's aggregated proof, got a batch proof".into(),
+                ));
+            }
+            (Listing::Blocks(_), RootProof::Block(_)) => {
+                return Err(rejected(
+                    job,
+                    "expected a batch proof, got a block's aggregated proof".into(),
+                ));
+            }
         }
         self.root_data(&proof).map(drop).map_err(|e| rejected(job, e))
     }
@@ -306,16 +432,17 @@ impl ProofPipeline for ZkevmPipeline {
                 hex::encode(wrap.statement.data_hash)
             );
         }
-        match decode_proof(output) {
-            Ok(p) => format!(
-                "block {}: transactions {}..{}, {} EVM steps in {} chunks, one aggregated plonky2 proof ({} KiB)",
+        let kib = output.len().div_ceil(1024);
+        match RootProof::from_bytes(output) {
+            Ok(RootProof::Block(p)) => format!(
+                "block {}: transactions {}..{}, {} EVM steps in {} chunks, one aggregated plonky2 proof ({kib} KiB)",
                 p.block,
                 p.first_tx,
                 p.end_tx,
                 p.steps,
                 p.num_chunks(),
-                output.len().div_ceil(1024)
             ),
+            Ok(RootProof::Batch(p)) => format!("{}: one batch plonky2 proof ({kib} KiB)", p.summary()),
             Err(e) => format!("unreadable output: {e}"),
         }
     }

@@ -1,12 +1,13 @@
-//! The zkEVM pipeline's wrap job: the block's aggregated proof wrapped for
+//! The zkEVM pipeline's wrap job: the root's proof (a block's aggregated
+//! proof, or a batch proof of several blocks) wrapped for
 //! L1 ([`verifier_contract::wrap`]), into the same wrap proof file
 //! (`ZKRWRAP1`) that `zkr wrap` writes.
 //!
 //! - **Planned** by a coordinator given wrap settings (chain id, `k`,
-//!   lookup bits) and an SRS file: every block's plan then ends in a wrap
+//!   lookup bits) and an SRS file: every batch's plan then ends in a wrap
 //!   job above the aggregation root.
 //! - **Input**: [`WrapJobParams`] (bincode: the settings and the SRS's
-//!   fingerprint), then the root's aggregated proof.
+//!   fingerprint), then the root's proof.
 //! - **Run** by a worker given an SRS file of the same setup (a `.ptau`
 //!   ceremony file or halo2 params of at least `2^k` points): it checks the
 //!   fingerprint, rebuilds and checks the root circuit, and wraps it on its
@@ -29,7 +30,7 @@ use halo2_proofs::halo2curves::bn256::Bn256;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use prover::backend::Backend;
 use prover::kzg::srs;
-use prover::zkevm::aggregate::{AggregatedProof, VerifierData};
+use prover::zkevm::aggregate::{RootCircuit, RootProof};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -92,7 +93,7 @@ impl ZkevmWrap {
     }
 
     /// A coordinator's: plans a wrap job with `settings` above every
-    /// block's root, and checks them on the SRS in `srs_file` (loaded now,
+    /// batch's root, and checks them on the SRS in `srs_file` (loaded now,
     /// at the settings' size).
     pub fn coordinator(srs_file: PathBuf, settings: WrapSettings) -> Result<Self, String> {
         settings.check().map_err(|e| e.to_string())?;
@@ -139,13 +140,13 @@ impl ZkevmWrap {
     }
 
     /// Runs a wrap job: `inputs` are its parameters and the root's
-    /// aggregated proof; returns the wrap proof file's bytes.
+    /// proof; returns the wrap proof file's bytes.
     pub fn run(
         &self,
         job: &JobSpec,
         inputs: &[Vec<u8>],
         backend: Arc<dyn Backend>,
-        root_data: impl FnOnce(&AggregatedProof) -> Result<VerifierData, String>,
+        root_data: impl FnOnce(&RootProof) -> Result<RootCircuit, String>,
     ) -> Result<Vec<u8>, PipelineError> {
         let (params, root) = decode_inputs(job, inputs)?;
         if self.fingerprint != params.srs {
@@ -163,7 +164,7 @@ impl ZkevmWrap {
         let verified = VerifiedRoot {
             circuit: &data.circuit,
             public_inputs: &data.public_inputs,
-            proof: &root.proof,
+            proof: root.proof(),
         };
         let subject = format!("{}, chain {}", root.summary(), params.settings.chain_id);
         let wrapped = wrap_root(
@@ -204,7 +205,7 @@ impl ZkevmWrap {
         job: &JobSpec,
         inputs: &[Vec<u8>],
         output: &[u8],
-        root_data: impl FnOnce(&AggregatedProof) -> Result<VerifierData, String>,
+        root_data: impl FnOnce(&RootProof) -> Result<RootCircuit, String>,
     ) -> Result<(), PipelineError> {
         let Some((settings, checker)) = &self.plans else {
             return Err(bad_input(
@@ -228,7 +229,7 @@ impl ZkevmWrap {
         let verified = VerifiedRoot {
             circuit: &data.circuit,
             public_inputs: &data.public_inputs,
-            proof: &root.proof,
+            proof: root.proof(),
         };
         checker.check(verified, *settings, &artifact).map_err(|e| match e {
             WrapError::Mismatch(_) | WrapError::Rejected(_) => rejected(job, e.to_string()),
@@ -245,11 +246,11 @@ fn load(file: &Path, k: u32) -> Result<ParamsKZG<Bn256>, String> {
 }
 
 /// A wrap job's parameters and root proof.
-fn decode_inputs(job: &JobSpec, inputs: &[Vec<u8>]) -> Result<(WrapJobParams, AggregatedProof), PipelineError> {
+fn decode_inputs(job: &JobSpec, inputs: &[Vec<u8>]) -> Result<(WrapJobParams, RootProof), PipelineError> {
     expect_inputs(job, inputs, 2)?;
     let params: WrapJobParams = executor::codec::from_bincode(&inputs[0], Path::new("wrap job input"), "WrapJobParams")
         .map_err(|e| bad_input(job, e.to_string()))?;
-    let root = AggregatedProof::from_bytes(&inputs[1]).map_err(|e| bad_input(job, format!("the root proof: {e}")))?;
+    let root = RootProof::from_bytes(&inputs[1]).map_err(|e| bad_input(job, format!("the root proof: {e}")))?;
     Ok((params, root))
 }
 

@@ -176,6 +176,17 @@ impl BatchProof {
         self.blocks.iter().flat_map(|b| &b.chunks)
     }
 
+    /// What it proves, for people: blocks, steps and chunks.
+    pub fn summary(&self) -> String {
+        format!(
+            "blocks {}..{}, {} steps in {} chunks",
+            self.first_block(),
+            self.end_block(),
+            self.steps(),
+            self.chunks().count()
+        )
+    }
+
     /// Whether `bytes` start like a serialised batch proof.
     pub fn is_batch(bytes: &[u8]) -> bool {
         bytes.starts_with(MAGIC)
@@ -279,6 +290,42 @@ pub fn aggregate_batch(
     .ok_or(AggregationError::Empty)?;
     Ok(BatchProof {
         blocks: layouts,
+        proof: root.proof,
+    })
+}
+
+/// Proves one block's aggregated proof in batch form: the batch proof of
+/// that block alone (a proving cluster's block job, which
+/// [`merge_batches`] then joins with its neighbours).
+pub fn batch_of_block(circuits: &mut Circuits, block: &AggregatedProof) -> Result<BatchProof, AggregationError> {
+    aggregate_batch(circuits, std::slice::from_ref(block), &mut |_| {})
+}
+
+/// Merges the batch proofs of two neighbouring runs of blocks into the
+/// batch proof of both runs: a proving cluster's aggregation job above the
+/// blocks. The children's circuits are rebuilt from the blocks they list.
+/// The result verifies against [`BatchVerifierData::for_blocks`] of the
+/// joined blocks when the runs are subtrees of the batch's tree (the left
+/// run a full subtree of `2^h` blocks, the right one at most as long).
+pub fn merge_batches(
+    circuits: &mut Circuits,
+    left: &BatchProof,
+    right: &BatchProof,
+) -> Result<BatchProof, AggregationError> {
+    let blocks: Vec<BatchBlock> = left.blocks.iter().chain(&right.blocks).cloned().collect();
+    check_numbers(&blocks)?;
+    check_roots(&blocks)?;
+    let node = |circuits: &mut Circuits, p: &BatchProof| -> Result<Node, AggregationError> {
+        Ok(Node {
+            proof: p.proof.clone(),
+            circuit: BatchVerifierData::for_blocks(circuits, &p.blocks)?.circuit,
+        })
+    };
+    let (l, r) = (node(circuits, left)?, node(circuits, right)?);
+    let level = blocks.len().next_power_of_two().trailing_zeros() as usize;
+    let root = merge(circuits, &l, &r, level, &mut |_| {})?;
+    Ok(BatchProof {
+        blocks,
         proof: root.proof,
     })
 }

@@ -55,14 +55,18 @@ pub mod leaf;
 pub mod merge;
 pub mod normal;
 pub mod proof;
+pub mod root;
 pub mod state;
 pub mod tree;
 pub mod verify;
 
-pub use batch::{aggregate_batch, verify_batch, BatchBlock, BatchProof, BatchVerifierData};
+pub use batch::{
+    aggregate_batch, batch_of_block, merge_batches, verify_batch, BatchBlock, BatchProof, BatchVerifierData,
+};
 pub use circuits::Circuits;
 pub use leaf::{ChunkLayout, LeafShape};
 pub use proof::AggregatedProof;
+pub use root::{RootCircuit, RootProof};
 pub use tree::{
     aggregate_block, aggregate_chunk, aggregate_leaves, merge, merge_aggregated, prove_leaf, AggregationStep, Node,
     StepKind,
