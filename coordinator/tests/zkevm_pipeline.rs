@@ -3,17 +3,17 @@
 //! coordinator's checks accept exactly the right proofs, for one block and
 //! for a batch of consecutive blocks.
 
-use coordinator::job::{JobKind, Requirement};
+mod common;
+
+use coordinator::job::JobKind;
 use coordinator::pipeline::{
     srs_id, ChunkJobInput, JobSpec, PipelineError, ProofPipeline, WrapJobParams, ZkevmBatchInput, ZkevmPipeline,
     ZkevmWrap,
 };
-use coordinator::planner::{plan, PlanShape};
 use prover::backend::CpuBackend;
 use prover::zkevm::aggregate::{
     verify_aggregated, verify_batch, AggregatedProof, BatchProof, BatchVerifierData, Circuits, VerifierData,
 };
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use verifier_contract::artifact::WrapArtifact;
@@ -267,7 +267,8 @@ fn wrap_jobs_check_their_setup_and_statement(without_wrap: &ZkevmPipeline, root:
 /// lifted proof of the other block, a merge's child passed off as the merge,
 /// a corrupted merge and a block proof where a batch proof is due; merging
 /// out of order fails on the worker; blocks that do not follow are refused
-/// when the batch is split.
+/// when the batch is split. A wrap job above the batch root refuses what
+/// it refuses above a block's.
 #[test]
 fn a_batch_of_consecutive_blocks_is_proven_job_by_job_into_one_batch_proof() {
     let p = ZkevmPipeline::new(Arc::new(CpuBackend), ROWS_LOG);
@@ -285,46 +286,20 @@ fn a_batch_of_consecutive_blocks_is_proven_job_by_job_into_one_batch_proof() {
         other => panic!("expected an empty batch to be refused, got {other:?}"),
     }
 
-    let groups = p.split(&ZkevmBatchInput::new(chain.clone()).to_bytes()).expect("split");
-    assert_eq!(groups.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2]);
-    let mut blobs = HashMap::new();
-    let shape = PlanShape {
-        chunk_inputs: groups
-            .into_iter()
-            .enumerate()
-            .map(|(b, chunks)| {
-                (chunks.into_iter().enumerate())
-                    .map(|(i, input)| {
-                        let name = format!("block{b}-chunk{i}");
-                        blobs.insert(name.clone(), input);
-                        name
-                    })
-                    .collect()
-            })
-            .collect(),
-        wrap: false,
-        wrap_input: None,
-        requirements: [Requirement::default(); 3],
-    };
-    let plan = plan("t", &shape).expect("plan");
-    let mut outputs: HashMap<String, Vec<u8>> = HashMap::new();
-    for job in &plan.jobs {
-        let inputs: Vec<Vec<u8>> = match &job.input_blob {
-            Some(blob) => vec![blobs[blob].clone()],
-            None => job.deps.iter().map(|d| outputs[d].clone()).collect(),
-        };
-        let spec = spec(job.kind, job.level, job.index);
-        let output = p.run(&spec, &inputs).unwrap_or_else(|e| panic!("{}: {e}", job.id));
-        p.verify(&spec, &inputs, &output)
-            .unwrap_or_else(|e| panic!("{} is not accepted: {e}", job.id));
-        outputs.insert(job.id.clone(), output);
-    }
+    let ran = common::run_batch(&p, &p, &ZkevmBatchInput::new(chain.clone()).to_bytes());
+    let chunks = ran.plan.jobs.iter().filter(|j| j.kind == JobKind::Chunk);
+    let blocks: Vec<_> = chunks.map(|j| j.input_blob.as_deref().unwrap_or_default()).collect();
+    assert_eq!(
+        blocks,
+        ["block0-chunk0", "block0-chunk1", "block1-chunk0", "block1-chunk1"]
+    );
     // Levels 1 (each block's merge), 2 (the lifts) and 3 (the batch merge).
     let (lift, merge) = (spec(JobKind::Aggregate, 2, 1), spec(JobKind::Aggregate, 3, 0));
+    let outputs = &ran.outputs;
     let (block, lifted) = (&outputs["t/aggregate/1/1"], &outputs["t/aggregate/2/1"]);
     let children = [outputs["t/aggregate/2/0"].clone(), lifted.clone()];
-    assert_eq!(plan.root, "t/aggregate/3/0");
-    let root = &outputs[&plan.root];
+    assert_eq!(ran.plan.root, "t/aggregate/3/0");
+    let root = ran.root();
 
     assert!(rejected(p.verify(
         &lift,
@@ -333,7 +308,7 @@ fn a_batch_of_consecutive_blocks_is_proven_job_by_job_into_one_batch_proof() {
     )));
     assert!(rejected(p.verify(&lift, std::slice::from_ref(block), block)));
     assert!(rejected(p.verify(&merge, &children, lifted)));
-    let mut corrupted = root.clone();
+    let mut corrupted = root.to_vec();
     let at = corrupted.len() - 40;
     corrupted[at] ^= 1;
     assert!(rejected(p.verify(&merge, &children, &corrupted)));
@@ -352,4 +327,6 @@ fn a_batch_of_consecutive_blocks_is_proven_job_by_job_into_one_batch_proof() {
         described.contains(&format!("blocks {first}..{}", first + 2)),
         "{described}"
     );
+    // A wrap job above a batch root checks it as it checks a block's.
+    wrap_jobs_check_their_setup_and_statement(&p, root);
 }

@@ -1,14 +1,18 @@
-//! The zkEVM pipeline's wrap job end to end: a worker wraps a block's
-//! aggregated proof for L1, the coordinator derives the verifying key on its
-//! own and accepts exactly that wrap, a second wrap job reuses the worker's
-//! kept keys, and the wrap proof file settles in the rollup contract. Ignored in the default run (it proves a whole wrap:
-//! about ten minutes on two cores at k = 20); run it with
-//! `cargo test -p coordinator --test zkevm_wrap -- --ignored`
+//! The zkEVM pipeline's wrap job end to end: a batch of two consecutive
+//! blocks is proven job by job (chunks, each block's merge, the lifts into
+//! batch form, the batch merge), a worker wraps the batch proof for L1, the
+//! coordinator derives the verifying key on its own and accepts exactly that
+//! wrap, a second wrap job reuses the worker's kept keys, and the wrap proof
+//! file settles in the rollup contract. Ignored in the default run (it
+//! proves a whole wrap: about ten minutes on two cores at k = 20); run it
+//! with `cargo test -p coordinator --test zkevm_wrap -- --ignored`
 //! (`ZKR_WRAP_TEST_K` sets k; the refusals before proving are checked in
 //! `zkevm_pipeline`).
 
+mod common;
+
 use coordinator::job::JobKind;
-use coordinator::pipeline::{JobSpec, PipelineError, ProofPipeline, ZkevmBatchInput, ZkevmPipeline, ZkevmWrap};
+use coordinator::pipeline::{PipelineError, ProofPipeline, ZkevmBatchInput, ZkevmPipeline, ZkevmWrap};
 use prover::backend::CpuBackend;
 use std::path::Path;
 use std::sync::Arc;
@@ -20,13 +24,9 @@ use verifier_contract::wrap::WrapSettings;
 
 const ROWS_LOG: usize = 8;
 
-fn spec(kind: JobKind, level: u32, index: u32) -> JobSpec {
-    JobSpec { kind, level, index }
-}
-
 #[test]
 #[ignore = "proves a whole wrap (about ten minutes); run with --ignored"]
-fn a_wrap_job_wraps_the_block_and_the_coordinator_accepts_exactly_that_proof() {
+fn a_wrap_job_wraps_a_batch_of_blocks_and_the_coordinator_accepts_exactly_that_proof() {
     let k = std::env::var("ZKR_WRAP_TEST_K")
         .ok()
         .map(|v| v.parse().expect("ZKR_WRAP_TEST_K is a number"))
@@ -44,35 +44,25 @@ fn a_wrap_job_wraps_the_block_and_the_coordinator_accepts_exactly_that_proof() {
     let worker = ZkevmPipeline::new(Arc::new(CpuBackend), ROWS_LOG)
         .with_wrap(ZkevmWrap::worker(srs).expect("the worker's wrap setup"));
 
-    let block = executor::synthetic::counter_loop_block(2, 20);
-    let chunks = coordinator
-        .split(&ZkevmBatchInput::new(vec![block.clone()]).to_bytes())
-        .expect("split")
-        .concat();
-    let outputs: Vec<Vec<u8>> = (0..chunks.len() as u32)
-        .map(|i| {
-            let job = spec(JobKind::Chunk, 0, i);
-            worker.run(&job, &chunks[i as usize..=i as usize]).expect("chunk job")
-        })
-        .collect();
-    assert_eq!(outputs.len(), 2, "the test block is meant to give two chunks");
-    let root = worker
-        .run(&spec(JobKind::Aggregate, 1, 0), &outputs)
-        .expect("aggregation job");
-
-    let wrap = spec(JobKind::Wrap, 2, 0);
-    let inputs = [coordinator.wrap_input().expect("a wrap job input"), root];
-    let started = Instant::now();
-    let output = worker.run(&wrap, &inputs).expect("wrap job");
-    let first = started.elapsed();
-    coordinator
-        .verify(&wrap, &inputs, &output)
-        .expect("the coordinator accepts the wrap");
+    let chain = executor::synthetic::counter_loop_chain(2, 2, 20);
+    let ran = common::run_batch(&coordinator, &worker, &ZkevmBatchInput::new(chain.clone()).to_bytes());
+    let job = ran.job(&ran.plan.root);
+    assert_eq!((job.kind, ran.plan.jobs.len()), (JobKind::Wrap, 4 + 2 + 2 + 1 + 1));
+    let (wrap, inputs, output) = (common::spec_of(job), ran.inputs(job), ran.root().to_vec());
+    let first = ran.times[&ran.plan.root];
     println!("{}", coordinator.describe_output(&output));
 
     // Checked again with the kept key: a flipped proof byte, or a verifier
     // other than the key's, is rejected.
     let artifact = WrapArtifact::from_bytes(&output, Path::new("wrap job output")).unwrap();
+    let number = chain[0].header.number;
+    assert!(
+        artifact
+            .subject
+            .starts_with(&format!("blocks {number}..{}", number + 2)),
+        "{}",
+        artifact.subject
+    );
     let rejection = |changed: WrapArtifact| match coordinator.verify(&wrap, &inputs, &changed.to_bytes().unwrap()) {
         Err(PipelineError::Rejected { detail, .. }) => detail,
         other => panic!("expected the changed wrap to be rejected, got {other:?}"),
