@@ -91,8 +91,12 @@ pub fn run(args: SubmitArgs) -> anyhow::Result<ExitCode> {
     };
     let client = args.operator.client()?;
     let created = tokio::runtime::Runtime::new()?.block_on(client.submit(&args.pipeline, None, input))?;
+    let blocks = match (args.pipeline.as_str(), args.block.len()) {
+        ("zkevm", n) if n > 1 => format!("{n} blocks, "),
+        _ => String::new(),
+    };
     println!(
-        "batch {} submitted: {} chunks, {} jobs",
+        "batch {} submitted: {blocks}{} chunks, {} jobs",
         created.batch.id, created.batch.chunks, created.jobs
     );
     Ok(ExitCode::SUCCESS)

@@ -153,7 +153,7 @@ pub struct Requirement {
 /// What a worker offers, sent when it authenticates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capabilities {
-    /// The proving backend the worker runs jobs on ("cpu", "gpu: <adapter>", ...).
+    /// The proving backend the worker runs jobs on (`"cpu"`, `"gpu: <adapter>"`, ...).
     pub backend: String,
     /// True when the backend is a GPU.
     pub gpu: bool,

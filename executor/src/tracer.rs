@@ -1,4 +1,4 @@
-//! The revm [`Inspector`] that records a transaction's [`TxTrace`] steps,
+//! The revm [`Inspector`] that records a transaction's [`TxTrace`](crate::trace::TxTrace) steps,
 //! call frames and logs (see [`crate::trace`] for the format).
 //!
 //! What a step records, beyond pc/opcode/gas/depth/frame:

@@ -3,7 +3,7 @@
 //! STARK and plonky2 layers, and BN254 MSMs for the halo2 KZG wrap.
 //!
 //! [`CpuBackend`] is plonky2's and halo2's own code (the Goldilocks
-//! commitment scheduled to need less memory, [`crate::cpu_commit`]); [`GpuBackend`] runs the
+//! commitment scheduled to need less memory, `cpu_commit`); [`GpuBackend`] runs the
 //! `gpu-kernels` kernels and returns the same `PolynomialBatch` and the same
 //! MSM results bit for bit, so proofs made with it verify with unmodified
 //! starky, plonky2 and halo2 verifiers. [`select_backend`] picks one from `ZKR_BACKEND`
@@ -45,7 +45,7 @@ pub enum BackendError {
 
 /// Where proving work runs.
 pub trait Backend: Send + Sync {
-    /// "CPU (n threads)" or "GPU on <adapter> (<type>, u64|u32-only kernels)".
+    /// `"CPU (n threads)"` or `"GPU on <adapter> (<type>, u64|u32-only kernels)"`.
     fn name(&self) -> String;
 
     /// Whether the work runs on a GPU adapter (software adapters included).
@@ -96,7 +96,7 @@ fn check_values(values: &[PolynomialValues<F>], rate_bits: usize, cap_height: us
 
 /// plonky2's own commitment code on the CPU (rayon, all cores); unblinded
 /// commitments fill the Merkle leaves a column group at a time
-/// ([`crate::cpu_commit`]), bit-identical to `PolynomialBatch::from_values`.
+/// (`cpu_commit`), bit-identical to `PolynomialBatch::from_values`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CpuBackend;
 
@@ -255,7 +255,7 @@ pub struct BackendChoice {
 }
 
 impl BackendChoice {
-    /// "backend: <name> (<reason>)".
+    /// `"backend: <name> (<reason>)"`.
     pub fn describe(&self) -> String {
         format!("backend: {} ({})", self.backend.name(), self.reason)
     }

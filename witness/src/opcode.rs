@@ -58,7 +58,7 @@ pub enum Family {
     /// NOT (bitwise complement).
     Not,
     /// ADDRESS, CALLER, CALLVALUE, CALLDATASIZE: pushes a field of the call
-    /// context; `n` is the field (see [`env`]).
+    /// context; `n` is the field (see [`mod@env`]).
     Env,
     /// MLOAD: reads 32 bytes of memory.
     Mload,

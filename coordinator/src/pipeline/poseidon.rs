@@ -131,7 +131,7 @@ fn combine(left: &[F], right: &[F]) -> Vec<F> {
 }
 
 impl PoseidonCommitmentPipeline {
-    /// Cuts the batch input into chunks of [`CHUNK_BYTES`], padded with
+    /// Cuts the batch input into chunks of `CHUNK_BYTES`, padded with
     /// empty chunks to a power of two.
     pub fn chunks(&self, batch_input: &[u8]) -> Result<Vec<Vec<u8>>, PipelineError> {
         if batch_input.is_empty() {

@@ -196,7 +196,7 @@ impl MsmEngine {
         }
     }
 
-    /// sum_i scalars[i] * bases[i] over the first `scalars.len()` bases.
+    /// `sum_i scalars[i] * bases[i]` over the first `scalars.len()` bases.
     /// Returns exactly what halo2curves' MSM returns (as a group element).
     pub fn msm(&self, bases: &GpuBases, scalars: &[Fr]) -> Result<G1, GpuError> {
         if scalars.len() > bases.len {

@@ -12,7 +12,7 @@ use halo2curves_axiom::group::Curve;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// sum_i scalars[i] * bases[i] with halo2curves' parallel Pippenger on all
+/// `sum_i scalars[i] * bases[i]` with halo2curves' parallel Pippenger on all
 /// cores: the reference every GPU result must equal.
 pub fn cpu_msm(bases: &[G1Affine], scalars: &[Fr]) -> G1 {
     halo2curves_axiom::msm::msm_best(scalars, &bases[..scalars.len()])

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 /// A base set ready for MSMs on one backend.
 pub trait PreparedBases: Send + Sync {
-    /// sum_i scalars[i] * bases[i] over the first `scalars.len()` bases.
+    /// `sum_i scalars[i] * bases[i]` over the first `scalars.len()` bases.
     fn msm(&self, scalars: &[Fr]) -> Result<G1, KzgError>;
 }
 

@@ -1,7 +1,7 @@
 //! Proofs for the EVM: SHPLONK proofs whose Fiat-Shamir transcript is
 //! snark-verifier's Keccak transcript, the one the generated Solidity
 //! verifier replays. Commitments go through the parameters' backend as in
-//! any [`BackendKzg`] proof; only the transcript differs from the Blake2b
+//! any [`BackendKzg`](super::BackendKzg) proof; only the transcript differs from the Blake2b
 //! proofs of [`super::range_check`].
 
 use super::shplonk::{prove_on_backend, verify_standard};

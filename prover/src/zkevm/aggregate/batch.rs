@@ -10,7 +10,7 @@
 //! step count and the state roots pass through.
 //!
 //! Batch-form proofs of neighbouring block ranges are then merged by the
-//! merge circuit of the chunk trees ([`super::merge`]), level by level as
+//! merge circuit of the chunk trees ([`mod@super::merge`]), level by level as
 //! there, block circuits standing for leaves: it checks that the left range
 //! of blocks ends where the right one starts and that the left range's new
 //! state root is the right one's old root, and hashes the two digests. The root proves blocks `first..end`

@@ -1,7 +1,7 @@
 //! Aggregation of chunk proofs into one plonky2 proof per block, and of
 //! consecutive blocks' proofs into one proof per batch ([`batch`]).
 //!
-//! A **leaf** circuit ([`leaf`]) verifies one [`ChunkProof`] recursively:
+//! A **leaf** circuit ([`leaf`]) verifies one [`ChunkProof`](super::proof::ChunkProof) recursively:
 //! it replays the chunk transcript in-circuit (statement, the eight trace
 //! caps, the shared cross-table lookup challenges, then each table's own
 //! challenges on a copy of the sponge, exactly as `prove.rs`/`verify.rs` do
@@ -13,7 +13,7 @@
 //! Each leaf proof is re-proven in **normal form** ([`normal`]): by a
 //! normaliser circuit of one fixed shape whatever the leaf's, which exposes
 //! the leaf's statement and two tree hashes. One **merge** circuit
-//! ([`merge`]) then verifies any two normal-form proofs (leaves or merges; the
+//! ([`mod@merge`]) then verifies any two normal-form proofs (leaves or merges; the
 //! children's verifier data are witnesses, bound by the tree hashes), checks
 //! continuity (the left proof's `end_tx` is the right proof's `first_tx`,
 //! its new state root the right proof's old root) and exposes the joined

@@ -1,6 +1,6 @@
 //! The normal form of aggregation proofs: one shape of circuit (one
 //! [`CommonCircuitData`]) for every proof a merge takes, so that one merge
-//! circuit ([`super::merge`]) merges any two of them, and the same two
+//! circuit ([`mod@super::merge`]) merges any two of them, and the same two
 //! hashes after the statement in every proof's public inputs ([`npi`]).
 //!
 //! A leaf circuit's shape depends on its chunk (table degrees, statement
@@ -33,7 +33,7 @@ use witness::F;
 pub const DEGREE_BITS: usize = 13;
 
 /// Layout of a normal-form proof's public inputs: the statement ([`pi`]),
-/// then the two tree hashes the merge circuit keeps ([`super::merge`]).
+/// then the two tree hashes the merge circuit keeps ([`mod@super::merge`]).
 pub mod npi {
     use super::pi;
     /// Start of the 4-element hash of the leaf-type circuits under the proof
