@@ -230,9 +230,32 @@ fn decode_chunk_input(job: &JobSpec, bytes: &[u8]) -> Result<ChunkJobInput, Pipe
 
 /// What a chunk or aggregation job's output must list: the chunks of one
 /// block (a block's aggregated proof) or whole blocks (a batch proof).
+#[derive(PartialEq)]
 enum Listing {
     Chunks(u64, Vec<ChunkLayout>),
     Blocks(Vec<BatchBlock>),
+}
+
+impl Listing {
+    /// What `proof` lists.
+    fn of(proof: &RootProof) -> Self {
+        match proof {
+            RootProof::Block(p) => Self::Chunks(p.block, p.chunks.clone()),
+            RootProof::Batch(p) => Self::Blocks(p.blocks.clone()),
+        }
+    }
+}
+
+impl std::fmt::Display for Listing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Chunks(block, chunks) => write!(f, "{} chunks of block {block}", chunks.len()),
+            Self::Blocks(blocks) => {
+                let numbers: Vec<String> = blocks.iter().map(|b| b.number.to_string()).collect();
+                write!(f, "blocks [{}]", numbers.join(", "))
+            }
+        }
+    }
 }
 
 /// A child's aggregated proof or batch proof (`which` names it in errors).
@@ -240,9 +263,9 @@ fn decode_root(job: &JobSpec, bytes: &[u8], which: &str) -> Result<RootProof, Pi
     RootProof::from_bytes(bytes).map_err(|e| bad_input(job, format!("{which} child: {e}")))
 }
 
-/// A child's aggregated block proof (`what` names it in errors).
-fn decode_block(job: &JobSpec, bytes: &[u8], what: &str) -> Result<AggregatedProof, PipelineError> {
-    AggregatedProof::from_bytes(bytes).map_err(|e| bad_input(job, format!("{what}: {e}")))
+/// A lifting job's one child: a block's aggregated proof.
+fn decode_block(job: &JobSpec, bytes: &[u8]) -> Result<AggregatedProof, PipelineError> {
+    AggregatedProof::from_bytes(bytes).map_err(|e| bad_input(job, format!("the block's proof: {e}")))
 }
 
 impl ProofPipeline for ZkevmPipeline {
@@ -315,7 +338,7 @@ impl ProofPipeline for ZkevmPipeline {
                 RootProof::Block(Box::new(proof))
             }
             (JobKind::Aggregate, [block]) => {
-                let block = decode_block(job, block, "the block's proof")?;
+                let block = decode_block(job, block)?;
                 let batch = batch_of_block(&mut self.circuits(), &block).map_err(|e| run_failed(job, e.to_string()))?;
                 RootProof::Batch(Box::new(batch))
             }
@@ -356,7 +379,7 @@ impl ProofPipeline for ZkevmPipeline {
                 Listing::Chunks(input.layout.statement.block.number, vec![input.layout])
             }
             (JobKind::Aggregate, [block]) => {
-                let block = decode_block(job, block, "the block's proof")?;
+                let block = decode_block(job, block)?;
                 Listing::Blocks(vec![BatchBlock {
                     number: block.block,
                     chunks: block.chunks,
@@ -383,39 +406,15 @@ impl ProofPipeline for ZkevmPipeline {
             (JobKind::Aggregate, _) => return Err(wrong_inputs(job, inputs, "1 or 2")),
         };
         let proof = RootProof::from_bytes(output).map_err(|e| rejected(job, e.to_string()))?;
-        match (&expected, &proof) {
-            (Listing::Chunks(block, _), RootProof::Block(p)) if p.block != *block => {
-                return Err(rejected(
-                    job,
-                    format!("the proof is for block {}, not {block}", p.block),
-                ));
-            }
-            (Listing::Chunks(_, chunks), RootProof::Block(p)) if p.chunks != *chunks => {
-                return Err(rejected(
-                    job,
-                    "the proof lists other chunks (statements or table degrees) than the job's".into(),
-                ));
-            }
-            (Listing::Blocks(blocks), RootProof::Batch(p)) if p.blocks != *blocks => {
-                return Err(rejected(
-                    job,
-                    "the batch proof lists other blocks (numbers, chunk statements or table degrees) than the job's"
-                        .into(),
-                ));
-            }
-            (Listing::Chunks(..), RootProof::Block(_)) | (Listing::Blocks(_), RootProof::Batch(_)) => {}
-            (Listing::Chunks(..), RootProof::Batch(_)) => {
-                return Err(rejected(
-                    job,
-                    "expected a block's aggregated proof, got a batch proof".into(),
-                ));
-            }
-            (Listing::Blocks(_), RootProof::Block(_)) => {
-                return Err(rejected(
-                    job,
-                    "expected a batch proof, got a block's aggregated proof".into(),
-                ));
-            }
+        let listed = Listing::of(&proof);
+        if listed != expected {
+            return Err(rejected(
+                job,
+                format!(
+                    "the proof lists {listed}, the job's inputs {expected} (numbers, chunk statements and table \
+                     degrees must be equal)"
+                ),
+            ));
         }
         self.root_data(&proof).map(drop).map_err(|e| rejected(job, e))
     }

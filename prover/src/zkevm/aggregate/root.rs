@@ -59,24 +59,19 @@ impl RootProof {
     /// Rebuilds the root circuit (reusing those already in `circuits`) and
     /// checks the proof against it.
     pub fn verify(&self, circuits: &mut Circuits) -> Result<RootCircuit, AggregationError> {
-        Ok(match self {
+        let (circuit, public_inputs) = match self {
             Self::Block(proof) => {
                 let data = VerifierData::for_chunks(circuits, &proof.chunks)?;
                 verify_aggregated(proof, &data)?;
-                RootCircuit {
-                    circuit: data.circuit,
-                    public_inputs: data.public_inputs,
-                }
+                (data.circuit, data.public_inputs)
             }
             Self::Batch(proof) => {
                 let data = BatchVerifierData::for_blocks(circuits, &proof.blocks)?;
                 verify_batch(proof, &data)?;
-                RootCircuit {
-                    circuit: data.circuit,
-                    public_inputs: data.public_inputs,
-                }
+                (data.circuit, data.public_inputs)
             }
-        })
+        };
+        Ok(RootCircuit { circuit, public_inputs })
     }
 
     /// The root plonky2 proof.
